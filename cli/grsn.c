@@ -1,0 +1,34 @@
+/*
+ * grsn.c — the `grsn` command: dispatches to one subcommand per concern.
+ * Every subcommand takes --help and lists its flags with their defaults.
+ */
+#include "cli.h"
+#include <string.h>
+#include <stdlib.h>
+
+static const CliCommand commands[] = {
+    {"cells", cmd_cells, "run a spiking cell on a toy sequence and print its spikes (a demo)"},
+    {"bench", cmd_bench, "benchmarks: cells"},
+};
+static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
+
+static void usage(FILE *f) {
+    fprintf(f, "grsn %s — gated recurrent spiking neurons for reinforcement learning\n\n", GRSN_VERSION);
+    fprintf(f, "usage: grsn COMMAND [flags]    (grsn COMMAND --help lists the flags)\n\ncommands:\n");
+    for (int i = 0; i < ncommands; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n  --help     show this help\n  --version  print the version\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) { usage(stderr); return 2; }
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) { usage(stdout); return 0; }
+    if (!strcmp(name, "--version")) { printf("grsn %s\n", GRSN_VERSION); return 0; }
+    for (int i = 0; i < ncommands; i++)
+        if (!strcmp(commands[i].name, name)) return commands[i].run(argc - 2, argv + 2);
+    char valid[512] = ""; size_t off = 0;
+    for (int i = 0; i < ncommands; i++)
+        off += (size_t)snprintf(valid + off, sizeof valid - off, "%s%s", i ? ", " : "", commands[i].name);
+    fprintf(stderr, "grsn: unknown command '%s'; valid commands: %s\n", name, valid);
+    return 2;
+}

@@ -1,0 +1,32 @@
+/*
+ * common.h — internal helpers shared by every module: invariant assertions,
+ * error reporting into grsn_last_error(), checked allocation, small math.
+ */
+#ifndef GRSN_COMMON_H
+#define GRSN_COMMON_H
+
+#include "grsn.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+// Bugs and broken invariants abort with file:line. Never used for user input.
+#define GRSN_ASSERT(cond, ...) do { if (!(cond)) { \
+    fprintf(stderr, "grsn: internal error at %s:%d: ", __FILE__, __LINE__); \
+    fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); abort(); } } while (0)
+
+// Record a recoverable failure and return its status:
+//   return grsn_fail(GRSN_ERR_ARG, "hidden size %d must be > 0", h);
+grsn_status grsn_fail(grsn_status s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+// Propagate a failing status.
+#define GRSN_TRY(expr) do { grsn_status st_ = (expr); if (st_ != GRSN_OK) return st_; } while (0)
+
+// calloc that records GRSN_ERR_OOM; returns NULL on failure.
+void *grsn_calloc(size_t n, size_t size);
+
+static inline float grsn_sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+#endif
