@@ -86,6 +86,7 @@ int  grsn_threads(void);        // 1 without OpenMP
 #endif
 
 // Further parts of the public API, one header per concern.
+#include "grsn_nn.h"      // parameters, layers, cells (GRSN, LIF, GRU), optimisers
 #include "grsn_env.h"     // classic-control environments (CartPole, Pendulum; -F/-P/-V views)
 #include "grsn_replay.h"  // sequence replay buffer (pomdp-baselines semantics)
 #include "grsn_smac.h"    // the SMAC-compatible combat simulator

@@ -1,0 +1,265 @@
+/*
+ * grsn_nn.h — the neural-network core: a parameter arena, dense layers,
+ * activations, and the recurrent cells (GRSN, LIF, GRU), each a forward /
+ * backward pair over time-major sequences with a step mask, plus the training
+ * helpers (initialisers, Adam, Polyak averaging, gradient-norm clipping).
+ *
+ * Shapes: "[T][B][n]" is time-major and contiguous; "[N][n]" is N rows of n.
+ * Forward passes cache what their backward pass needs (in the layer object,
+ * sized at init for max_T x max_B). Backward passes ACCUMULATE (+=) into the
+ * parameter gradients and into the input gradient when it is not NULL; clear
+ * gradients with grsn_params_zero_grad. Nothing here allocates after init.
+ *
+ * Step masks: where mask[t][b] == 0 the step is skipped: a cell keeps its
+ * state, writes zeros to its output and passes no gradient. Valid steps always
+ * precede masked ones in a window, so every valid output equals the output of
+ * running the recurrence straight through.
+ */
+#ifndef GRSN_NN_H
+#define GRSN_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ----------------------------------------------------------------------------
+// Parameter arena: every trainable tensor of a model lives in one flat buffer
+// (and its gradient in a second), so optimisers, averaging, clipping and
+// checkpoints work on flat arrays. Layers register their tensors at init with
+// grsn_params_add, which records where to write the tensor's address; the
+// addresses become valid after grsn_params_alloc.
+
+typedef struct {
+    char name[64];
+    int rows, cols;        // cols == 1 for vectors
+    size_t offset, n;      // in floats, into data / grad
+    float **data_slot;     // filled by grsn_params_alloc
+    float **grad_slot;     // may be NULL
+} GrsnParamInfo;
+
+typedef struct {
+    float *data;           // all parameters, [n]
+    float *grad;           // their gradients, [n]
+    size_t n;
+    GrsnParamInfo *info;
+    int count, cap;
+} GrsnParams;
+
+void        grsn_params_init(GrsnParams *p);
+grsn_status grsn_params_add(GrsnParams *p, const char *name, int rows, int cols,
+                            float **data_slot, float **grad_slot);
+grsn_status grsn_params_alloc(GrsnParams *p);
+void        grsn_params_free(GrsnParams *p);
+void        grsn_params_zero_grad(GrsnParams *p);
+const GrsnParamInfo *grsn_params_find(const GrsnParams *p, const char *name);
+// 1 if every parameter and gradient is finite.
+int         grsn_params_finite(const GrsnParams *p);
+
+// ----------------------------------------------------------------------------
+// Dense maths over rows. y = x W^T + b with W stored [out][in] (PyTorch's
+// layout). Rows with mask[n] == 0 are skipped (outputs set to 0, no gradient);
+// mask may be NULL.
+
+void grsn_matmul_forward(float *y, const float *x, const float *w, const float *b,
+                         const float *mask, int N, int in, int out);
+// Accumulates dx (if not NULL), dw and db (if not NULL).
+void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
+                          const float *x, const float *w, const float *mask,
+                          int N, int in, int out);
+
+typedef enum { GRSN_ACT_NONE = 0, GRSN_ACT_RELU, GRSN_ACT_TANH, GRSN_ACT_SIGMOID } grsn_act;
+
+// y = act(x) over n values (in place allowed).
+void grsn_act_forward(grsn_act a, float *y, const float *x, size_t n);
+// dx += dy * act'(x), from the OUTPUT y (ReLU'(0) = 0, as in PyTorch).
+void grsn_act_backward(grsn_act a, float *dx, const float *dy, const float *y, size_t n);
+
+// Row-wise softmax and log-softmax over [N][k].
+void grsn_softmax_forward(float *p, const float *logits, int N, int k);
+void grsn_log_softmax_forward(float *lp, const float *logits, int N, int k);
+// dlogits += J^T dp, from the softmax output p.
+void grsn_softmax_backward(float *dlogits, const float *dp, const float *p, int N, int k);
+// dlogits += dlp - softmax * sum(dlp), from the log-softmax output lp.
+void grsn_log_softmax_backward(float *dlogits, const float *dlp, const float *lp, int N, int k);
+
+// Concatenation along features: y[n] = [a[n], b[n]]; backward splits dy.
+void grsn_concat_forward(float *y, const float *a, int na, const float *b, int nb, int N);
+void grsn_concat_backward(float *da, float *db, const float *dy, int na, int nb, int N);
+
+// ----------------------------------------------------------------------------
+// Linear layer and MLP
+
+typedef struct {
+    int in, out;
+    float *w, *b;     // [out][in], [out]
+    float *dw, *db;
+} GrsnLinear;
+
+grsn_status grsn_linear_init(GrsnLinear *l, GrsnParams *p, const char *name, int in, int out);
+void grsn_linear_forward(const GrsnLinear *l, float *y, const float *x, const float *mask, int N);
+void grsn_linear_backward(GrsnLinear *l, float *dx, const float *dy, const float *x,
+                          const float *mask, int N);
+
+// A stack of Linear layers with an activation after each hidden layer and
+// `out_act` after the last. Caches every layer's output for max_rows rows.
+#define GRSN_MLP_MAX_LAYERS 8
+typedef struct {
+    int nlayers;
+    GrsnLinear layer[GRSN_MLP_MAX_LAYERS];
+    grsn_act hidden_act, out_act;
+    int max_rows;
+    float *act[GRSN_MLP_MAX_LAYERS];   // layer outputs after activation, [max_rows][out_l]
+    float *scratch[2];                 // backward buffers, [max_rows][max width]
+} GrsnMLP;
+
+// sizes = {in, h1, ..., out}, nsizes = nlayers + 1.
+grsn_status grsn_mlp_init(GrsnMLP *m, GrsnParams *p, const char *name, const int *sizes,
+                          int nsizes, grsn_act hidden_act, grsn_act out_act, int max_rows);
+void grsn_mlp_free(GrsnMLP *m);
+// Output pointer (m->act[last]) after the call, [N][out].
+const float *grsn_mlp_forward(GrsnMLP *m, const float *x, const float *mask, int N);
+// dy is the gradient of the final output; dx accumulates (may be NULL).
+void grsn_mlp_backward(GrsnMLP *m, float *dx, const float *dy, const float *x,
+                       const float *mask, int N);
+
+// ----------------------------------------------------------------------------
+// Recurrent cells
+//
+// GRSN (Eq. 12-14 with Eq. 1, 4):          LIF (Eq. 1-5):
+//   F_t = sigmoid(W_f x_t + b_f)            c_t = W x_t + b
+//   J_t = ReLU(W_i x_t + b_i)               u_t = beta u^_{t-1} + (1 - beta) c_t
+//   c_t = F_t c_{t-1} + (1 - F_t) J_t       o_t = Theta(u_t - theta)
+//   u_t = beta u^_{t-1} + (1 - beta) c_t    u^_t = u_r o_t + (1 - o_t) u_t   (hard)
+//   o_t = Theta(u_t - theta)
+//   u^_t = u_t - theta o_t                  (soft)
+//
+// GRU: PyTorch's equations and gate order (r, z, n).
+//
+// Surrogate (Eq. 6): dTheta/dx := alpha / (2 (1 + (pi alpha x / 2)^2)).
+// Theta(0) = 1: a potential exactly at threshold fires.
+// The reset path is differentiated unless detach_reset is set.
+//
+// State is explicit and owned by the caller, [B][state_size]:
+//   GRSN: [c (H), u^ (H)]   LIF: [u^ (H)]   GRU: [h (H)]
+// so acting one step at a time (grsn_cell_step) and training on a window
+// (grsn_cell_forward) run the very same recurrence: TAP.
+//
+// w/o TAP (substeps K > 1): each decision runs the spiking dynamics K times on
+// the same input, and the output is the mean of the K spikes (rate decoding;
+// decode = LAST takes the K-th spike, as the authors' GRSN code does).
+
+typedef enum { GRSN_CELL_GRSN = 0, GRSN_CELL_LIF, GRSN_CELL_GRU } grsn_cell_kind;
+typedef enum { GRSN_BETA_FIXED = 0, GRSN_BETA_LAYER, GRSN_BETA_NEURON } grsn_beta_mode;
+typedef enum { GRSN_RESET_SOFT = 0, GRSN_RESET_HARD } grsn_reset_mode;
+typedef enum { GRSN_DECODE_RATE = 0, GRSN_DECODE_LAST } grsn_decode;
+
+typedef struct {
+    grsn_cell_kind kind;
+    int in, hidden;
+    float threshold;          // theta, default 1
+    float alpha;              // surrogate width, default 2
+    float beta;               // decay; initial value when learnable, default 0.5
+    grsn_beta_mode beta_mode; // GRSN default LAYER (beta = sigmoid(a), one a per layer); LIF FIXED
+    grsn_reset_mode reset;    // GRSN SOFT (Eq. 12); LIF HARD (Eq. 3)
+    float u_reset;            // u_r for the hard reset, default 0
+    int detach_reset;         // 1: no gradient through the reset, default 0
+    int smooth;               // 1: Theta replaced by the arctan primitive h(x) of Eq. 6
+                              //    in the forward pass (the "smooth twin" for gradient checks)
+    int substeps;             // 1 = TAP; K > 1 = w/o TAP with repeated input
+    grsn_decode decode;       // w/o TAP output decoding
+    int act_reset_membrane;   // authors' code: GRSN u^ = 0 before every grsn_cell_step
+} GrsnCellConfig;
+
+// The paper's defaults for a cell kind.
+GrsnCellConfig grsn_cell_config(grsn_cell_kind kind, int in, int hidden);
+// Switch a config to the authors' code (spec §11): fixed beta = 0.5, LIF soft
+// reset, membrane reset at every act call, last-spike decoding w/o TAP.
+void grsn_cell_config_compat(GrsnCellConfig *c);
+// Names: "grsn", "lif", "gru"; returns -1 if unknown.
+int grsn_cell_kind_from_name(const char *name);
+const char *grsn_cell_kind_name(grsn_cell_kind k);
+
+typedef struct {
+    GrsnCellConfig cfg;
+    int max_T, max_B;
+    int state_size;           // floats per batch row
+    // Parameters (into a GrsnParams arena) and their gradients.
+    float *w_f, *b_f, *dw_f, *db_f;     // GRSN forget gate [H][in], [H]
+    float *w_i, *b_i, *dw_i, *db_i;     // GRSN input gate / LIF current [H][in], [H]
+    float *w_ih, *b_ih, *dw_ih, *db_ih; // GRU [3H][in], [3H]
+    float *w_hh, *b_hh, *dw_hh, *db_hh; // GRU [3H][H], [3H]
+    float *beta_a, *dbeta_a;            // learnable decay: beta = sigmoid(a), [1] or [H]
+    // Forward caches, for the last forward call (K = substeps).
+    int T, B;
+    float *gate_a;            // input-side products, [T][B][G*H]: GRSN activated F then J,
+                              // LIF the current c, GRU gi = W_ih x + b_ih
+    float *hid_a;             // GRU gh = W_hh h + b_hh, [T][B][3H]
+    float *gates;             // GRU r, z, n, [T][B][3H]
+    float *c_seq;             // GRSN current after each substep [T*K][B][H]; GRU h_t [T][B][H]
+    float *u_seq;             // spiking: potential before reset [T*K][B][H]; GRU h_{t-1}
+    float *uh_seq;            // spiking: potential after reset [T*K][B][H]
+    float *state0;            // [B][state_size] initial state of the window
+    float *mask;              // [T][B] (all 1 when NULL was passed)
+    // Backward scratch.
+    float *dgate;             // adjoints of the gate pre-activations, shape of gate_a
+    float *dhid;              // GRU adjoint of gh, [T][B][3H]
+    float *dstate;            // [B][state_size]
+    float *dbeta_rows;        // per-row decay adjoints, [B][H], summed in a fixed order
+} GrsnCell;
+
+grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
+                           const GrsnCellConfig *cfg, int max_T, int max_B);
+void grsn_cell_free(GrsnCell *c);
+// Initialise parameters as the authors do (spec §3.4): orthogonal weights, zero
+// biases, a = logit(beta).
+void grsn_cell_reset_parameters(GrsnCell *c, grsn_rng *rng);
+// Current decay factor of neuron j.
+float grsn_cell_beta(const GrsnCell *c, int j);
+
+// Sequence forward. x [T][B][in]; state [B][S] holds the initial state on
+// entry and the final state on return; out [T][B][H] receives spikes (rates
+// w/o TAP) or GRU h. mask [T][B] or NULL. T <= max_T, B <= max_B.
+void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
+                       const float *mask, int T, int B);
+// BPTT through the last forward. dout [T][B][H]; x as given to forward.
+// dx accumulates (may be NULL); dstate0 (may be NULL) receives (overwrites)
+// the gradient with respect to the initial state.
+void grsn_cell_backward(GrsnCell *c, float *dx, float *dstate0, const float *dout,
+                        const float *x, int T, int B);
+// One decision for acting, no caching: the same arithmetic as one step of
+// grsn_cell_forward. x [B][in], state [B][S] updated in place, out [B][H].
+void grsn_cell_step(const GrsnCell *c, float *out, float *state, const float *x, int B);
+
+// ----------------------------------------------------------------------------
+// Initialisers and training helpers
+
+// PyTorch's nn.Linear default: weight and bias ~ U(-1/sqrt(in), 1/sqrt(in)).
+void grsn_init_linear_default(GrsnLinear *l, grsn_rng *rng);
+void grsn_init_uniform(float *x, size_t n, float bound, grsn_rng *rng);
+// PyTorch's orthogonal_: a rows x cols matrix with orthonormal rows or
+// columns (whichever are fewer), times gain.
+void grsn_init_orthogonal(float *w, int rows, int cols, float gain, grsn_rng *rng);
+
+typedef struct {
+    float lr, beta1, beta2, eps;
+    long step;
+    size_t n;
+    float *m, *v;     // [n]
+} GrsnAdam;
+
+// PyTorch's Adam (no weight decay, no amsgrad).
+grsn_status grsn_adam_init(GrsnAdam *a, size_t n, float lr);
+void grsn_adam_free(GrsnAdam *a);
+void grsn_adam_step(GrsnAdam *a, float *param, const float *grad);
+// target = (1 - tau) target + tau source, over n values.
+void grsn_polyak(float *target, const float *source, size_t n, float tau);
+// PyTorch's clip_grad_norm_: returns the total L2 norm before clipping.
+float grsn_clip_grad_norm(float *grad, size_t n, float max_norm);
+
+#ifdef __cplusplus
+}
+#endif
+#endif // GRSN_NN_H

@@ -1,0 +1,499 @@
+/*
+ * cell.c — the recurrent cells: GRSN (paper Eq. 12-14 with Eq. 1, 4), LIF
+ * (Eq. 1-5) and the GRU baseline, forward and backward through time.
+ *
+ * One spiking substep of neuron j, shared by training and acting (TAP):
+ *
+ *   GRSN  c = F c + (1 - F) J                   (Eq. 13; F, J from Eq. 14)
+ *   LIF   c = W x + b                           (Eq. 2)
+ *         u = beta u^ + (1 - beta) c            (Eq. 1)
+ *         o = Theta(u - theta)                  (Eq. 4, 5; Theta(0) = 1)
+ *         u^ = u - theta o          soft reset  (Eq. 12)
+ *         u^ = u_r o + (1 - o) u    hard reset  (Eq. 3)
+ *
+ * Backward (reverse time, per substep n; g_n is the gradient reaching o_n
+ * from the output, d(.) are adjoints, du^ arrives from substep n + 1):
+ *
+ *   do   = g_n + (du^/do) du^           soft: -theta du^   hard: (u_r - u) du^
+ *   du   = (du^/du) du^ + do h'(u - theta)   soft: du^     hard: (1 - o) du^
+ *   dc  += (1 - beta) du                (dc holds F dc_{n+1} already)
+ *   dbeta += du (u^_{n-1} - c)
+ *   du^_{n-1} = beta du
+ *   dF  += dc (c_{n-1} - J);  dJ += dc (1 - F);  dc_{n-1} = F dc
+ *
+ * with h' the arctan surrogate of Eq. 6. The reset terms in do are dropped
+ * when detach_reset is set. In "smooth" mode Theta is replaced by the arctan
+ * primitive h itself, so h' is the true derivative and the whole BPTT path can
+ * be checked by finite differences.
+ *
+ * Parallelism: the recurrence of each batch row is independent, so the time
+ * loop runs inside a parallel loop over rows; the gate products are row-wise
+ * matrix products before (forward) and after (backward) the time loop.
+ */
+#include "common.h"
+#include "kernels.h"
+
+#define PI_F 3.14159265358979323846f
+#define GRSN_CELL_MAX_HIDDEN 1024   // bounds the per-row stack scratch
+
+// ----------------------------------------------------------------------------
+// Configuration
+
+GrsnCellConfig grsn_cell_config(grsn_cell_kind kind, int in, int hidden) {
+    GrsnCellConfig c;
+    memset(&c, 0, sizeof c);
+    c.kind = kind; c.in = in; c.hidden = hidden;
+    c.threshold = 1.0f; c.alpha = 2.0f; c.beta = 0.5f; c.u_reset = 0.0f;
+    c.substeps = 1; c.decode = GRSN_DECODE_RATE;
+    if (kind == GRSN_CELL_GRSN) { c.beta_mode = GRSN_BETA_LAYER; c.reset = GRSN_RESET_SOFT; }
+    else { c.beta_mode = GRSN_BETA_FIXED; c.reset = GRSN_RESET_HARD; }
+    return c;
+}
+
+void grsn_cell_config_compat(GrsnCellConfig *c) {
+    c->beta_mode = GRSN_BETA_FIXED;       // tau = 2, requires_grad = False
+    c->beta = 0.5f;
+    c->reset = GRSN_RESET_SOFT;           // LIFNode with v_reset = None
+    c->act_reset_membrane = c->kind == GRSN_CELL_GRSN;  // reset_net after every act call
+    c->decode = c->kind == GRSN_CELL_GRSN ? GRSN_DECODE_LAST : GRSN_DECODE_RATE;
+}
+
+static const char *kind_names[] = {"grsn", "lif", "gru"};
+
+int grsn_cell_kind_from_name(const char *name) {
+    for (int i = 0; i < 3; i++) if (!strcmp(name, kind_names[i])) return i;
+    return -1;
+}
+
+const char *grsn_cell_kind_name(grsn_cell_kind k) {
+    return (unsigned)k < 3 ? kind_names[k] : "?";
+}
+
+static int spiking(const GrsnCellConfig *c) { return c->kind != GRSN_CELL_GRU; }
+static int ngate(const GrsnCellConfig *c) {
+    return c->kind == GRSN_CELL_GRSN ? 2 : c->kind == GRSN_CELL_LIF ? 1 : 3;
+}
+
+// ----------------------------------------------------------------------------
+// Init and free
+
+grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
+                           const GrsnCellConfig *cfg, int max_T, int max_B) {
+    memset(c, 0, sizeof *c);
+    if ((unsigned)cfg->kind > GRSN_CELL_GRU)
+        return grsn_fail(GRSN_ERR_ARG, "cell %s: unknown kind %d (valid: grsn, lif, gru)", name, (int)cfg->kind);
+    if (cfg->in <= 0 || cfg->hidden <= 0 || max_T <= 0 || max_B <= 0)
+        return grsn_fail(GRSN_ERR_ARG, "cell %s: impossible sizes in=%d hidden=%d max_T=%d max_B=%d",
+                         name, cfg->in, cfg->hidden, max_T, max_B);
+    if (cfg->hidden > GRSN_CELL_MAX_HIDDEN)
+        return grsn_fail(GRSN_ERR_ARG, "cell %s: hidden size %d exceeds %d", name, cfg->hidden, GRSN_CELL_MAX_HIDDEN);
+    if (cfg->substeps < 1 || cfg->substeps > 64)
+        return grsn_fail(GRSN_ERR_ARG, "cell %s: substeps %d outside 1..64", name, cfg->substeps);
+    if (cfg->kind == GRSN_CELL_GRU && cfg->substeps != 1)
+        return grsn_fail(GRSN_ERR_ARG, "cell %s: substeps apply to spiking cells only (gru got %d)", name, cfg->substeps);
+    if (spiking(cfg) && !(cfg->beta > 0.0f && cfg->beta < 1.0f))
+        return grsn_fail(GRSN_ERR_ARG, "cell %s: beta %g must lie in (0, 1)", name, cfg->beta);
+    if (spiking(cfg) && !(cfg->alpha > 0.0f && isfinite(cfg->alpha)))
+        return grsn_fail(GRSN_ERR_ARG, "cell %s: surrogate alpha %g must be > 0", name, cfg->alpha);
+    if (spiking(cfg) && !isfinite(cfg->threshold))
+        return grsn_fail(GRSN_ERR_ARG, "cell %s: threshold must be finite", name);
+
+    c->cfg = *cfg; c->max_T = max_T; c->max_B = max_B;
+    int H = cfg->hidden, in = cfg->in, G = ngate(cfg), K = cfg->substeps;
+    c->state_size = cfg->kind == GRSN_CELL_GRSN ? 2 * H : H;
+
+    char nm[64];
+#define ADD(suffix, rows, cols, d, g) do { snprintf(nm, sizeof nm, "%s.%s", name, suffix); \
+        GRSN_TRY(grsn_params_add(p, nm, rows, cols, d, g)); } while (0)
+    switch (cfg->kind) {
+    case GRSN_CELL_GRSN:
+        // Registered in this order so that [w_f; w_i] is one (2H x in) matrix
+        // and [b_f; b_i] one 2H vector: both gates are a single product.
+        ADD("w_f", H, in, &c->w_f, &c->dw_f);
+        ADD("w_i", H, in, &c->w_i, &c->dw_i);
+        ADD("b_f", H, 1, &c->b_f, &c->db_f);
+        ADD("b_i", H, 1, &c->b_i, &c->db_i);
+        break;
+    case GRSN_CELL_LIF:
+        ADD("w", H, in, &c->w_i, &c->dw_i);
+        ADD("b", H, 1, &c->b_i, &c->db_i);
+        break;
+    case GRSN_CELL_GRU:
+        ADD("w_ih", 3 * H, in, &c->w_ih, &c->dw_ih);
+        ADD("w_hh", 3 * H, H, &c->w_hh, &c->dw_hh);
+        ADD("b_ih", 3 * H, 1, &c->b_ih, &c->db_ih);
+        ADD("b_hh", 3 * H, 1, &c->b_hh, &c->db_hh);
+        break;
+    }
+    if (spiking(cfg) && cfg->beta_mode != GRSN_BETA_FIXED)
+        ADD("beta", cfg->beta_mode == GRSN_BETA_NEURON ? H : 1, 1, &c->beta_a, &c->dbeta_a);
+#undef ADD
+
+    size_t TB = (size_t)max_T * max_B, steps = TB * (size_t)K;
+    int ok = 1;
+#define ALLOC(ptr, count) do { ptr = grsn_calloc((count), sizeof(float)); ok &= ptr != NULL; } while (0)
+    ALLOC(c->gate_a, TB * G * H);
+    ALLOC(c->dgate, TB * G * H);
+    ALLOC(c->state0, (size_t)max_B * c->state_size);
+    ALLOC(c->dstate, (size_t)max_B * c->state_size);
+    ALLOC(c->mask, TB);
+    if (cfg->kind == GRSN_CELL_GRU) {
+        ALLOC(c->hid_a, TB * 3 * H);
+        ALLOC(c->gates, TB * 3 * H);
+        ALLOC(c->dhid, TB * 3 * H);
+        ALLOC(c->c_seq, TB * H);    // h_t
+        ALLOC(c->u_seq, TB * H);    // h_{t-1}
+    } else {
+        ALLOC(c->c_seq, steps * H);   // current after each substep (GRSN)
+        ALLOC(c->u_seq, steps * H);   // potential before reset
+        ALLOC(c->uh_seq, steps * H);  // potential after reset
+        ALLOC(c->dbeta_rows, (size_t)max_B * H);
+    }
+#undef ALLOC
+    if (!ok) { grsn_cell_free(c); return GRSN_ERR_OOM; }
+    return GRSN_OK;
+}
+
+void grsn_cell_free(GrsnCell *c) {
+    free(c->gate_a); free(c->dgate); free(c->state0); free(c->dstate); free(c->mask);
+    free(c->hid_a); free(c->gates); free(c->dhid);
+    free(c->c_seq); free(c->u_seq); free(c->uh_seq); free(c->dbeta_rows);
+    memset(c, 0, sizeof *c);
+}
+
+void grsn_cell_reset_parameters(GrsnCell *c, grsn_rng *rng) {
+    // Spec §3.4: every recurrent-block weight orthogonal (gain 1), biases 0.
+    int H = c->cfg.hidden, in = c->cfg.in;
+    switch (c->cfg.kind) {
+    case GRSN_CELL_GRSN:
+        grsn_init_orthogonal(c->w_f, H, in, 1.0f, rng);
+        grsn_init_orthogonal(c->w_i, H, in, 1.0f, rng);
+        memset(c->b_f, 0, (size_t)H * sizeof(float));
+        memset(c->b_i, 0, (size_t)H * sizeof(float));
+        break;
+    case GRSN_CELL_LIF:
+        grsn_init_orthogonal(c->w_i, H, in, 1.0f, rng);
+        memset(c->b_i, 0, (size_t)H * sizeof(float));
+        break;
+    case GRSN_CELL_GRU:
+        grsn_init_orthogonal(c->w_ih, 3 * H, in, 1.0f, rng);
+        grsn_init_orthogonal(c->w_hh, 3 * H, H, 1.0f, rng);
+        memset(c->b_ih, 0, (size_t)3 * H * sizeof(float));
+        memset(c->b_hh, 0, (size_t)3 * H * sizeof(float));
+        break;
+    }
+    if (c->beta_a) {
+        // beta = sigmoid(a): a = logit(beta) gives the configured initial decay.
+        float a = logf(c->cfg.beta / (1.0f - c->cfg.beta));
+        int n = c->cfg.beta_mode == GRSN_BETA_NEURON ? H : 1;
+        for (int j = 0; j < n; j++) c->beta_a[j] = a;
+    }
+}
+
+float grsn_cell_beta(const GrsnCell *c, int j) {
+    if (!c->beta_a) return c->cfg.beta;
+    return grsn_sigmoidf(c->beta_a[c->cfg.beta_mode == GRSN_BETA_NEURON ? j : 0]);
+}
+
+// ----------------------------------------------------------------------------
+// The spiking substep, shared by forward and step.
+
+// Firing (Eq. 4-5), or the arctan primitive h of Eq. 6 in smooth mode.
+static inline float fire(const GrsnCellConfig *cfg, float v) {
+    if (cfg->smooth) return atanf(0.5f * PI_F * cfg->alpha * v) / PI_F + 0.5f;
+    return v >= 0.0f ? 1.0f : 0.0f;
+}
+
+// Surrogate derivative h'(v) = alpha / (2 (1 + (pi alpha v / 2)^2))  (Eq. 6).
+static inline float surrogate(float alpha, float v) {
+    float k = 0.5f * PI_F * alpha * v;
+    return alpha / (2.0f * (1.0f + k * k));
+}
+
+// Per-neuron decay factors for a row: beta[j].
+static void load_beta(const GrsnCell *c, float *beta) {
+    for (int j = 0; j < c->cfg.hidden; j++) beta[j] = grsn_cell_beta(c, j);
+}
+
+// Advance one row by one decision: K spiking substeps on the gate values of
+// this decision. g: GRSN [F | J] (activated), LIF [c]. state: [c | u^] (GRSN)
+// or [u^] (LIF). out: rate or last spike. If the cache pointers are not NULL,
+// c, u, u^ after each substep are written there with row stride `stride`.
+static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const float *g,
+                             float *state, float *out, float *c_cache, float *u_cache,
+                             float *uh_cache, size_t stride) {
+    int H = cfg->hidden, K = cfg->substeps;
+    int grsn = cfg->kind == GRSN_CELL_GRSN;
+    float *cst = grsn ? state : NULL;
+    float *uh = grsn ? state + H : state;
+    const float theta = cfg->threshold, ur = cfg->u_reset, invK = 1.0f / (float)K;
+    int hard = cfg->reset == GRSN_RESET_HARD;
+    for (int j = 0; j < H; j++) out[j] = 0.0f;
+    for (int k = 0; k < K; k++) {
+        for (int j = 0; j < H; j++) {
+            float c;
+            if (grsn) {
+                float F = g[j], J = g[H + j];
+                c = F * cst[j] + (1.0f - F) * J;                  // Eq. 13
+                cst[j] = c;
+            } else {
+                c = g[j];                                         // Eq. 2
+            }
+            float u = beta[j] * uh[j] + (1.0f - beta[j]) * c;     // Eq. 1
+            float o = fire(cfg, u - theta);                       // Eq. 4
+            uh[j] = hard ? ur * o + (1.0f - o) * u                // Eq. 3
+                         : u - theta * o;                         // Eq. 12
+            if (cfg->decode == GRSN_DECODE_LAST) out[j] = o;
+            else out[j] += o;
+            if (u_cache) {
+                size_t at = (size_t)k * stride + j;
+                if (c_cache) c_cache[at] = c;
+                u_cache[at] = u;
+                uh_cache[at] = uh[j];
+            }
+        }
+    }
+    if (cfg->decode == GRSN_DECODE_RATE && K > 1)
+        for (int j = 0; j < H; j++) out[j] *= invK;
+}
+
+// Activate the gate pre-activations of one row in place (Eq. 14).
+static void activate_gates(const GrsnCellConfig *cfg, float *g) {
+    int H = cfg->hidden;
+    if (cfg->kind != GRSN_CELL_GRSN) return;
+    for (int j = 0; j < H; j++) g[j] = grsn_sigmoidf(g[j]);              // F
+    for (int j = 0; j < H; j++) g[H + j] = g[H + j] > 0.0f ? g[H + j] : 0.0f;  // J
+}
+
+// GRU step for one row: gi = W_ih x + b_ih (given), gh = W_hh h + b_hh.
+// Writes gates (r, z, n) and the new h into h_new. h may alias h_new.
+static void gru_row(const GrsnCell *c, const float *gi, float *gh, float *gates,
+                    const float *h, float *h_new) {
+    int H = c->cfg.hidden;
+    for (int o = 0; o < 3 * H; o++) gh[o] = grsn_dot(h, c->w_hh + (size_t)o * H, H) + c->b_hh[o];
+    float *r = gates, *z = gates + H, *n = gates + 2 * H;
+    for (int j = 0; j < H; j++) {
+        r[j] = grsn_sigmoidf(gi[j] + gh[j]);
+        z[j] = grsn_sigmoidf(gi[H + j] + gh[H + j]);
+        n[j] = tanhf(gi[2 * H + j] + r[j] * gh[2 * H + j]);
+    }
+    for (int j = 0; j < H; j++) h_new[j] = (1.0f - z[j]) * n[j] + z[j] * h[j];
+}
+
+// ----------------------------------------------------------------------------
+// Forward
+
+void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
+                       const float *mask, int T, int B) {
+    const GrsnCellConfig *cfg = &c->cfg;
+    GRSN_ASSERT(T >= 1 && T <= c->max_T && B >= 1 && B <= c->max_B,
+                "cell forward: T=%d B=%d beyond max_T=%d max_B=%d", T, B, c->max_T, c->max_B);
+    int H = cfg->hidden, in = cfg->in, G = ngate(cfg), K = cfg->substeps, S = c->state_size;
+    size_t TB = (size_t)T * B;
+    c->T = T; c->B = B;
+    for (size_t i = 0; i < TB; i++) c->mask[i] = mask ? (mask[i] != 0.0f) : 1.0f;
+    memcpy(c->state0, state, (size_t)B * S * sizeof(float));
+
+    // Input-side products for every step at once: GRSN gates, LIF current, GRU gi.
+    const float *w = cfg->kind == GRSN_CELL_GRSN ? c->w_f : cfg->kind == GRSN_CELL_LIF ? c->w_i : c->w_ih;
+    const float *b = cfg->kind == GRSN_CELL_GRSN ? c->b_f : cfg->kind == GRSN_CELL_LIF ? c->b_i : c->b_ih;
+    grsn_matmul_forward(c->gate_a, x, w, b, c->mask, (int)TB, in, G * H);
+
+    float beta[GRSN_CELL_MAX_HIDDEN];
+    if (spiking(cfg)) load_beta(c, beta);
+
+    #pragma omp parallel for schedule(static) if (B > 1 && (long)T * H * (cfg->kind == GRSN_CELL_GRU ? 3 * H : 8) > GRSN_PAR_MIN_WORK)
+    for (int bi = 0; bi < B; bi++) {
+        float *st = state + (size_t)bi * S;
+        for (int t = 0; t < T; t++) {
+            size_t row = (size_t)t * B + bi;
+            float *o = out + row * H;
+            float *g = c->gate_a + row * G * H;
+            int on = c->mask[row] != 0.0f;
+            if (cfg->kind == GRSN_CELL_GRU) {
+                float *hseq = c->c_seq + row * H, *hprev = c->u_seq + row * H;
+                memcpy(hprev, st, (size_t)H * sizeof(float));
+                if (on) gru_row(c, g, c->hid_a + row * 3 * H, c->gates + row * 3 * H, st, st);
+                memcpy(hseq, st, (size_t)H * sizeof(float));
+                if (on) memcpy(o, st, (size_t)H * sizeof(float));
+                else memset(o, 0, (size_t)H * sizeof(float));
+                continue;
+            }
+            // Spiking cells: substep k of step t is cache slot (t*K + k)*B + bi.
+            size_t base = ((size_t)t * K * B + bi) * H, stride = (size_t)B * H;
+            if (!on) {
+                // Skipped step: state held; record it so backward sees the carry.
+                for (int k = 0; k < K; k++) {
+                    size_t at = base + (size_t)k * stride;
+                    if (cfg->kind == GRSN_CELL_GRSN) memcpy(c->c_seq + at, st, (size_t)H * sizeof(float));
+                    memcpy(c->uh_seq + at, st + (S - H), (size_t)H * sizeof(float));
+                }
+                memset(o, 0, (size_t)H * sizeof(float));
+                continue;
+            }
+            activate_gates(cfg, g);
+            spiking_decision(cfg, beta, g, st, o, cfg->kind == GRSN_CELL_GRSN ? c->c_seq + base : NULL,
+                             c->u_seq + base, c->uh_seq + base, stride);
+        }
+    }
+}
+
+void grsn_cell_step(const GrsnCell *c, float *out, float *state, const float *x, int B) {
+    const GrsnCellConfig *cfg = &c->cfg;
+    int H = cfg->hidden, in = cfg->in, G = ngate(cfg), S = c->state_size;
+    const float *w = cfg->kind == GRSN_CELL_GRSN ? c->w_f : cfg->kind == GRSN_CELL_LIF ? c->w_i : c->w_ih;
+    const float *b = cfg->kind == GRSN_CELL_GRSN ? c->b_f : cfg->kind == GRSN_CELL_LIF ? c->b_i : c->b_ih;
+    float beta[GRSN_CELL_MAX_HIDDEN];
+    if (spiking(cfg)) load_beta(c, beta);
+    #pragma omp parallel for schedule(static) if ((long)B * G * H * in > GRSN_PAR_MIN_WORK)
+    for (int bi = 0; bi < B; bi++) {
+        float g[3 * GRSN_CELL_MAX_HIDDEN], gh[3 * GRSN_CELL_MAX_HIDDEN], gates[3 * GRSN_CELL_MAX_HIDDEN];
+        const float *xb = x + (size_t)bi * in;
+        float *st = state + (size_t)bi * S, *o = out + (size_t)bi * H;
+        // The same per-element arithmetic as grsn_matmul_forward.
+        for (int r = 0; r < G * H; r++) g[r] = grsn_dot(xb, w + (size_t)r * in, in) + b[r];
+        if (cfg->kind == GRSN_CELL_GRU) {
+            gru_row(c, g, gh, gates, st, st);
+            memcpy(o, st, (size_t)H * sizeof(float));
+            continue;
+        }
+        if (cfg->act_reset_membrane) memset(st + (S - H), 0, (size_t)H * sizeof(float));
+        activate_gates(cfg, g);
+        spiking_decision(cfg, beta, g, st, o, NULL, NULL, NULL, 0);
+    }
+}
+
+// ----------------------------------------------------------------------------
+// Backward
+
+// BPTT of one spiking row. Writes the gate adjoints of every valid step into
+// dgate (GRSN: dF-pre, dJ-pre; LIF: dc), the decay adjoint into dbeta_row[H],
+// and returns the adjoint of the initial state in d0 [S].
+static void spiking_backward_row(GrsnCell *c, const float *beta, const float *dout, int bi,
+                                 float *dbeta_row, float *d0) {
+    const GrsnCellConfig *cfg = &c->cfg;
+    int H = cfg->hidden, K = cfg->substeps, T = c->T, B = c->B, G = ngate(cfg), S = c->state_size;
+    int grsn = cfg->kind == GRSN_CELL_GRSN, hard = cfg->reset == GRSN_RESET_HARD;
+    const float theta = cfg->threshold, ur = cfg->u_reset, alpha = cfg->alpha;
+    const float *st0 = c->state0 + (size_t)bi * S;
+    size_t stride = (size_t)B * H;
+    float *dc = grsn ? d0 : NULL, *duh = grsn ? d0 + H : d0;   // carried adjoints
+    memset(d0, 0, (size_t)S * sizeof(float));
+    memset(dbeta_row, 0, (size_t)H * sizeof(float));
+
+    for (int t = T - 1; t >= 0; t--) {
+        size_t row = (size_t)t * B + bi;
+        float *dg = c->dgate + row * G * H;
+        if (c->mask[row] == 0.0f) { memset(dg, 0, (size_t)G * H * sizeof(float)); continue; }
+        const float *g = c->gate_a + row * G * H;   // activated: F, J (GRSN) or c (LIF)
+        const float *go = dout + row * H;
+        for (int j = 0; j < H; j++) {
+            float dF = 0.0f, dJ = 0.0f, dcur = 0.0f;
+            float F = grsn ? g[j] : 0.0f, J = grsn ? g[H + j] : 0.0f;
+            for (int k = K - 1; k >= 0; k--) {
+                size_t n = (size_t)t * K + k;                 // flattened substep
+                size_t at = n * stride + (size_t)bi * H + j;
+                float u = c->u_seq[at];
+                float o = fire(cfg, u - theta);
+                float gk = cfg->decode == GRSN_DECODE_LAST ? (k == K - 1 ? go[j] : 0.0f)
+                                                           : go[j] / (float)K;
+                // Previous substep's state (or the window's initial state).
+                float uh_prev = n > 0 ? c->uh_seq[at - stride] : st0[S - H + j];
+                float cur = grsn ? c->c_seq[at] : g[j];
+                float dres_do = cfg->detach_reset ? 0.0f : (hard ? (ur - u) : -theta);
+                float dres_du = hard ? (1.0f - o) : 1.0f;
+                float dout_k = gk + dres_do * duh[j];
+                float du = dres_du * duh[j] + dout_k * surrogate(alpha, u - theta);
+                dbeta_row[j] += du * (uh_prev - cur);
+                duh[j] = beta[j] * du;
+                if (grsn) {
+                    float dct = dc[j] + (1.0f - beta[j]) * du;
+                    float c_prev = n > 0 ? c->c_seq[at - stride] : st0[j];
+                    dF += dct * (c_prev - J);
+                    dJ += dct * (1.0f - F);
+                    dc[j] = dct * F;
+                } else {
+                    dcur += (1.0f - beta[j]) * du;
+                }
+            }
+            if (grsn) {
+                dg[j] = dF * F * (1.0f - F);                 // sigmoid'
+                dg[H + j] = J > 0.0f ? dJ : 0.0f;            // ReLU'(0) = 0
+            } else {
+                dg[j] = dcur;
+            }
+        }
+    }
+}
+
+static void gru_backward_row(GrsnCell *c, const float *dout, int bi, float *dh) {
+    int H = c->cfg.hidden, T = c->T, B = c->B;
+    memset(dh, 0, (size_t)H * sizeof(float));
+    for (int t = T - 1; t >= 0; t--) {
+        size_t row = (size_t)t * B + bi;
+        float *dgi = c->dgate + row * 3 * H, *dgh = c->dhid + row * 3 * H;
+        if (c->mask[row] == 0.0f) {
+            memset(dgi, 0, (size_t)3 * H * sizeof(float));
+            memset(dgh, 0, (size_t)3 * H * sizeof(float));
+            continue;
+        }
+        const float *gt = c->gates + row * 3 * H, *gh = c->hid_a + row * 3 * H;
+        const float *r = gt, *z = gt + H, *n = gt + 2 * H;
+        const float *hp = c->u_seq + row * H, *go = dout + row * H;
+        for (int j = 0; j < H; j++) {
+            float d = dh[j] + go[j];
+            float dn = d * (1.0f - z[j]);
+            float dz = d * (hp[j] - n[j]);
+            float dan = dn * (1.0f - n[j] * n[j]);
+            float dr = dan * gh[2 * H + j];
+            float daz = dz * z[j] * (1.0f - z[j]);
+            float dar = dr * r[j] * (1.0f - r[j]);
+            dgi[j] = dar; dgi[H + j] = daz; dgi[2 * H + j] = dan;
+            dgh[j] = dar; dgh[H + j] = daz; dgh[2 * H + j] = dan * r[j];
+            dh[j] = d * z[j];
+        }
+        for (int o = 0; o < 3 * H; o++)
+            if (dgh[o] != 0.0f) grsn_axpy(dh, dgh[o], c->w_hh + (size_t)o * H, H);
+    }
+}
+
+void grsn_cell_backward(GrsnCell *c, float *dx, float *dstate0, const float *dout,
+                        const float *x, int T, int B) {
+    const GrsnCellConfig *cfg = &c->cfg;
+    GRSN_ASSERT(T == c->T && B == c->B, "cell backward: T=%d B=%d but forward ran T=%d B=%d", T, B, c->T, c->B);
+    int H = cfg->hidden, in = cfg->in, G = ngate(cfg), S = c->state_size;
+    size_t TB = (size_t)T * B;
+    float beta[GRSN_CELL_MAX_HIDDEN];
+    if (spiking(cfg)) load_beta(c, beta);
+
+    #pragma omp parallel for schedule(static) if (B > 1 && (long)T * H * (cfg->kind == GRSN_CELL_GRU ? 3 * H : 8) > GRSN_PAR_MIN_WORK)
+    for (int bi = 0; bi < B; bi++) {
+        if (cfg->kind == GRSN_CELL_GRU) gru_backward_row(c, dout, bi, c->dstate + (size_t)bi * S);
+        else spiking_backward_row(c, beta, dout, bi, c->dbeta_rows + (size_t)bi * H, c->dstate + (size_t)bi * S);
+    }
+    if (dstate0) memcpy(dstate0, c->dstate, (size_t)B * S * sizeof(float));
+
+    // Parameter and input gradients from the gate adjoints, in fixed order.
+    if (cfg->kind == GRSN_CELL_GRU) {
+        grsn_matmul_backward(dx, c->dw_ih, c->db_ih, c->dgate, x, c->w_ih, c->mask, (int)TB, in, 3 * H);
+        grsn_matmul_backward(NULL, c->dw_hh, c->db_hh, c->dhid, c->u_seq, c->w_hh, c->mask, (int)TB, H, 3 * H);
+        return;
+    }
+    float *w = cfg->kind == GRSN_CELL_GRSN ? c->w_f : c->w_i;
+    float *dw = cfg->kind == GRSN_CELL_GRSN ? c->dw_f : c->dw_i;
+    float *db = cfg->kind == GRSN_CELL_GRSN ? c->db_f : c->db_i;
+    grsn_matmul_backward(dx, dw, db, c->dgate, x, w, c->mask, (int)TB, in, G * H);
+    if (c->beta_a) {
+        // beta = sigmoid(a): da = dbeta * beta (1 - beta). Rows summed in order.
+        int per_neuron = cfg->beta_mode == GRSN_BETA_NEURON;
+        double layer_sum = 0.0;
+        for (int j = 0; j < H; j++) {
+            float s = 0.0f;
+            for (int bi = 0; bi < B; bi++) s += c->dbeta_rows[(size_t)bi * H + j];
+            float bj = beta[j];
+            if (per_neuron) c->dbeta_a[j] += s * bj * (1.0f - bj);
+            else layer_sum += (double)s;
+        }
+        if (!per_neuron) c->dbeta_a[0] += (float)layer_sum * beta[0] * (1.0f - beta[0]);
+    }
+}

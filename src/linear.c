@@ -1,0 +1,91 @@
+/*
+ * linear.c — the Linear layer (y = x W^T + b) and the MLP built from it.
+ */
+#include "common.h"
+
+grsn_status grsn_linear_init(GrsnLinear *l, GrsnParams *p, const char *name, int in, int out) {
+    if (in <= 0 || out <= 0)
+        return grsn_fail(GRSN_ERR_ARG, "linear %s: impossible size %d -> %d", name, in, out);
+    memset(l, 0, sizeof *l);
+    l->in = in; l->out = out;
+    char nm[64];
+    snprintf(nm, sizeof nm, "%s.w", name);
+    GRSN_TRY(grsn_params_add(p, nm, out, in, &l->w, &l->dw));
+    snprintf(nm, sizeof nm, "%s.b", name);
+    GRSN_TRY(grsn_params_add(p, nm, out, 1, &l->b, &l->db));
+    return GRSN_OK;
+}
+
+void grsn_linear_forward(const GrsnLinear *l, float *y, const float *x, const float *mask, int N) {
+    grsn_matmul_forward(y, x, l->w, l->b, mask, N, l->in, l->out);
+}
+
+void grsn_linear_backward(GrsnLinear *l, float *dx, const float *dy, const float *x,
+                          const float *mask, int N) {
+    grsn_matmul_backward(dx, l->dw, l->db, dy, x, l->w, mask, N, l->in, l->out);
+}
+
+grsn_status grsn_mlp_init(GrsnMLP *m, GrsnParams *p, const char *name, const int *sizes,
+                          int nsizes, grsn_act hidden_act, grsn_act out_act, int max_rows) {
+    memset(m, 0, sizeof *m);
+    if (nsizes < 2 || nsizes - 1 > GRSN_MLP_MAX_LAYERS)
+        return grsn_fail(GRSN_ERR_ARG, "mlp %s: %d layers (1 to %d allowed)", name, nsizes - 1, GRSN_MLP_MAX_LAYERS);
+    if (max_rows <= 0) return grsn_fail(GRSN_ERR_ARG, "mlp %s: max_rows %d must be > 0", name, max_rows);
+    m->nlayers = nsizes - 1;
+    m->hidden_act = hidden_act; m->out_act = out_act; m->max_rows = max_rows;
+    int width = 0;
+    for (int i = 0; i < nsizes; i++) width = sizes[i] > width ? sizes[i] : width;
+    for (int l = 0; l < m->nlayers; l++) {
+        char nm[64];
+        snprintf(nm, sizeof nm, "%s.%d", name, l);
+        GRSN_TRY(grsn_linear_init(&m->layer[l], p, nm, sizes[l], sizes[l + 1]));
+        m->act[l] = grsn_calloc((size_t)max_rows * sizes[l + 1], sizeof(float));
+        if (!m->act[l]) { grsn_mlp_free(m); return GRSN_ERR_OOM; }
+    }
+    for (int k = 0; k < 2; k++) {
+        m->scratch[k] = grsn_calloc((size_t)max_rows * width, sizeof(float));
+        if (!m->scratch[k]) { grsn_mlp_free(m); return GRSN_ERR_OOM; }
+    }
+    return GRSN_OK;
+}
+
+void grsn_mlp_free(GrsnMLP *m) {
+    for (int l = 0; l < GRSN_MLP_MAX_LAYERS; l++) free(m->act[l]);
+    free(m->scratch[0]); free(m->scratch[1]);
+    memset(m, 0, sizeof *m);
+}
+
+static grsn_act layer_act(const GrsnMLP *m, int l) {
+    return l == m->nlayers - 1 ? m->out_act : m->hidden_act;
+}
+
+const float *grsn_mlp_forward(GrsnMLP *m, const float *x, const float *mask, int N) {
+    GRSN_ASSERT(N <= m->max_rows, "mlp forward: %d rows > max_rows %d", N, m->max_rows);
+    const float *in = x;
+    for (int l = 0; l < m->nlayers; l++) {
+        GrsnLinear *L = &m->layer[l];
+        grsn_linear_forward(L, m->act[l], in, mask, N);
+        grsn_act_forward(layer_act(m, l), m->act[l], m->act[l], (size_t)N * L->out);
+        in = m->act[l];
+    }
+    return m->act[m->nlayers - 1];
+}
+
+void grsn_mlp_backward(GrsnMLP *m, float *dx, const float *dy, const float *x,
+                       const float *mask, int N) {
+    const float *g = dy;           // gradient of layer l's activated output
+    for (int l = m->nlayers - 1; l >= 0; l--) {
+        GrsnLinear *L = &m->layer[l];
+        float *dpre = m->scratch[l & 1];
+        memset(dpre, 0, (size_t)N * L->out * sizeof(float));
+        grsn_act_backward(layer_act(m, l), dpre, g, m->act[l], (size_t)N * L->out);
+        float *din;
+        if (l == 0) din = dx;
+        else {
+            din = m->scratch[(l + 1) & 1];
+            memset(din, 0, (size_t)N * L->in * sizeof(float));
+        }
+        grsn_linear_backward(L, din, dpre, l == 0 ? x : m->act[l - 1], mask, N);
+        g = din;
+    }
+}
