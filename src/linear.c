@@ -73,18 +73,17 @@ const float *grsn_mlp_forward(GrsnMLP *m, const float *x, const float *mask, int
 
 void grsn_mlp_backward(GrsnMLP *m, float *dx, const float *dy, const float *x,
                        const float *mask, int N) {
+    // scratch[0] holds the pre-activation gradient of the current layer,
+    // scratch[1] the gradient of its input, which is the next (lower) layer's
+    // output gradient. Each is consumed before it is overwritten.
+    float *dpre = m->scratch[0], *dhid = m->scratch[1];
     const float *g = dy;           // gradient of layer l's activated output
     for (int l = m->nlayers - 1; l >= 0; l--) {
         GrsnLinear *L = &m->layer[l];
-        float *dpre = m->scratch[l & 1];
         memset(dpre, 0, (size_t)N * L->out * sizeof(float));
         grsn_act_backward(layer_act(m, l), dpre, g, m->act[l], (size_t)N * L->out);
-        float *din;
-        if (l == 0) din = dx;
-        else {
-            din = m->scratch[(l + 1) & 1];
-            memset(din, 0, (size_t)N * L->in * sizeof(float));
-        }
+        float *din = dx;
+        if (l > 0) { din = dhid; memset(din, 0, (size_t)N * L->in * sizeof(float)); }
         grsn_linear_backward(L, din, dpre, l == 0 ? x : m->act[l - 1], mask, N);
         g = din;
     }

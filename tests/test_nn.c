@@ -1,0 +1,171 @@
+/*
+ * test_nn.c — dense layers and training helpers: MLP, softmax / log-softmax,
+ * Adam and gradient clipping against PyTorch fixtures (tests/fixtures/ops.bin,
+ * written by dev/gen_cell_fixtures.py); finite differences for the MLP;
+ * the parameter arena, Polyak averaging and the initialisers.
+ */
+#include "grsn.h"
+#include "test.h"
+#include "fixture.h"
+
+TEST(mlp_matches_pytorch) {
+    Fixture fx; CHECK(fx_load(&fx, "ops.bin"));
+    const int N = 11, sizes[4] = {6, 10, 7, 3};
+    GrsnParams p; grsn_params_init(&p);
+    GrsnMLP m;
+    CHECK(grsn_mlp_init(&m, &p, "mlp", sizes, 4, GRSN_ACT_RELU, GRSN_ACT_TANH, N) == GRSN_OK);
+    CHECK(grsn_params_alloc(&p) == GRSN_OK);
+    char nm[32];
+    for (int l = 0; l < 3; l++) {
+        snprintf(nm, sizeof nm, "mlp.w%d", l);
+        memcpy(m.layer[l].w, fx_get(&fx, nm, (size_t)sizes[l] * sizes[l + 1]), (size_t)sizes[l] * sizes[l + 1] * 4);
+        snprintf(nm, sizeof nm, "mlp.b%d", l);
+        memcpy(m.layer[l].b, fx_get(&fx, nm, sizes[l + 1]), (size_t)sizes[l + 1] * 4);
+    }
+    const float *x = fx_get(&fx, "mlp.x", N * 6), *mask = fx_get(&fx, "mlp.mask", N);
+    const float *y = grsn_mlp_forward(&m, x, mask, N);
+    check_tensor("mlp y", y, fx_get(&fx, "mlp.y", N * 3), N * 3, 1e-6, 1e-5);
+    float dx[11 * 6] = {0};
+    grsn_params_zero_grad(&p);
+    grsn_mlp_backward(&m, dx, fx_get(&fx, "mlp.dy", N * 3), x, mask, N);
+    check_tensor("mlp dx", dx, fx_get(&fx, "mlp.dx", N * 6), N * 6, 1e-6, 1e-4);
+    for (int l = 0; l < 3; l++) {
+        snprintf(nm, sizeof nm, "mlp.dw%d", l);
+        check_tensor(nm, m.layer[l].dw, fx_get(&fx, nm, (size_t)sizes[l] * sizes[l + 1]),
+                     (size_t)sizes[l] * sizes[l + 1], 1e-6, 1e-4);
+        snprintf(nm, sizeof nm, "mlp.db%d", l);
+        check_tensor(nm, m.layer[l].db, fx_get(&fx, nm, sizes[l + 1]), sizes[l + 1], 1e-6, 1e-4);
+    }
+    grsn_mlp_free(&m); grsn_params_free(&p); fx_free(&fx);
+}
+
+TEST(softmax_matches_pytorch) {
+    Fixture fx; CHECK(fx_load(&fx, "ops.bin"));
+    const float *logits = fx_get(&fx, "sm.logits", 20), *dp = fx_get(&fx, "sm.dp", 20);
+    float p[20], lp[20], dl[20] = {0}, dl2[20] = {0};
+    grsn_softmax_forward(p, logits, 5, 4);
+    check_tensor("softmax", p, fx_get(&fx, "sm.p", 20), 20, 1e-7, 1e-5);
+    grsn_softmax_backward(dl, dp, p, 5, 4);
+    check_tensor("softmax grad", dl, fx_get(&fx, "sm.dlogits", 20), 20, 1e-6, 1e-4);
+    grsn_log_softmax_forward(lp, logits, 5, 4);
+    check_tensor("log_softmax", lp, fx_get(&fx, "lsm.lp", 20), 20, 1e-6, 1e-5);
+    grsn_log_softmax_backward(dl2, dp, lp, 5, 4);
+    check_tensor("log_softmax grad", dl2, fx_get(&fx, "lsm.dlogits", 20), 20, 1e-6, 1e-4);
+    fx_free(&fx);
+}
+
+TEST(adam_matches_pytorch) {
+    Fixture fx; CHECK(fx_load(&fx, "ops.bin"));
+    float w[37];
+    memcpy(w, fx_get(&fx, "adam.w0", 37), sizeof w);
+    const float *grads = fx_get(&fx, "adam.grads", 5 * 37);
+    GrsnAdam a; CHECK(grsn_adam_init(&a, 37, 3e-4f) == GRSN_OK);
+    for (int s = 0; s < 5; s++) grsn_adam_step(&a, w, grads + s * 37);
+    // One Adam step moves a weight by about lr = 3e-4; 1e-8 absolute is a
+    // few ulps of the weights and far below a wrong update.
+    check_tensor("adam w after 5 steps", w, fx_get(&fx, "adam.w5", 37), 37, 2e-7, 1e-6);
+    CHECK(a.step == 5);
+    grsn_adam_free(&a);
+    GrsnAdam bad; CHECK(grsn_adam_init(&bad, 3, 0.0f) == GRSN_ERR_ARG);
+    fx_free(&fx);
+}
+
+TEST(clip_matches_pytorch) {
+    Fixture fx; CHECK(fx_load(&fx, "ops.bin"));
+    const char *tags[2] = {"big", "small"};
+    for (int k = 0; k < 2; k++) {
+        char nm[32]; float g[50];
+        snprintf(nm, sizeof nm, "clip.%s.g", tags[k]); memcpy(g, fx_get(&fx, nm, 50), sizeof g);
+        float norm = grsn_clip_grad_norm(g, 50, 10.0f);
+        snprintf(nm, sizeof nm, "clip.%s.norm", tags[k]); CHECK_NEAR(norm, fx_get(&fx, nm, 1)[0], 0, 1e-6);
+        snprintf(nm, sizeof nm, "clip.%s.out", tags[k]); check_tensor(nm, g, fx_get(&fx, nm, 50), 50, 1e-7, 1e-6);
+    }
+    fx_free(&fx);
+}
+
+// Finite differences through an MLP with tanh hidden units (smooth).
+TEST(mlp_finite_differences) {
+    const int N = 4, sizes[3] = {5, 7, 3};
+    GrsnParams p; grsn_params_init(&p);
+    GrsnMLP m;
+    CHECK(grsn_mlp_init(&m, &p, "m", sizes, 3, GRSN_ACT_TANH, GRSN_ACT_SIGMOID, N) == GRSN_OK);
+    CHECK(grsn_params_alloc(&p) == GRSN_OK);
+    grsn_rng r; grsn_rng_seed(&r, 1, 1);
+    for (size_t i = 0; i < p.n; i++) p.data[i] = (float)grsn_rng_normal(&r) * 0.7f;
+    float x[20], dy[12], dx[20] = {0};
+    for (int i = 0; i < 20; i++) x[i] = (float)grsn_rng_normal(&r);
+    for (int i = 0; i < 12; i++) dy[i] = (float)grsn_rng_normal(&r);
+    grsn_mlp_forward(&m, x, NULL, N);
+    grsn_params_zero_grad(&p);
+    grsn_mlp_backward(&m, dx, dy, x, NULL, N);
+    int bad = 0;
+    float *vals[2] = {p.data, x}; const float *grads[2] = {p.grad, dx}; size_t cnt[2] = {p.n, 20};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < cnt[k]; i++) {
+            float v0 = vals[k][i]; double f[4]; const float off[4] = {0.5f, -0.5f, 1.0f, -1.0f};
+            for (int s = 0; s < 4; s++) {
+                vals[k][i] = v0 + off[s] * 1e-2f;
+                const float *y = grsn_mlp_forward(&m, x, NULL, N);
+                double L = 0; for (int j = 0; j < 12; j++) L += (double)dy[j] * y[j];
+                f[s] = L;
+            }
+            vals[k][i] = v0;
+            double num = (8 * f[0] + f[3] - 8 * f[1] - f[2]) / (6 * 1e-2);
+            if (fabs(num - grads[k][i]) > 1e-2 * (1e-2 + fabs(num))) bad++;
+        }
+    CHECK_MSG(bad == 0, "%d gradients off", bad);
+    grsn_mlp_free(&m); grsn_params_free(&p);
+}
+
+TEST(params_arena) {
+    GrsnParams p; grsn_params_init(&p);
+    float *a, *da, *b;
+    CHECK(grsn_params_add(&p, "a", 3, 4, &a, &da) == GRSN_OK);
+    CHECK(grsn_params_add(&p, "b", 5, 1, &b, NULL) == GRSN_OK);
+    CHECK(grsn_params_add(&p, "a", 1, 1, NULL, NULL) == GRSN_ERR_ARG);   // duplicate
+    CHECK(grsn_params_add(&p, "c", 0, 1, NULL, NULL) == GRSN_ERR_ARG);   // empty
+    CHECK(grsn_params_alloc(&p) == GRSN_OK);
+    CHECK(p.n == 17);
+    CHECK(a == p.data && da == p.grad && b == p.data + 12);
+    CHECK(grsn_params_find(&p, "b")->offset == 12);
+    CHECK(grsn_params_find(&p, "zz") == NULL);
+    CHECK(grsn_params_finite(&p));
+    b[2] = NAN;
+    CHECK(!grsn_params_finite(&p));
+    grsn_params_free(&p);
+}
+
+TEST(polyak_and_init) {
+    float t[3] = {1, 2, 3}, s[3] = {3, 2, 1};
+    grsn_polyak(t, s, 3, 0.25f);
+    CHECK_NEAR(t[0], 1.5, 1e-7, 0); CHECK_NEAR(t[1], 2.0, 1e-7, 0); CHECK_NEAR(t[2], 2.5, 1e-7, 0);
+    // Orthogonal init for a wide matrix: rows orthonormal.
+    float w[4 * 9];
+    grsn_rng r; grsn_rng_seed(&r, 2, 1);
+    grsn_init_orthogonal(w, 4, 9, 1.0f, &r);
+    double worst = 0;
+    for (int a = 0; a < 4; a++) for (int b = 0; b < 4; b++) {
+        double d = 0; for (int i = 0; i < 9; i++) d += (double)w[a * 9 + i] * w[b * 9 + i];
+        worst = fmax(worst, fabs(d - (a == b)));
+    }
+    CHECK(worst < 1e-6);
+    // PyTorch's Linear default: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias.
+    GrsnParams p; grsn_params_init(&p); GrsnLinear l;
+    CHECK(grsn_linear_init(&l, &p, "l", 16, 50) == GRSN_OK);
+    CHECK(grsn_params_alloc(&p) == GRSN_OK);
+    grsn_init_linear_default(&l, &r);
+    float mx = 0; for (size_t i = 0; i < p.n; i++) mx = fmaxf(mx, fabsf(p.data[i]));
+    CHECK(mx <= 0.25f && mx > 0.2f);
+    grsn_params_free(&p);
+}
+
+int main(void) {
+    RUN(mlp_matches_pytorch);
+    RUN(softmax_matches_pytorch);
+    RUN(adam_matches_pytorch);
+    RUN(clip_matches_pytorch);
+    RUN(mlp_finite_differences);
+    RUN(params_arena);
+    RUN(polyak_and_init);
+    return test_summary("test_nn");
+}
