@@ -44,5 +44,6 @@ typedef struct {
 
 int cmd_bench(int argc, char **argv);
 int cmd_cells(int argc, char **argv);
+int cmd_env(int argc, char **argv);
 
 #endif
