@@ -12,6 +12,7 @@ int bench_cells(int argc, char **argv);
 
 static const BenchTarget targets[] = {
     {"cells", bench_cells, "forward+backward throughput of GRSN, LIF and GRU layers"},
+    {"smac", bench_smac, "SMAC simulator env-steps/s with random valid actions, 1 thread and all threads"},
 };
 static const int ntargets = (int)(sizeof targets / sizeof targets[0]);
 

@@ -169,6 +169,9 @@ typedef struct {
 // `out` has room for n_agents + n_enemies records.
 grsn_status grsn_smac_get_units(const grsn_smac *s, int env, grsn_smac_unit *out);
 
+// Whether the integer map cell (cx, cy) is pathable for ground units (§9).
+int grsn_smac_pathable(const grsn_smac *s, int cx, int cy);
+
 // ----------------------------------------------------------------------------
 // Reference policies (for baselines, tests and the CLI)
 

@@ -193,6 +193,8 @@ grsn_status grsn_smac_get_units(const grsn_smac *s, int env, grsn_smac_unit *out
     return GRSN_OK;
 }
 
+int grsn_smac_pathable(const grsn_smac *s, int cx, int cy) { return smac_cell_pathable(s->map, cx, cy); }
+
 // ----------------------------------------------------------------------------
 // Reference policies
 
