@@ -8,7 +8,6 @@
 
 typedef struct { const char *name; int (*run)(int argc, char **argv); const char *summary; } BenchTarget;
 
-int bench_cells(int argc, char **argv);
 
 static const BenchTarget targets[] = {
     {"cells", bench_cells, "forward+backward throughput of GRSN, LIF and GRU layers"},

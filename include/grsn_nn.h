@@ -59,13 +59,20 @@ const GrsnParamInfo *grsn_params_find(const GrsnParams *p, const char *name);
 int         grsn_params_finite(const GrsnParams *p);
 
 // ----------------------------------------------------------------------------
-// Dense maths over rows. y = x W^T + b with W stored [out][in] (PyTorch's
-// layout). Rows with mask[n] == 0 are skipped (outputs set to 0, no gradient);
-// mask may be NULL.
+// Dense maths over rows: y = x W^T + b with W stored [out][in] (PyTorch's
+// layout). The forward product reads W transposed, wt = W^T [in][out] (see
+// grsn_transpose), so that it runs along contiguous output rows.
+// Every y[n][o] is summed as b[o] + x[n][0] W[o][0] + x[n][1] W[o][1] + ...
+// in that order, whatever the batch size or thread count: a row computed
+// alone (acting) equals the same row computed in a batch (training).
+// Zero inputs are skipped, so spike-fed layers cost only their active inputs.
+// Rows with mask[n] == 0 are skipped (outputs set to 0, no gradient); mask
+// may be NULL.
 
-void grsn_matmul_forward(float *y, const float *x, const float *w, const float *b,
+void grsn_transpose(float *wt, const float *w, int rows, int cols);
+void grsn_matmul_forward(float *y, const float *x, const float *wt, const float *b,
                          const float *mask, int N, int in, int out);
-// Accumulates dx (if not NULL), dw and db (if not NULL).
+// Accumulates dx, dw and db, each skipped when NULL.
 void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
                           const float *x, const float *w, const float *mask,
                           int N, int in, int out);
@@ -96,10 +103,12 @@ typedef struct {
     int in, out;
     float *w, *b;     // [out][in], [out]
     float *dw, *db;
+    float *wt;        // W^T [in][out], refreshed by every forward call
 } GrsnLinear;
 
 grsn_status grsn_linear_init(GrsnLinear *l, GrsnParams *p, const char *name, int in, int out);
-void grsn_linear_forward(const GrsnLinear *l, float *y, const float *x, const float *mask, int N);
+void grsn_linear_free(GrsnLinear *l);
+void grsn_linear_forward(GrsnLinear *l, float *y, const float *x, const float *mask, int N);
 void grsn_linear_backward(GrsnLinear *l, float *dx, const float *dy, const float *x,
                           const float *mask, int N);
 
@@ -201,6 +210,7 @@ typedef struct {
     float *c_seq;             // GRSN current after each substep [T*K][B][H]; GRU h_t [T][B][H]
     float *u_seq;             // spiking: potential before reset [T*K][B][H]; GRU h_{t-1}
     float *uh_seq;            // spiking: potential after reset [T*K][B][H]
+    float *o_seq;             // spiking: spike (or smooth h) of each substep [T*K][B][H]
     float *state0;            // [B][state_size] initial state of the window
     float *mask;              // [T][B] (all 1 when NULL was passed)
     // Backward scratch.
@@ -208,6 +218,10 @@ typedef struct {
     float *dhid;              // GRU adjoint of gh, [T][B][3H]
     float *dstate;            // [B][state_size]
     float *dbeta_rows;        // per-row decay adjoints, [B][H], summed in a fixed order
+    // Transposed weights for the forward products, and acting scratch.
+    float *wt;                // input weights transposed, [in][G*H]
+    float *wt_hh;             // GRU W_hh^T, [H][3H]
+    float *step_g, *step_gh, *step_gates;   // [max_B][G*H], GRU [max_B][3H] x2
 } GrsnCell;
 
 grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
@@ -231,7 +245,7 @@ void grsn_cell_backward(GrsnCell *c, float *dx, float *dstate0, const float *dou
                         const float *x, int T, int B);
 // One decision for acting, no caching: the same arithmetic as one step of
 // grsn_cell_forward. x [B][in], state [B][S] updated in place, out [B][H].
-void grsn_cell_step(const GrsnCell *c, float *out, float *state, const float *x, int B);
+void grsn_cell_step(GrsnCell *c, float *out, float *state, const float *x, int B);
 
 // ----------------------------------------------------------------------------
 // Initialisers and training helpers

@@ -31,7 +31,7 @@
  * matrix products before (forward) and after (backward) the time loop.
  */
 #include "common.h"
-#include "kernels.h"
+
 
 #define PI_F 3.14159265358979323846f
 #define GRSN_CELL_MAX_HIDDEN 1024   // bounds the per-row stack scratch
@@ -137,7 +137,12 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
     ALLOC(c->state0, (size_t)max_B * c->state_size);
     ALLOC(c->dstate, (size_t)max_B * c->state_size);
     ALLOC(c->mask, TB);
+    ALLOC(c->wt, (size_t)in * G * H);
+    ALLOC(c->step_g, (size_t)max_B * G * H);
     if (cfg->kind == GRSN_CELL_GRU) {
+        ALLOC(c->wt_hh, (size_t)H * 3 * H);
+        ALLOC(c->step_gh, (size_t)max_B * 3 * H);
+        ALLOC(c->step_gates, (size_t)max_B * 3 * H);
         ALLOC(c->hid_a, TB * 3 * H);
         ALLOC(c->gates, TB * 3 * H);
         ALLOC(c->dhid, TB * 3 * H);
@@ -147,6 +152,7 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
         ALLOC(c->c_seq, steps * H);   // current after each substep (GRSN)
         ALLOC(c->u_seq, steps * H);   // potential before reset
         ALLOC(c->uh_seq, steps * H);  // potential after reset
+        ALLOC(c->o_seq, steps * H);   // spike of each substep
         ALLOC(c->dbeta_rows, (size_t)max_B * H);
     }
 #undef ALLOC
@@ -157,7 +163,8 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
 void grsn_cell_free(GrsnCell *c) {
     free(c->gate_a); free(c->dgate); free(c->state0); free(c->dstate); free(c->mask);
     free(c->hid_a); free(c->gates); free(c->dhid);
-    free(c->c_seq); free(c->u_seq); free(c->uh_seq); free(c->dbeta_rows);
+    free(c->c_seq); free(c->u_seq); free(c->uh_seq); free(c->o_seq); free(c->dbeta_rows);
+    free(c->wt); free(c->wt_hh); free(c->step_g); free(c->step_gh); free(c->step_gates);
     memset(c, 0, sizeof *c);
 }
 
@@ -221,7 +228,7 @@ static void load_beta(const GrsnCell *c, float *beta) {
 // c, u, u^ after each substep are written there with row stride `stride`.
 static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const float *g,
                              float *state, float *out, float *c_cache, float *u_cache,
-                             float *uh_cache, size_t stride) {
+                             float *uh_cache, float *o_cache, size_t stride) {
     int H = cfg->hidden, K = cfg->substeps;
     int grsn = cfg->kind == GRSN_CELL_GRSN;
     float *cst = grsn ? state : NULL;
@@ -250,6 +257,7 @@ static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const
                 if (c_cache) c_cache[at] = c;
                 u_cache[at] = u;
                 uh_cache[at] = uh[j];
+                o_cache[at] = o;
             }
         }
     }
@@ -265,12 +273,11 @@ static void activate_gates(const GrsnCellConfig *cfg, float *g) {
     for (int j = 0; j < H; j++) g[H + j] = g[H + j] > 0.0f ? g[H + j] : 0.0f;  // J
 }
 
-// GRU step for one row: gi = W_ih x + b_ih (given), gh = W_hh h + b_hh.
-// Writes gates (r, z, n) and the new h into h_new. h may alias h_new.
-static void gru_row(const GrsnCell *c, const float *gi, float *gh, float *gates,
-                    const float *h, float *h_new) {
-    int H = c->cfg.hidden;
-    for (int o = 0; o < 3 * H; o++) gh[o] = grsn_dot(h, c->w_hh + (size_t)o * H, H) + c->b_hh[o];
+// GRU update of one row from its products gi = W_ih x + b_ih and
+// gh = W_hh h + b_hh: writes the gates (r, z, n) and the new h into h_new
+// (which may alias h).
+static void gru_gates(int H, const float *gi, const float *gh, float *gates,
+                      const float *h, float *h_new) {
     float *r = gates, *z = gates + H, *n = gates + 2 * H;
     for (int j = 0; j < H; j++) {
         r[j] = grsn_sigmoidf(gi[j] + gh[j]);
@@ -280,8 +287,38 @@ static void gru_row(const GrsnCell *c, const float *gi, float *gh, float *gates,
     for (int j = 0; j < H; j++) h_new[j] = (1.0f - z[j]) * n[j] + z[j] * h[j];
 }
 
+// The input-side weights of a cell as one [G*H][in] matrix and bias.
+static const float *input_w(const GrsnCell *c) {
+    return c->cfg.kind == GRSN_CELL_GRSN ? c->w_f : c->cfg.kind == GRSN_CELL_LIF ? c->w_i : c->w_ih;
+}
+static const float *input_b(const GrsnCell *c) {
+    return c->cfg.kind == GRSN_CELL_GRSN ? c->b_f : c->cfg.kind == GRSN_CELL_LIF ? c->b_i : c->b_ih;
+}
+
 // ----------------------------------------------------------------------------
 // Forward
+
+static void gru_forward(GrsnCell *c, float *out, float *state, int T, int B) {
+    int H = c->cfg.hidden;
+    grsn_transpose(c->wt_hh, c->w_hh, 3 * H, H);
+    for (int t = 0; t < T; t++) {
+        size_t row0 = (size_t)t * B;
+        float *hprev = c->u_seq + row0 * H, *gh = c->hid_a + row0 * 3 * H;
+        memcpy(hprev, state, (size_t)B * H * sizeof(float));
+        grsn_matmul_forward(gh, hprev, c->wt_hh, c->b_hh, c->mask + row0, B, H, 3 * H);
+        for (int bi = 0; bi < B; bi++) {
+            size_t row = row0 + bi;
+            float *st = state + (size_t)bi * H, *o = out + row * H;
+            if (c->mask[row] != 0.0f) {
+                gru_gates(H, c->gate_a + row * 3 * H, gh + (size_t)bi * 3 * H, c->gates + row * 3 * H, st, st);
+                memcpy(o, st, (size_t)H * sizeof(float));
+            } else {
+                memset(o, 0, (size_t)H * sizeof(float));
+            }
+            memcpy(c->c_seq + row * H, st, (size_t)H * sizeof(float));
+        }
+    }
+}
 
 void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
                        const float *mask, int T, int B) {
@@ -295,33 +332,23 @@ void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
     memcpy(c->state0, state, (size_t)B * S * sizeof(float));
 
     // Input-side products for every step at once: GRSN gates, LIF current, GRU gi.
-    const float *w = cfg->kind == GRSN_CELL_GRSN ? c->w_f : cfg->kind == GRSN_CELL_LIF ? c->w_i : c->w_ih;
-    const float *b = cfg->kind == GRSN_CELL_GRSN ? c->b_f : cfg->kind == GRSN_CELL_LIF ? c->b_i : c->b_ih;
-    grsn_matmul_forward(c->gate_a, x, w, b, c->mask, (int)TB, in, G * H);
+    grsn_transpose(c->wt, input_w(c), G * H, in);
+    grsn_matmul_forward(c->gate_a, x, c->wt, input_b(c), c->mask, (int)TB, in, G * H);
+    if (cfg->kind == GRSN_CELL_GRU) { gru_forward(c, out, state, T, B); return; }
 
     float beta[GRSN_CELL_MAX_HIDDEN];
-    if (spiking(cfg)) load_beta(c, beta);
-
-    #pragma omp parallel for schedule(static) if (B > 1 && (long)T * H * (cfg->kind == GRSN_CELL_GRU ? 3 * H : 8) > GRSN_PAR_MIN_WORK)
+    load_beta(c, beta);
+    // Spiking cells: each row's recurrence is independent.
+    #pragma omp parallel for schedule(static) if (B > 1 && (long)T * H * 8 > GRSN_PAR_MIN_WORK)
     for (int bi = 0; bi < B; bi++) {
         float *st = state + (size_t)bi * S;
         for (int t = 0; t < T; t++) {
             size_t row = (size_t)t * B + bi;
             float *o = out + row * H;
             float *g = c->gate_a + row * G * H;
-            int on = c->mask[row] != 0.0f;
-            if (cfg->kind == GRSN_CELL_GRU) {
-                float *hseq = c->c_seq + row * H, *hprev = c->u_seq + row * H;
-                memcpy(hprev, st, (size_t)H * sizeof(float));
-                if (on) gru_row(c, g, c->hid_a + row * 3 * H, c->gates + row * 3 * H, st, st);
-                memcpy(hseq, st, (size_t)H * sizeof(float));
-                if (on) memcpy(o, st, (size_t)H * sizeof(float));
-                else memset(o, 0, (size_t)H * sizeof(float));
-                continue;
-            }
-            // Spiking cells: substep k of step t is cache slot (t*K + k)*B + bi.
+            // Substep k of step t is cache slot (t*K + k)*B + bi.
             size_t base = ((size_t)t * K * B + bi) * H, stride = (size_t)B * H;
-            if (!on) {
+            if (c->mask[row] == 0.0f) {
                 // Skipped step: state held; record it so backward sees the carry.
                 for (int k = 0; k < K; k++) {
                     size_t at = base + (size_t)k * stride;
@@ -333,33 +360,36 @@ void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
             }
             activate_gates(cfg, g);
             spiking_decision(cfg, beta, g, st, o, cfg->kind == GRSN_CELL_GRSN ? c->c_seq + base : NULL,
-                             c->u_seq + base, c->uh_seq + base, stride);
+                             c->u_seq + base, c->uh_seq + base, c->o_seq + base, stride);
         }
     }
 }
 
-void grsn_cell_step(const GrsnCell *c, float *out, float *state, const float *x, int B) {
+void grsn_cell_step(GrsnCell *c, float *out, float *state, const float *x, int B) {
     const GrsnCellConfig *cfg = &c->cfg;
+    GRSN_ASSERT(B >= 1 && B <= c->max_B, "cell step: B=%d beyond max_B=%d", B, c->max_B);
     int H = cfg->hidden, in = cfg->in, G = ngate(cfg), S = c->state_size;
-    const float *w = cfg->kind == GRSN_CELL_GRSN ? c->w_f : cfg->kind == GRSN_CELL_LIF ? c->w_i : c->w_ih;
-    const float *b = cfg->kind == GRSN_CELL_GRSN ? c->b_f : cfg->kind == GRSN_CELL_LIF ? c->b_i : c->b_ih;
-    float beta[GRSN_CELL_MAX_HIDDEN];
-    if (spiking(cfg)) load_beta(c, beta);
-    #pragma omp parallel for schedule(static) if ((long)B * G * H * in > GRSN_PAR_MIN_WORK)
-    for (int bi = 0; bi < B; bi++) {
-        float g[3 * GRSN_CELL_MAX_HIDDEN], gh[3 * GRSN_CELL_MAX_HIDDEN], gates[3 * GRSN_CELL_MAX_HIDDEN];
-        const float *xb = x + (size_t)bi * in;
-        float *st = state + (size_t)bi * S, *o = out + (size_t)bi * H;
-        // The same per-element arithmetic as grsn_matmul_forward.
-        for (int r = 0; r < G * H; r++) g[r] = grsn_dot(xb, w + (size_t)r * in, in) + b[r];
-        if (cfg->kind == GRSN_CELL_GRU) {
-            gru_row(c, g, gh, gates, st, st);
-            memcpy(o, st, (size_t)H * sizeof(float));
-            continue;
+    // The same products, in the same order, as grsn_cell_forward.
+    grsn_transpose(c->wt, input_w(c), G * H, in);
+    grsn_matmul_forward(c->step_g, x, c->wt, input_b(c), NULL, B, in, G * H);
+    if (cfg->kind == GRSN_CELL_GRU) {
+        grsn_transpose(c->wt_hh, c->w_hh, 3 * H, H);
+        grsn_matmul_forward(c->step_gh, state, c->wt_hh, c->b_hh, NULL, B, H, 3 * H);
+        for (int bi = 0; bi < B; bi++) {
+            float *st = state + (size_t)bi * H;
+            gru_gates(H, c->step_g + (size_t)bi * 3 * H, c->step_gh + (size_t)bi * 3 * H,
+                      c->step_gates + (size_t)bi * 3 * H, st, st);
+            memcpy(out + (size_t)bi * H, st, (size_t)H * sizeof(float));
         }
+        return;
+    }
+    float beta[GRSN_CELL_MAX_HIDDEN];
+    load_beta(c, beta);
+    for (int bi = 0; bi < B; bi++) {
+        float *st = state + (size_t)bi * S, *g = c->step_g + (size_t)bi * G * H;
         if (cfg->act_reset_membrane) memset(st + (S - H), 0, (size_t)H * sizeof(float));
         activate_gates(cfg, g);
-        spiking_decision(cfg, beta, g, st, o, NULL, NULL, NULL, 0);
+        spiking_decision(cfg, beta, g, st, out + (size_t)bi * H, NULL, NULL, NULL, NULL, 0);
     }
 }
 
@@ -368,16 +398,20 @@ void grsn_cell_step(const GrsnCell *c, float *out, float *state, const float *x,
 
 // BPTT of one spiking row. Writes the gate adjoints of every valid step into
 // dgate (GRSN: dF-pre, dJ-pre; LIF: dc), the decay adjoint into dbeta_row[H],
-// and returns the adjoint of the initial state in d0 [S].
+// and returns the adjoint of the initial state in d0 [S]. The neuron loops
+// carry no dependence between neurons and vectorise.
 static void spiking_backward_row(GrsnCell *c, const float *beta, const float *dout, int bi,
                                  float *dbeta_row, float *d0) {
     const GrsnCellConfig *cfg = &c->cfg;
     int H = cfg->hidden, K = cfg->substeps, T = c->T, B = c->B, G = ngate(cfg), S = c->state_size;
     int grsn = cfg->kind == GRSN_CELL_GRSN, hard = cfg->reset == GRSN_RESET_HARD;
     const float theta = cfg->threshold, ur = cfg->u_reset, alpha = cfg->alpha;
+    const float kq = 0.5f * PI_F * alpha, half_alpha = 0.5f * alpha;
+    const float reset_grad = cfg->detach_reset ? 0.0f : 1.0f;
     const float *st0 = c->state0 + (size_t)bi * S;
-    size_t stride = (size_t)B * H;
+    const size_t stride = (size_t)B * H;
     float *dc = grsn ? d0 : NULL, *duh = grsn ? d0 + H : d0;   // carried adjoints
+    float dF[GRSN_CELL_MAX_HIDDEN], dJ[GRSN_CELL_MAX_HIDDEN];  // LIF: dJ holds dc_t
     memset(d0, 0, (size_t)S * sizeof(float));
     memset(dbeta_row, 0, (size_t)H * sizeof(float));
 
@@ -386,74 +420,81 @@ static void spiking_backward_row(GrsnCell *c, const float *beta, const float *do
         float *dg = c->dgate + row * G * H;
         if (c->mask[row] == 0.0f) { memset(dg, 0, (size_t)G * H * sizeof(float)); continue; }
         const float *g = c->gate_a + row * G * H;   // activated: F, J (GRSN) or c (LIF)
-        const float *go = dout + row * H;
-        for (int j = 0; j < H; j++) {
-            float dF = 0.0f, dJ = 0.0f, dcur = 0.0f;
-            float F = grsn ? g[j] : 0.0f, J = grsn ? g[H + j] : 0.0f;
-            for (int k = K - 1; k >= 0; k--) {
-                size_t n = (size_t)t * K + k;                 // flattened substep
-                size_t at = n * stride + (size_t)bi * H + j;
-                float u = c->u_seq[at];
-                float o = fire(cfg, u - theta);
-                float gk = cfg->decode == GRSN_DECODE_LAST ? (k == K - 1 ? go[j] : 0.0f)
-                                                           : go[j] / (float)K;
-                // Previous substep's state (or the window's initial state).
-                float uh_prev = n > 0 ? c->uh_seq[at - stride] : st0[S - H + j];
-                float cur = grsn ? c->c_seq[at] : g[j];
-                float dres_do = cfg->detach_reset ? 0.0f : (hard ? (ur - u) : -theta);
-                float dres_du = hard ? (1.0f - o) : 1.0f;
-                float dout_k = gk + dres_do * duh[j];
-                float du = dres_du * duh[j] + dout_k * surrogate(alpha, u - theta);
-                dbeta_row[j] += du * (uh_prev - cur);
+        const float *F = g, *J = grsn ? g + H : g, *go = dout + row * H;
+        memset(dF, 0, (size_t)H * sizeof(float));
+        memset(dJ, 0, (size_t)H * sizeof(float));
+        for (int k = K - 1; k >= 0; k--) {
+            size_t n = (size_t)t * K + k, at = n * stride + (size_t)bi * H;   // flattened substep
+            const float *u = c->u_seq + at, *o = c->o_seq + at;
+            // Previous substep's state, or the window's initial state.
+            const float *uh_prev = n > 0 ? c->uh_seq + at - stride : st0 + (S - H);
+            const float *cur = grsn ? c->c_seq + at : g;
+            const float *c_prev = grsn ? (n > 0 ? c->c_seq + at - stride : st0) : NULL;
+            float wk = cfg->decode == GRSN_DECODE_LAST ? (k == K - 1 ? 1.0f : 0.0f) : 1.0f / (float)K;
+            #pragma omp simd
+            for (int j = 0; j < H; j++) {
+                float v = u[j] - theta, q = kq * v;
+                float sg = half_alpha / (1.0f + q * q);                        // h'(v), Eq. 6
+                float dres_do = reset_grad * (hard ? ur - u[j] : -theta);      // Eq. 3 / Eq. 12
+                float dres_du = hard ? 1.0f - o[j] : 1.0f;
+                float dout_k = wk * go[j] + dres_do * duh[j];
+                float du = dres_du * duh[j] + dout_k * sg;
+                dbeta_row[j] += du * (uh_prev[j] - cur[j]);                    // Eq. 1
                 duh[j] = beta[j] * du;
-                if (grsn) {
-                    float dct = dc[j] + (1.0f - beta[j]) * du;
-                    float c_prev = n > 0 ? c->c_seq[at - stride] : st0[j];
-                    dF += dct * (c_prev - J);
-                    dJ += dct * (1.0f - F);
-                    dc[j] = dct * F;
+                float dct = (1.0f - beta[j]) * du;
+                if (grsn) {                                                    // Eq. 13
+                    dct += dc[j];
+                    dF[j] += dct * (c_prev[j] - J[j]);
+                    dJ[j] += dct * (1.0f - F[j]);
+                    dc[j] = dct * F[j];
                 } else {
-                    dcur += (1.0f - beta[j]) * du;
+                    dJ[j] += dct;
                 }
             }
-            if (grsn) {
-                dg[j] = dF * F * (1.0f - F);                 // sigmoid'
-                dg[H + j] = J > 0.0f ? dJ : 0.0f;            // ReLU'(0) = 0
-            } else {
-                dg[j] = dcur;
+        }
+        if (grsn) {
+            #pragma omp simd
+            for (int j = 0; j < H; j++) {
+                dg[j] = dF[j] * F[j] * (1.0f - F[j]);         // sigmoid'
+                dg[H + j] = J[j] > 0.0f ? dJ[j] : 0.0f;       // ReLU'(0) = 0
             }
+        } else {
+            memcpy(dg, dJ, (size_t)H * sizeof(float));
         }
     }
 }
 
-static void gru_backward_row(GrsnCell *c, const float *dout, int bi, float *dh) {
+static void gru_backward(GrsnCell *c, const float *dout, float *dh) {
     int H = c->cfg.hidden, T = c->T, B = c->B;
-    memset(dh, 0, (size_t)H * sizeof(float));
+    memset(dh, 0, (size_t)B * H * sizeof(float));
     for (int t = T - 1; t >= 0; t--) {
-        size_t row = (size_t)t * B + bi;
-        float *dgi = c->dgate + row * 3 * H, *dgh = c->dhid + row * 3 * H;
-        if (c->mask[row] == 0.0f) {
-            memset(dgi, 0, (size_t)3 * H * sizeof(float));
-            memset(dgh, 0, (size_t)3 * H * sizeof(float));
-            continue;
+        size_t row0 = (size_t)t * B;
+        for (int bi = 0; bi < B; bi++) {
+            size_t row = row0 + bi;
+            float *dgi = c->dgate + row * 3 * H, *dgh = c->dhid + row * 3 * H, *dhb = dh + (size_t)bi * H;
+            if (c->mask[row] == 0.0f) {      // held state: the adjoint passes through
+                memset(dgi, 0, (size_t)3 * H * sizeof(float));
+                memset(dgh, 0, (size_t)3 * H * sizeof(float));
+                continue;
+            }
+            const float *gt = c->gates + row * 3 * H, *gh = c->hid_a + row * 3 * H;
+            const float *r = gt, *z = gt + H, *n = gt + 2 * H;
+            const float *hp = c->u_seq + row * H, *go = dout + row * H;
+            for (int j = 0; j < H; j++) {
+                float d = dhb[j] + go[j];
+                float dn = d * (1.0f - z[j]);
+                float dz = d * (hp[j] - n[j]);
+                float dan = dn * (1.0f - n[j] * n[j]);
+                float dr = dan * gh[2 * H + j];
+                float daz = dz * z[j] * (1.0f - z[j]);
+                float dar = dr * r[j] * (1.0f - r[j]);
+                dgi[j] = dar; dgi[H + j] = daz; dgi[2 * H + j] = dan;
+                dgh[j] = dar; dgh[H + j] = daz; dgh[2 * H + j] = dan * r[j];
+                dhb[j] = d * z[j];
+            }
         }
-        const float *gt = c->gates + row * 3 * H, *gh = c->hid_a + row * 3 * H;
-        const float *r = gt, *z = gt + H, *n = gt + 2 * H;
-        const float *hp = c->u_seq + row * H, *go = dout + row * H;
-        for (int j = 0; j < H; j++) {
-            float d = dh[j] + go[j];
-            float dn = d * (1.0f - z[j]);
-            float dz = d * (hp[j] - n[j]);
-            float dan = dn * (1.0f - n[j] * n[j]);
-            float dr = dan * gh[2 * H + j];
-            float daz = dz * z[j] * (1.0f - z[j]);
-            float dar = dr * r[j] * (1.0f - r[j]);
-            dgi[j] = dar; dgi[H + j] = daz; dgi[2 * H + j] = dan;
-            dgh[j] = dar; dgh[H + j] = daz; dgh[2 * H + j] = dan * r[j];
-            dh[j] = d * z[j];
-        }
-        for (int o = 0; o < 3 * H; o++)
-            if (dgh[o] != 0.0f) grsn_axpy(dh, dgh[o], c->w_hh + (size_t)o * H, H);
+        // dh_{t-1} += W_hh^T dgh for the whole batch.
+        grsn_matmul_backward(dh, NULL, NULL, c->dhid + row0 * 3 * H, NULL, c->w_hh, c->mask + row0, B, H, 3 * H);
     }
 }
 
@@ -466,10 +507,12 @@ void grsn_cell_backward(GrsnCell *c, float *dx, float *dstate0, const float *dou
     float beta[GRSN_CELL_MAX_HIDDEN];
     if (spiking(cfg)) load_beta(c, beta);
 
-    #pragma omp parallel for schedule(static) if (B > 1 && (long)T * H * (cfg->kind == GRSN_CELL_GRU ? 3 * H : 8) > GRSN_PAR_MIN_WORK)
-    for (int bi = 0; bi < B; bi++) {
-        if (cfg->kind == GRSN_CELL_GRU) gru_backward_row(c, dout, bi, c->dstate + (size_t)bi * S);
-        else spiking_backward_row(c, beta, dout, bi, c->dbeta_rows + (size_t)bi * H, c->dstate + (size_t)bi * S);
+    if (cfg->kind == GRSN_CELL_GRU) {
+        gru_backward(c, dout, c->dstate);
+    } else {
+        #pragma omp parallel for schedule(static) if (B > 1 && (long)T * H * 8 > GRSN_PAR_MIN_WORK)
+        for (int bi = 0; bi < B; bi++)
+            spiking_backward_row(c, beta, dout, bi, c->dbeta_rows + (size_t)bi * H, c->dstate + (size_t)bi * S);
     }
     if (dstate0) memcpy(dstate0, c->dstate, (size_t)B * S * sizeof(float));
 

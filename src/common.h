@@ -27,6 +27,9 @@ grsn_status grsn_fail(grsn_status s, const char *fmt, ...)
 // calloc that records GRSN_ERR_OOM; returns NULL on failure.
 void *grsn_calloc(size_t n, size_t size);
 
+// Parallelise a loop only when it has enough work to pay for the threads.
+#define GRSN_PAR_MIN_WORK 32768L
+
 static inline float grsn_sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 #endif

@@ -13,11 +13,15 @@ grsn_status grsn_linear_init(GrsnLinear *l, GrsnParams *p, const char *name, int
     GRSN_TRY(grsn_params_add(p, nm, out, in, &l->w, &l->dw));
     snprintf(nm, sizeof nm, "%s.b", name);
     GRSN_TRY(grsn_params_add(p, nm, out, 1, &l->b, &l->db));
-    return GRSN_OK;
+    l->wt = grsn_calloc((size_t)in * out, sizeof(float));
+    return l->wt ? GRSN_OK : GRSN_ERR_OOM;
 }
 
-void grsn_linear_forward(const GrsnLinear *l, float *y, const float *x, const float *mask, int N) {
-    grsn_matmul_forward(y, x, l->w, l->b, mask, N, l->in, l->out);
+void grsn_linear_free(GrsnLinear *l) { free(l->wt); l->wt = NULL; }
+
+void grsn_linear_forward(GrsnLinear *l, float *y, const float *x, const float *mask, int N) {
+    grsn_transpose(l->wt, l->w, l->out, l->in);
+    grsn_matmul_forward(y, x, l->wt, l->b, mask, N, l->in, l->out);
 }
 
 void grsn_linear_backward(GrsnLinear *l, float *dx, const float *dy, const float *x,
@@ -50,7 +54,7 @@ grsn_status grsn_mlp_init(GrsnMLP *m, GrsnParams *p, const char *name, const int
 }
 
 void grsn_mlp_free(GrsnMLP *m) {
-    for (int l = 0; l < GRSN_MLP_MAX_LAYERS; l++) free(m->act[l]);
+    for (int l = 0; l < GRSN_MLP_MAX_LAYERS; l++) { free(m->act[l]); grsn_linear_free(&m->layer[l]); }
     free(m->scratch[0]); free(m->scratch[1]);
     memset(m, 0, sizeof *m);
 }

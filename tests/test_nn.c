@@ -156,6 +156,7 @@ TEST(polyak_and_init) {
     grsn_init_linear_default(&l, &r);
     float mx = 0; for (size_t i = 0; i < p.n; i++) mx = fmaxf(mx, fabsf(p.data[i]));
     CHECK(mx <= 0.25f && mx > 0.2f);
+    grsn_linear_free(&l);
     grsn_params_free(&p);
 }
 
