@@ -7,10 +7,10 @@
 #include <stdlib.h>
 
 static const CliCommand commands[] = {
-    {"cells", cmd_cells, "run a spiking cell on a toy sequence and print its spikes (a demo)"},
+    {"cells", cmd_cells, "train one cell on a delayed-recall task (a minute-long demo)"},
     {"env", cmd_env, "run CartPole or Pendulum (F/P/V views) and print a CSV trace"},
     {"smac", cmd_smac, "SMAC-compatible combat simulator: info MAP | play MAP"},
-    {"bench", cmd_bench, "benchmarks: cells"},
+    {"bench", cmd_bench, "benchmarks: cells, smac"},
 };
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
 
