@@ -64,8 +64,24 @@ static float *read_actions(const char *path, const grsn_env *env, int *count) {
     return a;
 }
 
+// "--init-state 0.1,0,-0.02,0": exactly state_dim finite numbers.
+static void parse_state(const char *text, const grsn_env *env, double *state) {
+    const char *p = text;
+    for (int i = 0; i < env->state_dim; i++) {
+        char *end;
+        errno = 0;
+        state[i] = strtod(p, &end);
+        if (end == p || errno || !isfinite(state[i]) || (*end != ',' && *end != '\0') ||
+            (*end == ',') != (i + 1 < env->state_dim))
+            cli_usage_error(CMD, "--init-state '%s': %s needs %d comma-separated finite numbers (%s)", text,
+                            grsn_env_name(env), env->state_dim,
+                            env->discrete ? "x,x_dot,theta,theta_dot" : "theta,theta_dot");
+        p = end + 1;
+    }
+}
+
 int cmd_env(int argc, char **argv) {
-    const char *actions_path = NULL, *policy = NULL;
+    const char *actions_path = NULL, *policy = NULL, *init_state = NULL;
     int seed, steps, max_steps, override, warmup_code;
     ArgSpec specs[] = {
         {"seed", ARG_INT, &seed, "0", "seed of the environment's stream (and of the random policy's)", NULL},
@@ -73,6 +89,9 @@ int cmd_env(int argc, char **argv) {
         {"policy", ARG_CHOICE, &policy, NULL, "action source instead of --actions", "random"},
         {"steps", ARG_INT, &steps, "0", "steps to run; 0: every action in the file, or 200 with --policy", NULL},
         {"max-steps", ARG_INT, &max_steps, "200", "episode cap (0: none)", NULL},
+        {"init-state", ARG_STR, &init_state, NULL,
+         "physical state of the first episode instead of a random reset, comma-separated doubles: "
+         "CartPole x,x_dot,theta,theta_dot; Pendulum theta,theta_dot", NULL},
         {"timeout-overrides-terminal", ARG_BOOL, &override, "0",
          "the authors' code: a fall on the cap's last step is a timeout (decision 16)", NULL},
         {"warmup-code", ARG_BOOL, &warmup_code, "0",
@@ -108,12 +127,19 @@ int cmd_env(int argc, char **argv) {
     grsn_rng policy_rng;
     grsn_rng_seed(&policy_rng, (uint64_t)seed, GRSN_STREAM_EXPLORE);
 
+    float obs[GRSN_ENV_MAX_OBS], next[GRSN_ENV_MAX_OBS], act[2];
+    if (init_state) {
+        double state[GRSN_ENV_MAX_STATE];
+        parse_state(init_state, &env, state);
+        cli_check(CMD, grsn_env_set_state(&env, state, 0, obs));
+    } else {
+        grsn_env_reset(&env, obs);
+    }
+
     printf("step");
     for (int i = 0; i < env.obs_dim; i++) printf(",%s", grsn_env_obs_name(&env, i));
     printf(",action,reward,terminated,truncated\n");
 
-    float obs[GRSN_ENV_MAX_OBS], next[GRSN_ENV_MAX_OBS], act[2];
-    grsn_env_reset(&env, obs);
     for (int t = 0; t < steps; t++) {
         grsn_env_result r;
         int index = 0;

@@ -54,6 +54,11 @@ printf '0.5\n-3\n1e-9\n' >"$tmp/p.txt"
 "$bin" env pendulum-v --actions "$tmp/p.txt" --steps 2 >"$tmp/pv.csv"
 check "pendulum-v actions as given, --steps 2" '[ "$(awk -F, "NR > 1 { printf \"%s;\", \$3 }" "$tmp/pv.csv")" = "0.5;-3;" ]'
 
+# --- A given start state: one push right from rest (values from the equations of §4.2).
+printf '1\n0\n' >"$tmp/r.txt"
+"$bin" env cartpole-f --init-state 0,0,0,0 --actions "$tmp/r.txt" >"$tmp/r.csv"
+check "--init-state starts there" '[ "$(sed -n 2p "$tmp/r.csv")" = "0,0,0,0,0,1,1,0,0" ] && [ "$(sed -n 3p "$tmp/r.csv")" = "1,0,0.195121944,0,-0.292682916,0,1,0,0" ]'
+
 # --- Bad input: one line, non-zero exit.
 expect_error "unknown env lists the names" "cartpole-p, cartpole-v, pendulum-f" mountaincar --policy random
 expect_error "missing env name" "name an environment" --policy random
@@ -68,6 +73,7 @@ expect_error "too few actions for --steps" "holds 4 actions" cartpole-v --action
 expect_error "no action source" "exactly one of" pendulum-p
 expect_error "two action sources" "exactly one of" pendulum-p --policy random --actions "$tmp/p.txt"
 expect_error "unknown policy" "valid choices: random" pendulum-p --policy greedy
+expect_error "bad --init-state" "needs 2 comma-separated" pendulum-p --policy random --init-state 0.5
 expect_error "unknown flag" "unknown flag" pendulum-p --policy random --bogus 1
 
 echo "cli_env: $pass passed, $fail failed"

@@ -405,7 +405,7 @@ TEST(determinism_per_seed_and_stream) {
     CHECK(memcmp(t1, t3, sizeof t1) != 0);
     CHECK(memcmp(t1, t4, sizeof t1) != 0);
     // The struct is the whole state: a copy continues identically.
-    grsn_env e; float o1[4], o2[4], act = -0.25f; grsn_env_result r1, r2;
+    grsn_env e; float o1[4] = {0}, o2[4] = {0}, act = -0.25f; grsn_env_result r1, r2;
     grsn_env_make(&e, "pendulum-f", 7, GRSN_STREAM_EVAL_ENV);
     grsn_env_reset(&e, o1);
     grsn_env copy = e;
