@@ -214,6 +214,8 @@ grsn_status grsn_seqbuf_gather(const grsn_seqbuf *b, grsn_seqbatch *bt) {
     if (bt->seq_len != S || bt->obs_dim != dO || bt->act_dim != dA)
         return grsn_fail(GRSN_ERR_ARG, "replay: batch shaped (S %d, d_o %d, d_a %d) for a buffer of (%d, %d, %d)",
                          bt->seq_len, bt->obs_dim, bt->act_dim, S, dO, dA);
+    if (b->cfg.discrete && !bt->act_index)
+        return grsn_fail(GRSN_ERR_ARG, "replay: batch lacks act_index for a discrete buffer");
     for (int i = 0; i < B; i++)
         if (bt->start[i] < 0 || bt->start[i] >= C)
             return grsn_fail(GRSN_ERR_ARG, "replay: window start %lld outside [0, %lld)",
