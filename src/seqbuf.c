@@ -6,7 +6,7 @@
  * is written at rows top, top+1, ... (mod capacity); its first
  * n = max(1, L − S + 1) rows are valid starts, so a window that starts there
  * and runs S rows never leaves a long episode, while a short episode (L <= S)
- * has the single start row 0. The weight of a valid start is
+ * has its first row as its only start. The weight of a valid start is
  * (baseline + n) / n = 1 with the code's baseline 0, so the starts are
  * sampled uniformly and a binary flag per row is all we keep.
  *
