@@ -123,8 +123,10 @@ static void replay_step(FILE *f, const grsn_smac *s, int t, double reward, int t
     grsn_smac_dims d = grsn_smac_get_dims(s);
     grsn_smac_unit u[128];
     grsn_smac_get_units(s, 0, u);
-    fprintf(f, "{\"type\":\"step\",\"t\":%d,\"reward\":%.6g,\"terminated\":%d,\"won\":%d,\"units\":[", t, reward,
-            terminated, info ? info->battle_won : 0);
+    const char *result = !terminated ? "running" : info->battle_won ? "won" : info->battle_lost ? "lost"
+                       : info->draw ? "draw" : "timeout";
+    fprintf(f, "{\"type\":\"step\",\"t\":%d,\"reward\":%.6g,\"terminated\":%d,\"won\":%d,\"result\":\"%s\","
+               "\"units\":[", t, reward, terminated, info ? info->battle_won : 0, result);
     for (int i = 0; i < d.n_agents + d.n_enemies; i++)
         fprintf(f, "%s{\"id\":%d,\"x\":%.4f,\"y\":%.4f,\"health\":%.3f,\"shield\":%.3f,\"energy\":%.2f,"
                    "\"alive\":%d,\"action\":%d,\"target\":%d}", i ? "," : "", i, u[i].x, u[i].y, u[i].health,

@@ -180,10 +180,13 @@ int grsn_smac_pathable(const grsn_smac *s, int cx, int cy);
 void grsn_smac_policy_random(const uint8_t *avail, int n_agents, int n_actions,
                              grsn_rng *rng, int32_t *actions);
 
-// Focus fire: every agent attacks the available enemy with the least health +
-// shield (ties: lowest index); an agent with no target in reach moves toward
-// the nearest enemy. A Medivac heals the most damaged ally in reach, else
-// follows its army. Reads the true state of environment `env`.
+// Focus fire: the team picks, among enemies within reach (6) of some agent,
+// the one the most agents can reach (ties: least health + shield); agents
+// that can reach it attack it, the others attack their own weakest enemy in
+// reach. Before contact the agents form a line across the band, so that all
+// of them come into range together; after contact an agent with nothing in
+// reach walks toward the nearest enemy. A Medivac heals the most damaged ally
+// in reach, else follows its army. Reads the true state of environment `env`.
 grsn_status grsn_smac_policy_heuristic(const grsn_smac *s, int env, int32_t *actions);
 
 #ifdef __cplusplus

@@ -188,7 +188,7 @@ grsn_status grsn_smac_get_units(const grsn_smac *s, int env, grsn_smac_unit *out
         o->kind = e->kind[u];
         o->alive = e->alive[u];
         o->action = smac_is_ally(e, u) ? e->last_action[u] : -1;
-        o->target = e->alive[u] ? e->tgt[u] : -1;
+        o->target = e->alive[u] && e->tgt[u] >= 0 && e->alive[e->tgt[u]] ? e->tgt[u] : -1;
     }
     return GRSN_OK;
 }
@@ -279,7 +279,6 @@ grsn_status grsn_smac_policy_heuristic(const grsn_smac *s, int env, int32_t *act
             if (v < best_v) { best = j; best_v = v; }
         }
         if (best >= 0) { actions[a] = SMAC_A_ATTACK0 + best; continue; }
-        if (getenv("HOLD")) { actions[a] = SMAC_A_STOP; continue; }
         // Before contact: form a line across the band facing the enemy, so
         // that every agent comes into range at once.
         if (!contact) {
