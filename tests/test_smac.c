@@ -633,6 +633,7 @@ static void play(const char *map, int heuristic, int episodes, int *wins, double
         *wins += info.battle_won;
     }
     *ret /= episodes;
+    grsn_smac_free(s);
 }
 
 TEST(heuristic_beats_random_on_8m) {
