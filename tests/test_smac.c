@@ -436,6 +436,31 @@ TEST(damage_shields_armor_bonus) {
     grsn_smac_free(s);
 }
 
+TEST(lotv_switch) {
+    // Multiplayer values (§10.2): stalker 13 (+5 vs Armored) every 1.87 s.
+    grsn_smac_config c;
+    grsn_smac_config_default(&c, "2s3z");
+    c.units = GRSN_SMAC_UNITS_LOTV;
+    grsn_smac *s;
+    CHECK(grsn_smac_create(&s, &c) == GRSN_OK);
+    grsn_smac_reset_env(s, 0, NULL);
+    SmacEnv *e = &s->envs[0];
+    CHECK_NEAR(e->stats[GRSN_SMAC_STALKER].period, 1.87 * 16, 1e-12, 0);
+    CHECK_NEAR(e->stats[GRSN_SMAC_MEDIVAC].speed, 2.5 / 16, 1e-12, 0);
+    duel(e, 0, 0);
+    place(e, 0, 12, 16); place(e, 5, 17, 16); passive(e, 5);
+    int32_t act[5] = {6, 0, 0, 0, 0};
+    float r;
+    while (e->sh[5] == 80) smac_env_step(e, act, &r);
+    CHECK_NEAR(80 - e->sh[5], 18, 1e-9, 0);
+    grsn_smac_free(s);
+    // The default is Liberty: 10 (+4) every 1.44 s.
+    s = make("2s3z");
+    CHECK_NEAR(s->envs[0].stats[GRSN_SMAC_STALKER].period, 1.44 * 16, 1e-12, 0);
+    CHECK_NEAR(s->envs[0].stats[GRSN_SMAC_MEDIVAC].speed, 2.75 / 16, 1e-12, 0);
+    grsn_smac_free(s);
+}
+
 TEST(shield_regeneration_and_reward) {
     grsn_smac *s = make("2s3z");
     SmacEnv *e = &s->envs[0];
@@ -661,6 +686,7 @@ int main(void) {
     RUN(reward_marine_duel_both_fire);
     RUN(termination_rules);
     RUN(damage_shields_armor_bonus);
+    RUN(lotv_switch);
     RUN(shield_regeneration_and_reward);
     RUN(medivac_healing_spends_energy);
     RUN(orders_persist_and_cooldown_keeps_counting);

@@ -262,7 +262,7 @@ grsn_status grsn_smac_policy_heuristic(const grsn_smac *s, int env, int32_t *act
                 if (row[SMAC_A_ATTACK0 + j] && f < best_f) { best = j; best_f = f; }
             }
             if (best >= 0) actions[a] = SMAC_A_ATTACK0 + best;
-            else if (n > 0 && hypot(sx / n - e->x[a], sy / n - e->y[a]) > 2)
+            else if (n > 0 && smac_norm(sx / n - e->x[a], sy / n - e->y[a]) > 2)
                 actions[a] = move_toward(e, row, a, sx / n, sy / n);
             else actions[a] = SMAC_A_STOP;
             continue;
@@ -284,7 +284,7 @@ grsn_status grsn_smac_policy_heuristic(const grsn_smac *s, int env, int32_t *act
         if (!contact) {
             double slot_y = 16.0 + (line_k - (line_n - 1) / 2.0) * line_gap;
             line_k++;
-            if (hypot(line_x - e->x[a], slot_y - e->y[a]) > 0.6)
+            if (smac_norm(line_x - e->x[a], slot_y - e->y[a]) > 0.6)
                 actions[a] = move_toward(e, row, a, line_x, slot_y);
             else actions[a] = SMAC_A_STOP;
             continue;

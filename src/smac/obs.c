@@ -119,7 +119,7 @@ void smac_env_obs(const SmacEnv *e, int a, const uint8_t *avail, float *row) {
     for (int j = 0; j < e->n_enemies; j++) {
         int u = e->n_agents + j;
         if (!e->alive[u]) continue;
-        double dx = e->x[u] - x, dy = e->y[u] - y, d = hypot(dx, dy);
+        double dx = e->x[u] - x, dy = e->y[u] - y, d = smac_norm(dx, dy);
         if (!(d < SMAC_SIGHT_RANGE)) continue;       // strict (pitfall 20)
         float *f = en + j * nf_en;
         const SmacUnitStats *st = smac_stats(e, u);
@@ -139,7 +139,7 @@ void smac_env_obs(const SmacEnv *e, int a, const uint8_t *avail, float *row) {
         if (b == a) continue;
         float *f = al + (slot++) * nf_al;
         if (!e->alive[b]) continue;
-        double dx = e->x[b] - x, dy = e->y[b] - y, d = hypot(dx, dy);
+        double dx = e->x[b] - x, dy = e->y[b] - y, d = smac_norm(dx, dy);
         if (!(d < SMAC_SIGHT_RANGE)) continue;
         const SmacUnitStats *st = smac_stats(e, b);
         f[0] = 1;

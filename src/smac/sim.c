@@ -219,7 +219,7 @@ static void move_unit(SmacEnv *e, int u) {
     double gx, gy, reach;
     int has_goal = want_goal(e, u, &gx, &gy, &reach);
     double dx = has_goal ? gx - e->x[u] : 0, dy = has_goal ? gy - e->y[u] : 0;
-    double d = hypot(dx, dy);
+    double d = smac_norm(dx, dy);
     double togo = has_goal ? d - reach : 0;   // distance still to cover
 
     if (st->accel > 0) {
@@ -227,13 +227,13 @@ static void move_unit(SmacEnv *e, int u) {
         // velocity toward the desired one, braking to stop at the goal.
         double want = togo > 0 ? fmin(st->speed, sqrt(2 * st->accel * togo)) : 0;
         double wx = d > 0 ? dx / d * want : 0, wy = d > 0 ? dy / d * want : 0;
-        double ex = wx - e->vx[u], ey = wy - e->vy[u], en = hypot(ex, ey);
+        double ex = wx - e->vx[u], ey = wy - e->vy[u], en = smac_norm(ex, ey);
         if (en > st->accel) { ex *= st->accel / en; ey *= st->accel / en; }
         e->vx[u] += ex; e->vy[u] += ey;
         double nx = fmin(fmax(e->x[u] + e->vx[u], 0), SMAC_MAP_X - 1e-6);
         double ny = fmin(fmax(e->y[u] + e->vy[u], 0), SMAC_MAP_Y - 1e-6);
         e->x[u] = nx; e->y[u] = ny;
-        if (e->order[u] == SMAC_ORDER_MOVE && hypot(gx - nx, gy - ny) < 1e-3 && hypot(e->vx[u], e->vy[u]) < 1e-3) {
+        if (e->order[u] == SMAC_ORDER_MOVE && smac_norm(gx - nx, gy - ny) < 1e-3 && smac_norm(e->vx[u], e->vy[u]) < 1e-3) {
             e->order[u] = SMAC_ORDER_IDLE; e->vx[u] = 0; e->vy[u] = 0;
         }
         return;
