@@ -433,6 +433,12 @@ TEST(damage_shields_armor_bonus) {
     CHECK_NEAR(80 - e->sh[5], 8, 1e-9, 0);
     for (int k = 0; k < 5; k++) smac_env_loop(e);
     CHECK_NEAR(80 - e->sh[5], 16, 1e-9, 0);
+    // An attacker that dies between its blades never lands the second one.
+    while (e->sh[5] == 64 && loops < 400) { smac_env_loop(e); loops++; }
+    CHECK_NEAR(80 - e->sh[5], 24, 1e-9, 0);
+    smac_env_damage(e, 2, 1000);
+    for (int k = 0; k < 10; k++) smac_env_loop(e);
+    CHECK_NEAR(80 - e->sh[5], 24, 1e-9, 0);
     grsn_smac_free(s);
 }
 

@@ -338,25 +338,25 @@ void smac_env_damage(SmacEnv *e, int u, double damage) {
     }
 }
 
-static void schedule_hit(SmacEnv *e, int target, double damage, double delay) {
+static void schedule_hit(SmacEnv *e, int source, int target, double damage, double launch, double flight) {
     GRSN_ASSERT(e->n_hits < SMAC_MAX_HITS, "pending-hit queue full");
     SmacHit *h = &e->hits[e->n_hits++];
-    h->t_left = delay; h->damage = damage; h->target = (int16_t)target;
+    h->launch_left = launch; h->t_left = launch + flight; h->damage = damage;
+    h->source = (int16_t)source; h->target = (int16_t)target;
 }
 
 static void fire(SmacEnv *e, int u, int t) {
     const SmacUnitStats *st = smac_stats(e, u);
     double dmg = st->damage + (smac_stats(e, t)->armored ? st->bonus_armored : 0);
-    double delay = 0;
-    if (e->cfg->projectiles) {
-        delay = st->damage_point;
-        if (st->missile_speed > 0) {
-            double gap = smac_dist(e, u, t) - st->radius - smac_stats(e, t)->radius;
-            delay += fmax(gap, 0) / st->missile_speed;
-        }
+    double flight = 0;
+    if (e->cfg->projectiles && st->missile_speed > 0) {
+        double gap = smac_dist(e, u, t) - st->radius - smac_stats(e, t)->radius;
+        flight = fmax(gap, 0) / st->missile_speed;
     }
-    for (int h = 0; h < st->hits; h++)
-        schedule_hit(e, t, dmg, delay + (e->cfg->projectiles ? h * st->hit_gap : 0));
+    for (int h = 0; h < st->hits; h++) {
+        double launch = e->cfg->projectiles ? st->damage_point + h * st->hit_gap : 0;
+        schedule_hit(e, u, t, dmg, launch, flight);
+    }
     // Next shot: period plus the random delay of U(-1, +2) loops (§10.1, §11.2).
     double jitter = e->cfg->weapon_delay ? -1.0 + 3.0 * grsn_rng_double(&e->rng) : 0;
     e->cd[u] += st->period + jitter;
@@ -393,6 +393,7 @@ static void deliver_hits(SmacEnv *e) {
     int kept = 0;
     for (int i = 0; i < e->n_hits; i++) {
         SmacHit h = e->hits[i];
+        if (h.launch_left > 0 && !e->alive[h.source]) continue;   // attacker died before release
         if (h.t_left <= 0) smac_env_damage(e, h.target, h.damage);
         else e->hits[kept++] = h;
     }
@@ -405,7 +406,7 @@ static void deliver_hits(SmacEnv *e) {
 void smac_env_loop(SmacEnv *e) {
     int n = e->n_units;
     // 1. age pending hits
-    for (int i = 0; i < e->n_hits; i++) e->hits[i].t_left -= 1;
+    for (int i = 0; i < e->n_hits; i++) { e->hits[i].launch_left -= 1; e->hits[i].t_left -= 1; }
 
     // 2. drop orders on dead targets; 3. enemy acquisition
     for (int u = 0; u < n; u++) {

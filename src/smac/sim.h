@@ -48,12 +48,14 @@ typedef enum {
     SMAC_ORDER_ATTACK_MOVE,  // enemy AI: walk to (px, py), acquiring targets on the way (§12)
 } SmacOrder;
 
-// A hit on its way: a damage point, a missile in flight, or the zealot's
-// second blade (§11.2). Delivered when t_left reaches 0.
+// A hit on its way (§11.2): first the attacker's damage point (or the wait
+// for the zealot's second blade), during which the attacker's death cancels
+// it; then, once launched, a missile's flight. Lands when t_left reaches 0.
 typedef struct {
-    double t_left;    // loops until it lands
-    double damage;    // base + bonus, before shields and armor
-    int16_t target;   // unit index
+    double launch_left;   // loops until the attacker releases it
+    double t_left;        // loops until it lands (>= launch_left)
+    double damage;        // base + bonus, before shields and armor
+    int16_t source, target;
 } SmacHit;
 
 typedef struct {
