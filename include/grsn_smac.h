@@ -69,6 +69,10 @@ typedef struct {
     int weapon_delay;           // 1: each shot adds U(-1, +2) loops to the weapon period
     int projectiles;            // 1: damage points, missile flight and the zealot's delayed 2nd hit
     int min_damage;             // 1: a hit that reaches health does at least 0.5 damage
+    // Enemy id order (§5.3; SMAC's is undocumented). NULL: the order in which
+    // the map script creates the units. Otherwise a permutation [n_enemies]:
+    // enemy id k is the unit created enemy_order[k]-th. Copied at create.
+    const int32_t *enemy_order;
 } grsn_smac_config;
 
 // Fill *c with the defaults above for one environment of `map`.

@@ -442,6 +442,26 @@ TEST(damage_shields_armor_bonus) {
     grsn_smac_free(s);
 }
 
+TEST(enemy_order_permutation) {
+    grsn_smac_config c;
+    grsn_smac_config_default(&c, "MMM2");
+    int32_t perm[12] = {11, 10, 9, 8, 0, 1, 2, 3, 4, 5, 6, 7};   // Medivac, marauders, then marines
+    c.enemy_order = perm;
+    grsn_smac *s;
+    CHECK(grsn_smac_create(&s, &c) == GRSN_OK);
+    grsn_smac_reset_env(s, 0, NULL);
+    SmacEnv *e = &s->envs[0];
+    CHECK(e->kind[10 + 0] == GRSN_SMAC_MEDIVAC && e->kind[10 + 1] == GRSN_SMAC_MARAUDER);
+    CHECK(e->kind[10 + 4] == GRSN_SMAC_MARINE && e->kind[10 + 11] == GRSN_SMAC_MARINE);
+    grsn_smac *d = make("MMM2");
+    CHECK(e->x[10 + 0] == d->envs[0].x[10 + 11] && e->y[10 + 4] == d->envs[0].y[10 + 0]);   // same places
+    grsn_smac_free(d);
+    grsn_smac_free(s);
+    perm[3] = 11;
+    CHECK(grsn_smac_create(&s, &c) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "permutation") != NULL);
+}
+
 TEST(lotv_switch) {
     // Multiplayer values (§10.2): stalker 13 (+5 vs Armored) every 1.87 s.
     grsn_smac_config c;
@@ -692,6 +712,7 @@ int main(void) {
     RUN(reward_marine_duel_both_fire);
     RUN(termination_rules);
     RUN(damage_shields_armor_bonus);
+    RUN(enemy_order_permutation);
     RUN(lotv_switch);
     RUN(shield_regeneration_and_reward);
     RUN(medivac_healing_spends_energy);

@@ -61,9 +61,21 @@ grsn_status grsn_smac_create(grsn_smac **out, const grsn_smac_config *cfg) {
     GRSN_ASSERT(m->n_agents + m->n_enemies <= SMAC_MAX_UNITS && m->n_agents <= SMAC_MAX_AGENTS,
                 "map %s exceeds SMAC_MAX_UNITS", m->name);
 
+    int seen[SMAC_MAX_UNITS] = {0};
+    if (cfg->enemy_order)
+        for (int k = 0; k < m->n_enemies; k++) {
+            int c = cfg->enemy_order[k];
+            if (c < 0 || c >= m->n_enemies || seen[c]++)
+                return grsn_fail(GRSN_ERR_ARG, "SMAC: enemy_order is not a permutation of 0..%d (entry %d is %d)",
+                                 m->n_enemies - 1, k, c);
+        }
+
     grsn_smac *s = grsn_calloc(1, sizeof *s);
     if (!s) return GRSN_ERR_OOM;
     s->cfg = *cfg;
+    for (int k = 0; k < m->n_enemies; k++)
+        s->enemy_order[k] = (int16_t)(cfg->enemy_order ? cfg->enemy_order[k] : k);
+    s->cfg.enemy_order = NULL;   // copied; never keep the caller's pointer
     snprintf(s->map_name, sizeof s->map_name, "%s", m->name);
     s->cfg.map = s->map_name;   // never keep the caller's pointer
     s->map = m;

@@ -6,24 +6,27 @@
 #include "smac/maps.h"
 
 #define G(kind, n) {GRSN_SMAC_##kind, n}
+// The playable-area extent SMAC divides state positions by (§6). The real
+// value could not be read without the game; 32 (SMAClite's) until corrected.
+#define PLAYABLE 32.0, 32.0
 
 static const SmacMap maps[] = {
     // name         agents enemies  map_type                       bits sh_al sh_en limit
     {"3m",          3,  3,  SMAC_MAP_MARINES,              0, 0, 0, 60,
-     {G(MARINE, 3)}, {G(MARINE, 3)}, SMAC_TERRAIN_BAND},
+     {G(MARINE, 3)}, {G(MARINE, 3)}, SMAC_TERRAIN_BAND, PLAYABLE},
     {"8m",          8,  8,  SMAC_MAP_MARINES,              0, 0, 0, 120,
-     {G(MARINE, 8)}, {G(MARINE, 8)}, SMAC_TERRAIN_BAND},
+     {G(MARINE, 8)}, {G(MARINE, 8)}, SMAC_TERRAIN_BAND, PLAYABLE},
     {"2s3z",        5,  5,  SMAC_MAP_STALKERS_AND_ZEALOTS, 2, 1, 1, 120,
-     {G(STALKER, 2), G(ZEALOT, 3)}, {G(STALKER, 2), G(ZEALOT, 3)}, SMAC_TERRAIN_BAND},
+     {G(STALKER, 2), G(ZEALOT, 3)}, {G(STALKER, 2), G(ZEALOT, 3)}, SMAC_TERRAIN_BAND, PLAYABLE},
     {"8m_vs_9m",    8,  9,  SMAC_MAP_MARINES,              0, 0, 0, 120,
-     {G(MARINE, 8)}, {G(MARINE, 9)}, SMAC_TERRAIN_BAND},
+     {G(MARINE, 8)}, {G(MARINE, 9)}, SMAC_TERRAIN_BAND, PLAYABLE},
     {"3s_vs_5z",    3,  5,  SMAC_MAP_STALKERS,             0, 1, 1, 250,
-     {G(STALKER, 3)}, {G(ZEALOT, 5)}, SMAC_TERRAIN_OPEN},
+     {G(STALKER, 3)}, {G(ZEALOT, 5)}, SMAC_TERRAIN_OPEN, PLAYABLE},
     {"27m_vs_30m",  27, 30, SMAC_MAP_MARINES,              0, 0, 0, 180,
-     {G(MARINE, 27)}, {G(MARINE, 30)}, SMAC_TERRAIN_BAND},
+     {G(MARINE, 27)}, {G(MARINE, 30)}, SMAC_TERRAIN_BAND, PLAYABLE},
     {"MMM2",        10, 12, SMAC_MAP_MMM,                  3, 0, 0, 180,
      {G(MARINE, 7), G(MARAUDER, 2), G(MEDIVAC, 1)},
-     {G(MARINE, 8), G(MARAUDER, 3), G(MEDIVAC, 1)}, SMAC_TERRAIN_BAND},
+     {G(MARINE, 8), G(MARAUDER, 3), G(MEDIVAC, 1)}, SMAC_TERRAIN_BAND, PLAYABLE},
 };
 static const int nmaps = (int)(sizeof maps / sizeof maps[0]);
 

@@ -35,6 +35,7 @@ typedef struct {
     // enemy index order; allies are re-sorted by (type, x, y) at reset).
     SmacGroup allies[SMAC_MAX_GROUPS], enemies[SMAC_MAX_GROUPS];
     SmacTerrain terrain;
+    double max_distance_x, max_distance_y;   // playable-area extent (§6; [unverified] in SC2)
 } SmacMap;
 
 // Geometry shared by all maps (§9, §6).
@@ -42,8 +43,6 @@ typedef struct {
 #define SMAC_MAP_Y 32
 #define SMAC_ALLY_SPAWN_X 9.0
 #define SMAC_ALLY_SPAWN_Y 16.0
-#define SMAC_MAX_DISTANCE_X 32.0   // playable-area extent used by the state (§6; [unverified] in SC2)
-#define SMAC_MAX_DISTANCE_Y 32.0
 
 // The map called `name`, or NULL.
 const SmacMap *smac_find_map(const char *name);

@@ -191,8 +191,8 @@ void smac_env_state(const SmacEnv *e, float *row) {
         f[0] = (float)(e->hp[a] / st->health);
         if (smac_is_medivac_agent(e, a)) f[1] = (float)(e->en[a] / st->max_cooldown);   // energy / 200
         else f[1] = (float)(fmax(e->cd[a], 0) / st->max_cooldown);   // may exceed 1 (pitfall 14)
-        f[2] = (float)((e->x[a] - cx) / SMAC_MAX_DISTANCE_X);
-        f[3] = (float)((e->y[a] - cy) / SMAC_MAX_DISTANCE_Y);
+        f[2] = (float)((e->x[a] - cx) / m->max_distance_x);
+        f[3] = (float)((e->y[a] - cy) / m->max_distance_y);
         if (m->shield_bits_ally) f[4] = (float)(e->sh[a] / st->obs_max_shield);
         if (bits) f[nf_al - bits + e->type_id[a]] = 1;   // the last `bits` columns (pitfall 7)
     }
@@ -203,8 +203,8 @@ void smac_env_state(const SmacEnv *e, float *row) {
         const SmacUnitStats *st = smac_stats(e, u);
         float *f = en + j * nf_en;
         f[0] = (float)(e->hp[u] / st->health);
-        f[1] = (float)((e->x[u] - cx) / SMAC_MAX_DISTANCE_X);
-        f[2] = (float)((e->y[u] - cy) / SMAC_MAX_DISTANCE_Y);
+        f[1] = (float)((e->x[u] - cx) / m->max_distance_x);
+        f[2] = (float)((e->y[u] - cy) / m->max_distance_y);
         if (m->shield_bits_enemy) f[3] = (float)(e->sh[u] / st->obs_max_shield);
         if (bits) f[nf_en - bits + e->type_id[u]] = 1;
     }

@@ -86,6 +86,7 @@ void smac_env_init(SmacEnv *e, const grsn_smac *s, int index) {
     e->map = s->map;
     e->stats = s->stats;
     e->cfg = &s->cfg;
+    e->enemy_order = s->enemy_order;
     e->n_agents = s->map->n_agents;
     e->n_enemies = s->map->n_enemies;
     e->n_units = e->n_agents + e->n_enemies;
@@ -115,10 +116,13 @@ void smac_env_reset(SmacEnv *e) {
     }
     for (int a = 0; a < na; a++) init_unit(e, a, ak[order[a]], ax[order[a]], ay[order[a]]);
 
-    // Enemies: creation order, mirrored through the map centre.
+    // Enemies: laid out in creation order, mirrored through the map centre,
+    // numbered by the configured order (creation order by default).
     layout_group(e->stats, e->map->enemies, ne, ax, ay, ak);
-    for (int j = 0; j < ne; j++)
-        init_unit(e, na + j, ak[j], SMAC_MAP_X - ax[j], SMAC_MAP_Y - ay[j]);
+    for (int j = 0; j < ne; j++) {
+        int c = e->enemy_order[j];
+        init_unit(e, na + j, ak[c], SMAC_MAP_X - ax[c], SMAC_MAP_Y - ay[c]);
+    }
 
     for (int a = 0; a < na; a++) e->last_action[a] = -1;
     e->n_hits = 0;
@@ -239,9 +243,10 @@ static void move_unit(SmacEnv *e, int u) {
         return;
     }
     if (!has_goal || togo <= 0) return;
-    // Ground unit: full speed at once (acceleration 1000).
-    double step = fmin(st->speed, togo);
-    if (reach > 0) step = fmin(st->speed, togo + 1e-9);
+    // Ground unit: full speed at once (acceleration 1000). When closing in on
+    // a target, step a hair past the edge of the reach so the range test
+    // that follows holds despite rounding.
+    double step = fmin(st->speed, reach > 0 ? togo + 1e-9 : togo);
     settle(e, u, e->x[u] + dx / d * step, e->y[u] + dy / d * step);
     if (e->order[u] == SMAC_ORDER_MOVE && step >= d) e->order[u] = SMAC_ORDER_IDLE;   // arrived
 }

@@ -63,6 +63,7 @@ typedef struct {
     const SmacMap *map;
     const SmacUnitStats *stats;        // [GRSN_SMAC_KIND_COUNT]
     const grsn_smac_config *cfg;
+    const int16_t *enemy_order;        // [n_enemies]: enemy id -> creation index
     int n_agents, n_enemies, n_units;  // n_units = n_agents + n_enemies
     int n_actions;
     double reward_divisor;             // max_reward / 20 (§7)
@@ -101,6 +102,7 @@ struct grsn_smac {
     char map_name[32];                        // cfg.map points here
     const SmacMap *map;
     SmacUnitStats stats[GRSN_SMAC_KIND_COUNT];
+    int16_t enemy_order[SMAC_MAX_UNITS];      // enemy id -> creation index
     grsn_smac_dims dims;
     int n_envs;
     SmacEnv *envs;                            // [n_envs]
