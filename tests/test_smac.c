@@ -96,6 +96,48 @@ TEST(unknown_map_lists_maps) {
 // ----------------------------------------------------------------------------
 // Observation and state layouts (§5.4, §6)
 
+TEST(layout_offsets_every_map) {
+    // Block offsets of §5.4 and §6, probed with one visible enemy (the last)
+    // and one visible ally (the last) around agent 0; everyone else far away.
+    struct { const char *map; int en0, nf_en, al0, nf_al, own0, nf_al_s, sen0, nf_en_s, la0; } t[] = {
+        {"8m", 4, 5, 44, 5, 79, 4, 32, 3, 56},
+        {"2s3z", 4, 8, 44, 8, 76, 7, 35, 6, 65},
+        {"8m_vs_9m", 4, 5, 49, 5, 84, 4, 32, 3, 59},
+        {"3s_vs_5z", 4, 6, 34, 6, 46, 5, 15, 4, 35},
+        {"27m_vs_30m", 4, 5, 154, 5, 284, 4, 108, 3, 198},
+        {"MMM2", 4, 8, 100, 8, 172, 7, 70, 6, 142},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        grsn_smac *s = make(t[i].map);
+        SmacEnv *e = &s->envs[0];
+        int na = e->n_agents, ne = e->n_enemies, last_enemy = na + ne - 1, last_ally = na - 1;
+        if (e->kind[last_ally] == GRSN_SMAC_MEDIVAC) last_ally--;   // MMM2: the last marine
+        for (int u = 0; u < e->n_units; u++) place(e, u, u < na ? 4.0 : 28.0, 4.0 + 0.4 * u);
+        place(e, 0, 12, 16); place(e, last_enemy, 14, 16); place(e, last_ally, 12, 17);
+        e->hp[0] *= 0.5; e->hp[last_enemy] *= 0.25; e->hp[last_ally] *= 0.75;
+        write_all(e);
+        const float *o = B.obs;
+        const float *fe = o + t[i].en0 + (ne - 1) * t[i].nf_en;
+        CHECK_MSG(fabs(fe[1] - 2.0f / 9) < 1e-6 && fabs(fe[4] - 0.25f) < 1e-6, "%s enemy block", t[i].map);
+        CHECK_MSG(o[t[i].en0 + (ne - 1) * t[i].nf_en - t[i].nf_en + 1] == 0, "%s other enemies hidden", t[i].map);
+        const float *fa = o + t[i].al0 + (last_ally - 1) * t[i].nf_al;   // self skipped
+        CHECK_MSG(fa[0] == 1 && fabs(fa[1] - 1.0f / 9) < 1e-6 && fabs(fa[4] - 0.75f) < 1e-6, "%s ally block", t[i].map);
+        CHECK_MSG(fabs(o[t[i].own0] - 0.5f) < 1e-6, "%s own block", t[i].map);
+        const float *st = B.state;
+        CHECK_MSG(fabs(st[0] - 0.5f) < 1e-6, "%s state ally 0", t[i].map);
+        CHECK_MSG(fabs(st[last_ally * t[i].nf_al_s] - 0.75f) < 1e-6, "%s state last ally", t[i].map);
+        CHECK_MSG(fabs(st[t[i].sen0 + (ne - 1) * t[i].nf_en_s] - 0.25f) < 1e-6, "%s state last enemy", t[i].map);
+        CHECK_MSG(fabs(st[t[i].sen0 + (ne - 1) * t[i].nf_en_s + 1] - (14 - 16) / 32.0f) < 1e-6, "%s state x", t[i].map);
+        int32_t act[64];
+        for (int a = 0; a < na; a++) act[a] = SMAC_A_STOP;
+        smac_env_step(e, act, NULL);
+        write_all(e);
+        for (int a = 0; a < na; a++)
+            CHECK_MSG(B.state[t[i].la0 + a * e->n_actions + SMAC_A_STOP] == 1, "%s last action %d", t[i].map, a);
+        grsn_smac_free(s);
+    }
+}
+
 TEST(obs_layout_8m) {
     grsn_smac *s = make("8m");
     SmacEnv *e = &s->envs[0];
@@ -703,6 +745,7 @@ TEST(heuristic_beats_random_on_8m) {
 int main(void) {
     RUN(sizes_every_map);
     RUN(unknown_map_lists_maps);
+    RUN(layout_offsets_every_map);
     RUN(obs_layout_8m);
     RUN(obs_layout_2s3z_types_and_shields);
     RUN(mmm2_medivac_rules);
