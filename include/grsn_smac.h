@@ -27,6 +27,12 @@
  *   // obs [8][d.n_agents][d.obs_dim], state [8][d.state_dim], avail [8][d.n_agents][d.n_actions]
  *   GRSN_TRY(grsn_smac_reset(s, &out));
  *   GRSN_TRY(grsn_smac_step(s, actions, &out));   // actions [8][d.n_agents]
+ *
+ * For QMIX (reference-implementation.md §9) with time-major episode buffers
+ * [T+1][B][...], point the grsn_smac_out fields at slice t before each batch
+ * step; environments whose episode has ended are skipped until reset, as in
+ * PyMARL's parallel runner. The agent network input (obs, one-hot last
+ * action, one-hot agent id) is assembled by the learner, not here (§2).
  */
 #ifndef GRSN_SMAC_H
 #define GRSN_SMAC_H
@@ -118,9 +124,9 @@ typedef struct {
     float          *obs;         // [n_envs][n_agents][obs_dim]
     float          *state;       // [n_envs][state_dim]
     uint8_t        *avail;       // [n_envs][n_agents][n_actions], 0/1
-    float          *reward;      // [n_envs]          (step only)
-    uint8_t        *terminated;  // [n_envs], 0/1     (step only)
-    grsn_smac_info *info;        // [n_envs]          (step only)
+    float          *reward;      // [n_envs]          (reset writes 0)
+    uint8_t        *terminated;  // [n_envs], 0/1     (reset writes 0)
+    grsn_smac_info *info;        // [n_envs]          (reset clears it)
 } grsn_smac_out;
 
 // Start a new episode in environment `env` (or in all of them) and write the

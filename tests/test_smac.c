@@ -79,6 +79,20 @@ TEST(sizes_every_map) {
     c.obs_instead_of_state = 1;
     CHECK(grsn_smac_map_dims("8m", &c, &d) == GRSN_OK);
     CHECK(d.state_dim == 8 * d.obs_dim);
+    // obs_last_action: each visible ally's feature row ends with its last action.
+    c.obs_instead_of_state = 0; c.obs_timestep_number = 0; c.state_timestep_number = 0;
+    grsn_smac *s;
+    CHECK(grsn_smac_create(&s, &c) == GRSN_OK);
+    grsn_smac_reset_env(s, 0, NULL);
+    SmacEnv *e = &s->envs[0];
+    int32_t act[8] = {1, 4, 1, 1, 1, 1, 1, 1};
+    smac_env_step(e, act, NULL);
+    write_all(e);
+    int nf_al = 5 + 14;
+    const float *slot0 = B.obs + 4 + 8 * 5;           // agent 0's view of agent 1
+    CHECK(slot0[0] == 1 && slot0[5 + 4] == 1 && slot0[5 + 1] == 0);
+    CHECK(B.obs[4 + 8 * 5 + nf_al + 5 + 1] == 1);     // agent 2 took stop
+    grsn_smac_free(s);
 }
 
 TEST(unknown_map_lists_maps) {

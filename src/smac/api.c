@@ -128,7 +128,11 @@ static grsn_smac_out row_of(const grsn_smac *s, const grsn_smac_out *o, int env)
 
 static void reset_one(SmacEnv *e, const grsn_smac_out *o) {
     smac_env_reset(e);
-    if (o) smac_env_write(e, o->obs, o->state, o->avail);
+    if (!o) return;
+    smac_env_write(e, o->obs, o->state, o->avail);
+    if (o->reward) *o->reward = 0;
+    if (o->terminated) *o->terminated = 0;
+    if (o->info) memset(o->info, 0, sizeof *o->info);
 }
 
 static void step_one(SmacEnv *e, const int32_t *actions, const grsn_smac_out *o) {
