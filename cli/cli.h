@@ -46,6 +46,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_cells(int argc, char **argv);
 int cmd_env(int argc, char **argv);
 int bench_cells(int argc, char **argv);
+int bench_update(int argc, char **argv);
 int cmd_smac(int argc, char **argv);
 int bench_smac(int argc, char **argv);
 

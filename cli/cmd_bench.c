@@ -11,6 +11,7 @@ typedef struct { const char *name; int (*run)(int argc, char **argv); const char
 
 static const BenchTarget targets[] = {
     {"cells", bench_cells, "forward+backward throughput of GRSN, LIF and GRU layers"},
+    {"update", bench_update, "gradient updates/s of a control agent at the paper's batch"},
     {"smac", bench_smac, "SMAC simulator env-steps/s with random valid actions, 1 thread and all threads"},
 };
 static const int ntargets = (int)(sizeof targets / sizeof targets[0]);

@@ -90,5 +90,6 @@ int  grsn_threads(void);        // 1 without OpenMP
 #include "grsn_env.h"     // classic-control environments (CartPole, Pendulum; -F/-P/-V views)
 #include "grsn_replay.h"  // sequence replay buffer (pomdp-baselines semantics)
 #include "grsn_smac.h"    // the SMAC-compatible combat simulator
+#include "grsn_agent.h"   // recurrent TD3 and SAC-discrete agents
 
 #endif // GRSN_H

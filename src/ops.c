@@ -21,53 +21,81 @@ void grsn_transpose(float *wt, const float *w, int rows, int cols) {
 //
 // with A(r, k) = a[r * ars + k * acs], so the forward pass (A = x, M = W^T),
 // the input gradient (A = dy, M = W) and the weight gradient (A = dy^T,
-// M = x) are all this loop. Accumulators are 8-wide vectors (GCC/clang
-// vector extension) held in registers; a column remainder runs the same
+// M = x) are all this loop. Accumulators are 8- or 16-wide vectors
+// (GCC/clang vector extension) held in registers; a column remainder runs the same
 // arithmetic one float at a time. Terms whose A values are all zero are
 // skipped, which leaves the sums unchanged and makes spike-fed layers cost
-// only their active inputs. Multiplies and adds stay separate (no FMA
-// contraction), so every path gives the same bits.
+// only their active inputs. This file is compiled with -ffp-contract=fast
+// (see the Makefile), so on a machine with FMA every "acc += a * m", vector
+// or scalar, is one fused multiply-add, and without FMA none is: either way
+// every path gives the same bits.
 
-typedef float v8 __attribute__((vector_size(32), aligned(4), may_alias));
+#if defined(__AVX512F__)
+#define VW 16      // floats per vector register
+#else
+#define VW 8
+#endif
+typedef float vec __attribute__((vector_size(VW * 4), aligned(4), may_alias));
 #define TILE_R 4
-#define TILE_C 16
 
-static inline v8 v8_load(const float *p) { return *(const v8 *)p; }
-static inline void v8_store(float *p, v8 v) { *(v8 *)p = v; }
-static inline v8 v8_splat(float x) { return (v8){x, x, x, x, x, x, x, x}; }
+static inline vec vec_load(const float *p) { return *(const vec *)p; }
+static inline void vec_store(float *p, vec v) { *(vec *)p = v; }
+static inline vec vec_splat(float x) { vec v; for (int i = 0; i < VW; i++) v[i] = x; return v; }
+
+// Store (or add) an accumulator into row r of the output, columns j + off.
+#define TILE_STORE(r, off, acc) do { if ((r) < nr) {                     \
+        float *cr_ = c + (r) * ldc + j + (off);                           \
+        vec o_ = (acc);                                                   \
+        if (accumulate) o_ += vec_load(cr_);                              \
+        vec_store(cr_, o_); } } while (0)
+
+// The A values of step k for the four rows; skip the step when all are zero.
+#define TILE_LOAD_A()                                                                  \
+    if (kmask && kmask[k] == 0.0f) continue;                                           \
+    size_t ka = (size_t)k * acs;                                                       \
+    float x0 = a0[ka], x1 = a1 ? a1[ka] : 0.0f, x2 = a2 ? a2[ka] : 0.0f,               \
+          x3 = a3 ? a3[ka] : 0.0f;                                                     \
+    if (x0 == 0.0f && x1 == 0.0f && x2 == 0.0f && x3 == 0.0f) continue;                \
+    vec s0 = vec_splat(x0), s1 = vec_splat(x1), s2 = vec_splat(x2), s3 = vec_splat(x3);
 
 static void product_tile(float *c, size_t ldc, const float *a, size_t ars, size_t acs,
                          const float *m, size_t ldm, const float *init, const float *kmask,
                          int nr, int K, int ncols, int accumulate) {
-    int j = 0;
     // Rows past nr read as zero and are not stored.
     const float *a0 = a, *a1 = nr > 1 ? a + ars : NULL, *a2 = nr > 2 ? a + 2 * ars : NULL,
                 *a3 = nr > 3 ? a + 3 * ars : NULL;
-    for (; j + TILE_C <= ncols; j += TILE_C) {
-        // Eight named accumulators so the compiler keeps them in registers.
-        v8 z = v8_splat(0.0f);
-        v8 i0 = init ? v8_load(init + j) : z, i1 = init ? v8_load(init + j + 8) : z;
-        v8 c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
+    int j = 0;
+    // Two vectors of columns per row: eight named accumulators, so that the
+    // compiler keeps them in registers.
+    for (; j + 2 * VW <= ncols; j += 2 * VW) {
+        vec i0 = init ? vec_load(init + j) : vec_splat(0.0f);
+        vec i1 = init ? vec_load(init + j + VW) : vec_splat(0.0f);
+        vec c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
         for (int k = 0; k < K; k++) {
-            if (kmask && kmask[k] == 0.0f) continue;
-            size_t ka = (size_t)k * acs;
-            float x0 = a0[ka], x1 = a1 ? a1[ka] : 0.0f, x2 = a2 ? a2[ka] : 0.0f, x3 = a3 ? a3[ka] : 0.0f;
-            if (x0 == 0.0f && x1 == 0.0f && x2 == 0.0f && x3 == 0.0f) continue;
-            v8 m0 = v8_load(m + k * ldm + j), m1 = v8_load(m + k * ldm + j + 8);
-            v8 s0 = v8_splat(x0), s1 = v8_splat(x1), s2 = v8_splat(x2), s3 = v8_splat(x3);
+            TILE_LOAD_A()
+            vec m0 = vec_load(m + k * ldm + j), m1 = vec_load(m + k * ldm + j + VW);
             c00 += s0 * m0; c01 += s0 * m1;
             c10 += s1 * m0; c11 += s1 * m1;
             c20 += s2 * m0; c21 += s2 * m1;
             c30 += s3 * m0; c31 += s3 * m1;
         }
-        v8 out[TILE_R][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
-        for (int r = 0; r < nr; r++) {
-            float *cr = c + r * ldc + j;
-            if (accumulate) { out[r][0] += v8_load(cr); out[r][1] += v8_load(cr + 8); }
-            v8_store(cr, out[r][0]);
-            v8_store(cr + 8, out[r][1]);
-        }
+        TILE_STORE(0, 0, c00); TILE_STORE(0, VW, c01);
+        TILE_STORE(1, 0, c10); TILE_STORE(1, VW, c11);
+        TILE_STORE(2, 0, c20); TILE_STORE(2, VW, c21);
+        TILE_STORE(3, 0, c30); TILE_STORE(3, VW, c31);
     }
+    // One vector of columns per row.
+    for (; j + VW <= ncols; j += VW) {
+        vec i0 = init ? vec_load(init + j) : vec_splat(0.0f);
+        vec c00 = i0, c10 = i0, c20 = i0, c30 = i0;
+        for (int k = 0; k < K; k++) {
+            TILE_LOAD_A()
+            vec m0 = vec_load(m + k * ldm + j);
+            c00 += s0 * m0; c10 += s1 * m0; c20 += s2 * m0; c30 += s3 * m0;
+        }
+        TILE_STORE(0, 0, c00); TILE_STORE(1, 0, c10); TILE_STORE(2, 0, c20); TILE_STORE(3, 0, c30);
+    }
+    // The last columns one float at a time, same arithmetic.
     for (; j < ncols; j++) {
         for (int r = 0; r < nr; r++) {
             float acc = init ? init[j] : 0.0f;
