@@ -276,6 +276,19 @@ TEST(mmm2_medivac_rules) {
     CHECK(B.state[9 * 7 + 4 + 2] == 1);
     CHECK(B.state[0 * 7 + 4 + 0] == 1);            // marauder bit 0
     CHECK(B.state[70 + 0 * 6 + 3 + 1] == 1);       // enemy marine bit 1
+    // The mask lets a marauder "attack" the enemy Medivac (SMAC does not check
+    // weapons), but its weapon cannot hit air: SC2 rejects the order and the
+    // previous order stands.
+    place(e, 0, 20, 12); place(e, 21, 21, 12);
+    int32_t act[10];
+    for (int a = 0; a < 10; a++) act[a] = e->alive[a] ? SMAC_A_STOP : 0;
+    act[0] = SMAC_A_EAST;
+    smac_env_issue(e, act);
+    CHECK(e->order[0] == SMAC_ORDER_MOVE);
+    act[0] = 6 + 11;
+    CHECK(smac_env_check(e, 0, act) == GRSN_OK);
+    smac_env_issue(e, act);
+    CHECK(e->order[0] == SMAC_ORDER_MOVE && e->last_action[0] == 6 + 11);
     grsn_smac_free(s);
 }
 
