@@ -20,6 +20,7 @@ CFLAGS  += -std=c11 $(OPT) -ffp-contract=off -fno-math-errno -fopenmp-simd \
            -Wall -Wextra -Wshadow -Wno-unknown-pragmas -D_POSIX_C_SOURCE=200809L \
            -Iinclude -Isrc -MMD -MP
 LDLIBS  += -lm -lpthread
+LDFLAGS += $(SAN_LDFLAGS)
 ifeq ($(WERROR),1)
   CFLAGS += -Werror
 endif
@@ -76,7 +77,7 @@ test: all $(TEST_BIN)
 
 debug:
 	$(MAKE) test BUILD=build/debug OPT="-O0 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	    LDFLAGS="-fsanitize=address,undefined" NO_NATIVE=1
+	    SAN_LDFLAGS="-fsanitize=address,undefined" NO_NATIVE=1
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
