@@ -133,6 +133,8 @@ const float *grsn_mlp_forward(GrsnMLP *m, const float *x, const float *mask, int
 // dy is the gradient of the final output; dx accumulates (may be NULL).
 void grsn_mlp_backward(GrsnMLP *m, float *dx, const float *dy, const float *x,
                        const float *mask, int N);
+// The same, without parameter gradients: only dx (accumulated).
+void grsn_mlp_backward_input(GrsnMLP *m, float *dx, const float *dy, const float *mask, int N);
 
 // ----------------------------------------------------------------------------
 // Recurrent cells

@@ -278,7 +278,7 @@ static grsn_status td3_update(GrsnAgent *a, const grsn_seqbatch *bt, grsn_rng *r
         a->dq2[i] = use1 ? 0.0f : -m[i] / N;
     }
     st->pi_loss = (float)(pl / N);
-    critic_heads_backward(&a->critic, a->dq1, a->dq2, O, m, SB, a->dact);   // critic gradients discarded
+    critic_heads_backward(&a->critic, a->dq1, a->dq2, O, m, SB, a->dact);   // da only
     actor_backward(&a->actor, a->dact, A, R, O, m, S, B);
     if (!isfinite(st->pi_loss) || !finite_all(pa->grad, pa->n)) return nan_error(a, "actor loss or gradient");
     grsn_adam_step(&a->adam[0], pa->data, pa->grad);

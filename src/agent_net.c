@@ -312,16 +312,24 @@ void critic_heads_backward(Critic *q, const float *dq1, const float *dq2, const 
                            int rows, float *dact) {
     int H = q->enc.hidden, w = q->short_w;
     memset(q->dhin, 0, (size_t)rows * (H + w) * sizeof(float));
-    // Both heads read the same input; their gradients add.
-    grsn_mlp_backward(&q->q[0], q->dhin, dq1, q->hin, mask, rows);
-    grsn_mlp_backward(&q->q[1], q->dhin, dq2, q->hin, mask, rows);
+    // Both heads read the same input; their gradients add. With dact (the
+    // actor's loss) only input gradients are needed: the critic is not
+    // updated from this pass.
+    if (dact) {
+        grsn_mlp_backward_input(&q->q[0], q->dhin, dq1, mask, rows);
+        grsn_mlp_backward_input(&q->q[1], q->dhin, dq2, mask, rows);
+    } else {
+        grsn_mlp_backward(&q->q[0], q->dhin, dq1, q->hin, mask, rows);
+        grsn_mlp_backward(&q->q[1], q->dhin, dq2, q->hin, mask, rows);
+    }
     for (int r = 0; r < rows; r++)
         memcpy(q->dz + (size_t)r * H, q->dhin + (size_t)r * (H + w), (size_t)H * sizeof(float));
     take_cols_relu(q->dk, q->dhin, H + w, H, q->k, w, rows);
-    const float *sin = q->discrete ? O : q->sin;
-    if (dact) memset(q->dsin, 0, (size_t)rows * q->short_in * sizeof(float));
-    grsn_linear_backward(&q->shortcut, dact ? q->dsin : NULL, q->dk, sin, mask, rows);
-    if (dact) {
+    if (!dact) {
+        grsn_linear_backward(&q->shortcut, NULL, q->dk, q->discrete ? O : q->sin, mask, rows);
+    } else {
+        memset(q->dsin, 0, (size_t)rows * q->short_in * sizeof(float));
+        grsn_matmul_backward(q->dsin, NULL, NULL, q->dk, NULL, q->shortcut.w, mask, rows, q->short_in, q->short_w);
         int d_o = q->enc.d_o, d_a = q->short_in - d_o;
         for (int r = 0; r < rows; r++)
             memcpy(dact + (size_t)r * d_a, q->dsin + (size_t)r * q->short_in + d_o, (size_t)d_a * sizeof(float));

@@ -68,9 +68,9 @@ void actor_step(Actor *a, float *state, const float *prev_a, float prev_r, const
 // q1, q2 [rows][d_out].
 void critic_heads_forward(Critic *q, const float *O, const float *act, const float *mask, int rows,
                           float *q1, float *q2);
-// Backward of the heads from dq1, dq2; accumulates parameter gradients, writes
-// the gradient of the encoder output into q->dz and, for TD3, the gradient of
-// the action into dact [rows][d_a] (if not NULL).
+// Backward of the heads from dq1, dq2. Without dact: accumulates parameter
+// gradients and writes the gradient of the encoder output into q->dz. With
+// dact (TD3's actor loss): only the gradient of the action, [rows][d_a].
 void critic_heads_backward(Critic *q, const float *dq1, const float *dq2, const float *O, const float *mask,
                            int rows, float *dact);
 

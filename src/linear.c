@@ -75,8 +75,9 @@ const float *grsn_mlp_forward(GrsnMLP *m, const float *x, const float *mask, int
     return m->act[m->nlayers - 1];
 }
 
-void grsn_mlp_backward(GrsnMLP *m, float *dx, const float *dy, const float *x,
-                       const float *mask, int N) {
+// Backward through the stack; parameter gradients only if param_grads.
+static void mlp_backward(GrsnMLP *m, float *dx, const float *dy, const float *x,
+                         const float *mask, int N, int param_grads) {
     // scratch[0] holds the pre-activation gradient of the current layer,
     // scratch[1] the gradient of its input, which is the next (lower) layer's
     // output gradient. Each is consumed before it is overwritten.
@@ -88,7 +89,17 @@ void grsn_mlp_backward(GrsnMLP *m, float *dx, const float *dy, const float *x,
         grsn_act_backward(layer_act(m, l), dpre, g, m->act[l], (size_t)N * L->out);
         float *din = dx;
         if (l > 0) { din = dhid; memset(din, 0, (size_t)N * L->in * sizeof(float)); }
-        grsn_linear_backward(L, din, dpre, l == 0 ? x : m->act[l - 1], mask, N);
+        if (param_grads) grsn_linear_backward(L, din, dpre, l == 0 ? x : m->act[l - 1], mask, N);
+        else if (din) grsn_matmul_backward(din, NULL, NULL, dpre, NULL, L->w, mask, N, L->in, L->out);
         g = din;
     }
+}
+
+void grsn_mlp_backward(GrsnMLP *m, float *dx, const float *dy, const float *x,
+                       const float *mask, int N) {
+    mlp_backward(m, dx, dy, x, mask, N, 1);
+}
+
+void grsn_mlp_backward_input(GrsnMLP *m, float *dx, const float *dy, const float *mask, int N) {
+    mlp_backward(m, dx, dy, NULL, mask, N, 0);
 }
