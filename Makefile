@@ -37,6 +37,7 @@ ifneq ($(NO_OMP),1)
   ifeq ($(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo ok),ok)
     CFLAGS  += -fopenmp -DGRSN_OMP
     LDFLAGS += -fopenmp
+    PC_LIBS += -fopenmp
   endif
 endif
 
@@ -84,7 +85,7 @@ install: all
 	install -m 644 $(BUILD)/libgrsn.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/*.h $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(BUILD)/grsn $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' grsn.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/grsn.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' -e 's|@LIBS@|$(PC_LIBS)|g' grsn.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/grsn.pc
 
 clean:
 	rm -rf build
