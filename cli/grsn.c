@@ -10,6 +10,8 @@ static const CliCommand commands[] = {
     {"cells", cmd_cells, "train one cell on a delayed-recall task (a minute-long demo)"},
     {"env", cmd_env, "run CartPole or Pendulum (F/P/V views) and print a CSV trace"},
     {"smac", cmd_smac, "SMAC-compatible combat simulator: info MAP | play MAP"},
+    {"train", cmd_train, "train a recurrent TD3 / SAC-discrete agent on CartPole or Pendulum (-P/-V)"},
+    {"eval", cmd_eval, "evaluate a checkpoint: deterministic episodes, mean ± std return"},
     {"bench", cmd_bench, "benchmarks: cells, smac"},
 };
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);

@@ -1,0 +1,244 @@
+/*
+ * cmd_train.c — `grsn train`: one training run on a partially observable
+ * control task (paper Table 1), with every hyperparameter of the agent and
+ * every option of the neuron as a flag whose default is the paper's setup
+ * (reference-implementation.md §6.1, decisions of §11).
+ *
+ *   grsn train --env pendulum-p --algo td3 --net grsn --seed 0 --out runs/pp
+ *
+ * The run directory gets the resolved config, progress.csv, timing.csv,
+ * checkpoints and the final result (see grsn_train.h). Stdout gets one line
+ * per evaluation; stderr, when it is a terminal, a live progress line.
+ * Bad input is one line on stderr and exit status 2; a failed run (I/O, a
+ * non-finite loss) one line and exit status 1.
+ */
+#include "cli.h"
+#include "grsn_train.h"
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *CMD = "train";
+
+// The paper's Table 1 (GRSN, spec §8.1), printed beside the final score.
+static const char *paper_score(const GrsnTrainConfig *c) {
+    if (c->agent.net != GRSN_NET_GRSN || c->agent.cell.substeps != 1) return NULL;
+    if (!strcmp(c->env, "cartpole-v")) return "200.0 ± 0.00";
+    if (!strcmp(c->env, "cartpole-p")) return "199.9 ± 0.20";
+    if (!strcmp(c->env, "pendulum-v")) return "-189.4 ± 17.64";
+    if (!strcmp(c->env, "pendulum-p")) return "-195.8 ± 43.99";
+    return NULL;
+}
+
+// ----------------------------------------------------------------------------
+// Progress output
+
+typedef struct {
+    int tty;            // stderr is a terminal: keep a live line there
+    int live;           // a live line is showing
+} Progress;
+
+static void clear_live(Progress *pr) {
+    if (pr->live) { fputs("\r\033[K", stderr); fflush(stderr); pr->live = 0; }
+}
+
+static void on_progress(const GrsnTrainProgress *p, void *user) {
+    Progress *pr = user;
+    if (p->evaluated) {
+        clear_live(pr);
+        printf("steps %7ld  episodes %5ld  updates %7ld  eval %9.2f ± %-7.2f  train %9.2f  "
+               "q_loss %-9.4g pi_loss %-9.4g alpha %-7.3g fire %.3f  %6.1f upd/s  %5.0fs\n",
+               p->env_steps, p->episodes, p->updates, p->eval_return, p->eval_std, p->train_return,
+               p->q_loss, p->pi_loss, p->alpha, p->firing_rate, p->updates_per_s, p->wall_s);
+        fflush(stdout);
+    } else if (pr->tty) {
+        fprintf(stderr, "\r\033[K%s steps %ld  episodes %ld  return %.2f  eval %.2f  q_loss %.4g  "
+                "pi_loss %.4g  %.1f upd/s",
+                p->warmup ? "warm-up" : "train  ", p->env_steps, p->episodes, p->episode_return,
+                p->eval_return, p->q_loss, p->pi_loss, p->updates_per_s);
+        fflush(stderr);
+        pr->live = 1;
+    }
+}
+
+// ----------------------------------------------------------------------------
+// The run directory
+
+// Refuse to mix two runs in one directory, unless --force: then remove the
+// files an earlier run left there (checkpoints, result).
+static void prepare_out(const char *dir, int force) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/config", dir);
+    struct stat sb;
+    if (stat(path, &sb) != 0) return;
+    if (!force)
+        cli_usage_error(CMD, "--out %s already holds a run (%s exists); choose another directory or pass --force",
+                        dir, path);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        size_t len = strlen(n);
+        int ckpt = len > 5 && !strcmp(n + len - 5, ".grsn");
+        if (ckpt || !strcmp(n, "result")) {
+            snprintf(path, sizeof path, "%s/%s", dir, n);
+            unlink(path);
+        }
+    }
+    closedir(d);
+}
+
+// ----------------------------------------------------------------------------
+
+int cmd_train(int argc, char **argv) {
+    const char *env = NULL, *algo, *net, *out = NULL, *beta_mode, *lif_reset, *decode, *act_reset;
+    int seed, steps, force, threads, print_config, warmup, eval_episodes, eval_interval, buffer_size;
+    int batch, seq_len, policy_delay, actor_q1, hidden, head_hidden, emb_a, emb_r, emb_o;
+    int detach_reset, tap, no_tap, substeps, compat;
+    double updates_per_step, gamma, tau, lr, expl_noise, target_noise, noise_clip, te_scale, alpha_lr;
+    double threshold, surrogate_alpha, beta, u_reset;
+    ArgSpec specs[] = {
+        // The run
+        {"env", ARG_STR, &env, NULL, "task: " GRSN_ENV_NAMES, NULL},
+        {"algo", ARG_STR, &algo, "auto", "td3 | sacd; auto: td3 for pendulum, sacd for cartpole", NULL},
+        {"net", ARG_STR, &net, "grsn", "recurrent core: " GRSN_NET_NAMES, NULL},
+        {"seed", ARG_INT, &seed, "0", "master seed of every random stream", NULL},
+        {"out", ARG_STR, &out, NULL, "run directory; default runs/ENV__ALGO__NET__sSEED__YYYYmmdd-HHMMSS", NULL},
+        {"force", ARG_BOOL, &force, "0", "reuse an --out directory that holds an earlier run", NULL},
+        {"steps", ARG_INT, &steps, "0", "env-step budget, warm-up included; 0: pendulum 51000, cartpole 11000", NULL},
+        {"warmup-episodes", ARG_INT, &warmup, "5", "random-action episodes before learning", NULL},
+        {"eval-episodes", ARG_INT, &eval_episodes, "10", "deterministic episodes per evaluation", NULL},
+        {"eval-interval", ARG_INT, &eval_interval, "1000", "env steps between evaluations", NULL},
+        {"updates-per-step", ARG_FLOAT, &updates_per_step, "1.0", "updates after an episode of L steps: ceil(this x L)", NULL},
+        {"buffer-size", ARG_INT, &buffer_size, "1000000", "replay capacity in transitions", NULL},
+        {"threads", ARG_INT, &threads, "0", "threads (0: all cores; results do not depend on it)", NULL},
+        {"print-config", ARG_BOOL, &print_config, "0", "print the resolved config and exit", NULL},
+        // The agent (spec §6.1)
+        {"gamma", ARG_FLOAT, &gamma, "0.9", "discount", NULL},
+        {"tau", ARG_FLOAT, &tau, "0.005", "Polyak rate of the target networks", NULL},
+        {"lr", ARG_FLOAT, &lr, "3e-4", "Adam learning rate of actor and critic", NULL},
+        {"batch", ARG_INT, &batch, "32", "windows per batch", NULL},
+        {"seq-len", ARG_INT, &seq_len, "64", "window length S", NULL},
+        {"expl-noise", ARG_FLOAT, &expl_noise, "0.1", "TD3 exploration noise std", NULL},
+        {"target-noise", ARG_FLOAT, &target_noise, "0.2", "TD3 target policy noise std", NULL},
+        {"noise-clip", ARG_FLOAT, &noise_clip, "0.5", "TD3 target noise clip", NULL},
+        {"policy-delay", ARG_INT, &policy_delay, "1", "TD3 actor update every N critic updates (canonical TD3: 2)", NULL},
+        {"actor-q1", ARG_BOOL, &actor_q1, "0", "TD3 actor maximises Q1 (canonical) instead of min(Q1, Q2)", NULL},
+        {"target-entropy-scale", ARG_FLOAT, &te_scale, "0.7", "SAC-discrete target entropy = scale x ln|A|", NULL},
+        {"alpha-lr", ARG_FLOAT, &alpha_lr, "3e-4", "SAC-discrete temperature learning rate", NULL},
+        {"hidden", ARG_INT, &hidden, "128", "recurrent core units", NULL},
+        {"head-hidden", ARG_INT, &head_hidden, "128", "width of the two hidden head layers", NULL},
+        {"emb-a", ARG_INT, &emb_a, "8", "previous-action embedding size", NULL},
+        {"emb-r", ARG_INT, &emb_r, "8", "previous-reward embedding size", NULL},
+        {"emb-o", ARG_INT, &emb_o, "32", "observation embedding size", NULL},
+        // The neuron (spec §11)
+        {"threshold", ARG_FLOAT, &threshold, "1", "firing threshold theta", NULL},
+        {"surrogate-alpha", ARG_FLOAT, &surrogate_alpha, "2", "ATan surrogate width alpha", NULL},
+        {"beta", ARG_FLOAT, &beta, "0.5", "membrane decay (initial value when learnable)", NULL},
+        {"beta-mode", ARG_CHOICE, &beta_mode, "auto",
+         "decay: auto = layer for grsn, fixed for lif (fixed with --compat)", "auto|layer|neuron|fixed"},
+        {"lif-reset", ARG_CHOICE, &lif_reset, "auto", "LIF reset: auto = hard (soft with --compat)", "auto|hard|soft"},
+        {"u-reset", ARG_FLOAT, &u_reset, "0", "potential after a hard reset", NULL},
+        {"detach-reset", ARG_BOOL, &detach_reset, "0", "no gradient through the reset", NULL},
+        {"tap", ARG_BOOL, &tap, "1", "one neuron update per env step (TAP); 0: the w/o-TAP ablation", NULL},
+        {"no-tap", ARG_BOOL, &no_tap, "0", "the w/o-TAP ablation: --substeps updates per env step", NULL},
+        {"substeps", ARG_INT, &substeps, "4", "neuron updates per env step without TAP", NULL},
+        {"decode", ARG_CHOICE, &decode, "auto", "w/o-TAP output: auto = rate (last with --compat for grsn)",
+         "auto|rate|last"},
+        {"act-reset-membrane", ARG_CHOICE, &act_reset, "auto",
+         "GRSN membrane reset before every act: auto = 0 (1 with --compat)", "auto|0|1"},
+        {"compat", ARG_BOOL, &compat, "0",
+         "the authors' code: compat neuron, Pendulum warm-up U[-2, 2], a fall at step 200 is a timeout", NULL},
+    };
+    char *pos[1];
+    args_parse(CMD, "train --env ENV [--algo td3|sacd] [--net grsn|lif|gru|mlp] [--seed S] [--out DIR] [flags]\n\n"
+               "Trains a recurrent TD3 / SAC-discrete agent on a partially observable control task.\n"
+               "ENV is one of: " GRSN_ENV_NAMES,
+               specs, (int)(sizeof specs / sizeof specs[0]), argc, argv, pos, 0);
+
+    // Names first: each error lists the choices.
+    if (!env) cli_usage_error(CMD, "name a task with --env: %s", GRSN_ENV_NAMES);
+    int a = -1, n = grsn_net_from_name(net);
+    if (strcmp(algo, "auto") != 0 && (a = grsn_algo_from_name(algo)) < 0)
+        cli_usage_error(CMD, "unknown algo '%s'; valid algos: %s", algo, GRSN_ALGO_NAMES);
+    if (n < 0) cli_usage_error(CMD, "unknown net '%s'; valid nets: %s", net, GRSN_NET_NAMES);
+    if (seed < 0) cli_usage_error(CMD, "--seed %d must be >= 0", seed);
+    if (steps < 0) cli_usage_error(CMD, "--steps %d must be >= 0", steps);
+
+    GrsnTrainConfig cfg;
+    if (grsn_train_defaults(&cfg, env, a, n, (uint64_t)seed) != GRSN_OK)
+        cli_usage_error(CMD, "%s", grsn_last_error());
+    if (compat) grsn_train_set_compat(&cfg);
+
+    if (steps > 0) cfg.steps = steps;
+    cfg.warmup_episodes = warmup;
+    cfg.eval_episodes = eval_episodes;
+    cfg.eval_interval = eval_interval;
+    cfg.updates_per_step = updates_per_step;
+    cfg.buffer_size = buffer_size;
+    cfg.threads = threads;
+    GrsnAgentConfig *ag = &cfg.agent;
+    ag->gamma = (float)gamma; ag->tau = (float)tau; ag->lr = (float)lr;
+    ag->batch = batch; ag->seq_len = seq_len;
+    ag->expl_noise = (float)expl_noise; ag->target_noise = (float)target_noise; ag->noise_clip = (float)noise_clip;
+    ag->policy_delay = policy_delay; ag->actor_q1 = actor_q1;
+    ag->target_entropy_scale = (float)te_scale; ag->alpha_lr = (float)alpha_lr;
+    ag->hidden = hidden; ag->head_hidden = head_hidden;
+    ag->emb_a = emb_a; ag->emb_r = emb_r; ag->emb_o = emb_o;
+    GrsnCellConfig *c = &ag->cell;
+    c->threshold = (float)threshold; c->alpha = (float)surrogate_alpha; c->beta = (float)beta;
+    c->u_reset = (float)u_reset; c->detach_reset = detach_reset;
+    if (!strcmp(beta_mode, "layer")) c->beta_mode = GRSN_BETA_LAYER;
+    else if (!strcmp(beta_mode, "neuron")) c->beta_mode = GRSN_BETA_NEURON;
+    else if (!strcmp(beta_mode, "fixed")) c->beta_mode = GRSN_BETA_FIXED;
+    if (ag->net == GRSN_NET_LIF && strcmp(lif_reset, "auto") != 0)
+        c->reset = !strcmp(lif_reset, "hard") ? GRSN_RESET_HARD : GRSN_RESET_SOFT;
+    if (strcmp(decode, "auto") != 0) c->decode = !strcmp(decode, "last") ? GRSN_DECODE_LAST : GRSN_DECODE_RATE;
+    if (strcmp(act_reset, "auto") != 0) c->act_reset_membrane = !strcmp(act_reset, "1");
+    c->substeps = (!tap || no_tap) ? substeps : 1;
+    if ((!tap || no_tap) && substeps < 2)
+        cli_usage_error(CMD, "--substeps %d: the w/o-TAP ablation needs at least 2", substeps);
+    if (grsn_train_check(&cfg) != GRSN_OK) cli_usage_error(CMD, "%s", grsn_last_error());
+
+    char text[4096];
+    grsn_train_config_text(&cfg, text, sizeof text);
+    if (print_config) { fputs(text, stdout); return 0; }
+
+    char dir[512];
+    if (out) {
+        snprintf(dir, sizeof dir, "%s", out);
+    } else {
+        char stamp[32];
+        time_t t = time(NULL);
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&t));
+        snprintf(dir, sizeof dir, "runs/%s__%s__%s__s%d__%s", cfg.env, grsn_algo_name(ag->algo),
+                 grsn_net_name(ag->net), seed, stamp);
+    }
+    prepare_out(dir, force);
+
+    grsn_set_threads(threads);
+    printf("grsn train: %s, %s, %s core (hidden %d%s), seed %d, %ld env steps, %d threads -> %s\n", cfg.env,
+           grsn_algo_name(ag->algo), grsn_net_name(ag->net), ag->hidden,
+           c->substeps > 1 ? ", w/o TAP" : "", seed, cfg.steps, grsn_threads(), dir);
+    fflush(stdout);
+
+    Progress pr = {isatty(fileno(stderr)), 0};
+    GrsnTrainResult res;
+    grsn_status st = grsn_train_run(&cfg, dir, on_progress, &pr, &res);
+    clear_live(&pr);
+    if (st != GRSN_OK) cli_fail(CMD, "%s", grsn_last_error());
+
+    const char *paper = paper_score(&cfg);
+    printf("final evaluation (%d episodes): %.2f ± %.2f", cfg.eval_episodes, res.eval_mean, res.eval_std);
+    if (paper) printf("   paper (GRSN, 5 seeds): %s", paper);
+    printf("\n%ld env steps, %ld episodes, %ld updates in %.1f s (%.1f updates/s); run directory %s\n",
+           res.env_steps, res.episodes, res.updates, res.wall_s,
+           res.wall_s > 0 ? (double)res.updates / res.wall_s : 0.0, dir);
+    return 0;
+}

@@ -1,0 +1,847 @@
+/*
+ * train.c — a training run on the partially observable control tasks
+ * (reference-implementation.md §6.2 with decisions 15-18 of §11): the run
+ * configuration and its key=value text, the training loop, deterministic
+ * evaluation on a separate environment, and the agent's checkpoints (stored
+ * in the container of ckpt.c).
+ *
+ * The loop, as the authors' experiments/train.py runs it:
+ *
+ *   warm-up:  5 episodes of random actions, stored in replay
+ *   repeat until the env-step budget:
+ *       collect 1 episode with the exploring policy; the actor state is
+ *       carried step to step from zero state and zero previous action and
+ *       reward (TAP), exactly the recurrence the update trains
+ *       store it; run ceil(1.0 x L) updates, one replay batch each
+ *       at the first episode boundary past every 1,000 env steps: evaluate
+ *   evaluate once more at the end: the run's score
+ *
+ * Every random draw comes from its own stream of the master seed: explore
+ * (warm-up actions, exploration noise, SAC-discrete sampling), replay
+ * (windows), target_noise (TD3 smoothing), env and eval_env (resets). So a
+ * seed fixes the whole run, and progress.csv, which holds no wall-clock
+ * column, is the same byte for byte at any thread count.
+ */
+#include "common.h"
+#include "ckpt.h"
+#include "io.h"
+#include "grsn_train.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+// ----------------------------------------------------------------------------
+// Names of the cell options in the config text
+
+static const char *BETA_NAMES[] = {"fixed", "layer", "neuron"};      // grsn_beta_mode
+static const char *RESET_NAMES[] = {"soft", "hard"};                 // grsn_reset_mode
+static const char *DECODE_NAMES[] = {"rate", "last"};                // grsn_decode
+
+static int name_index(const char *const *names, int n, const char *s) {
+    for (int i = 0; i < n; i++) if (!strcmp(names[i], s)) return i;
+    return -1;
+}
+
+// ----------------------------------------------------------------------------
+// Defaults and checks
+
+grsn_status grsn_train_defaults(GrsnTrainConfig *cfg, const char *env_name, int algo, int net,
+                                uint64_t seed) {
+    memset(cfg, 0, sizeof *cfg);
+    grsn_env env;
+    GRSN_TRY(grsn_env_make(&env, env_name, seed, GRSN_STREAM_ENV));
+    if (algo < 0) algo = env.discrete ? GRSN_ALGO_SACD : GRSN_ALGO_TD3;
+    if (algo != GRSN_ALGO_TD3 && algo != GRSN_ALGO_SACD)
+        return grsn_fail(GRSN_ERR_ARG, "unknown algo %d; valid algos: %s", algo, GRSN_ALGO_NAMES);
+    if (net < GRSN_NET_GRSN || net > GRSN_NET_MLP)
+        return grsn_fail(GRSN_ERR_ARG, "unknown net %d; valid nets: %s", net, GRSN_NET_NAMES);
+    snprintf(cfg->env, sizeof cfg->env, "%s", grsn_env_name(&env));
+    cfg->seed = seed;
+    cfg->agent = grsn_agent_defaults((grsn_algo)algo, (grsn_net)net, env.obs_dim,
+                                     env.discrete ? env.n_actions : env.act_dim, env.discrete);
+    cfg->steps = env.kind == GRSN_PENDULUM ? GRSN_TRAIN_STEPS_PENDULUM : GRSN_TRAIN_STEPS_CARTPOLE;
+    cfg->warmup_episodes = 5;
+    cfg->eval_episodes = 10;
+    cfg->eval_interval = 1000;
+    cfg->updates_per_step = 1.0;
+    cfg->buffer_size = GRSN_SEQBUF_CAPACITY;
+    return grsn_train_check(cfg);
+}
+
+void grsn_train_set_compat(GrsnTrainConfig *cfg) {
+    cfg->compat = 1;
+    grsn_cell_config_compat(&cfg->agent.cell);
+}
+
+grsn_status grsn_train_check(const GrsnTrainConfig *cfg) {
+    grsn_env env;
+    GRSN_TRY(grsn_env_make(&env, cfg->env, cfg->seed, GRSN_STREAM_ENV));
+    const GrsnAgentConfig *a = &cfg->agent;
+    if (a->algo == GRSN_ALGO_TD3 && env.discrete)
+        return grsn_fail(GRSN_ERR_ARG, "algo td3 needs continuous actions, but %s is discrete; use sacd",
+                         cfg->env);
+    if (a->algo == GRSN_ALGO_SACD && !env.discrete)
+        return grsn_fail(GRSN_ERR_ARG, "algo sacd needs discrete actions, but %s is continuous; use td3",
+                         cfg->env);
+    int act_dim = env.discrete ? env.n_actions : env.act_dim;
+    if (a->obs_dim != env.obs_dim || a->act_dim != act_dim || a->discrete != env.discrete)
+        return grsn_fail(GRSN_ERR_ARG, "agent sizes (obs %d, act %d, discrete %d) do not fit %s (%d, %d, %d)",
+                         a->obs_dim, a->act_dim, a->discrete, cfg->env, env.obs_dim, act_dim, env.discrete);
+    struct { const char *name; double v, lo, hi; } ranges[] = {
+        {"steps", (double)cfg->steps, 1, 1e12},
+        {"warmup_episodes", cfg->warmup_episodes, 0, 1e6},
+        {"eval_episodes", cfg->eval_episodes, 1, 1e6},
+        {"eval_interval", cfg->eval_interval, 1, 1e12},
+        {"updates_per_step", cfg->updates_per_step, 0, 1e3},
+        {"buffer_size", (double)cfg->buffer_size, 1, 2e9},
+        {"threads", cfg->threads, 0, 1024},
+        {"emb_a", a->emb_a, 1, 1e5}, {"emb_r", a->emb_r, 1, 1e5}, {"emb_o", a->emb_o, 1, 1e5},
+        {"hidden", a->hidden, 1, 1e5}, {"head_hidden", a->head_hidden, 1, 1e5},
+        {"seq_len", a->seq_len, 2, 1e5}, {"batch", a->batch, 1, 1e5},
+        {"gamma", a->gamma, 0, 1}, {"tau", a->tau, 0, 1}, {"lr", a->lr, 1e-30, 1e30},
+        {"expl_noise", a->expl_noise, 0, 1e30}, {"target_noise", a->target_noise, 0, 1e30},
+        {"noise_clip", a->noise_clip, 0, 1e30}, {"policy_delay", a->policy_delay, 1, 1e6},
+        {"actor_q1", a->actor_q1, 0, 1}, {"target_entropy_scale", a->target_entropy_scale, -1e30, 1e30},
+        {"alpha_lr", a->alpha_lr, 1e-30, 1e30},
+        {"cell.threshold", a->cell.threshold, 1e-30, 1e30}, {"cell.alpha", a->cell.alpha, 1e-30, 1e30},
+        {"cell.beta", a->cell.beta, 0, 1}, {"cell.substeps", a->cell.substeps, 1, 64},
+        {"cell.detach_reset", a->cell.detach_reset, 0, 1}, {"cell.smooth", a->cell.smooth, 0, 1},
+        {"cell.act_reset_membrane", a->cell.act_reset_membrane, 0, 1},
+    };
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+        if (!(ranges[i].v >= ranges[i].lo && ranges[i].v <= ranges[i].hi))
+            return grsn_fail(GRSN_ERR_ARG, "%s = %g is outside [%g, %g]", ranges[i].name, ranges[i].v,
+                             ranges[i].lo, ranges[i].hi);
+    if (cfg->buffer_size < a->seq_len)
+        return grsn_fail(GRSN_ERR_ARG, "buffer_size %ld is smaller than seq_len %d", cfg->buffer_size, a->seq_len);
+    return GRSN_OK;
+}
+
+grsn_status grsn_train_make_env(grsn_env *env, const GrsnTrainConfig *cfg, uint64_t seed, uint64_t stream) {
+    GRSN_TRY(grsn_env_make(env, cfg->env, seed, stream));
+    env->timeout_overrides_terminal = cfg->compat;   // decision 16
+    env->warmup_pendulum_code = cfg->compat;         // decision 15
+    return GRSN_OK;
+}
+
+// ----------------------------------------------------------------------------
+// The configuration as key=value text. One table drives writing and reading.
+
+typedef enum { K_STR, K_U64, K_LONG, K_INT, K_FLOAT, K_DOUBLE, K_ALGO, K_NET, K_BETA, K_RESET,
+               K_DECODE } KeyType;
+typedef struct { const char *key; KeyType type; size_t off; } ConfigKey;
+
+#define CF(field) offsetof(GrsnTrainConfig, field)
+static const ConfigKey KEYS[] = {
+    {"env", K_STR, CF(env)}, {"algo", K_ALGO, CF(agent.algo)}, {"net", K_NET, CF(agent.net)},
+    {"seed", K_U64, CF(seed)},
+    // Run
+    {"steps", K_LONG, CF(steps)}, {"warmup_episodes", K_INT, CF(warmup_episodes)},
+    {"eval_episodes", K_INT, CF(eval_episodes)}, {"eval_interval", K_INT, CF(eval_interval)},
+    {"updates_per_step", K_DOUBLE, CF(updates_per_step)}, {"buffer_size", K_LONG, CF(buffer_size)},
+    {"compat", K_INT, CF(compat)}, {"threads", K_INT, CF(threads)},
+    // Agent
+    {"obs_dim", K_INT, CF(agent.obs_dim)}, {"act_dim", K_INT, CF(agent.act_dim)},
+    {"discrete", K_INT, CF(agent.discrete)},
+    {"emb_a", K_INT, CF(agent.emb_a)}, {"emb_r", K_INT, CF(agent.emb_r)}, {"emb_o", K_INT, CF(agent.emb_o)},
+    {"hidden", K_INT, CF(agent.hidden)}, {"head_hidden", K_INT, CF(agent.head_hidden)},
+    {"seq_len", K_INT, CF(agent.seq_len)}, {"batch", K_INT, CF(agent.batch)},
+    {"gamma", K_FLOAT, CF(agent.gamma)}, {"tau", K_FLOAT, CF(agent.tau)}, {"lr", K_FLOAT, CF(agent.lr)},
+    {"expl_noise", K_FLOAT, CF(agent.expl_noise)}, {"target_noise", K_FLOAT, CF(agent.target_noise)},
+    {"noise_clip", K_FLOAT, CF(agent.noise_clip)}, {"policy_delay", K_INT, CF(agent.policy_delay)},
+    {"actor_q1", K_INT, CF(agent.actor_q1)},
+    {"target_entropy_scale", K_FLOAT, CF(agent.target_entropy_scale)},
+    {"alpha_lr", K_FLOAT, CF(agent.alpha_lr)},
+    // Neuron
+    {"cell.threshold", K_FLOAT, CF(agent.cell.threshold)}, {"cell.alpha", K_FLOAT, CF(agent.cell.alpha)},
+    {"cell.beta", K_FLOAT, CF(agent.cell.beta)}, {"cell.beta_mode", K_BETA, CF(agent.cell.beta_mode)},
+    {"cell.reset", K_RESET, CF(agent.cell.reset)}, {"cell.u_reset", K_FLOAT, CF(agent.cell.u_reset)},
+    {"cell.detach_reset", K_INT, CF(agent.cell.detach_reset)}, {"cell.smooth", K_INT, CF(agent.cell.smooth)},
+    {"cell.substeps", K_INT, CF(agent.cell.substeps)}, {"cell.decode", K_DECODE, CF(agent.cell.decode)},
+    {"cell.act_reset_membrane", K_INT, CF(agent.cell.act_reset_membrane)},
+};
+#define NKEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
+
+// Keys that describe the file rather than the run; checked on reading.
+static const char *INFO_KEYS[][2] = {{"float_type", "f32"}, {"endianness", "little"}};
+
+static size_t appendf(char *buf, size_t cap, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static size_t appendf(char *buf, size_t cap, size_t off, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(off < cap ? buf + off : NULL, off < cap ? cap - off : 0, fmt, ap);
+    va_end(ap);
+    return off + (size_t)(n > 0 ? n : 0);
+}
+
+size_t grsn_train_config_text(const GrsnTrainConfig *cfg, char *buf, size_t cap) {
+    size_t off = 0;
+    if (cap) buf[0] = '\0';
+    off = appendf(buf, cap, off, "grsn_version=%s\n", GRSN_VERSION);
+    for (int i = 0; i < NKEYS; i++) {
+        const void *p = (const char *)cfg + KEYS[i].off;
+        const char *k = KEYS[i].key;
+        switch (KEYS[i].type) {
+        case K_STR: off = appendf(buf, cap, off, "%s=%s\n", k, (const char *)p); break;
+        case K_U64: off = appendf(buf, cap, off, "%s=%llu\n", k, (unsigned long long)*(const uint64_t *)p); break;
+        case K_LONG: off = appendf(buf, cap, off, "%s=%ld\n", k, *(const long *)p); break;
+        case K_INT: off = appendf(buf, cap, off, "%s=%d\n", k, *(const int *)p); break;
+        case K_FLOAT: off = appendf(buf, cap, off, "%s=%.9g\n", k, (double)*(const float *)p); break;
+        case K_DOUBLE: off = appendf(buf, cap, off, "%s=%.17g\n", k, *(const double *)p); break;
+        case K_ALGO: off = appendf(buf, cap, off, "%s=%s\n", k, grsn_algo_name(*(const grsn_algo *)p)); break;
+        case K_NET: off = appendf(buf, cap, off, "%s=%s\n", k, grsn_net_name(*(const grsn_net *)p)); break;
+        case K_BETA: off = appendf(buf, cap, off, "%s=%s\n", k, BETA_NAMES[*(const grsn_beta_mode *)p]); break;
+        case K_RESET: off = appendf(buf, cap, off, "%s=%s\n", k, RESET_NAMES[*(const grsn_reset_mode *)p]); break;
+        case K_DECODE: off = appendf(buf, cap, off, "%s=%s\n", k, DECODE_NAMES[*(const grsn_decode *)p]); break;
+        }
+    }
+    for (size_t i = 0; i < sizeof INFO_KEYS / sizeof INFO_KEYS[0]; i++)
+        off = appendf(buf, cap, off, "%s=%s\n", INFO_KEYS[i][0], INFO_KEYS[i][1]);
+    return off;
+}
+
+// Set one key from its text value. 0 on success, -1 if the value is bad.
+static int set_key(GrsnTrainConfig *cfg, const ConfigKey *k, const char *v) {
+    void *p = (char *)cfg + k->off;
+    char *end;
+    errno = 0;
+    switch (k->type) {
+    case K_STR:
+        if (strlen(v) >= sizeof cfg->env) return -1;
+        snprintf((char *)p, sizeof cfg->env, "%s", v);
+        return 0;
+    case K_U64: {
+        if (*v == '-') return -1;
+        unsigned long long x = strtoull(v, &end, 10);
+        if (errno || end == v || *end) return -1;
+        *(uint64_t *)p = x;
+        return 0;
+    }
+    case K_LONG: case K_INT: {
+        long x = strtol(v, &end, 10);
+        if (errno || end == v || *end) return -1;
+        if (k->type == K_INT) {
+            if (x < -2147483647L || x > 2147483647L) return -1;
+            *(int *)p = (int)x;
+        } else {
+            *(long *)p = x;
+        }
+        return 0;
+    }
+    case K_FLOAT: {
+        float x = strtof(v, &end);
+        if (errno || end == v || *end || !isfinite(x)) return -1;
+        *(float *)p = x;
+        return 0;
+    }
+    case K_DOUBLE: {
+        double x = strtod(v, &end);
+        if (errno || end == v || *end || !isfinite(x)) return -1;
+        *(double *)p = x;
+        return 0;
+    }
+    case K_ALGO: { int i = grsn_algo_from_name(v); if (i < 0) return -1; *(grsn_algo *)p = (grsn_algo)i; return 0; }
+    case K_NET: { int i = grsn_net_from_name(v); if (i < 0) return -1; *(grsn_net *)p = (grsn_net)i; return 0; }
+    case K_BETA: { int i = name_index(BETA_NAMES, 3, v); if (i < 0) return -1; *(grsn_beta_mode *)p = (grsn_beta_mode)i; return 0; }
+    case K_RESET: { int i = name_index(RESET_NAMES, 2, v); if (i < 0) return -1; *(grsn_reset_mode *)p = (grsn_reset_mode)i; return 0; }
+    case K_DECODE: { int i = name_index(DECODE_NAMES, 2, v); if (i < 0) return -1; *(grsn_decode *)p = (grsn_decode)i; return 0; }
+    }
+    return -1;
+}
+
+// Split the next line of text[*pos..len) into key and value (trimmed, in
+// the caller's buffer). Returns 0 at the end, 1 for a key=value line, 2 for
+// a blank or comment line, -1 for a malformed line.
+static int next_line(const char *text, size_t len, size_t *pos, char *line, size_t cap,
+                     char **key, char **value) {
+    if (*pos >= len) return 0;
+    size_t start = *pos, end = start;
+    while (end < len && text[end] != '\n') end++;
+    *pos = end + 1;
+    size_t n = end - start;
+    if (n >= cap) n = cap - 1;
+    memcpy(line, text + start, n);
+    line[n] = '\0';
+    while (n && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t')) line[--n] = '\0';
+    char *s = line;
+    while (*s == ' ' || *s == '\t') s++;
+    if (*s == '\0' || *s == '#') return 2;
+    char *eq = strchr(s, '=');
+    if (!eq || eq == s) return -1;
+    *eq = '\0';
+    char *k_end = eq;
+    while (k_end > s && (k_end[-1] == ' ' || k_end[-1] == '\t')) *--k_end = '\0';
+    char *v = eq + 1;
+    while (*v == ' ' || *v == '\t') v++;
+    *key = s; *value = v;
+    return 1;
+}
+
+grsn_status grsn_train_config_parse(GrsnTrainConfig *cfg, const char *text, size_t len) {
+    char line[256], *key, *value;
+    // Pass 1: env, algo and net select the defaults.
+    char env[32] = "", algo[16] = "", net[16] = "";
+    size_t pos = 0;
+    int r, lineno = 0;
+    while ((r = next_line(text, len, &pos, line, sizeof line, &key, &value)) != 0) {
+        lineno++;
+        if (r < 0) return grsn_fail(GRSN_ERR_FORMAT, "config line %d: expected key=value, got '%s'", lineno, line);
+        if (r != 1) continue;
+        if (!strcmp(key, "env")) snprintf(env, sizeof env, "%s", value);
+        else if (!strcmp(key, "algo")) snprintf(algo, sizeof algo, "%s", value);
+        else if (!strcmp(key, "net")) snprintf(net, sizeof net, "%s", value);
+    }
+    if (!env[0] || !algo[0] || !net[0])
+        return grsn_fail(GRSN_ERR_FORMAT, "config lacks one of the keys env, algo, net");
+    int a = grsn_algo_from_name(algo), n = grsn_net_from_name(net);
+    if (a < 0) return grsn_fail(GRSN_ERR_FORMAT, "config: unknown algo '%s'; valid algos: %s", algo, GRSN_ALGO_NAMES);
+    if (n < 0) return grsn_fail(GRSN_ERR_FORMAT, "config: unknown net '%s'; valid nets: %s", net, GRSN_NET_NAMES);
+    if (grsn_train_defaults(cfg, env, a, n, 0) != GRSN_OK) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", grsn_last_error());
+        return grsn_fail(GRSN_ERR_FORMAT, "config: %s", msg);
+    }
+    // Pass 2: every key overrides its default.
+    pos = 0; lineno = 0;
+    while ((r = next_line(text, len, &pos, line, sizeof line, &key, &value)) != 0) {
+        lineno++;
+        if (r != 1) continue;
+        if (!strcmp(key, "grsn_version")) continue;
+        int known = 0;
+        for (size_t i = 0; i < sizeof INFO_KEYS / sizeof INFO_KEYS[0]; i++)
+            if (!strcmp(key, INFO_KEYS[i][0])) {
+                if (strcmp(value, INFO_KEYS[i][1]))
+                    return grsn_fail(GRSN_ERR_FORMAT, "config line %d: %s=%s, this build reads only %s", lineno,
+                                     key, value, INFO_KEYS[i][1]);
+                known = 1;
+            }
+        for (int i = 0; i < NKEYS && !known; i++)
+            if (!strcmp(key, KEYS[i].key)) {
+                if (set_key(cfg, &KEYS[i], value) != 0)
+                    return grsn_fail(GRSN_ERR_FORMAT, "config line %d: bad value '%s' for %s", lineno, value, key);
+                known = 1;
+            }
+        if (!known) return grsn_fail(GRSN_ERR_FORMAT, "config line %d: unknown key '%s'", lineno, key);
+    }
+    if (grsn_train_check(cfg) != GRSN_OK) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", grsn_last_error());
+        return grsn_fail(GRSN_ERR_FORMAT, "config: %s", msg);
+    }
+    return GRSN_OK;
+}
+
+// ----------------------------------------------------------------------------
+// Evaluation
+
+#define MAX_ACT 16
+
+grsn_status grsn_evaluate(GrsnAgent *agent, grsn_env *env, int episodes, double *returns,
+                          double *mean, double *std) {
+    const GrsnAgentConfig *c = grsn_agent_config(agent);
+    if (episodes < 1) return grsn_fail(GRSN_ERR_ARG, "evaluation needs at least 1 episode, got %d", episodes);
+    if (c->obs_dim != env->obs_dim || c->discrete != env->discrete)
+        return grsn_fail(GRSN_ERR_ARG, "the agent (obs %d) does not fit %s (obs %d)", c->obs_dim,
+                         grsn_env_name(env), env->obs_dim);
+    GRSN_ASSERT(c->act_dim <= MAX_ACT, "act_dim %d", c->act_dim);
+    int S = grsn_agent_state_size(agent);
+    float *state = grsn_calloc((size_t)S, sizeof(float));
+    if (!state) return GRSN_ERR_OOM;
+    grsn_rng unused;                       // deterministic acting draws nothing
+    grsn_rng_seed(&unused, 0, 0);
+    float obs[GRSN_ENV_MAX_OBS], act[MAX_ACT], prev[MAX_ACT];
+    grsn_status st = GRSN_OK;
+    for (int e = 0; e < episodes && st == GRSN_OK; e++) {
+        memset(state, 0, (size_t)S * sizeof(float));
+        memset(prev, 0, sizeof prev);
+        float prev_r = 0.0f;
+        double ret = 0.0;
+        grsn_env_reset(env, obs);
+        for (;;) {
+            grsn_agent_act(agent, state, prev, prev_r, obs, 1, &unused, act, NULL);
+            grsn_env_result res;
+            if ((st = grsn_env_step(env, act, obs, &res)) != GRSN_OK) break;
+            ret += res.reward;
+            memcpy(prev, act, (size_t)c->act_dim * sizeof(float));
+            prev_r = (float)res.reward;
+            if (res.terminated || res.truncated) break;
+        }
+        returns[e] = ret;
+    }
+    free(state);
+    GRSN_TRY(st);
+    double m = 0, v = 0;
+    for (int e = 0; e < episodes; e++) m += returns[e];
+    m /= episodes;
+    for (int e = 0; e < episodes; e++) v += (returns[e] - m) * (returns[e] - m);
+    if (mean) *mean = m;
+    if (std) *std = sqrt(v / episodes);
+    return GRSN_OK;
+}
+
+// ----------------------------------------------------------------------------
+// Checkpoints: the agent's tensors
+//
+// Names: every parameter under its arena name ("actor.cell.w_f", ...,
+// "critic_target.q2.2.b"); Adam moments per parameter ("adam.m.actor.cell.w_f",
+// "adam.v.…") and step counts ("adam.step.actor", "adam.step.critic");
+// SAC-discrete "log_alpha", "adam.m.log_alpha", "adam.v.log_alpha",
+// "adam.step.log_alpha"; the streams "rng.explore", "rng.replay",
+// "rng.target_noise", "rng.env", "rng.eval_env" (xoshiro state, u64 [4]).
+
+typedef struct {
+    GrsnTensorRec *rec;
+    int n, cap;
+    int64_t adam_step[3];      // actor, critic, log alpha: Adam keeps a long
+    GrsnTrainRngs rng;
+} AgentTensors;
+
+static grsn_status add_tensor(AgentTensors *t, const char *name, grsn_dtype dt, void *data, int ndim,
+                              uint64_t d0, uint64_t d1) {
+    if (t->n == t->cap) {
+        int cap = t->cap ? 2 * t->cap : 128;
+        GrsnTensorRec *r = realloc(t->rec, (size_t)cap * sizeof *r);
+        if (!r) return grsn_fail(GRSN_ERR_OOM, "out of memory listing checkpoint tensors");
+        t->rec = r; t->cap = cap;
+    }
+    uint64_t dims[2] = {d0, d1};
+    grsn_tensor_rec(&t->rec[t->n++], name, dt, data, ndim, dims);
+    return GRSN_OK;
+}
+
+// The parameters of one arena, under `prefix` ("" for the parameters
+// themselves, "adam.m." / "adam.v." for moments stored in `values`).
+static grsn_status add_arena(AgentTensors *t, const GrsnParams *p, const char *prefix, float *values) {
+    for (int i = 0; i < p->count; i++) {
+        const GrsnParamInfo *info = &p->info[i];
+        char name[80];
+        snprintf(name, sizeof name, "%s%s", prefix, info->name);
+        if (strlen(name) >= 64) return grsn_fail(GRSN_ERR_ARG, "checkpoint tensor name too long: %s", name);
+        float *data = values + info->offset;
+        if (info->cols == 1) GRSN_TRY(add_tensor(t, name, GRSN_DT_F32, data, 1, (uint64_t)info->rows, 0));
+        else GRSN_TRY(add_tensor(t, name, GRSN_DT_F32, data, 2, (uint64_t)info->rows, (uint64_t)info->cols));
+    }
+    return GRSN_OK;
+}
+
+// List every tensor of the agent and the streams in `t` (pointing into the
+// agent and into t->adam_step / t->rng).
+static grsn_status list_tensors(AgentTensors *t, GrsnAgent *agent) {
+    static const char *ADAM_NAMES[2] = {"adam.step.actor", "adam.step.critic"};
+    memset(t, 0, sizeof *t);
+    for (int part = 0; part < GRSN_PART_COUNT; part++) {
+        GrsnParams *p = grsn_agent_params(agent, (grsn_agent_part)part);
+        GRSN_TRY(add_arena(t, p, "", p->data));
+    }
+    for (int part = GRSN_PART_ACTOR; part <= GRSN_PART_CRITIC; part++) {
+        GrsnParams *p = grsn_agent_params(agent, (grsn_agent_part)part);
+        GrsnAdam *adam = grsn_agent_adam(agent, (grsn_agent_part)part);
+        GRSN_ASSERT(adam->n == p->n, "Adam over %zu values, arena has %zu", adam->n, p->n);
+        GRSN_TRY(add_arena(t, p, "adam.m.", adam->m));
+        GRSN_TRY(add_arena(t, p, "adam.v.", adam->v));
+        GRSN_TRY(add_tensor(t, ADAM_NAMES[part], GRSN_DT_I64, &t->adam_step[part], 1, 1, 0));
+    }
+    float *log_alpha = grsn_agent_log_alpha(agent);
+    GrsnAdam *alpha_adam = grsn_agent_alpha_adam(agent);
+    if (log_alpha && alpha_adam) {
+        GRSN_TRY(add_tensor(t, "log_alpha", GRSN_DT_F32, log_alpha, 1, 1, 0));
+        GRSN_TRY(add_tensor(t, "adam.m.log_alpha", GRSN_DT_F32, alpha_adam->m, 1, alpha_adam->n, 0));
+        GRSN_TRY(add_tensor(t, "adam.v.log_alpha", GRSN_DT_F32, alpha_adam->v, 1, alpha_adam->n, 0));
+        GRSN_TRY(add_tensor(t, "adam.step.log_alpha", GRSN_DT_I64, &t->adam_step[2], 1, 1, 0));
+    }
+    GRSN_TRY(add_tensor(t, "rng.explore", GRSN_DT_U64, t->rng.explore.s, 1, 4, 0));
+    GRSN_TRY(add_tensor(t, "rng.replay", GRSN_DT_U64, t->rng.replay.s, 1, 4, 0));
+    GRSN_TRY(add_tensor(t, "rng.target_noise", GRSN_DT_U64, t->rng.target_noise.s, 1, 4, 0));
+    GRSN_TRY(add_tensor(t, "rng.env", GRSN_DT_U64, t->rng.env.s, 1, 4, 0));
+    GRSN_TRY(add_tensor(t, "rng.eval_env", GRSN_DT_U64, t->rng.eval_env.s, 1, 4, 0));
+    return GRSN_OK;
+}
+
+grsn_status grsn_ckpt_save(const char *path, const GrsnTrainConfig *cfg, GrsnAgent *agent,
+                           uint64_t env_steps, const GrsnTrainRngs *rng) {
+    AgentTensors t;
+    grsn_status st = list_tensors(&t, agent);
+    if (st == GRSN_OK) {
+        t.adam_step[0] = grsn_agent_adam(agent, GRSN_PART_ACTOR)->step;
+        t.adam_step[1] = grsn_agent_adam(agent, GRSN_PART_CRITIC)->step;
+        if (grsn_agent_alpha_adam(agent)) t.adam_step[2] = grsn_agent_alpha_adam(agent)->step;
+        t.rng = *rng;
+        char meta[4096];
+        size_t need = grsn_train_config_text(cfg, meta, sizeof meta);
+        GRSN_ASSERT(need < sizeof meta, "config text of %zu bytes", need);
+        st = grsn_ckpt_write(path, (uint64_t)grsn_agent_updates(agent), env_steps, meta, t.rec, t.n);
+    }
+    free(t.rec);
+    return st;
+}
+
+// Prefix the current message with the path: "PATH: what".
+static grsn_status fail_in(grsn_status s, const char *path, const char *what) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", grsn_last_error());
+    return grsn_fail(s, "%s: %s%s", path, what, msg);
+}
+
+grsn_status grsn_ckpt_load(const char *path, GrsnAgent **out, GrsnCkptInfo *info) {
+    GrsnCkptFile f;
+    GRSN_TRY(grsn_ckpt_read(&f, path));
+    GrsnTrainConfig cfg;
+    if (grsn_train_config_parse(&cfg, f.meta, f.meta_len) != GRSN_OK) {
+        grsn_ckpt_close(&f);
+        return fail_in(GRSN_ERR_FORMAT, path, "metadata: ");
+    }
+    GrsnAgent *agent = NULL;
+    if (grsn_agent_create(&agent, &cfg.agent, cfg.seed) != GRSN_OK) {
+        grsn_ckpt_close(&f);
+        return fail_in(GRSN_ERR_FORMAT, path, "cannot build the agent its metadata describes: ");
+    }
+    AgentTensors t;
+    grsn_status st = list_tensors(&t, agent);
+    for (int i = 0; i < t.n && st == GRSN_OK; i++) {
+        const GrsnTensorRec *r = &t.rec[i];
+        st = grsn_ckpt_get(&f, r->name, (grsn_dtype)r->dtype, (int)r->ndim, r->dims, (void *)r->data);
+    }
+    if (st == GRSN_OK && f.n != t.n) {
+        // Every expected tensor is there, so the file has some the agent lacks.
+        const char *extra = "?";
+        for (int i = 0; i < f.n; i++) {
+            int found = 0;
+            for (int j = 0; j < t.n && !found; j++) found = !strcmp(f.rec[i].name, t.rec[j].name);
+            if (!found) { extra = f.rec[i].name; break; }
+        }
+        st = grsn_fail(GRSN_ERR_FORMAT, "%s: %d tensors, the agent has %d (unexpected '%s')", path, f.n, t.n,
+                       extra);
+    }
+    if (st == GRSN_OK) {
+        grsn_agent_adam(agent, GRSN_PART_ACTOR)->step = (long)t.adam_step[0];
+        grsn_agent_adam(agent, GRSN_PART_CRITIC)->step = (long)t.adam_step[1];
+        if (grsn_agent_alpha_adam(agent)) grsn_agent_alpha_adam(agent)->step = (long)t.adam_step[2];
+        if (info) {
+            memset(info, 0, sizeof *info);
+            info->config = cfg;
+            info->updates = f.step;
+            info->env_steps = f.env_steps;
+            info->rng = t.rng;
+            // The version that wrote the file, from its metadata.
+            const char *v = strstr(f.meta, "grsn_version=");
+            if (v) sscanf(v + 13, "%15[^\n]", info->grsn_version);
+        }
+        *out = agent;
+    } else {
+        grsn_agent_free(agent);
+    }
+    free(t.rec);
+    grsn_ckpt_close(&f);
+    return st;
+}
+
+// ----------------------------------------------------------------------------
+// The training loop
+
+typedef struct {
+    GrsnTrainConfig cfg;
+    GrsnAgent *agent;
+    grsn_env env, eval_env;
+    grsn_seqbuf *buf;
+    grsn_seqbatch batch;
+    int batch_ready;
+    GrsnTrainRngs rng;             // explore, replay, target_noise (env streams live in the envs)
+    float *state;                  // the actor's recurrent state while collecting
+    double *eval_returns;          // [eval_episodes]
+    FILE *progress, *timing;
+    char dir[512], ckpt[600];      // run directory, the latest periodic checkpoint ("" if none)
+    // Counters.
+    long env_steps, episodes, updates;
+    long next_eval, last_eval_steps;
+    // Means since the previous evaluation.
+    double ret_sum, q_sum, pi_sum, alpha_sum, ent_sum, fr_sum;
+    long ret_n, upd_n;
+    double eval_mean, eval_std;
+    double t0;
+    grsn_train_progress_fn progress_fn;
+    void *user;
+} Run;
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+// mkdir -p
+static grsn_status make_dirs(const char *dir) {
+    char p[512];
+    if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p) return grsn_fail(GRSN_ERR_ARG, "path too long: %s", dir);
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, 0777) != 0 && errno != EEXIST)
+                return grsn_fail(GRSN_ERR_IO, "cannot create directory %s: %s", p, strerror(errno));
+            *s = c;
+            if (c == '\0') break;
+        }
+    }
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return grsn_fail(GRSN_ERR_IO, "%s is not a directory", dir);
+    return GRSN_OK;
+}
+
+static void run_path(const Run *r, char *out, size_t cap, const char *name) {
+    snprintf(out, cap, "%s/%s", r->dir, name);
+}
+
+static void fill_progress(const Run *r, GrsnTrainProgress *p, int warmup, int evaluated, double episode_return) {
+    memset(p, 0, sizeof *p);
+    p->env_steps = r->env_steps; p->episodes = r->episodes; p->updates = r->updates;
+    p->warmup = warmup; p->evaluated = evaluated;
+    p->episode_return = episode_return;
+    p->train_return = r->ret_n ? r->ret_sum / (double)r->ret_n : NAN;
+    p->eval_return = r->eval_mean; p->eval_std = r->eval_std;
+    double u = r->upd_n ? (double)r->upd_n : NAN;
+    p->q_loss = (float)(r->q_sum / u); p->pi_loss = (float)(r->pi_sum / u);
+    p->alpha = (float)(r->alpha_sum / u); p->entropy = (float)(r->ent_sum / u);
+    p->firing_rate = (float)(r->fr_sum / u);
+    p->wall_s = now_s() - r->t0;
+    p->updates_per_s = p->wall_s > 0 ? (double)r->updates / p->wall_s : 0;
+    p->env_steps_per_s = p->wall_s > 0 ? (double)r->env_steps / p->wall_s : 0;
+}
+
+// "%.9g", or "nan" whatever the sign bit, so rows compare as text.
+static void put_num(FILE *f, double x) {
+    if (isnan(x)) fputs(",nan", f);
+    else fprintf(f, ",%.9g", x);
+}
+
+// One episode: random actions (warm-up) or the exploring policy with the
+// actor state carried from zero. Stored in replay as it was played.
+static grsn_status collect(Run *r, int random, double *ret_out, int *len_out) {
+    const GrsnAgentConfig *c = &r->cfg.agent;
+    float obs[GRSN_ENV_MAX_OBS], next[GRSN_ENV_MAX_OBS], act[MAX_ACT], prev[MAX_ACT] = {0};
+    float prev_r = 0.0f;
+    double ret = 0.0;
+    int len = 0;
+    memset(r->state, 0, (size_t)grsn_agent_state_size(r->agent) * sizeof(float));
+    grsn_env_reset(&r->env, obs);
+    for (;;) {
+        if (random) grsn_env_random_action(&r->env, &r->rng.explore, act);
+        else grsn_agent_act(r->agent, r->state, prev, prev_r, obs, 0, &r->rng.explore, act, NULL);
+        grsn_env_result res;
+        GRSN_TRY(grsn_env_step(&r->env, act, next, &res));
+        GRSN_TRY(grsn_seqbuf_push(r->buf, obs, act, (float)res.reward, res.terminated, next));
+        ret += res.reward;
+        len++;
+        memcpy(prev, act, (size_t)c->act_dim * sizeof(float));
+        prev_r = (float)res.reward;
+        memcpy(obs, next, sizeof obs);
+        if (res.terminated || res.truncated) break;
+    }
+    GRSN_TRY(grsn_seqbuf_end_episode(r->buf));
+    r->env_steps += len;
+    r->episodes++;
+    r->ret_sum += ret;
+    r->ret_n++;
+    *ret_out = ret;
+    *len_out = len;
+    return GRSN_OK;
+}
+
+static grsn_status update_n(Run *r, long n) {
+    for (long i = 0; i < n; i++) {
+        GRSN_TRY(grsn_seqbuf_sample(r->buf, &r->rng.replay, &r->batch));
+        if (r->cfg.test_poison_update > 0 && r->updates == r->cfg.test_poison_update) {
+            GrsnParams *p = grsn_agent_params(r->agent, GRSN_PART_CRITIC);   // test hook
+            for (size_t k = 0; k < p->n; k++) p->data[k] = NAN;
+        }
+        GrsnUpdateStats s;
+        grsn_status st = grsn_agent_update(r->agent, &r->batch, &r->rng.target_noise, &s);
+        if (st == GRSN_ERR_NAN) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "%s", grsn_last_error());
+            return grsn_fail(GRSN_ERR_NAN,
+                             "non-finite loss at update %ld (env step %ld), the run stopped; last good checkpoint: %s (%s)",
+                             r->updates + 1, r->env_steps, r->ckpt[0] ? r->ckpt : "none yet", msg);
+        }
+        GRSN_TRY(st);
+        r->updates++;
+        r->upd_n++;
+        r->q_sum += s.q_loss; r->pi_sum += s.pi_loss; r->alpha_sum += s.alpha;
+        r->ent_sum += s.entropy; r->fr_sum += s.firing_rate;
+    }
+    return GRSN_OK;
+}
+
+static grsn_status save_ckpt(Run *r, const char *path) {
+    GrsnTrainRngs rng = r->rng;
+    rng.env = r->env.rng;
+    rng.eval_env = r->eval_env.rng;
+    return grsn_ckpt_save(path, &r->cfg, r->agent, (uint64_t)r->env_steps, &rng);
+}
+
+// Evaluate, append the rows, write the checkpoint, reset the interval means.
+static grsn_status evaluate_and_log(Run *r) {
+    GRSN_TRY(grsn_evaluate(r->agent, &r->eval_env, r->cfg.eval_episodes, r->eval_returns, &r->eval_mean,
+                           &r->eval_std));
+    r->last_eval_steps = r->env_steps;
+    while (r->next_eval <= r->env_steps) r->next_eval += r->cfg.eval_interval;
+
+    GrsnTrainProgress p;
+    fill_progress(r, &p, 0, 1, NAN);
+    fprintf(r->progress, "%ld,%ld,%ld", r->env_steps, r->episodes, r->updates);
+    put_num(r->progress, p.train_return);
+    put_num(r->progress, p.eval_return);
+    put_num(r->progress, p.eval_std);
+    put_num(r->progress, p.q_loss);
+    put_num(r->progress, p.pi_loss);
+    put_num(r->progress, p.alpha);
+    put_num(r->progress, p.entropy);
+    put_num(r->progress, p.firing_rate);
+    fputc('\n', r->progress);
+    fprintf(r->timing, "%ld,%.3f,%.2f,%.2f\n", r->env_steps, p.wall_s, p.updates_per_s, p.env_steps_per_s);
+    if (fflush(r->progress) != 0 || fflush(r->timing) != 0)
+        return grsn_fail(GRSN_ERR_IO, "cannot write %s/progress.csv: %s", r->dir, strerror(errno));
+
+    // The new checkpoint first; then the previous one can go.
+    char path[600], name[64];
+    snprintf(name, sizeof name, "ckpt_%08ld.grsn", r->env_steps);
+    run_path(r, path, sizeof path, name);
+    GRSN_TRY(save_ckpt(r, path));
+    if (r->ckpt[0] && strcmp(r->ckpt, path) != 0) unlink(r->ckpt);
+    snprintf(r->ckpt, sizeof r->ckpt, "%s", path);
+
+    if (r->progress_fn) r->progress_fn(&p, r->user);
+    r->ret_sum = r->q_sum = r->pi_sum = r->alpha_sum = r->ent_sum = r->fr_sum = 0;
+    r->ret_n = r->upd_n = 0;
+    return GRSN_OK;
+}
+
+static grsn_status after_episode(Run *r, int warmup, double ret) {
+    if (r->progress_fn) {
+        GrsnTrainProgress p;
+        fill_progress(r, &p, warmup, 0, ret);
+        r->progress_fn(&p, r->user);
+    }
+    if (r->env_steps >= r->next_eval) GRSN_TRY(evaluate_and_log(r));
+    return GRSN_OK;
+}
+
+static grsn_status open_logs(Run *r) {
+    char path[600], text[4096];
+    size_t n = grsn_train_config_text(&r->cfg, text, sizeof text);
+    GRSN_ASSERT(n < sizeof text, "config text of %zu bytes", n);
+    run_path(r, path, sizeof path, "config");
+    GRSN_TRY(grsn_write_file_atomic(path, text, n));
+    run_path(r, path, sizeof path, "progress.csv");
+    r->progress = fopen(path, "w");
+    if (!r->progress) return grsn_fail(GRSN_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    fprintf(r->progress, "env_steps,episodes,updates,train_return,eval_return,eval_return_std,"
+                         "q_loss,pi_loss,alpha,entropy,firing_rate\n");
+    run_path(r, path, sizeof path, "timing.csv");
+    r->timing = fopen(path, "w");
+    if (!r->timing) return grsn_fail(GRSN_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    fprintf(r->timing, "env_steps,wall_s,updates_per_s,env_steps_per_s\n");
+    return GRSN_OK;
+}
+
+static grsn_status run_setup(Run *r) {
+    const GrsnTrainConfig *c = &r->cfg;
+    GRSN_TRY(grsn_train_check(c));
+    GRSN_TRY(make_dirs(r->dir));
+    grsn_set_threads(c->threads);
+    GRSN_TRY(grsn_train_make_env(&r->env, c, c->seed, GRSN_STREAM_ENV + 0));
+    GRSN_TRY(grsn_train_make_env(&r->eval_env, c, c->seed, GRSN_STREAM_EVAL_ENV + 0));
+    grsn_rng_seed(&r->rng.explore, c->seed, GRSN_STREAM_EXPLORE);
+    grsn_rng_seed(&r->rng.replay, c->seed, GRSN_STREAM_REPLAY);
+    grsn_rng_seed(&r->rng.target_noise, c->seed, GRSN_STREAM_TARGET_NOISE);
+    GRSN_TRY(grsn_agent_create(&r->agent, &c->agent, c->seed));
+
+    // The buffer never wraps in these runs (spec §6.1), so a capacity of
+    // the budget plus one episode behaves exactly like the paper's 1e6.
+    grsn_seqbuf_config bc = grsn_seqbuf_defaults(c->agent.obs_dim, c->agent.act_dim, c->agent.discrete);
+    long need = c->steps + GRSN_ENV_MAX_STEPS;
+    bc.capacity = c->buffer_size < need ? c->buffer_size : need;
+    if (bc.capacity < c->agent.seq_len) bc.capacity = c->agent.seq_len;
+    bc.seq_len = c->agent.seq_len;
+    GRSN_TRY(grsn_seqbuf_init(&r->buf, &bc));
+    GRSN_TRY(grsn_seqbatch_init(&r->batch, r->buf, c->agent.batch));
+    r->batch_ready = 1;
+
+    r->state = grsn_calloc((size_t)grsn_agent_state_size(r->agent) + 1, sizeof(float));
+    r->eval_returns = grsn_calloc((size_t)c->eval_episodes, sizeof(double));
+    if (!r->state || !r->eval_returns) return GRSN_ERR_OOM;
+    GRSN_TRY(open_logs(r));
+    r->next_eval = c->eval_interval;
+    r->last_eval_steps = -1;
+    r->eval_mean = r->eval_std = NAN;
+    return GRSN_OK;
+}
+
+static grsn_status run_loop(Run *r) {
+    const GrsnTrainConfig *c = &r->cfg;
+    double ret;
+    int len;
+    // 1. Warm-up with random actions.
+    for (int e = 0; e < c->warmup_episodes && r->env_steps < c->steps; e++) {
+        GRSN_TRY(collect(r, 1, &ret, &len));
+        GRSN_TRY(after_episode(r, 1, ret));
+    }
+    // 2. One exploring episode, then as many updates as it had steps.
+    while (r->env_steps < c->steps) {
+        GRSN_TRY(collect(r, 0, &ret, &len));
+        GRSN_TRY(update_n(r, (long)ceil(c->updates_per_step * (double)len)));
+        GRSN_TRY(after_episode(r, 0, ret));
+    }
+    // 3. The final evaluation, unless one just ran at this step count.
+    if (r->last_eval_steps != r->env_steps) GRSN_TRY(evaluate_and_log(r));
+    char path[600];
+    run_path(r, path, sizeof path, "final.grsn");
+    GRSN_TRY(save_ckpt(r, path));
+
+    char text[4096];
+    size_t off = 0;
+    off = appendf(text, sizeof text, off, "eval_return_mean=%.9g\neval_return_std=%.9g\neval_returns=",
+                  r->eval_mean, r->eval_std);
+    for (int e = 0; e < c->eval_episodes && off < sizeof text - 32; e++)
+        off = appendf(text, sizeof text, off, "%s%.9g", e ? "," : "", r->eval_returns[e]);
+    off = appendf(text, sizeof text, off, "\nenv_steps=%ld\nepisodes=%ld\nupdates=%ld\nwall_s=%.3f\n",
+                  r->env_steps, r->episodes, r->updates, now_s() - r->t0);
+    run_path(r, path, sizeof path, "result");
+    return grsn_write_file_atomic(path, text, off < sizeof text ? off : sizeof text - 1);
+}
+
+grsn_status grsn_train_run(const GrsnTrainConfig *cfg, const char *out_dir,
+                           grsn_train_progress_fn progress, void *user, GrsnTrainResult *result) {
+    Run *r = grsn_calloc(1, sizeof *r);
+    if (!r) return GRSN_ERR_OOM;
+    r->cfg = *cfg;
+    r->progress_fn = progress;
+    r->user = user;
+    r->t0 = now_s();
+    grsn_status st = GRSN_OK;
+    if (snprintf(r->dir, sizeof r->dir, "%s", out_dir) >= (int)sizeof r->dir)
+        st = grsn_fail(GRSN_ERR_ARG, "run directory name too long: %s", out_dir);
+    if (st == GRSN_OK) st = run_setup(r);
+    if (st == GRSN_OK) st = run_loop(r);
+    if (st == GRSN_OK && result) {
+        result->eval_mean = r->eval_mean;
+        result->eval_std = r->eval_std;
+        result->env_steps = r->env_steps;
+        result->episodes = r->episodes;
+        result->updates = r->updates;
+        result->wall_s = now_s() - r->t0;
+    }
+    if (r->progress) fclose(r->progress);
+    if (r->timing) fclose(r->timing);
+    if (r->batch_ready) grsn_seqbatch_free(&r->batch);
+    grsn_seqbuf_free(r->buf);
+    if (r->agent) grsn_agent_free(r->agent);
+    free(r->state);
+    free(r->eval_returns);
+    free(r);
+    return st;
+}

@@ -1,0 +1,358 @@
+/*
+ * test_train.c — the training run: configuration defaults, checks and their
+ * key=value text; short CartPole runs that must give a byte-identical
+ * progress.csv for the same seed and for 1 and 2 threads; the files of the
+ * run directory; a non-finite loss stopping the run with the last good
+ * checkpoint left loadable; the evaluation protocol.
+ *
+ * Learning hook: GRSN_TEST_LEARN_STEPS=N runs the paper's CartPole-V setup
+ * (GRSN, SAC-discrete, default sizes) for N env steps and prints the score
+ * (see learn_cartpole_v below; the learning assertion goes there once the
+ * agent is tuned).
+ */
+#include "test.h"
+#include "grsn_train.h"
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[256];
+
+static void path_in(char *out, size_t cap, const char *sub, const char *name) {
+    snprintf(out, cap, "%s/%s%s%s", dir, sub, name[0] ? "/" : "", name);
+}
+
+static char *read_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = '\0';
+    fclose(f);
+    return s;
+}
+
+static int exists(const char *path) { struct stat sb; return stat(path, &sb) == 0; }
+static int contains(const char *s, const char *part) { return s && strstr(s, part) != NULL; }
+static int count_lines(const char *s) { int n = 0; for (; s && *s; s++) n += *s == '\n'; return n; }
+
+// ----------------------------------------------------------------------------
+// Configuration
+
+TEST(defaults_follow_the_paper) {
+    GrsnTrainConfig c;
+    CHECK(grsn_train_defaults(&c, "Pendulum-P-v0", -1, GRSN_NET_GRSN, 0) == GRSN_OK);
+    CHECK(!strcmp(c.env, "pendulum-p") && c.agent.algo == GRSN_ALGO_TD3 && c.steps == 51000);
+    CHECK(c.warmup_episodes == 5 && c.eval_episodes == 10 && c.eval_interval == 1000);
+    CHECK(c.updates_per_step == 1.0 && c.compat == 0);
+    CHECK(c.agent.gamma == 0.9f && c.agent.batch == 32 && c.agent.seq_len == 64 && c.agent.hidden == 128);
+    CHECK(grsn_train_defaults(&c, "cartpole-v", -1, GRSN_NET_LIF, 3) == GRSN_OK);
+    CHECK(c.agent.algo == GRSN_ALGO_SACD && c.steps == 11000 && c.seed == 3 && c.agent.discrete == 1);
+    // Algorithms that do not fit the action space; unknown names.
+    CHECK(grsn_train_defaults(&c, "cartpole-p", GRSN_ALGO_TD3, GRSN_NET_GRSN, 0) == GRSN_ERR_ARG);
+    CHECK(contains(grsn_last_error(), "td3") && contains(grsn_last_error(), "sacd"));
+    CHECK(grsn_train_defaults(&c, "pendulum-v", GRSN_ALGO_SACD, GRSN_NET_GRSN, 0) == GRSN_ERR_ARG);
+    CHECK(contains(grsn_last_error(), "continuous"));
+    CHECK(grsn_train_defaults(&c, "acrobot", -1, GRSN_NET_GRSN, 0) == GRSN_ERR_ARG);
+    CHECK(contains(grsn_last_error(), "cartpole-p"));
+    CHECK(grsn_train_defaults(&c, "cartpole-p", -1, 9, 0) == GRSN_ERR_ARG);
+    CHECK(contains(grsn_last_error(), GRSN_NET_NAMES));
+    // Compat: the neuron and the environment switches.
+    CHECK(grsn_train_defaults(&c, "pendulum-p", -1, GRSN_NET_GRSN, 0) == GRSN_OK);
+    grsn_train_set_compat(&c);
+    CHECK(c.compat == 1 && c.agent.cell.beta_mode == GRSN_BETA_FIXED && c.agent.cell.act_reset_membrane == 1);
+    grsn_env env;
+    CHECK(grsn_train_make_env(&env, &c, 0, GRSN_STREAM_ENV) == GRSN_OK);
+    CHECK(env.warmup_pendulum_code == 1 && env.timeout_overrides_terminal == 1);
+}
+
+TEST(check_names_the_field) {
+    GrsnTrainConfig c;
+    CHECK(grsn_train_defaults(&c, "cartpole-p", -1, GRSN_NET_GRSN, 0) == GRSN_OK);
+    GrsnTrainConfig d = c; d.agent.gamma = 1.5f;
+    CHECK(grsn_train_check(&d) == GRSN_ERR_ARG && contains(grsn_last_error(), "gamma"));
+    d = c; d.agent.batch = 0;
+    CHECK(grsn_train_check(&d) == GRSN_ERR_ARG && contains(grsn_last_error(), "batch"));
+    d = c; d.eval_episodes = 0;
+    CHECK(grsn_train_check(&d) == GRSN_ERR_ARG && contains(grsn_last_error(), "eval_episodes"));
+    d = c; d.agent.obs_dim = 4;
+    CHECK(grsn_train_check(&d) == GRSN_ERR_ARG && contains(grsn_last_error(), "do not fit"));
+}
+
+TEST(config_text_round_trip) {
+    const char *envs[] = {"pendulum-p", "cartpole-v", "pendulum-f", "cartpole-p"};
+    for (int i = 0; i < 4; i++) {
+        GrsnTrainConfig c, d;
+        CHECK(grsn_train_defaults(&c, envs[i], -1, i, 1000 + (uint64_t)i) == GRSN_OK);
+        // Values that print with many digits must come back exactly.
+        c.agent.lr = 3e-4f; c.agent.tau = 0.0051234567f; c.agent.cell.beta = 0.3f;
+        c.agent.cell.beta_mode = GRSN_BETA_NEURON; c.agent.cell.decode = GRSN_DECODE_LAST;
+        c.agent.cell.substeps = 4; c.updates_per_step = 0.1; c.steps = 777; c.compat = i & 1;
+        c.seed = 18446744073709551615ULL;
+        char t1[4096], t2[4096];
+        size_t n = grsn_train_config_text(&c, t1, sizeof t1);
+        CHECK(n < sizeof t1 && n == strlen(t1));
+        CHECK(grsn_train_config_parse(&d, t1, n) == GRSN_OK);
+        grsn_train_config_text(&d, t2, sizeof t2);
+        CHECK_MSG(!strcmp(t1, t2), "%s", envs[i]);
+        CHECK(d.agent.lr == c.agent.lr && d.agent.tau == c.agent.tau && d.updates_per_step == 0.1 &&
+              d.seed == c.seed && d.agent.cell.beta_mode == GRSN_BETA_NEURON);
+        CHECK(contains(t1, "gamma=0.899999976\n") || contains(t1, "gamma=0.9\n"));
+        // A short buffer says how much it needs.
+        char small[16];
+        CHECK(grsn_train_config_text(&c, small, sizeof small) == n && strlen(small) < sizeof small);
+    }
+}
+
+TEST(config_parse_errors) {
+    GrsnTrainConfig c;
+    const char *cases[][2] = {
+        {"env=cartpole-v\nalgo=sacd\nnet=grsn\nbogus=1\n", "line 4: unknown key 'bogus'"},
+        {"env=cartpole-v\nalgo=sacd\nnet=grsn\n\n# comment\nbatch=3x\n", "line 6: bad value '3x' for batch"},
+        {"env=cartpole-v\nalgo=sacd\nnet=grsn\ngamma\n", "expected key=value"},
+        {"env=cartpole-v\nalgo=sacd\n", "lacks"},
+        {"env=cartpole-v\nalgo=ppo\nnet=grsn\n", "unknown algo 'ppo'"},
+        {"env=cartpole-v\nalgo=sacd\nnet=transformer\n", "unknown net 'transformer'"},
+        {"env=cartpole-v\nalgo=sacd\nnet=grsn\ncell.beta_mode=global\n", "cell.beta_mode"},
+        {"env=cartpole-v\nalgo=sacd\nnet=grsn\nseed=-1\n", "seed"},
+        {"env=cartpole-v\nalgo=sacd\nnet=grsn\nlr=nan\n", "lr"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        grsn_status st = grsn_train_config_parse(&c, cases[i][0], strlen(cases[i][0]));
+        CHECK_MSG(st == GRSN_ERR_FORMAT && contains(grsn_last_error(), cases[i][1]), "case %zu: %s", i,
+                  grsn_last_error());
+    }
+    const char *ok = "  env = cartpole-v \r\nalgo=sacd\nnet=lif\nhidden=16\n";
+    CHECK(grsn_train_config_parse(&c, ok, strlen(ok)) == GRSN_OK && c.agent.hidden == 16 &&
+          c.agent.net == GRSN_NET_LIF);
+}
+
+// ----------------------------------------------------------------------------
+// Short runs
+
+// CartPole-V with tiny nets: ~600 env steps, an evaluation every 200.
+static GrsnTrainConfig short_config(long steps) {
+    GrsnTrainConfig c;
+    grsn_train_defaults(&c, "cartpole-v", -1, GRSN_NET_GRSN, 5);
+    c.agent.hidden = 16; c.agent.head_hidden = 16; c.agent.emb_o = 8;
+    c.agent.batch = 8; c.agent.seq_len = 16;
+    c.steps = steps; c.eval_interval = 200; c.eval_episodes = 3;
+    c.threads = 1;
+    return c;
+}
+
+typedef struct { int calls, evals, warmups; long last_steps; } Seen;
+
+static void count_progress(const GrsnTrainProgress *p, void *user) {
+    Seen *s = user;
+    s->calls++;
+    s->evals += p->evaluated;
+    s->warmups += p->warmup;
+    s->last_steps = p->env_steps;
+}
+
+static char *run_and_read(const GrsnTrainConfig *c, const char *sub, GrsnTrainResult *res, Seen *seen) {
+    char d[300], p[400];
+    path_in(d, sizeof d, sub, "");
+    grsn_status st = grsn_train_run(c, d, count_progress, seen, res);
+    CHECK_MSG(st == GRSN_OK, "%s", grsn_last_error());
+    path_in(p, sizeof p, sub, "progress.csv");
+    return read_text(p);
+}
+
+TEST(short_run_files_and_schedule) {
+    GrsnTrainConfig c = short_config(600);
+    GrsnTrainResult res;
+    Seen seen = {0};
+    char *prog = run_and_read(&c, "a", &res, &seen);
+    CHECK(prog && contains(prog, "env_steps,episodes,updates,train_return,eval_return,eval_return_std,"
+                                 "q_loss,pi_loss,alpha,entropy,firing_rate\n"));
+    // Rows at the first episode boundary at or past 200, 400, 600.
+    int rows = count_lines(prog) - 1;
+    CHECK_MSG(rows == 3, "%d rows", rows);
+    long last = 0, mult = 200;
+    const char *line = prog ? strchr(prog, '\n') : NULL;
+    for (; line && line[1]; line = strchr(line + 1, '\n'), mult += 200) {
+        long s = atol(line + 1);
+        CHECK_MSG(s >= mult && s < mult + 200 && s > last, "row at %ld steps", s);
+        last = s;
+    }
+    CHECK(res.env_steps >= 600 && res.env_steps < 800 && res.env_steps == last);
+    CHECK(res.updates > 0 && res.updates < res.env_steps);   // one per step after warm-up
+    CHECK(seen.evals == 3 && seen.warmups == 5 && seen.last_steps == res.env_steps);
+    CHECK(isfinite(res.eval_mean) && res.eval_mean >= 8 && res.eval_mean <= 200 && res.eval_std >= 0);
+    // The run directory.
+    char p[400], name[64];
+    path_in(p, sizeof p, "a", "config");
+    char *cfgtext = read_text(p);
+    GrsnTrainConfig back;
+    CHECK(cfgtext && grsn_train_config_parse(&back, cfgtext, strlen(cfgtext)) == GRSN_OK && back.steps == 600);
+    path_in(p, sizeof p, "a", "result");
+    char *result = read_text(p);
+    CHECK(contains(result, "eval_return_mean=") && contains(result, "eval_return_std=") &&
+          contains(result, "eval_returns="));
+    path_in(p, sizeof p, "a", "timing.csv");
+    char *timing = read_text(p);
+    CHECK(timing && count_lines(timing) == 4 && contains(timing, "env_steps,wall_s,updates_per_s,env_steps_per_s\n"));
+    // Only the latest periodic checkpoint is kept, next to final.grsn.
+    snprintf(name, sizeof name, "ckpt_%08ld.grsn", res.env_steps);
+    path_in(p, sizeof p, "a", name);
+    CHECK(exists(p));
+    path_in(p, sizeof p, "a", "final.grsn");
+    CHECK(exists(p));
+    int periodic = 0;
+    for (long s = 0; s <= res.env_steps; s++) {
+        snprintf(name, sizeof name, "ckpt_%08ld.grsn", s);
+        char q[400];
+        path_in(q, sizeof q, "a", name);
+        periodic += exists(q);
+    }
+    CHECK_MSG(periodic == 1, "%d periodic checkpoints", periodic);
+    // final.grsn evaluates as the run did: an eval env with the run's seed
+    // plays the same first episodes as the run's first evaluation.
+    GrsnAgent *agent = NULL;
+    GrsnCkptInfo info;
+    CHECK(grsn_ckpt_load(p, &agent, &info) == GRSN_OK);
+    CHECK(info.env_steps == (uint64_t)res.env_steps && info.updates == (uint64_t)res.updates);
+    if (agent) {
+        grsn_env env;
+        double r[3], m, sd;
+        CHECK(grsn_train_make_env(&env, &info.config, info.config.seed, GRSN_STREAM_EVAL_ENV) == GRSN_OK);
+        CHECK(grsn_evaluate(agent, &env, 3, r, &m, &sd) == GRSN_OK && m >= 8 && m <= 200);
+        env.rng = info.rng.eval_env;   // the stream where the run's final evaluation ended
+        CHECK(grsn_evaluate(agent, &env, 3, r, &m, &sd) == GRSN_OK);
+        grsn_agent_free(agent);
+    }
+    free(prog); free(cfgtext); free(result); free(timing);
+}
+
+TEST(same_seed_same_progress) {
+    GrsnTrainConfig c = short_config(500);
+    GrsnTrainResult r1, r2;
+    Seen s1 = {0}, s2 = {0};
+    c.threads = 1;
+    char *p1 = run_and_read(&c, "s1", &r1, &s1);
+    char *p2 = run_and_read(&c, "s2", &r2, &s2);
+    CHECK(p1 && p2 && !strcmp(p1, p2));
+    CHECK(r1.eval_mean == r2.eval_mean && r1.updates == r2.updates);
+    // Two threads: the same bytes.
+    c.threads = 2;
+    Seen s3 = {0};
+    GrsnTrainResult r3;
+    char *p3 = run_and_read(&c, "s3", &r3, &s3);
+    CHECK_MSG(p1 && p3 && !strcmp(p1, p3), "1 thread:\n%s2 threads:\n%s", p1, p3);
+    // Another seed: other bytes.
+    c.seed = 6;
+    Seen s4 = {0};
+    GrsnTrainResult r4;
+    char *p4 = run_and_read(&c, "s4", &r4, &s4);
+    CHECK(p1 && p4 && strcmp(p1, p4) != 0);
+    // The final checkpoints: byte for byte for the same run; the same
+    // parameters at 2 threads (the metadata records the thread count).
+    char a[400], b[400];
+    path_in(a, sizeof a, "s1", "final.grsn");
+    path_in(b, sizeof b, "s2", "final.grsn");
+    FILE *x = fopen(a, "rb"), *y = fopen(b, "rb");
+    int same = x && y;
+    for (int ca = 0, cb = 0; same && ca != EOF;) { ca = fgetc(x); cb = fgetc(y); same = ca == cb; }
+    if (x) fclose(x);
+    if (y) fclose(y);
+    CHECK(same);
+    path_in(b, sizeof b, "s3", "final.grsn");
+    GrsnAgent *g1 = NULL, *g3 = NULL;
+    CHECK(grsn_ckpt_load(a, &g1, NULL) == GRSN_OK && grsn_ckpt_load(b, &g3, NULL) == GRSN_OK);
+    for (int part = 0; g1 && g3 && part < GRSN_PART_COUNT; part++) {
+        GrsnParams *q1 = grsn_agent_params(g1, (grsn_agent_part)part), *q3 = grsn_agent_params(g3, (grsn_agent_part)part);
+        CHECK(q1->n == q3->n && !memcmp(q1->data, q3->data, q1->n * sizeof(float)));
+    }
+    if (g1) grsn_agent_free(g1);
+    if (g3) grsn_agent_free(g3);
+    free(p1); free(p2); free(p3); free(p4);
+}
+
+TEST(td3_short_run) {
+    GrsnTrainConfig c;
+    CHECK(grsn_train_defaults(&c, "pendulum-v", -1, GRSN_NET_LIF, 1) == GRSN_OK);
+    c.agent.hidden = 16; c.agent.head_hidden = 16; c.agent.emb_o = 8;
+    c.agent.batch = 4; c.agent.seq_len = 16;
+    c.steps = 1200; c.eval_interval = 1000; c.eval_episodes = 1; c.warmup_episodes = 5;
+    c.updates_per_step = 0.25;
+    c.threads = 1;
+    GrsnTrainResult res;
+    Seen seen = {0};
+    char *prog = run_and_read(&c, "td3", &res, &seen);
+    // Warm-up is 1000 steps: an evaluation right after it, before any
+    // update; then one episode (50 updates) and the final evaluation.
+    CHECK(prog && count_lines(prog) == 3);
+    CHECK(contains(prog, "\n1000,5,0,") && contains(prog, "\n1200,6,50,"));
+    CHECK(res.env_steps == 1200 && res.updates == 50 && res.eval_mean < 0);
+    free(prog);
+}
+
+TEST(nan_stops_the_run) {
+    GrsnTrainConfig c = short_config(400);
+    c.eval_interval = 50;                 // a checkpoint right after warm-up
+    c.test_poison_update = 60;
+    char d[300], p[400];
+    path_in(d, sizeof d, "nan", "");
+    Seen seen = {0};
+    grsn_status st = grsn_train_run(&c, d, count_progress, &seen, NULL);
+    CHECK(st == GRSN_ERR_NAN);
+    CHECK_MSG(contains(grsn_last_error(), "non-finite loss at update 61") &&
+              contains(grsn_last_error(), "last good checkpoint") && !strchr(grsn_last_error(), '\n'),
+              "%s", grsn_last_error());
+    // The checkpoint it names is on disk and loads; no final.grsn, no result.
+    const char *named = strstr(grsn_last_error(), d);
+    char ckpt[400] = "";
+    if (named) sscanf(named, "%399[^ ]", ckpt);
+    GrsnAgent *agent = NULL;
+    CHECK(ckpt[0] && grsn_ckpt_load(ckpt, &agent, NULL) == GRSN_OK);
+    if (agent) {
+        GrsnParams *p0 = grsn_agent_params(agent, GRSN_PART_CRITIC);
+        CHECK(grsn_params_finite(p0));
+        grsn_agent_free(agent);
+    }
+    path_in(p, sizeof p, "nan", "final.grsn");
+    CHECK(!exists(p));
+    path_in(p, sizeof p, "nan", "progress.csv");
+    char *prog = read_text(p);
+    CHECK(prog && count_lines(prog) >= 2);
+    free(prog);
+}
+
+// The hook for the learning test: GRSN_TEST_LEARN_STEPS=N trains the
+// paper's CartPole-V setup for N env steps and reports the final score.
+TEST(learn_cartpole_v) {
+    const char *n = getenv("GRSN_TEST_LEARN_STEPS");
+    if (!n) return;
+    GrsnTrainConfig c;
+    CHECK(grsn_train_defaults(&c, "cartpole-v", -1, GRSN_NET_GRSN, 0) == GRSN_OK);
+    c.steps = atol(n);
+    GrsnTrainResult res;
+    Seen seen = {0};
+    char *prog = run_and_read(&c, "learn", &res, &seen);
+    printf("    cartpole-v, %ld env steps: final eval %.1f ± %.1f\n%s", res.env_steps, res.eval_mean, res.eval_std,
+           prog ? prog : "");
+    free(prog);
+}
+
+int main(void) {
+    snprintf(dir, sizeof dir, "%s/grsn_test_train.%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+    if (system(cmd) != 0) { printf("cannot create %s\n", dir); return 1; }
+    RUN(defaults_follow_the_paper);
+    RUN(check_names_the_field);
+    RUN(config_text_round_trip);
+    RUN(config_parse_errors);
+    RUN(short_run_files_and_schedule);
+    RUN(same_seed_same_progress);
+    RUN(td3_short_run);
+    RUN(nan_stops_the_run);
+    RUN(learn_cartpole_v);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) printf("  (could not remove %s)\n", dir);
+    return test_summary("test_train");
+}
