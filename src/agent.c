@@ -220,6 +220,13 @@ static float critic_loss(const float *q1, const float *q2, const float *y, const
     return (float)(l1 / N + l2 / N);
 }
 
+// N = max(1, sum of the loss mask): the denominator of every loss (spec §7).
+static float loss_count(const float *m, int n) {
+    float N = 0;
+    for (int i = 0; i < n; i++) N += m[i];
+    return N > 1 ? N : 1;
+}
+
 static grsn_status nan_error(GrsnAgent *a, const char *what) {
     return grsn_fail(GRSN_ERR_NAN, "non-finite %s at update %ld", what, a->updates + 1);
 }
@@ -231,9 +238,7 @@ static grsn_status td3_update(GrsnAgent *a, const grsn_seqbatch *bt, grsn_rng *r
     const GrsnAgentConfig *c = &a->cfg;
     int S = c->seq_len, B = c->batch, T1 = S + 1, da = c->act_dim, SB = S * B;
     const float *O = bt->obs, *A = bt->act, *R = bt->rew, *D = bt->term, *m = bt->mask;
-    float N = 0;
-    for (int i = 0; i < SB; i++) N += m[i];
-    N = N > 1 ? N : 1;
+    float N = loss_count(m, SB);
 
     // 1. Targets: a~_t = clip(mu'(t) + clip(eps, -c, c), -1, 1);
     //    y_t = R[t+1] + (1 - D[t+1]) gamma min(Q'1, Q'2)(t+1, a~_{t+1}).
@@ -296,9 +301,7 @@ static grsn_status sacd_update(GrsnAgent *a, const grsn_seqbatch *bt, GrsnUpdate
     const GrsnAgentConfig *c = &a->cfg;
     int S = c->seq_len, B = c->batch, T1 = S + 1, K = c->act_dim, SB = S * B;
     const float *O = bt->obs, *A = bt->act, *R = bt->rew, *D = bt->term, *m = bt->mask;
-    float N = 0;
-    for (int i = 0; i < SB; i++) N += m[i];
-    N = N > 1 ? N : 1;
+    float N = loss_count(m, SB);
     float alpha = expf(a->log_alpha);
 
     // 1. Targets with the current policy and the target critic:
