@@ -223,7 +223,7 @@ int cmd_train(int argc, char **argv) {
     prepare_out(dir, force);
 
     grsn_set_threads(threads);
-    printf("grsn train: %s, %s, %s core (hidden %d%s), seed %d, %ld env steps, %d threads -> %s\n", cfg.env,
+    printf("grsn train: %s, %s, %s core (hidden %d%s), seed %d, %ld env steps, threads %d -> %s\n", cfg.env,
            grsn_algo_name(ag->algo), grsn_net_name(ag->net), ag->hidden,
            c->substeps > 1 ? ", w/o TAP" : "", seed, cfg.steps, grsn_threads(), dir);
     fflush(stdout);

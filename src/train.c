@@ -663,9 +663,8 @@ static grsn_status update_n(Run *r, long n) {
         if (st == GRSN_ERR_NAN) {
             char msg[256];
             snprintf(msg, sizeof msg, "%s", grsn_last_error());
-            return grsn_fail(GRSN_ERR_NAN,
-                             "non-finite loss at update %ld (env step %ld), the run stopped; last good checkpoint: %s (%s)",
-                             r->updates + 1, r->env_steps, r->ckpt[0] ? r->ckpt : "none yet", msg);
+            return grsn_fail(GRSN_ERR_NAN, "%s; the run stopped at env step %ld; last good checkpoint: %s", msg,
+                             r->env_steps, r->ckpt[0] ? r->ckpt : "none yet");
         }
         GRSN_TRY(st);
         r->updates++;

@@ -1,0 +1,144 @@
+#!/bin/sh
+# cli_train.sh — `grsn train` and `grsn eval`: flags and their paper
+# defaults, the resolved config, one-line errors on bad input (exit 2), a
+# short CartPole-V run (its directory, the same progress.csv for the same
+# seed and for 1 and 2 threads), evaluation of its checkpoints, and
+# one-line errors for missing, empty, truncated, corrupt, foreign and
+# wrong-version checkpoints (exit 1). Ends with "cli_train: N passed, N failed".
+#
+# Learning hook: GRSN_CLI_LEARN_STEPS=N also trains the paper's CartPole-V
+# setup for N env steps and prints its final evaluation.
+bin=${GRSN_BIN:-build/grsn}
+tmp=${TMPDIR:-/tmp}/grsn_cli_train.$$
+mkdir -p "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+ok()  { pass=$((pass + 1)); echo "  ok   $1"; }
+bad() { fail=$((fail + 1)); echo "  FAIL $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+
+# Exit status $2 and exactly one line on stderr containing $3.
+expect_error() {
+    name=$1; want_rc=$2; want=$3; shift 3
+    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    if [ "$rc" -eq "$want_rc" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "$want" "$tmp/err"; then ok "$name"
+    else bad "$name (exit $rc: $(cat "$tmp/err"))"; fi
+}
+
+# Threads wait passively: on a busy machine, spinning OpenMP threads make
+# these tiny updates many times slower (the results are the same either way).
+OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}; export OMP_WAIT_POLICY
+
+# Tiny nets and short windows: a run of a few hundred steps takes a second.
+tiny="--hidden 16 --head-hidden 16 --emb-o 8 --batch 8 --seq-len 16 --eval-interval 200 --eval-episodes 3"
+
+# --- Help and the resolved config.
+"$bin" train --help >"$tmp/help"
+check "train --help lists the flags with paper defaults" \
+    'grep -q -- "--gamma X.*\[0.9\]" "$tmp/help" && grep -q -- "--tau X.*\[0.005\]" "$tmp/help" &&
+     grep -q -- "--lr X.*\[3e-4\]" "$tmp/help" && grep -q -- "--batch N.*\[32\]" "$tmp/help" &&
+     grep -q -- "--seq-len N.*\[64\]" "$tmp/help" && grep -q -- "--hidden N.*\[128\]" "$tmp/help" &&
+     grep -q -- "--target-entropy-scale X.*\[0.7\]" "$tmp/help" && grep -q -- "--substeps N.*\[4\]" "$tmp/help" &&
+     grep -q -- "--compat 0|1.*\[0\]" "$tmp/help"'
+"$bin" train --env pendulum-p --print-config >"$tmp/c1"
+check "pendulum defaults: td3, 51000 steps" \
+    'grep -qx "algo=td3" "$tmp/c1" && grep -qx "steps=51000" "$tmp/c1" && grep -qx "gamma=0.899999976" "$tmp/c1" &&
+     grep -qx "cell.beta_mode=layer" "$tmp/c1" && grep -qx "cell.substeps=1" "$tmp/c1" && grep -qx "compat=0" "$tmp/c1"'
+"$bin" train --env CartPole-V-v0 --print-config >"$tmp/c2"
+check "cartpole defaults: sacd, 11000 steps, canonical name" \
+    'grep -qx "algo=sacd" "$tmp/c2" && grep -qx "steps=11000" "$tmp/c2" && grep -qx "env=cartpole-v" "$tmp/c2"'
+"$bin" train --env pendulum-v --net lif --compat --no-tap --print-config >"$tmp/c3"
+check "--compat --no-tap: the authors' neuron, 4 substeps" \
+    'grep -qx "compat=1" "$tmp/c3" && grep -qx "cell.reset=soft" "$tmp/c3" && grep -qx "cell.substeps=4" "$tmp/c3" &&
+     grep -qx "net=lif" "$tmp/c3"'
+"$bin" train --env pendulum-v --tap 0 --substeps 8 --beta-mode neuron --lif-reset soft --gamma 0.99 --print-config >"$tmp/c4"
+check "flags override the defaults" \
+    'grep -qx "cell.substeps=8" "$tmp/c4" && grep -qx "cell.beta_mode=neuron" "$tmp/c4" && grep -qx "gamma=0.99000001" "$tmp/c4"'
+
+# --- Bad input: exit 2, one line naming the culprit and the choices.
+expect_error "unknown env lists the envs" 2 "cartpole-f, cartpole-p, cartpole-v, pendulum-f" train --env mountaincar
+expect_error "missing --env" 2 "name a task with --env" train
+expect_error "unknown algo lists the algos" 2 "unknown algo 'ppo'; valid algos: td3, sacd" train --env cartpole-p --algo ppo
+expect_error "unknown net lists the nets" 2 "unknown net 'lstm'; valid nets: grsn, lif, gru, mlp" train --env cartpole-p --net lstm
+expect_error "td3 on cartpole" 2 "td3 needs continuous actions, but cartpole-p is discrete" train --env cartpole-p --algo td3
+expect_error "sacd on pendulum" 2 "sacd needs discrete actions, but pendulum-v is continuous" train --env pendulum-v --algo sacd
+expect_error "non-numeric gamma" 2 "--gamma expects a finite number, got 'abc'" train --env pendulum-p --gamma abc
+expect_error "gamma out of range" 2 "gamma = 1.5 is outside" train --env pendulum-p --gamma 1.5
+expect_error "zero batch" 2 "batch = 0 is outside" train --env pendulum-p --batch 0
+expect_error "fractional steps" 2 "--steps expects an integer, got '1.5'" train --env pendulum-p --steps 1.5
+expect_error "negative seed" 2 "--seed -1 must be >= 0" train --env pendulum-p --seed -1
+expect_error "bad beta mode" 2 "valid choices: auto|layer|neuron|fixed" train --env pendulum-p --beta-mode global
+expect_error "w/o TAP with 1 substep" 2 "needs at least 2" train --env pendulum-p --no-tap --substeps 1
+expect_error "unknown flag" 2 "unknown flag '--gama'" train --env pendulum-p --gama 0.9
+
+# --- A short run.
+"$bin" train --env cartpole-v --seed 3 --steps 500 --threads 1 $tiny --out "$tmp/r1" >"$tmp/r1.out" 2>"$tmp/r1.err"
+check "short run succeeds quietly on stderr" '[ $? -eq 0 ] && [ ! -s "$tmp/r1.err" ]'
+check "one line per evaluation and the final score" \
+    '[ "$(grep -c "^steps " "$tmp/r1.out")" -eq 3 ] && grep -q "^final evaluation (3 episodes): .* ± .*paper" "$tmp/r1.out"'
+check "run directory" \
+    'for f in config progress.csv timing.csv result final.grsn; do [ -s "$tmp/r1/$f" ] || exit 1; done;
+     [ "$(ls "$tmp/r1" | grep -c "^ckpt_[0-9]\{8\}\.grsn$")" -eq 1 ] && grep -q "^eval_return_mean=" "$tmp/r1/result"'
+check "progress.csv: header and 3 rows of 11 columns" \
+    '[ "$(head -n 1 "$tmp/r1/progress.csv")" = "env_steps,episodes,updates,train_return,eval_return,eval_return_std,q_loss,pi_loss,alpha,entropy,firing_rate" ] &&
+     [ "$(awk -F, "NR > 1 && NF == 11" "$tmp/r1/progress.csv" | wc -l)" -eq 3 ]'
+"$bin" train --env cartpole-v --seed 3 --steps 500 --threads 1 $tiny --out "$tmp/r2" >/dev/null 2>&1
+"$bin" train --env cartpole-v --seed 3 --steps 500 --threads 2 $tiny --out "$tmp/r3" >/dev/null 2>&1
+"$bin" train --env cartpole-v --seed 4 --steps 500 --threads 1 $tiny --out "$tmp/r4" >/dev/null 2>&1
+check "same seed, same progress.csv" 'cmp -s "$tmp/r1/progress.csv" "$tmp/r2/progress.csv"'
+check "1 and 2 threads, same progress.csv" 'cmp -s "$tmp/r1/progress.csv" "$tmp/r3/progress.csv"'
+check "another seed, another progress.csv" '! cmp -s "$tmp/r1/progress.csv" "$tmp/r4/progress.csv"'
+expect_error "an --out that holds a run is refused" 2 "already holds a run" \
+    train --env cartpole-v --steps 300 $tiny --out "$tmp/r1"
+"$bin" train --env cartpole-v --seed 3 --steps 500 --threads 1 $tiny --out "$tmp/r1" --force >/dev/null 2>&1
+check "--force reruns into it, with the same result" '[ $? -eq 0 ] && cmp -s "$tmp/r1/progress.csv" "$tmp/r2/progress.csv"'
+
+# --- Evaluation of its checkpoints.
+"$bin" eval --checkpoint "$tmp/r1/final.grsn" --episodes 4 >"$tmp/e1" 2>"$tmp/e1.err"
+check "eval prints each episode and mean ± std" \
+    '[ $? -eq 0 ] && [ "$(grep -c "^episode [0-9]*: " "$tmp/e1")" -eq 4 ] && grep -q "^mean ± std over 4 episodes" "$tmp/e1"'
+"$bin" eval --checkpoint "$tmp/r1/final.grsn" --episodes 4 >"$tmp/e2"
+"$bin" eval --checkpoint "$tmp/r1/final.grsn" --episodes 4 --seed 9 >"$tmp/e3"
+check "eval is deterministic per seed" 'cmp -s "$tmp/e1" "$tmp/e2" && ! cmp -s "$tmp/e1" "$tmp/e3"'
+ck=$(ls "$tmp/r1"/ckpt_*.grsn)
+"$bin" eval --checkpoint "$ck" --episodes 2 >/dev/null 2>&1
+check "the periodic checkpoint evaluates too" '[ $? -eq 0 ]'
+
+# --- Bad checkpoints: exit 1, one line naming the file and the problem.
+f="$tmp/r1/final.grsn"
+size=$(wc -c <"$f")
+expect_error "missing checkpoint" 1 "$tmp/none.grsn: cannot open checkpoint" eval --checkpoint "$tmp/none.grsn"
+: >"$tmp/empty.grsn"
+expect_error "empty checkpoint" 1 "empty.grsn: empty file" eval --checkpoint "$tmp/empty.grsn"
+head -c $((size / 2)) "$f" >"$tmp/half.grsn"
+expect_error "truncated checkpoint" 1 "half.grsn: truncated" eval --checkpoint "$tmp/half.grsn"
+head -c 100 "$f" >"$tmp/head.grsn"
+expect_error "checkpoint cut inside its header" 1 "head.grsn: truncated" eval --checkpoint "$tmp/head.grsn"
+expect_error "foreign file" 1 "progress.csv: not a grsn checkpoint" eval --checkpoint "$tmp/r1/progress.csv"
+cp "$f" "$tmp/flip.grsn"
+printf '\377' | dd of="$tmp/flip.grsn" bs=1 seek=$((size - 100)) conv=notrunc 2>/dev/null
+expect_error "corrupt data" 1 "flip.grsn: corrupt: checksum mismatch" eval --checkpoint "$tmp/flip.grsn"
+cp "$f" "$tmp/version.grsn"
+printf '\007' | dd of="$tmp/version.grsn" bs=1 seek=4 conv=notrunc 2>/dev/null
+expect_error "wrong version" 1 "version.grsn: checkpoint version 7" eval --checkpoint "$tmp/version.grsn"
+cp "$f" "$tmp/header.grsn"
+printf '\377\377' | dd of="$tmp/header.grsn" bs=1 seek=12 conv=notrunc 2>/dev/null
+expect_error "corrupt header" 1 "header.grsn: corrupt header" eval --checkpoint "$tmp/header.grsn"
+expect_error "eval without --checkpoint" 2 "name a checkpoint" eval
+expect_error "eval with 0 episodes" 2 "--episodes 0 must lie" eval --checkpoint "$f" --episodes 0
+
+# --- A non-finite loss stops the run: one line, exit 1, the last checkpoint stays.
+"$bin" train --env cartpole-v --lr 1e29 --steps 400 --threads 1 $tiny --eval-interval 50 --out "$tmp/nan" \
+    >"$tmp/nan.out" 2>"$tmp/nan.err"; rc=$?
+check "non-finite loss: exit 1 and one line" \
+    '[ $rc -eq 1 ] && [ "$(wc -l <"$tmp/nan.err")" -eq 1 ] && grep -q "non-finite.*the run stopped.*last good checkpoint: $tmp/nan/ckpt_" "$tmp/nan.err"'
+last=$(sed 's/.*last good checkpoint: //' "$tmp/nan.err")
+check "the last good checkpoint evaluates" '[ ! -e "$tmp/nan/final.grsn" ] && "$bin" eval --checkpoint "$last" --episodes 1 >/dev/null 2>&1'
+
+# --- Optional: a real CartPole-V run of N steps (the learning test's hook).
+if [ -n "$GRSN_CLI_LEARN_STEPS" ]; then
+    "$bin" train --env cartpole-v --seed 0 --steps "$GRSN_CLI_LEARN_STEPS" --out "$tmp/learn" | tail -n 3
+fi
+
+echo "cli_train: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
