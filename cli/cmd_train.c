@@ -57,10 +57,12 @@ static void on_progress(const GrsnTrainProgress *p, void *user) {
                p->q_loss, p->pi_loss, p->alpha, p->firing_rate, p->updates_per_s, p->wall_s);
         fflush(stdout);
     } else if (pr->tty) {
-        fprintf(stderr, "\r\033[K%s steps %ld  episodes %ld  return %.2f  eval %.2f  q_loss %.4g  "
-                "pi_loss %.4g  %.1f upd/s",
-                p->warmup ? "warm-up" : "train  ", p->env_steps, p->episodes, p->episode_return,
-                p->eval_return, p->q_loss, p->pi_loss, p->updates_per_s);
+        char eval[32] = "-", losses[64] = "";
+        if (!isnan(p->eval_return)) snprintf(eval, sizeof eval, "%.2f", p->eval_return);
+        if (!isnan(p->q_loss)) snprintf(losses, sizeof losses, "  q_loss %.4g  pi_loss %.4g", p->q_loss, p->pi_loss);
+        fprintf(stderr, "\r\033[K%s steps %ld  episodes %ld  return %.2f  eval %s%s  %.1f upd/s",
+                p->warmup ? "warm-up" : "train  ", p->env_steps, p->episodes, p->episode_return, eval, losses,
+                p->updates_per_s);
         fflush(stderr);
         pr->live = 1;
     }

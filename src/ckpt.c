@@ -14,6 +14,7 @@
 #include "io.h"
 #include <errno.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 
 // ----------------------------------------------------------------------------
 // Little-endian encoding
@@ -142,15 +143,19 @@ static grsn_status bad(GrsnCkptFile *f, const char *fmt, ...) {
 static grsn_status slurp(GrsnCkptFile *f, const char *path) {
     FILE *fp = fopen(path, "rb");
     if (!fp) return grsn_fail(GRSN_ERR_IO, "%s: cannot open checkpoint: %s", path, strerror(errno));
-    long size = -1;
-    if (fseek(fp, 0, SEEK_END) == 0) size = ftell(fp);
-    if (size < 0 || fseek(fp, 0, SEEK_SET) != 0) {
+    struct stat sb;
+    if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
         fclose(fp);
-        return grsn_fail(GRSN_ERR_IO, "%s: cannot read checkpoint (not a regular file?)", path);
+        return grsn_fail(GRSN_ERR_IO, "%s: cannot read checkpoint: not a regular file", path);
     }
-    f->size = (size_t)size;
+    if ((uint64_t)sb.st_size > ((uint64_t)1 << 36)) {
+        fclose(fp);
+        return grsn_fail(GRSN_ERR_FORMAT, "%s: %lld bytes, too large for a grsn checkpoint", path,
+                         (long long)sb.st_size);
+    }
+    f->size = (size_t)sb.st_size;
     f->buf = malloc(f->size ? f->size : 1);
-    if (!f->buf) { fclose(fp); return grsn_fail(GRSN_ERR_OOM, "%s: out of memory reading %ld bytes", path, size); }
+    if (!f->buf) { fclose(fp); return grsn_fail(GRSN_ERR_OOM, "%s: out of memory reading %zu bytes", path, f->size); }
     size_t got = fread(f->buf, 1, f->size, fp);
     int err = ferror(fp);
     fclose(fp);
