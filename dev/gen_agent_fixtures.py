@@ -111,47 +111,61 @@ def head(x, P, name):
     return linear(h, P, name + ".2")
 
 
+def grsn_core(P, x, rec, tag):
+    """GRSN over x [T][B][D] from the zero state: spikes [T][B][H]."""
+    T, B, _ = x.shape
+    H = P["cell.b_f"].shape[0]
+    beta = torch.sigmoid(P["cell.beta"])                   # one scalar per layer
+    c = torch.zeros(B, H)
+    uh = torch.zeros(B, H)
+    outs = []
+    for t in range(T):
+        F = torch.sigmoid(x[t] @ P["cell.w_f"].T + P["cell.b_f"])     # Eq. 14
+        J = torch.relu(x[t] @ P["cell.w_i"].T + P["cell.b_i"])        # Eq. 14
+        c = F * c + (1 - F) * J                                        # Eq. 13
+        u = beta * uh + (1 - beta) * c                                 # Eq. 1
+        o = Spike.apply(u - THRESHOLD, ALPHA_SURROGATE)                # Eq. 4
+        rec.pots.append(u.detach().clone())
+        uh = u - THRESHOLD * o                                         # Eq. 12, not detached
+        outs.append(o)
+    z = torch.stack(outs)
+    rec.rates.setdefault(tag, []).append(float(z.detach().mean()))
+    return z
+
+
+def gru_core(P, x, rec, tag):
+    """GRU (torch.nn.GRUCell equations) over x [T][B][D] from the zero state: h [T][B][H]."""
+    T, B, _ = x.shape
+    H = P["cell.b_hh"].shape[0] // 3
+    h = torch.zeros(B, H)
+    outs = []
+    for t in range(T):
+        gi = x[t] @ P["cell.w_ih"].T + P["cell.b_ih"]
+        gh = h @ P["cell.w_hh"].T + P["cell.b_hh"]
+        i_r, i_z, i_n = gi.chunk(3, -1)
+        h_r, h_z, h_n = gh.chunk(3, -1)
+        r = torch.sigmoid(i_r + h_r)
+        zg = torch.sigmoid(i_z + h_z)
+        n = torch.tanh(i_n + r * h_n)
+        h = (1 - zg) * n + zg * h
+        outs.append(h)
+    return torch.stack(outs)
+
+
+# Net name -> core(P, x, rec, tag). dev/bench_update.py swaps in faster
+# equivalents (nn.GRU's fused kernel) for timing; the fixtures use these.
+CORES = {"grsn": grsn_core, "gru": gru_core}
+
+
 def encoder(P, net, A, R, O, rec, tag):
     """Embedders and core over the whole window (T = S + 1), zero initial state."""
     a_emb = torch.relu(linear(A, P, "emb_a"))
     r_emb = torch.relu(linear(R.unsqueeze(-1), P, "emb_r"))
     o_emb = torch.relu(linear(O, P, "emb_o"))
     x = torch.cat([a_emb, r_emb, o_emb], -1)
-    T, B, _ = x.shape
-    outs = []
-    if net == "grsn":
-        H = P["cell.b_f"].shape[0]
-        beta = torch.sigmoid(P["cell.beta"])                   # one scalar per layer
-        c = torch.zeros(B, H)
-        uh = torch.zeros(B, H)
-        for t in range(T):
-            F = torch.sigmoid(x[t] @ P["cell.w_f"].T + P["cell.b_f"])     # Eq. 14
-            J = torch.relu(x[t] @ P["cell.w_i"].T + P["cell.b_i"])        # Eq. 14
-            c = F * c + (1 - F) * J                                        # Eq. 13
-            u = beta * uh + (1 - beta) * c                                 # Eq. 1
-            o = Spike.apply(u - THRESHOLD, ALPHA_SURROGATE)                # Eq. 4
-            rec.pots.append(u.detach().clone())
-            uh = u - THRESHOLD * o                                         # Eq. 12, not detached
-            outs.append(o)
-        z = torch.stack(outs)
-        rec.rates.setdefault(tag, []).append(float(z.detach().mean()))
-    elif net == "gru":
-        H = P["cell.b_hh"].shape[0] // 3
-        h = torch.zeros(B, H)
-        for t in range(T):
-            gi = x[t] @ P["cell.w_ih"].T + P["cell.b_ih"]
-            gh = h @ P["cell.w_hh"].T + P["cell.b_hh"]
-            i_r, i_z, i_n = gi.chunk(3, -1)
-            h_r, h_z, h_n = gh.chunk(3, -1)
-            r = torch.sigmoid(i_r + h_r)
-            zg = torch.sigmoid(i_z + h_z)
-            n = torch.tanh(i_n + r * h_n)
-            h = (1 - zg) * n + zg * h
-            outs.append(h)
-        z = torch.stack(outs)
-    else:
+    if net not in CORES:
         raise ValueError(net)
-    return z
+    return CORES[net](P, x, rec, tag)
 
 
 def actor_forward(P, net, A, R, O, rec, tag="actor"):
@@ -271,7 +285,8 @@ def clone_net(P):
     return {k: v.detach().clone().requires_grad_(True) for k, v in P.items()}
 
 
-def td3_update(cfg, Pa, Pc, Pa_t, Pc_t, batch, noise, rec):
+def td3_update(cfg, Pa, Pc, Pa_t, Pc_t, batch, noise, rec, step=adam_step):
+    """One TD3 update (spec §7.1); step(params, grads, lr) applies Adam (default: a fresh one)."""
     O, A, R, D, M, _ = batch
     net, gamma, lr = cfg["net"], cfg["gamma"], cfg["lr"]
     N = max(1.0, float(M.sum()))
@@ -290,7 +305,7 @@ def td3_update(cfg, Pa, Pc, Pa_t, Pc_t, batch, noise, rec):
     loss_q = (M * (q1.squeeze(-1) - y) ** 2).sum() / N + (M * (q2.squeeze(-1) - y) ** 2).sum() / N
     keys_c = list(Pc)
     grads_c = torch.autograd.grad(loss_q, [Pc[k] for k in keys_c])
-    adam_step([Pc[k] for k in keys_c], grads_c, lr)
+    step([Pc[k] for k in keys_c], grads_c, lr)
     # 3. Actor loss with the updated critic (re-run), gradient into the actor only.
     mu = torch.tanh(actor_forward(Pa, net, A, R, O, rec, "actor"))
     z = encoder(Pc, net, A, R, O, rec, "critic_updated")
@@ -300,7 +315,7 @@ def td3_update(cfg, Pa, Pc, Pa_t, Pc_t, batch, noise, rec):
     loss_pi = -(M * torch.min(q1, q2).squeeze(-1)).sum() / N
     keys_a = list(Pa)
     grads_a = torch.autograd.grad(loss_pi, [Pa[k] for k in keys_a])
-    adam_step([Pa[k] for k in keys_a], grads_a, lr)
+    step([Pa[k] for k in keys_a], grads_a, lr)
     # 4. Polyak averaging of both targets.
     polyak(Pa_t, Pa, cfg["tau"])
     polyak(Pc_t, Pc, cfg["tau"])
@@ -316,7 +331,8 @@ def log_pi_of(pi):
     return torch.log(torch.clamp(pi, min=1e-8))
 
 
-def sacd_update(cfg, Pa, Pc, Pc_t, log_alpha, batch, rec):
+def sacd_update(cfg, Pa, Pc, Pc_t, log_alpha, batch, rec, step=adam_step):
+    """One SAC-discrete update (spec §7.2); step as in td3_update."""
     O, A, R, D, M, _ = batch
     net, gamma, lr = cfg["net"], cfg["gamma"], cfg["lr"]
     N = max(1.0, float(M.sum()))
@@ -338,7 +354,7 @@ def sacd_update(cfg, Pa, Pc, Pc_t, log_alpha, batch, rec):
     loss_q = (M * (q1a - y) ** 2).sum() / N + (M * (q2a - y) ** 2).sum() / N
     keys_c = list(Pc)
     grads_c = torch.autograd.grad(loss_q, [Pc[k] for k in keys_c])
-    adam_step([Pc[k] for k in keys_c], grads_c, lr)
+    step([Pc[k] for k in keys_c], grads_c, lr)
     # 3. Actor loss with the updated critic (re-run, no gradient into it).
     pi = torch.softmax(actor_forward(Pa, net, A, R, O, rec, "actor"), -1)[:-1]
     logpi = log_pi_of(pi)
@@ -349,14 +365,14 @@ def sacd_update(cfg, Pa, Pc, Pc_t, log_alpha, batch, rec):
     loss_pi = (M * (pi * (alpha * logpi - min_q)).sum(-1)).sum() / N
     keys_a = list(Pa)
     grads_a = torch.autograd.grad(loss_pi, [Pa[k] for k in keys_a])
-    adam_step([Pa[k] for k in keys_a], grads_a, lr)
+    step([Pa[k] for k in keys_a], grads_a, lr)
     # 4. Polyak averaging of the critic target only.
     polyak(Pc_t, Pc, cfg["tau"])
     # 5. Temperature step on log alpha.
     ell = ((M * (pi * logpi).sum(-1)).sum() / N).detach()       # -entropy, masked mean
     loss_alpha = -torch.exp(log_alpha) * (ell + cfg["target_entropy"])
     (g_alpha,) = torch.autograd.grad(loss_alpha, [log_alpha])
-    adam_step([log_alpha], [g_alpha], cfg["alpha_lr"])
+    step([log_alpha], [g_alpha], cfg["alpha_lr"])
     out["loss.q"] = [float(loss_q)]
     out["loss.pi"] = [float(loss_pi)]
     out["loss.alpha"] = [float(loss_alpha)]
