@@ -12,6 +12,7 @@ static const CliCommand commands[] = {
     {"smac", cmd_smac, "SMAC-compatible combat simulator: info MAP | play MAP"},
     {"train", cmd_train, "train a recurrent TD3 / SAC-discrete agent on CartPole or Pendulum (-P/-V)"},
     {"eval", cmd_eval, "evaluate a checkpoint: deterministic episodes, mean ± std return"},
+    {"energy", cmd_energy, "operation counts and energy (Eq. 15-16, Table 4): --env, --checkpoint, --map, --table4"},
     {"bench", cmd_bench, "benchmarks: cells, smac"},
 };
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);

@@ -1,0 +1,264 @@
+/*
+ * cmd_energy.c — `grsn energy`: operation counts and energy of an agent
+ * (paper §5.4, Eq. 15-16; reference-implementation.md §10; grsn_energy.h).
+ *
+ *   grsn energy --env pendulum-p --net grsn      an agent built from --seed
+ *   grsn energy --checkpoint runs/x/final.grsn   a trained control agent
+ *   grsn energy --map 8m --net grsn --firing-rate 0.02   a QMIX agent + mixer
+ *   grsn energy --table4                          the paper's Table 4, all tasks
+ *
+ * Spikes of control agents are counted over --samples decisions of
+ * deterministic episodes on an environment seeded from --seed (stream
+ * GRSN_STREAM_EVAL_ENV). Prints the Table 4 columns and a per-block
+ * breakdown: MACs, ACs, bias additions, element-wise work, pJ.
+ */
+#include "cli.h"
+#include "grsn_train.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *CMD = "energy";
+
+// ----------------------------------------------------------------------------
+// Printing
+
+// Thousands, rounded half up as the paper prints them (35,745 -> 35.75).
+static double K(double x) { return floor(x / 10.0 + 0.5) / 100.0; }
+
+static const char *kind_name(grsn_block_kind k) {
+    return k == GRSN_BLOCK_SPIKE ? "spike" : k == GRSN_BLOCK_RNN ? "gru" : "dense";
+}
+
+static void print_sources(const GrsnOpModel *m) {
+    for (int i = 0; i < m->nsources; i++) {
+        const GrsnSpikeSource *s = &m->source[i];
+        if (s->samples > 0)
+            printf("spikes %-12s %lld over %ld decisions = %.3f per decision; firing rate %.4f%% (%d neurons, T = %d)\n",
+                   s->name, s->total, s->samples, s->spikes, 100.0 * grsn_energy_rate(m, i), s->neurons, s->T);
+        else
+            printf("spikes %-12s %.3f per decision (set, not measured); firing rate %.4f%% (%d neurons, T = %d)\n",
+                   s->name, s->spikes, 100.0 * grsn_energy_rate(m, i), s->neurons, s->T);
+    }
+}
+
+static void print_report(const GrsnOpModel *m, const GrsnEnergyReport *r, const GrsnEnergyOptions *o) {
+    int paper = o->convention == GRSN_ENERGY_PAPER;
+    printf("\n| block | kind | in | out | MACs | ACs (spikes) | bias adds | element-wise | charged as MAC | charged as AC | pJ |\n");
+    printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (int i = 0; i < m->nblocks; i++) {
+        const GrsnOpBlock *b = &m->block[i];
+        const GrsnBlockCost *c = &r->block[i];
+        printf("| %s | %s | %d | %d | %.0f | %.2f | %.0f | %.0f | %.2f | %.2f | %.2f |\n", b->name, kind_name(b->kind),
+               b->in, b->out, c->macs, c->acs, c->bias, c->elem, c->mac_ops, c->add_ops, c->pj);
+    }
+    double macs = 0, acs = 0, bias = 0, mac_ops = 0, add_ops = 0;
+    for (int i = 0; i < r->nblocks; i++) {
+        macs += r->block[i].macs; acs += r->block[i].acs; bias += r->block[i].bias;
+        mac_ops += r->block[i].mac_ops; add_ops += r->block[i].add_ops;
+    }
+    printf("| total | | | | %.0f | %.2f | %.0f | %.0f | %.2f | %.2f | %.2f |\n", macs, acs, bias, r->elem, mac_ops,
+           add_ops, r->energy_pj);
+
+    if (m->has_mixer) {
+        printf("\n| mixer layer (per state) | in | out | MACs | bias adds |\n|---|---:|---:|---:|---:|\n");
+        for (int i = 0; i < m->nmixer; i++)
+            printf("| %s | %d | %d | %d | %d |\n", m->mixer[i].name, m->mixer[i].in, m->mixer[i].out,
+                   m->mixer[i].in * m->mixer[i].out, m->mixer[i].out);
+        printf("| total | | | | %.0f |\n", r->mixer);
+    }
+    printf("\nTable 4 columns (%s convention; K = thousand operations per decision):\n",
+           grsn_energy_convention_name(o->convention));
+    printf("| MLP (K) | RNN (K) | SNN (K) |%s Energy (K pJ) |%s\n", paper ? "" : " adds (K) |",
+           m->has_mixer ? " mixer (K) |" : "");
+    printf("|---:|---:|---:|%s---:|%s\n", paper ? "" : "---:|", m->has_mixer ? "---:|" : "");
+    printf("| %.2f | %.2f | %.2f |", K(r->mlp), K(r->rnn), K(r->snn));
+    if (!paper) printf(" %.2f |", K(r->adds));
+    printf(" %.2f |", K(r->energy_pj));
+    if (m->has_mixer) printf(" %.2f |", K(r->mixer));
+    printf("\nE = %.3g pJ x (MLP + RNN) + %.3g pJ x (SNN%s)%s\n", o->e_mac_pj, o->e_ac_pj, paper ? "" : " + adds",
+           m->has_mixer ? "; the mixer is counted per state and is in no energy (as in Table 4)" : "");
+}
+
+// ----------------------------------------------------------------------------
+// Table 4
+
+static void table4_line(const GrsnTable4Row *r, const char *rate) {
+    printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f%% |", r->task, K(r->gru_mlp), K(r->gru_rnn),
+           K(r->gru_energy_pj), K(r->grsn_mlp), K(r->grsn_snn), K(r->grsn_energy_pj),
+           100.0 * r->grsn_energy_pj / r->gru_energy_pj);
+    if (r->mixer >= 0) printf(" %.2f |", K(r->mixer));
+    else printf(" – |");
+    printf(" %s |\n", rate);
+}
+
+static void table4_header(void) {
+    printf("| task | GRU MLP (K) | GRU RNN (K) | GRU energy (K pJ) | GRSN MLP (K) | GRSN SNN (K) | "
+           "GRSN energy (K pJ) | GRSN/GRU | mixer (K) | GRSN firing rate |\n");
+    printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+}
+
+// The GRSN side of a control task measured on an agent built from `seed`.
+static void table4_measured(GrsnTable4Row *row, const char *task, const GrsnEnergyOptions *o, long samples,
+                            int seed, char *rate, size_t rate_cap) {
+    grsn_env env;
+    cli_check(CMD, grsn_env_make(&env, task, (uint64_t)seed, GRSN_STREAM_EVAL_ENV));
+    grsn_algo algo = env.discrete ? GRSN_ALGO_SACD : GRSN_ALGO_TD3;
+    GrsnAgentConfig c = grsn_agent_defaults(algo, GRSN_NET_GRSN, env.obs_dim, env.act_dim, env.discrete);
+    GrsnAgent *agent;
+    cli_check(CMD, grsn_agent_create(&agent, &c, (uint64_t)seed));
+    GrsnOpModel m;
+    GrsnEnergyReport r;
+    cli_check(CMD, grsn_energy_model_agent(&m, &c, o));
+    cli_check(CMD, grsn_energy_measure_agent(&m, agent, &env, samples));
+    cli_check(CMD, grsn_energy_count(&r, &m, o));
+    row->grsn_mlp = r.mlp;
+    row->grsn_snn = r.snn;
+    row->grsn_energy_pj = r.energy_pj;
+    snprintf(rate, rate_cap, "measured, untrained (seed %d): actor %.1f%%, critic %.1f%%", seed,
+             100.0 * grsn_energy_rate(&m, 0), 100.0 * grsn_energy_rate(&m, 1));
+    grsn_agent_free(agent);
+}
+
+static int run_table4(const GrsnEnergyOptions *opt, double firing_rate, long samples, int seed) {
+    GrsnEnergyOptions o = *opt;
+    o.convention = GRSN_ENERGY_PAPER;
+    printf("Table 4 from the architectures, paper convention (actor + critic, bias adds as MACs; spec §10.2)%s.\n",
+           o.paper_grsn_fit ? ", GRSN MLP column by the empirical fit of §10.2" : "");
+    printf("E_MAC %.3g pJ, E_AC %.3g pJ; K = thousand operations per decision (per agent and step for SMAC).\n\n",
+           o.e_mac_pj, o.e_ac_pj);
+    GrsnTable4Row rows[GRSN_TABLE4_ROWS], paper[GRSN_TABLE4_ROWS];
+    char rates[GRSN_TABLE4_ROWS][96];
+    for (int i = 0; i < GRSN_TABLE4_ROWS; i++) {
+        const char *task = grsn_table4_task(i);
+        cli_check(CMD, grsn_energy_table4_paper(&paper[i], task));
+        int smac = paper[i].mixer >= 0;
+        if (firing_rate >= 0) {
+            cli_check(CMD, grsn_energy_table4_row(&rows[i], task, firing_rate, &o));
+            snprintf(rates[i], sizeof rates[i], "%.2f%% (--firing-rate)", 100.0 * firing_rate);
+        } else if (!smac) {
+            cli_check(CMD, grsn_energy_table4_row(&rows[i], task, 0.0, &o));
+            table4_measured(&rows[i], task, &o, samples, seed, rates[i], sizeof rates[i]);
+        } else {
+            // No QMIX agent to measure: the rate that reproduces the printed
+            // SNN column, SNN / (hidden x n_actions) (spec §10.2).
+            GrsnQmixArch a;
+            cli_check(CMD, grsn_energy_qmix_arch_smac(&a, task, GRSN_NET_GRSN));
+            double rate = paper[i].grsn_snn / ((double)a.hidden * a.n_actions);
+            cli_check(CMD, grsn_energy_table4_row(&rows[i], task, rate, &o));
+            snprintf(rates[i], sizeof rates[i], "%.2f%% (implied by the paper's SNN column)", 100.0 * rate);
+        }
+    }
+    printf("Computed:\n\n");
+    table4_header();
+    for (int i = 0; i < GRSN_TABLE4_ROWS; i++) table4_line(&rows[i], rates[i]);
+    printf("\nPaper (as printed; spec §10.2):\n\n");
+    table4_header();
+    for (int i = 0; i < GRSN_TABLE4_ROWS; i++) table4_line(&paper[i], "–");
+    printf("\nNotes: the GRU columns and the mixer follow from the architectures alone. The GRSN MLP column\n"
+           "charges every spike-fed block as ACs and the gate biases as MACs%s; 2s3z and MMM2 print 8,256\n"
+           "more GRSN MLP operations than any rule found (spec §10.2). The mixer is in no energy column.\n",
+           o.paper_grsn_fit ? " (here: the fit instead, [unverified])" : " (--paper-fit 1: the paper's fit)");
+    return 0;
+}
+
+// ----------------------------------------------------------------------------
+// Entry
+
+int cmd_energy(int argc, char **argv) {
+    const char *env_name = NULL, *ckpt = NULL, *map = NULL, *algo_s, *net_s, *conv_s;
+    int table4, paper_fit, samples, seed, substeps;
+    double ac_pj, mac_pj, firing_rate;
+    ArgSpec specs[] = {
+        {"env", ARG_STR, &env_name, NULL, "control task for an agent built from --seed: " GRSN_ENV_NAMES, NULL},
+        {"algo", ARG_CHOICE, &algo_s, "auto", "with --env: auto = td3 for Pendulum, sacd for CartPole", "auto|td3|sacd"},
+        {"net", ARG_CHOICE, &net_s, "grsn", "core of the --env or --map agent", "grsn|lif|gru|mlp"},
+        {"substeps", ARG_INT, &substeps, "1", "with --env/--map: neuron updates per decision (1 = TAP)", NULL},
+        {"checkpoint", ARG_STR, &ckpt, NULL, "a trained control agent (ckpt_*.grsn or final.grsn)", NULL},
+        {"map", ARG_STR, &map, NULL, "SMAC map: the QMIX agent (per agent and step) and mixer", NULL},
+        {"table4", ARG_BOOL, &table4, "0", "print Table 4 for the 4 control tasks and 6 maps (paper convention)", NULL},
+        {"convention", ARG_CHOICE, &conv_s, "acting",
+         "acting: the actor's work per decision; paper: Table 4's accounting (spec §10.2)", "acting|paper"},
+        {"paper-fit", ARG_BOOL, &paper_fit, "0", "paper convention: the GRSN MLP column by Table 4's empirical fit", NULL},
+        {"ac-pj", ARG_FLOAT, &ac_pj, "0.9", "energy of an accumulate (pJ)", NULL},
+        {"mac-pj", ARG_FLOAT, &mac_pj, "4.6", "energy of a multiply-accumulate (pJ)", NULL},
+        {"samples", ARG_INT, &samples, "1024", "decisions whose spikes are counted", NULL},
+        {"seed", ARG_INT, &seed, "0", "seed of the agent (--env) and of the measuring episodes", NULL},
+        {"firing-rate", ARG_FLOAT, &firing_rate, "-1",
+         "spikes per neuron and step instead of measuring (needed for --map with a spiking core); -1: measure", NULL},
+    };
+    args_parse(CMD, "energy (--env ENV [--net NET] | --checkpoint FILE | --map MAP --net NET | --table4) [flags]",
+               specs, (int)(sizeof specs / sizeof specs[0]), argc, argv, NULL, 0);
+
+    int modes = (env_name != NULL) + (ckpt != NULL) + (map != NULL) + (table4 != 0);
+    if (modes != 1) cli_usage_error(CMD, "choose one of --env ENV, --checkpoint FILE, --map MAP, --table4 1");
+    if (samples < 1 || samples > 10000000) cli_usage_error(CMD, "--samples %d must lie in 1..10000000", samples);
+    if (seed < 0) cli_usage_error(CMD, "--seed %d must be >= 0", seed);
+    if (substeps < 1 || substeps > 64) cli_usage_error(CMD, "--substeps %d must lie in 1..64", substeps);
+    if (ac_pj < 0) cli_usage_error(CMD, "--ac-pj %g must be >= 0", ac_pj);
+    if (mac_pj < 0) cli_usage_error(CMD, "--mac-pj %g must be >= 0", mac_pj);
+    if (firing_rate != -1 && !(firing_rate >= 0 && firing_rate <= 1))
+        cli_usage_error(CMD, "--firing-rate %g must lie in [0, 1] (or -1 to measure)", firing_rate);
+
+    GrsnEnergyOptions opt = grsn_energy_options_default();
+    opt.convention = (grsn_energy_convention)grsn_energy_convention_from_name(conv_s);
+    opt.e_ac_pj = ac_pj;
+    opt.e_mac_pj = mac_pj;
+    opt.paper_grsn_fit = paper_fit;
+    if (table4) return run_table4(&opt, firing_rate, samples, seed);
+
+    grsn_net net = (grsn_net)grsn_net_from_name(net_s);
+    GrsnOpModel m;
+    GrsnEnergyReport r;
+    if (map) {
+        GrsnQmixArch a;
+        cli_check(CMD, grsn_energy_qmix_arch_smac(&a, map, net));
+        a.substeps = net == GRSN_NET_GRSN || net == GRSN_NET_LIF ? substeps : 1;
+        cli_check(CMD, grsn_energy_model_qmix(&m, &a, &opt));
+        if (m.nsources && firing_rate < 0)
+            cli_usage_error(CMD, "--map with a spiking core needs --firing-rate (no QMIX agent to measure yet)");
+        for (int i = 0; i < m.nsources; i++) cli_check(CMD, grsn_energy_set_rate(&m, m.source[i].name, firing_rate));
+        printf("grsn energy: %s, %s; obs %d, actions %d, agents %d, state %d; %s convention, E_AC %.3g pJ, "
+               "E_MAC %.3g pJ\n", map, m.title, a.obs_dim, a.n_actions, a.n_agents, a.state_dim,
+               grsn_energy_convention_name(opt.convention), ac_pj, mac_pj);
+    } else {
+        GrsnAgent *agent = NULL;
+        grsn_env env;
+        char what[160];
+        if (ckpt) {
+            GrsnCkptInfo info;
+            cli_check(CMD, grsn_ckpt_load(ckpt, &agent, &info));
+            cli_check(CMD, grsn_train_make_env(&env, &info.config, (uint64_t)seed, GRSN_STREAM_EVAL_ENV));
+            snprintf(what, sizeof what, "checkpoint %s (%s, %llu env steps)", ckpt, info.config.env,
+                     (unsigned long long)info.env_steps);
+        } else {
+            cli_check(CMD, grsn_env_make(&env, env_name, (uint64_t)seed, GRSN_STREAM_EVAL_ENV));
+            int algo = !strcmp(algo_s, "auto") ? (env.discrete ? GRSN_ALGO_SACD : GRSN_ALGO_TD3)
+                                                : grsn_algo_from_name(algo_s);
+            GrsnAgentConfig c = grsn_agent_defaults((grsn_algo)algo, net, env.obs_dim, env.act_dim, env.discrete);
+            if (net == GRSN_NET_GRSN || net == GRSN_NET_LIF) c.cell.substeps = substeps;
+            else if (substeps != 1) cli_usage_error(CMD, "--substeps applies to spiking cores (grsn, lif) only");
+            cli_check(CMD, grsn_agent_create(&agent, &c, (uint64_t)seed));
+            snprintf(what, sizeof what, "%s, untrained agent from seed %d (shows the accounting)", env_name, seed);
+        }
+        const GrsnAgentConfig *c = grsn_agent_config(agent);
+        cli_check(CMD, grsn_energy_model_agent(&m, c, &opt));
+        printf("grsn energy: %s; %s (hidden %d, T = %d); %s convention, E_AC %.3g pJ, E_MAC %.3g pJ\n", what,
+               m.title, c->hidden, c->net == GRSN_NET_GRSN || c->net == GRSN_NET_LIF ? c->cell.substeps : 1,
+               grsn_energy_convention_name(opt.convention), ac_pj, mac_pj);
+        if (firing_rate >= 0) {
+            for (int i = 0; i < m.nsources; i++)
+                cli_check(CMD, grsn_energy_set_rate(&m, m.source[i].name, firing_rate));
+        } else {
+            cli_check(CMD, grsn_energy_measure_agent(&m, agent, &env, samples));
+            if (m.nsources)
+                printf("measured on the first %d decisions of deterministic %s episodes (eval stream, seed %d)\n",
+                       samples, grsn_env_name(&env), seed);
+        }
+        grsn_agent_free(agent);
+    }
+    print_sources(&m);
+    cli_check(CMD, grsn_energy_count(&r, &m, &opt));
+    print_report(&m, &r, &opt);
+    return 0;
+}
