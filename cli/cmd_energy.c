@@ -5,7 +5,7 @@
  *   grsn energy --env pendulum-p --net grsn      an agent built from --seed
  *   grsn energy --checkpoint runs/x/final.grsn   a trained control agent
  *   grsn energy --map 8m --net grsn --firing-rate 0.02   a QMIX agent + mixer
- *   grsn energy --table4                          the paper's Table 4, all tasks
+ *   grsn energy --table4 1 [--checkpoints A,B]     the paper's Table 4, all tasks
  *
  * Spikes of control agents are counted over --samples decisions of
  * deterministic episodes on an environment seeded from --seed (stream
@@ -98,57 +98,68 @@ static void table4_header(void) {
     printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
 }
 
-// The GRSN side of a control task measured on an agent built from `seed`.
-static void table4_measured(GrsnTable4Row *row, const char *task, const GrsnEnergyOptions *o, long samples,
-                            int seed, char *rate, size_t rate_cap) {
-    grsn_env env;
-    cli_check(CMD, grsn_env_make(&env, task, (uint64_t)seed, GRSN_STREAM_EVAL_ENV));
-    grsn_algo algo = env.discrete ? GRSN_ALGO_SACD : GRSN_ALGO_TD3;
-    GrsnAgentConfig c = grsn_agent_defaults(algo, GRSN_NET_GRSN, env.obs_dim, env.act_dim, env.discrete);
+// The GRSN side of a Table 4 row measured on a trained control agent.
+static int table4_checkpoint(GrsnTable4Row *rows, char rates[][128], const char *path, const GrsnEnergyOptions *o,
+                             long samples, int seed) {
     GrsnAgent *agent;
-    cli_check(CMD, grsn_agent_create(&agent, &c, (uint64_t)seed));
+    GrsnCkptInfo info;
+    cli_check(CMD, grsn_ckpt_load(path, &agent, &info));
+    const GrsnAgentConfig *c = grsn_agent_config(agent);
+    int row = -1;
+    for (int i = 0; i < 4; i++) if (!strcmp(grsn_table4_task(i), info.config.env)) row = i;
+    if (row < 0) cli_fail(CMD, "%s: task %s is not a Table 4 control task (pendulum-p/v, cartpole-p/v)", path,
+                          info.config.env);
+    if (c->net != GRSN_NET_GRSN)
+        cli_fail(CMD, "%s: a %s agent; the GRSN columns need a grsn agent", path, grsn_net_name(c->net));
+    grsn_env env;
+    cli_check(CMD, grsn_train_make_env(&env, &info.config, (uint64_t)seed, GRSN_STREAM_EVAL_ENV));
     GrsnOpModel m;
     GrsnEnergyReport r;
-    cli_check(CMD, grsn_energy_model_agent(&m, &c, o));
+    cli_check(CMD, grsn_energy_model_agent(&m, c, o));
     cli_check(CMD, grsn_energy_measure_agent(&m, agent, &env, samples));
     cli_check(CMD, grsn_energy_count(&r, &m, o));
-    row->grsn_mlp = r.mlp;
-    row->grsn_snn = r.snn;
-    row->grsn_energy_pj = r.energy_pj;
-    snprintf(rate, rate_cap, "measured, untrained (seed %d): actor %.1f%%, critic %.1f%%", seed,
-             100.0 * grsn_energy_rate(&m, 0), 100.0 * grsn_energy_rate(&m, 1));
+    rows[row].grsn_mlp = r.mlp;
+    rows[row].grsn_snn = r.snn;
+    rows[row].grsn_energy_pj = r.energy_pj;
+    snprintf(rates[row], 128, "measured (%s): actor %.2f%%, critic %.2f%%", path, 100.0 * grsn_energy_rate(&m, 0),
+             100.0 * grsn_energy_rate(&m, 1));
     grsn_agent_free(agent);
+    return row;
 }
 
-static int run_table4(const GrsnEnergyOptions *opt, double firing_rate, long samples, int seed) {
+// Rates of the GRSN columns: --firing-rate if given, else the rate that
+// reproduces the paper's printed SNN column (SNN / the SNN at rate 1), and
+// measured rates for the tasks of the --checkpoints given.
+static int run_table4(const GrsnEnergyOptions *opt, double firing_rate, const char *checkpoints, long samples,
+                      int seed) {
     GrsnEnergyOptions o = *opt;
     o.convention = GRSN_ENERGY_PAPER;
+    GrsnTable4Row rows[GRSN_TABLE4_ROWS], paper[GRSN_TABLE4_ROWS];
+    char rates[GRSN_TABLE4_ROWS][128];
+    for (int i = 0; i < GRSN_TABLE4_ROWS; i++) {
+        const char *task = grsn_table4_task(i);
+        cli_check(CMD, grsn_energy_table4_paper(&paper[i], task));
+        double rate = firing_rate;
+        if (rate >= 0) {
+            snprintf(rates[i], sizeof rates[i], "%.2f%% (--firing-rate)", 100.0 * rate);
+        } else {
+            cli_check(CMD, grsn_energy_table4_row(&rows[i], task, 1.0, &o));
+            rate = paper[i].grsn_snn / rows[i].grsn_snn;
+            snprintf(rates[i], sizeof rates[i], "%.2f%% (implied by the printed SNN column)", 100.0 * rate);
+        }
+        cli_check(CMD, grsn_energy_table4_row(&rows[i], task, rate, &o));
+    }
+    if (checkpoints) {
+        char list[4096];
+        snprintf(list, sizeof list, "%s", checkpoints);
+        for (char *save = NULL, *path = strtok_r(list, ",", &save); path; path = strtok_r(NULL, ",", &save))
+            table4_checkpoint(rows, rates, path, &o, samples, seed);
+    }
+
     printf("Table 4 from the architectures, paper convention (actor + critic, bias adds as MACs; spec §10.2)%s.\n",
            o.paper_grsn_fit ? ", GRSN MLP column by the empirical fit of §10.2" : "");
     printf("E_MAC %.3g pJ, E_AC %.3g pJ; K = thousand operations per decision (per agent and step for SMAC).\n\n",
            o.e_mac_pj, o.e_ac_pj);
-    GrsnTable4Row rows[GRSN_TABLE4_ROWS], paper[GRSN_TABLE4_ROWS];
-    char rates[GRSN_TABLE4_ROWS][96];
-    for (int i = 0; i < GRSN_TABLE4_ROWS; i++) {
-        const char *task = grsn_table4_task(i);
-        cli_check(CMD, grsn_energy_table4_paper(&paper[i], task));
-        int smac = paper[i].mixer >= 0;
-        if (firing_rate >= 0) {
-            cli_check(CMD, grsn_energy_table4_row(&rows[i], task, firing_rate, &o));
-            snprintf(rates[i], sizeof rates[i], "%.2f%% (--firing-rate)", 100.0 * firing_rate);
-        } else if (!smac) {
-            cli_check(CMD, grsn_energy_table4_row(&rows[i], task, 0.0, &o));
-            table4_measured(&rows[i], task, &o, samples, seed, rates[i], sizeof rates[i]);
-        } else {
-            // No QMIX agent to measure: the rate that reproduces the printed
-            // SNN column, SNN / (hidden x n_actions) (spec §10.2).
-            GrsnQmixArch a;
-            cli_check(CMD, grsn_energy_qmix_arch_smac(&a, task, GRSN_NET_GRSN));
-            double rate = paper[i].grsn_snn / ((double)a.hidden * a.n_actions);
-            cli_check(CMD, grsn_energy_table4_row(&rows[i], task, rate, &o));
-            snprintf(rates[i], sizeof rates[i], "%.2f%% (implied by the paper's SNN column)", 100.0 * rate);
-        }
-    }
     printf("Computed:\n\n");
     table4_header();
     for (int i = 0; i < GRSN_TABLE4_ROWS; i++) table4_line(&rows[i], rates[i]);
@@ -156,9 +167,11 @@ static int run_table4(const GrsnEnergyOptions *opt, double firing_rate, long sam
     table4_header();
     for (int i = 0; i < GRSN_TABLE4_ROWS; i++) table4_line(&paper[i], "–");
     printf("\nNotes: the GRU columns and the mixer follow from the architectures alone. The GRSN MLP column\n"
-           "charges every spike-fed block as ACs and the gate biases as MACs%s; 2s3z and MMM2 print 8,256\n"
-           "more GRSN MLP operations than any rule found (spec §10.2). The mixer is in no energy column.\n",
-           o.paper_grsn_fit ? " (here: the fit instead, [unverified])" : " (--paper-fit 1: the paper's fit)");
+           "charges every spike-fed block as ACs and the gate biases as MACs%s.\n"
+           "2s3z and MMM2 print 8,256 more GRSN MLP operations than any rule found (spec §10.2).\n"
+           "The mixer is in no energy column.\n",
+           o.paper_grsn_fit ? " (here: Table 4's empirical fit instead, [unverified])"
+                            : " (--paper-fit 1: Table 4's empirical fit)");
     return 0;
 }
 
@@ -166,7 +179,7 @@ static int run_table4(const GrsnEnergyOptions *opt, double firing_rate, long sam
 // Entry
 
 int cmd_energy(int argc, char **argv) {
-    const char *env_name = NULL, *ckpt = NULL, *map = NULL, *algo_s, *net_s, *conv_s;
+    const char *env_name = NULL, *ckpt = NULL, *map = NULL, *ckpts = NULL, *algo_s, *net_s, *conv_s;
     int table4, paper_fit, samples, seed, substeps;
     double ac_pj, mac_pj, firing_rate;
     ArgSpec specs[] = {
@@ -177,6 +190,8 @@ int cmd_energy(int argc, char **argv) {
         {"checkpoint", ARG_STR, &ckpt, NULL, "a trained control agent (ckpt_*.grsn or final.grsn)", NULL},
         {"map", ARG_STR, &map, NULL, "SMAC map: the QMIX agent (per agent and step) and mixer", NULL},
         {"table4", ARG_BOOL, &table4, "0", "print Table 4 for the 4 control tasks and 6 maps (paper convention)", NULL},
+        {"checkpoints", ARG_STR, &ckpts, NULL, "with --table4: trained grsn agents (comma-separated) whose measured "
+         "spikes replace the rate of their task's row", NULL},
         {"convention", ARG_CHOICE, &conv_s, "acting",
          "acting: the actor's work per decision; paper: Table 4's accounting (spec §10.2)", "acting|paper"},
         {"paper-fit", ARG_BOOL, &paper_fit, "0", "paper convention: the GRSN MLP column by Table 4's empirical fit", NULL},
@@ -185,7 +200,8 @@ int cmd_energy(int argc, char **argv) {
         {"samples", ARG_INT, &samples, "1024", "decisions whose spikes are counted", NULL},
         {"seed", ARG_INT, &seed, "0", "seed of the agent (--env) and of the measuring episodes", NULL},
         {"firing-rate", ARG_FLOAT, &firing_rate, "-1",
-         "spikes per neuron and step instead of measuring (needed for --map with a spiking core); -1: measure", NULL},
+         "spikes per neuron and step instead of measuring (needed for --map with a spiking core); -1: measure "
+         "(--table4: the rate implied by the paper)", NULL},
     };
     args_parse(CMD, "energy (--env ENV [--net NET] | --checkpoint FILE | --map MAP --net NET | --table4) [flags]",
                specs, (int)(sizeof specs / sizeof specs[0]), argc, argv, NULL, 0);
@@ -205,7 +221,8 @@ int cmd_energy(int argc, char **argv) {
     opt.e_ac_pj = ac_pj;
     opt.e_mac_pj = mac_pj;
     opt.paper_grsn_fit = paper_fit;
-    if (table4) return run_table4(&opt, firing_rate, samples, seed);
+    if (ckpts && !table4) cli_usage_error(CMD, "--checkpoints goes with --table4 1 (one agent: --checkpoint FILE)");
+    if (table4) return run_table4(&opt, firing_rate, ckpts, samples, seed);
 
     grsn_net net = (grsn_net)grsn_net_from_name(net_s);
     GrsnOpModel m;

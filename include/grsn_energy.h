@@ -12,9 +12,15 @@
  *                                (spikes of the source) x out accumulates (ACs)
  *   bias (if any):               out additions
  *
- * T = 1 under TAP and T = substeps without TAP. Energy = E_MAC x (ops
- * charged as MACs) + E_AC x (ops charged as additions), after Han et al.
- * 2015: E_AC = 0.9 pJ, E_MAC = 4.6 pJ by default.
+ * T = 1 under TAP and T = substeps without TAP. Without TAP the input is
+ * the same at every substep, so the real-valued products (gates) run once
+ * per decision and only the spiking dynamics repeat; a spike-fed block is
+ * charged for the spikes of all T substeps (Eq. 15), also when the cell
+ * decodes the last substep only (the authors' decode switch).
+ *
+ * Energy = E_MAC x (ops charged as MACs) + E_AC x (ops charged as
+ * additions), after Han et al. 2015: E_AC = 0.9 pJ, E_MAC = 4.6 pJ by
+ * default.
  *
  * Two conventions say what is charged (spec §10.4):
  *
@@ -114,9 +120,9 @@ typedef struct {
     int nblocks, nsources;
     GrsnOpBlock block[GRSN_ENERGY_MAX_BLOCKS];
     GrsnSpikeSource source[GRSN_ENERGY_MAX_SOURCES];
-    int has_mixer;         // QMIX: mixer_blocks describe the mixing network
+    int has_mixer;         // QMIX: mixer[] holds the mixing network
     int nmixer;
-    GrsnOpBlock mixer[8];  // dense hypernetwork layers, one state evaluation
+    GrsnOpBlock mixer[8];  // its dense hypernetwork layers, for one state
 } GrsnOpModel;
 
 // The blocks of a control agent (spec §3, §10.3), per decision: ACTING the
@@ -229,8 +235,8 @@ const char *grsn_table4_task(int i);
 // convention is forced to PAPER).
 grsn_status grsn_energy_table4_row(GrsnTable4Row *row, const char *task, double grsn_rate,
                                    const GrsnEnergyOptions *opt);
-// The row as printed in the paper (thousands, K pJ; spec §10.2); GRSN_ERR_ARG
-// for an unknown task.
+// The row as printed in the paper (spec §10.2), converted from K to
+// operations and pJ (x 1000); GRSN_ERR_ARG for an unknown task.
 grsn_status grsn_energy_table4_paper(GrsnTable4Row *row, const char *task);
 
 #ifdef __cplusplus

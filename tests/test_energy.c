@@ -8,6 +8,7 @@
  * `grsn energy`.
  */
 #include "grsn.h"
+#include "grsn_train.h"
 #include "test.h"
 #include <sys/wait.h>
 #include <unistd.h>
@@ -437,13 +438,46 @@ TEST(bad_input_cli) {
     CHECK(cli_error(bin, "energy", 2, "choose one of"));
     CHECK(cli_error(bin, "energy --checkpoint /nonexistent.grsn", 1, "/nonexistent.grsn"));
 
-    // The Table 4 reproduction prints the GRU side of the paper.
-    char cmd[512], out[64];
+    CHECK(cli_error(bin, "energy --env pendulum-p --checkpoints a.grsn", 2, "--checkpoints goes with --table4"));
+
+    // A saved agent: `grsn energy --checkpoint` counts the spikes that the
+    // library counts on the same agent and evaluation stream.
+    GrsnTrainConfig cfg;
+    CHECK(grsn_train_defaults(&cfg, "pendulum-p", -1, GRSN_NET_GRSN, 4) == GRSN_OK);
+    GrsnAgent *ag;
+    CHECK(grsn_agent_create(&ag, &cfg.agent, 4) == GRSN_OK);
+    GrsnTrainRngs rngs;
+    memset(&rngs, 0, sizeof rngs);
+    char ck[64];
+    snprintf(ck, sizeof ck, "/tmp/grsn_test_energy.%d.grsn", (int)getpid());
+    CHECK(grsn_ckpt_save(ck, &cfg, ag, 0, &rngs) == GRSN_OK);
+    GrsnEnergyOptions o = opts(GRSN_ENERGY_ACTING);
+    GrsnOpModel m;
+    CHECK(grsn_energy_model_agent(&m, &cfg.agent, &o) == GRSN_OK);
+    grsn_env env;
+    CHECK(grsn_train_make_env(&env, &cfg, 2, GRSN_STREAM_EVAL_ENV) == GRSN_OK);
+    CHECK(grsn_energy_measure_agent(&m, ag, &env, 300) == GRSN_OK);
+    grsn_agent_free(ag);
+    char cmd[512], out[64], want[128];
     snprintf(out, sizeof out, "/tmp/grsn_test_energy.%d.out", (int)getpid());
+    snprintf(cmd, sizeof cmd, "%s energy --checkpoint %s --samples 300 --seed 2 >%s 2>&1", bin, ck, out);
+    CHECK(system(cmd) == 0);
+    snprintf(want, sizeof want, "spikes actor.core   %lld over 300 decisions", m.source[0].total);
+    int found = 0;
+    FILE *f = fopen(out, "r");
+    if (f) {
+        char line[1024];
+        while (fgets(line, sizeof line, f)) found += strncmp(line, want, strlen(want)) == 0;
+        fclose(f);
+    }
+    CHECK_MSG(found == 1, "no line '%s'", want);
+    remove(ck);
+
+    // The Table 4 reproduction prints the GRU side of the paper.
     snprintf(cmd, sizeof cmd, "%s energy --table4 1 --firing-rate 0.02 >%s 2>&1", bin, out);
     CHECK(system(cmd) == 0);
-    FILE *f = fopen(out, "r");
-    int found = 0;
+    f = fopen(out, "r");
+    found = 0;
     if (f) {
         char line[1024];
         while (fgets(line, sizeof line, f)) {
