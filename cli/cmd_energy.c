@@ -207,7 +207,7 @@ int cmd_energy(int argc, char **argv) {
                specs, (int)(sizeof specs / sizeof specs[0]), argc, argv, NULL, 0);
 
     int modes = (env_name != NULL) + (ckpt != NULL) + (map != NULL) + (table4 != 0);
-    if (modes != 1) cli_usage_error(CMD, "choose one of --env ENV, --checkpoint FILE, --map MAP, --table4 1");
+    if (modes != 1) cli_usage_error(CMD, "choose one of --env ENV, --checkpoint FILE, --map MAP, --table4");
     if (samples < 1 || samples > 10000000) cli_usage_error(CMD, "--samples %d must lie in 1..10000000", samples);
     if (seed < 0) cli_usage_error(CMD, "--seed %d must be >= 0", seed);
     if (substeps < 1 || substeps > 64) cli_usage_error(CMD, "--substeps %d must lie in 1..64", substeps);
