@@ -52,5 +52,6 @@ int bench_cells(int argc, char **argv);
 int bench_update(int argc, char **argv);
 int cmd_smac(int argc, char **argv);
 int bench_smac(int argc, char **argv);
+int bench_qmix(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@ static const BenchTarget targets[] = {
     {"cells", bench_cells, "forward+backward throughput of GRSN, LIF and GRU layers"},
     {"update", bench_update, "gradient updates/s of a control agent at the paper's batch"},
     {"smac", bench_smac, "SMAC simulator env-steps/s with random valid actions, 1 thread and all threads"},
+    {"qmix", bench_qmix, "QMIX training env-steps/s and updates/s on a SMAC map (--curve: win rate over time)"},
 };
 static const int ntargets = (int)(sizeof targets / sizeof targets[0]);
 

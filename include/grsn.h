@@ -92,5 +92,6 @@ int  grsn_threads(void);        // 1 without OpenMP
 #include "grsn_smac.h"    // the SMAC-compatible combat simulator
 #include "grsn_agent.h"   // recurrent TD3 and SAC-discrete agents
 #include "grsn_energy.h"  // operation counts and energy estimates (Eq. 15-16, Table 4)
+#include "grsn_qmix.h"    // QMIX on the SMAC-compatible simulator
 
 #endif // GRSN_H

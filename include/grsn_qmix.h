@@ -1,0 +1,191 @@
+/*
+ * grsn_qmix.h — QMIX on the SMAC-compatible simulator (paper Table 2;
+ * reference-implementation.md §9), with the pymarl2 defaults of §9.2 and the
+ * update of §9.3.
+ *
+ * Agent network, one for all agents (parameter sharing, §9.2, §9.4):
+ *   x_t = [obs_t, onehot(own last action; zeros at t = 0), onehot(agent id)]
+ *   z_t = core(ReLU(fc1(x_t)))        fc1: d_in -> 64; core: GRSN, LIF or GRU, 64 units
+ *   Q_t = fc2(z_t)                    64 -> n_actions (fed by spikes for GRSN and LIF)
+ * The core's state is carried across the episode (TAP): acting runs
+ * grsn_cell_step once per decision, training runs grsn_cell_forward over the
+ * episode from a zero state, and both are the same recurrence. The w/o-TAP
+ * ablation is cell.substeps > 1 (spiking cores only).
+ *
+ * Mixer (pymarl2 nmix, §9.2-9.3), fed by the global state s (with the last
+ * actions, the simulator's default):
+ *   W1 = |hyper_w1(s)| [n_agents][32],  hyper_w1 = Linear(S,64)-ReLU-Linear(64, n_agents*32)
+ *   b1 = hyper_b1(s) [32],              hyper_b1 = Linear(S,32)
+ *   w2 = |hyper_w2(s)| [32],            hyper_w2 = Linear(S,64)-ReLU-Linear(64,32)
+ *   b2 = hyper_b2(s),                   hyper_b2 = Linear(S,32)-ReLU-Linear(32,1)
+ *   Q_tot = w2 . ELU(q W1 + b1) + b2
+ * so dQ_tot/dq_a >= 0 for every agent (monotonicity).
+ *
+ * Learner (§9.3): double-Q TD(lambda) targets through the target networks,
+ * loss 1/2 masked MSE, one Adam step with the gradient norm of agent and mixer
+ * clipped together, target networks hard-copied every 200 episodes. Episodes
+ * are stored whole in a ring buffer, padded to episode_limit + 1 steps.
+ *
+ * A training loop (what `grsn train --algo qmix` runs):
+ *
+ *   GrsnQmixConfig c = grsn_qmix_defaults("8m", GRSN_NET_GRSN);
+ *   GrsnQmix *q; GRSN_TRY(grsn_qmix_create(&q, &c, seed));
+ *   while (grsn_qmix_counters(q)->env_steps < t_max) {
+ *       GrsnQmixRollout r;  GRSN_TRY(grsn_qmix_rollout(q, &r));        // n_envs episodes
+ *       GrsnQmixStats s;    if (grsn_qmix_can_update(q)) GRSN_TRY(grsn_qmix_update(q, &s));
+ *       every 10k env steps: GrsnQmixTest t; GRSN_TRY(grsn_qmix_test(q, 32, &t));
+ *   }
+ *
+ * Determinism: randomness comes from explicit streams of the seed (init,
+ * explore, replay; the training environments (seed, GRSN_STREAM_ENV + i), the
+ * test environments (seed, GRSN_STREAM_EVAL_ENV + i)). Environments step in
+ * parallel and the network kernels split only independent rows, so a run is
+ * identical for any thread count (grsn_set_threads). Nothing allocates after
+ * grsn_qmix_create.
+ */
+#ifndef GRSN_QMIX_H
+#define GRSN_QMIX_H
+
+#include "grsn.h"
+#include "grsn_agent.h"   // grsn_net
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// The recurrent cores QMIX takes (grsn_net values; "mlp" is refused).
+#define GRSN_QMIX_NET_NAMES "grsn, lif, gru"
+
+// Parse a net name for QMIX; GRSN_ERR_ARG names the valid choices.
+grsn_status grsn_qmix_net_from_name(const char *name, grsn_net *out);
+
+// ----------------------------------------------------------------------------
+// Configuration (defaults: pymarl2, reference-implementation.md §9.2)
+
+typedef struct {
+    char map[32];               // a SMAC map: grsn_smac_map_name(i)
+    grsn_net net;               // GRSN_NET_GRSN, GRSN_NET_LIF or GRSN_NET_GRU
+    int n_envs;                 // parallel training (and test) environments: 8
+    // Network sizes (§9.2, §10.2): fc1 and the core 64; mixer embed 32, hypernet 64.
+    int hidden, mixer_embed, hypernet_embed;
+    // Learning (§9.2-9.3).
+    int batch;                  // episodes per update: 128
+    int buffer;                 // episodes kept: 5000
+    float lr;                   // Adam: 1e-3
+    float gamma;                // 0.99
+    float td_lambda;            // 0.6
+    float grad_clip;            // gradient-norm clip over agent + mixer: 10
+    float eps_start, eps_finish;// epsilon-greedy: 1.0 -> 0.05
+    long eps_anneal;            // ... linearly over 100,000 env steps
+    int target_update_episodes; // hard target copy every 200 episodes
+    // Simulator options (smac-simulator.md §2, §13.3).
+    int state_last_action;      // 1: the mixer's state ends with all last actions
+    grsn_smac_unit_table units; // GRSN_SMAC_UNITS_LIBERTY
+    // The neuron: threshold, surrogate, decay, reset, substeps (w/o TAP).
+    // kind, in and hidden are set from net and hidden at create.
+    GrsnCellConfig cell;
+} GrsnQmixConfig;
+
+// pymarl2's defaults for a map and core. Does not check the map (create does).
+GrsnQmixConfig grsn_qmix_defaults(const char *map, grsn_net net);
+
+typedef struct GrsnQmix GrsnQmix;
+
+// Build the simulators (n_envs training and n_envs test environments), the
+// online and target networks (PyTorch's default init from the "init" stream;
+// targets start as copies), Adam and the episode buffer. GRSN_ERR_ARG with a
+// message listing the choices for an unknown map or an unsupported net, or
+// naming the field of another impossible setting.
+grsn_status grsn_qmix_create(GrsnQmix **out, const GrsnQmixConfig *cfg, uint64_t seed);
+void grsn_qmix_free(GrsnQmix *q);
+const GrsnQmixConfig *grsn_qmix_config(const GrsnQmix *q);
+grsn_smac_dims grsn_qmix_dims(const GrsnQmix *q);
+// Agent network input width: obs_dim + n_actions + n_agents.
+int grsn_qmix_input_dim(const GrsnQmix *q);
+
+// ----------------------------------------------------------------------------
+// Progress counters (part of a checkpoint)
+
+typedef struct {
+    long env_steps;             // agent steps taken in training episodes (pymarl's t_env)
+    long episodes;              // training episodes played
+    long updates;               // gradient updates done
+    long last_target_update;    // `episodes` when the targets were last copied
+} GrsnQmixCounters;
+
+GrsnQmixCounters *grsn_qmix_counters(GrsnQmix *q);
+// Epsilon at the current env_steps: max(finish, start - (start - finish) t / anneal) (§9.3).
+float grsn_qmix_epsilon(const GrsnQmix *q);
+
+// ----------------------------------------------------------------------------
+// Acting and training
+
+typedef struct {
+    int episodes;               // n_envs
+    long env_steps;             // summed episode lengths
+    int wins;
+    double return_sum;          // summed episode returns
+    float epsilon;              // used for the whole rollout
+    float firing_rate;          // spiking cores: spikes per neuron-decision, all agents (else 0)
+} GrsnQmixRollout;
+
+// Play one episode in each training environment, epsilon-greedy over the
+// available actions (unavailable ones are never chosen), and store them in
+// the episode buffer. Advances env_steps and episodes.
+grsn_status grsn_qmix_rollout(GrsnQmix *q, GrsnQmixRollout *r);
+
+// Whether the buffer holds at least `batch` episodes.
+int grsn_qmix_can_update(const GrsnQmix *q);
+
+typedef struct {
+    float loss;                 // 1/2 masked MSE of Q_tot against the TD(lambda) targets
+    float grad_norm;            // before clipping
+    float q_taken_mean;         // masked mean of Q_tot(taken actions)
+    float target_mean;          // masked mean of the TD(lambda) targets
+    float td_error_abs;         // masked mean |Q_tot - target|
+    float firing_rate;          // online core spikes per neuron-step over the batch
+    int steps;                  // padded transitions in this batch (longest episode)
+    int target_updated;         // 1 if the targets were copied after this update
+} GrsnQmixStats;
+
+// One update (§9.3) on `batch` episodes sampled uniformly without replacement
+// from the buffer (replay stream), then the hard target copy when
+// target_update_episodes have passed. GRSN_ERR_ARG if the buffer is too
+// small; GRSN_ERR_NAN (step not applied) on a non-finite loss or gradient.
+grsn_status grsn_qmix_update(GrsnQmix *q, GrsnQmixStats *s);
+
+typedef struct {
+    int episodes;
+    float win_rate;             // fraction of episodes won
+    float return_mean, return_std;
+    float length_mean;          // agent steps per episode
+    float firing_rate;          // spiking cores: spikes per neuron-decision
+} GrsnQmixTest;
+
+// Greedy test episodes (epsilon 0, §9.3) on the test environments, n_envs at
+// a time; not stored and not counted in env_steps. n_episodes >= 1.
+grsn_status grsn_qmix_test(GrsnQmix *q, int n_episodes, GrsnQmixTest *out);
+
+// ----------------------------------------------------------------------------
+// State for checkpoints and tests
+
+typedef enum { GRSN_QMIX_ONLINE = 0, GRSN_QMIX_TARGET, GRSN_QMIX_PART_COUNT } grsn_qmix_part;
+typedef enum { GRSN_QMIX_RNG_EXPLORE = 0, GRSN_QMIX_RNG_REPLAY, GRSN_QMIX_RNG_COUNT } grsn_qmix_rng;
+
+// Parameter arena of the online or target networks: agent tensors are named
+// "agent.fc1.w", "agent.fc1.b", "agent.cell.*" (grsn_cell_init's names),
+// "agent.fc2.*"; mixer tensors "mixer.hyper_w1.0.w" .. "mixer.hyper_w1.1.b",
+// "mixer.hyper_b1.w/b", "mixer.hyper_w2.0.*", "mixer.hyper_w2.1.*",
+// "mixer.hyper_b2.0.*", "mixer.hyper_b2.1.*". Weights are [out][in].
+GrsnParams *grsn_qmix_params(GrsnQmix *q, grsn_qmix_part part);
+// Adam over the whole online arena (agent + mixer).
+GrsnAdam *grsn_qmix_adam(GrsnQmix *q);
+// The learner's own random streams (the simulators own theirs).
+grsn_rng *grsn_qmix_rng_state(GrsnQmix *q, grsn_qmix_rng which);
+// Episodes currently stored in the buffer.
+int grsn_qmix_buffer_size(const GrsnQmix *q);
+
+#ifdef __cplusplus
+}
+#endif
+#endif // GRSN_QMIX_H

@@ -1,0 +1,436 @@
+/*
+ * qmix.c — the public QMIX learner (grsn_qmix.h): configuration, the episode
+ * buffer, epsilon-greedy rollouts of n_envs parallel episodes on the SMAC
+ * simulator, sampled updates with hard target copies, and greedy test
+ * episodes (reference-implementation.md §9.2-9.3; smac-simulator.md §2-§8).
+ *
+ * Episode buffer (PyMARL's ReplayBuffer): a ring of `buffer` episode slots,
+ * each padded to episode_limit + 1 steps. Step t of an episode holds the
+ * observations, state and availability masks seen at t and the actions taken
+ * there; transitions t < len also hold the reward and the terminated flag.
+ * Step len holds the final observations (filled, no transition).
+ */
+#include "qmix_net.h"
+#include "grsn_qmix.h"
+
+struct GrsnQmix {
+    GrsnQmixConfig cfg;
+    grsn_smac_dims dims;
+    grsn_smac *env, *test_env;      // n_envs each: training and test streams
+    QCore core;
+    GrsnQmixCounters counters;
+    grsn_rng rng[GRSN_QMIX_RNG_COUNT];
+    // Episode buffer: `cap` slots of T1 = episode_limit + 1 steps.
+    int cap, size, head, T1;
+    float *buf_obs;                 // [cap][T1][n_agents][obs_dim]
+    float *buf_state;               // [cap][T1][state_dim]
+    uint8_t *buf_avail;             // [cap][T1][n_agents][n_actions]
+    uint8_t *buf_act;               // [cap][T1][n_agents]
+    float *buf_reward;              // [cap][T1 - 1]
+    uint8_t *buf_term;              // [cap][T1 - 1]
+    int *buf_len;                   // [cap] transitions
+    int *pick;                      // [cap] sampling scratch
+    QBatch batch;                   // the sampled episodes, time-major, compact for their T
+    // Acting scratch for n_envs environments.
+    float *st_obs, *st_state, *st_reward;   // simulator outputs [E][n][obs], [E][S], [E]
+    uint8_t *st_avail, *st_term;            // [E][n][A], [E]
+    grsn_smac_info *st_info;                // [E]
+    float *act_x, *act_q, *act_state;       // [E*n][d_in], [E*n][A], [E*n][state_size]
+    int32_t *actions, *last;                // [E][n]
+    int *running, *len;                     // [E]
+    double *ret;                            // [E]
+};
+
+// ----------------------------------------------------------------------------
+// Names and configuration
+
+grsn_status grsn_qmix_net_from_name(const char *name, grsn_net *out) {
+    int n = grsn_net_from_name(name);
+    if (n == GRSN_NET_GRSN || n == GRSN_NET_LIF || n == GRSN_NET_GRU) { *out = (grsn_net)n; return GRSN_OK; }
+    if (n >= 0)
+        return grsn_fail(GRSN_ERR_ARG, "net '%s' is not supported by qmix (it needs a recurrent core); valid nets: "
+                         GRSN_QMIX_NET_NAMES, name);
+    return grsn_fail(GRSN_ERR_ARG, "unknown net '%s'; valid nets for qmix: " GRSN_QMIX_NET_NAMES, name);
+}
+
+GrsnQmixConfig grsn_qmix_defaults(const char *map, grsn_net net) {
+    GrsnQmixConfig c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.map, sizeof c.map, "%s", map ? map : "");
+    c.net = net;
+    c.n_envs = 8;                                   // pymarl2 batch_size_run
+    c.hidden = 64; c.mixer_embed = 32; c.hypernet_embed = 64;
+    c.batch = 128; c.buffer = 5000;
+    c.lr = 1e-3f; c.gamma = 0.99f; c.td_lambda = 0.6f; c.grad_clip = 10.0f;
+    c.eps_start = 1.0f; c.eps_finish = 0.05f; c.eps_anneal = 100000;
+    c.target_update_episodes = 200;
+    c.state_last_action = 1;
+    c.units = GRSN_SMAC_UNITS_LIBERTY;
+    grsn_cell_kind kind = net == GRSN_NET_LIF ? GRSN_CELL_LIF : net == GRSN_NET_GRU ? GRSN_CELL_GRU : GRSN_CELL_GRSN;
+    c.cell = grsn_cell_config(kind, c.hidden, c.hidden);
+    return c;
+}
+
+static void smac_config(const GrsnQmixConfig *c, grsn_smac_config *s, uint64_t seed, uint64_t stream) {
+    grsn_smac_config_default(s, c->map);
+    s->n_envs = c->n_envs;
+    s->seed = seed;
+    s->stream_base = stream;
+    s->state_last_action = c->state_last_action;
+    s->units = c->units;
+}
+
+static grsn_status check_config(const GrsnQmixConfig *c) {
+    if (c->net != GRSN_NET_GRSN && c->net != GRSN_NET_LIF && c->net != GRSN_NET_GRU)
+        return grsn_fail(GRSN_ERR_ARG, "net '%s' is not supported by qmix; valid nets: " GRSN_QMIX_NET_NAMES,
+                         grsn_net_name(c->net));
+    if (c->n_envs < 1 || c->hidden < 1 || c->mixer_embed < 1 || c->hypernet_embed < 1 || c->batch < 1)
+        return grsn_fail(GRSN_ERR_ARG, "impossible qmix sizes (n_envs %d, hidden %d, mixer_embed %d, hypernet_embed %d, batch %d)",
+                         c->n_envs, c->hidden, c->mixer_embed, c->hypernet_embed, c->batch);
+    if (c->buffer < c->batch || c->buffer < c->n_envs)
+        return grsn_fail(GRSN_ERR_ARG, "qmix buffer of %d episodes must hold a batch (%d) and a rollout (%d)",
+                         c->buffer, c->batch, c->n_envs);
+    if (!(c->lr > 0)) return grsn_fail(GRSN_ERR_ARG, "qmix lr %g must be > 0", c->lr);
+    if (!(c->gamma >= 0 && c->gamma <= 1)) return grsn_fail(GRSN_ERR_ARG, "qmix gamma %g outside [0, 1]", c->gamma);
+    if (!(c->td_lambda >= 0 && c->td_lambda <= 1))
+        return grsn_fail(GRSN_ERR_ARG, "qmix td_lambda %g outside [0, 1]", c->td_lambda);
+    if (!(c->grad_clip > 0)) return grsn_fail(GRSN_ERR_ARG, "qmix grad_clip %g must be > 0", c->grad_clip);
+    if (!(c->eps_start >= 0 && c->eps_start <= 1 && c->eps_finish >= 0 && c->eps_finish <= 1) || c->eps_anneal < 1)
+        return grsn_fail(GRSN_ERR_ARG, "qmix epsilon %g -> %g over %ld steps: values in [0, 1], anneal >= 1",
+                         c->eps_start, c->eps_finish, c->eps_anneal);
+    if (c->target_update_episodes < 1)
+        return grsn_fail(GRSN_ERR_ARG, "qmix target_update_episodes %d must be >= 1", c->target_update_episodes);
+    if (c->net == GRSN_NET_GRU && c->cell.substeps != 1)
+        return grsn_fail(GRSN_ERR_ARG, "substeps %d (w/o TAP) apply to spiking nets (grsn, lif), not gru", c->cell.substeps);
+    return GRSN_OK;
+}
+
+// ----------------------------------------------------------------------------
+// Construction
+
+grsn_status grsn_qmix_create(GrsnQmix **out, const GrsnQmixConfig *cfg, uint64_t seed) {
+    *out = NULL;
+    GRSN_TRY(check_config(cfg));
+    grsn_smac_config sc;
+    smac_config(cfg, &sc, seed, GRSN_STREAM_ENV);
+    grsn_smac_dims d;
+    GRSN_TRY(grsn_smac_map_dims(cfg->map, &sc, &d));      // unknown map: the message lists the maps
+    GrsnQmix *q = grsn_calloc(1, sizeof *q);
+    if (!q) return GRSN_ERR_OOM;
+    q->cfg = *cfg;
+    q->dims = d;
+    grsn_status st = grsn_smac_create(&q->env, &sc);
+    if (!st) {
+        smac_config(cfg, &sc, seed, GRSN_STREAM_EVAL_ENV);
+        st = grsn_smac_create(&q->test_env, &sc);
+    }
+    int E = cfg->n_envs, n = d.n_agents, A = d.n_actions;
+    if (!st) {
+        QCoreConfig k = {
+            .net = cfg->net, .cell = &cfg->cell, .n_agents = n, .obs_dim = d.obs_dim, .state_dim = d.state_dim,
+            .n_actions = A, .hidden = cfg->hidden, .embed = cfg->mixer_embed, .hyper = cfg->hypernet_embed,
+            .max_T = d.episode_limit, .batch = cfg->batch, .act_rows = E * n,
+            .lr = cfg->lr, .gamma = cfg->gamma, .td_lambda = cfg->td_lambda, .grad_clip = cfg->grad_clip,
+        };
+        st = qcore_init(&q->core, &k);
+    }
+    if (st) { grsn_qmix_free(q); return st; }
+
+    int ok = 1, T1 = d.episode_limit + 1, B = cfg->batch, S = d.state_dim, din = q->core.d_in;
+    size_t cap = (size_t)cfg->buffer;
+    q->cap = cfg->buffer; q->T1 = T1;
+#define ALLOC(p, count) do { size_t n_ = (count); p = grsn_calloc(n_ ? n_ : 1, sizeof *p); ok &= p != NULL; } while (0)
+    // Buffer pages are touched only as episodes arrive (calloc of large blocks).
+    ALLOC(q->buf_obs, cap * T1 * n * d.obs_dim);
+    ALLOC(q->buf_state, cap * T1 * S);
+    ALLOC(q->buf_avail, cap * T1 * n * A);
+    ALLOC(q->buf_act, cap * T1 * n);
+    ALLOC(q->buf_reward, cap * (T1 - 1));
+    ALLOC(q->buf_term, cap * (T1 - 1));
+    ALLOC(q->buf_len, cap);
+    ALLOC(q->pick, cap);
+    q->batch.B = B; q->batch.n_agents = n; q->batch.obs_dim = d.obs_dim; q->batch.state_dim = S; q->batch.n_actions = A;
+    ALLOC(q->batch.obs, (size_t)T1 * B * n * d.obs_dim);
+    ALLOC(q->batch.state, (size_t)T1 * B * S);
+    ALLOC(q->batch.avail, (size_t)T1 * B * n * A);
+    ALLOC(q->batch.act, (size_t)T1 * B * n);
+    ALLOC(q->batch.reward, (size_t)T1 * B);
+    ALLOC(q->batch.term, (size_t)T1 * B);
+    ALLOC(q->batch.filled, (size_t)T1 * B);
+    ALLOC(q->st_obs, (size_t)E * n * d.obs_dim);
+    ALLOC(q->st_state, (size_t)E * S);
+    ALLOC(q->st_reward, (size_t)E);
+    ALLOC(q->st_avail, (size_t)E * n * A);
+    ALLOC(q->st_term, (size_t)E);
+    ALLOC(q->st_info, (size_t)E);
+    ALLOC(q->act_x, (size_t)E * n * din);
+    ALLOC(q->act_q, (size_t)E * n * A);
+    ALLOC(q->act_state, (size_t)E * n * qagent_state_size(&q->core.agent[0]));
+    ALLOC(q->actions, (size_t)E * n);
+    ALLOC(q->last, (size_t)E * n);
+    ALLOC(q->running, (size_t)E);
+    ALLOC(q->len, (size_t)E);
+    ALLOC(q->ret, (size_t)E);
+#undef ALLOC
+    if (!ok) { grsn_qmix_free(q); return GRSN_ERR_OOM; }
+
+    grsn_rng init;
+    grsn_rng_seed(&init, seed, GRSN_STREAM_INIT);
+    qcore_reset_parameters(&q->core, &init);
+    grsn_rng_seed(&q->rng[GRSN_QMIX_RNG_EXPLORE], seed, GRSN_STREAM_EXPLORE);
+    grsn_rng_seed(&q->rng[GRSN_QMIX_RNG_REPLAY], seed, GRSN_STREAM_REPLAY);
+    *out = q;
+    return GRSN_OK;
+}
+
+void grsn_qmix_free(GrsnQmix *q) {
+    if (!q) return;
+    grsn_smac_free(q->env); grsn_smac_free(q->test_env);
+    qcore_free(&q->core);
+    free(q->buf_obs); free(q->buf_state); free(q->buf_avail); free(q->buf_act);
+    free(q->buf_reward); free(q->buf_term); free(q->buf_len); free(q->pick);
+    free(q->batch.obs); free(q->batch.state); free(q->batch.avail); free(q->batch.act);
+    free(q->batch.reward); free(q->batch.term); free(q->batch.filled);
+    free(q->st_obs); free(q->st_state); free(q->st_reward); free(q->st_avail); free(q->st_term); free(q->st_info);
+    free(q->act_x); free(q->act_q); free(q->act_state); free(q->actions); free(q->last);
+    free(q->running); free(q->len); free(q->ret);
+    free(q);
+}
+
+const GrsnQmixConfig *grsn_qmix_config(const GrsnQmix *q) { return &q->cfg; }
+grsn_smac_dims grsn_qmix_dims(const GrsnQmix *q) { return q->dims; }
+int grsn_qmix_input_dim(const GrsnQmix *q) { return q->core.d_in; }
+GrsnQmixCounters *grsn_qmix_counters(GrsnQmix *q) { return &q->counters; }
+GrsnParams *grsn_qmix_params(GrsnQmix *q, grsn_qmix_part part) {
+    return (unsigned)part < GRSN_QMIX_PART_COUNT ? &q->core.params[part] : NULL;
+}
+GrsnAdam *grsn_qmix_adam(GrsnQmix *q) { return &q->core.adam; }
+grsn_rng *grsn_qmix_rng_state(GrsnQmix *q, grsn_qmix_rng which) {
+    return (unsigned)which < GRSN_QMIX_RNG_COUNT ? &q->rng[which] : NULL;
+}
+int grsn_qmix_buffer_size(const GrsnQmix *q) { return q->size; }
+int grsn_qmix_can_update(const GrsnQmix *q) { return q->size >= q->cfg.batch; }
+
+float grsn_qmix_epsilon(const GrsnQmix *q) {
+    // Linear from eps_start to eps_finish over eps_anneal env steps (§9.3).
+    const GrsnQmixConfig *c = &q->cfg;
+    double frac = (double)q->counters.env_steps / (double)c->eps_anneal;
+    double e = c->eps_start - (c->eps_start - c->eps_finish) * frac;
+    return (float)(e > c->eps_finish ? e : c->eps_finish);
+}
+
+// ----------------------------------------------------------------------------
+// Playing episodes
+
+static int argmax_available(const float *qv, const uint8_t *avail, int A) {
+    int best = -1;
+    for (int k = 0; k < A; k++)
+        if (avail[k] && (best < 0 || qv[k] > qv[best])) best = k;
+    return best;
+}
+
+// Epsilon-greedy over the available actions (§9.3): with probability eps a
+// uniformly random available action, else the greedy one. eps = 0 draws nothing.
+static int choose_action(const float *qv, const uint8_t *avail, int A, float eps, grsn_rng *rng) {
+    if (eps > 0.0f && grsn_rng_float(rng) < eps) {
+        int count = 0;
+        for (int k = 0; k < A; k++) count += avail[k];
+        int pick = (int)grsn_rng_below(rng, (uint32_t)count);
+        for (int k = 0; k < A; k++)
+            if (avail[k] && pick-- == 0) return k;
+    }
+    return argmax_available(qv, avail, A);
+}
+
+typedef struct { long steps; int wins; double spikes, neuron_steps; } PlayTotals;
+
+// Step size helpers for the buffer slot of episode slot `s`, step t.
+static size_t slot_step(const GrsnQmix *q, int s, int t) { return (size_t)s * q->T1 + t; }
+
+// One episode in each environment of `env`. With `store`, episode e goes to
+// buffer slot (head + e) mod cap. Returns the per-env lengths and returns in
+// q->len / q->ret.
+static grsn_status play(GrsnQmix *q, grsn_smac *env, float eps, int store, PlayTotals *tot) {
+    const grsn_smac_dims *d = &q->dims;
+    int E = q->cfg.n_envs, n = d->n_agents, A = d->n_actions, O = d->obs_dim, S = d->state_dim;
+    int din = q->core.d_in, H = q->cfg.hidden, rows = E * n;
+    QAgent *agent = &q->core.agent[0];
+    int spiking = agent->cell.cfg.kind != GRSN_CELL_GRU;
+    grsn_rng *rng = &q->rng[GRSN_QMIX_RNG_EXPLORE];
+    grsn_smac_out out = {q->st_obs, q->st_state, q->st_avail, q->st_reward, q->st_term, q->st_info};
+    memset(tot, 0, sizeof *tot);
+
+    GRSN_TRY(grsn_smac_reset(env, &out));
+    memset(q->act_state, 0, (size_t)rows * qagent_state_size(agent) * sizeof(float));   // zero core state
+    int nrun = E;
+    for (int e = 0; e < E; e++) { q->running[e] = 1; q->len[e] = 0; q->ret[e] = 0.0; }
+    for (int i = 0; i < rows; i++) q->last[i] = -1;
+
+    for (int t = 0; nrun > 0; t++) {
+        // Observations of step t into the buffer; agent inputs (§9.2).
+        for (int e = 0; e < E; e++) {
+            if (!q->running[e]) continue;
+            if (store) {
+                size_t k = slot_step(q, (q->head + e) % q->cap, t);
+                memcpy(q->buf_obs + k * n * O, q->st_obs + (size_t)e * n * O, (size_t)n * O * sizeof(float));
+                memcpy(q->buf_state + k * S, q->st_state + (size_t)e * S, (size_t)S * sizeof(float));
+                memcpy(q->buf_avail + k * n * A, q->st_avail + (size_t)e * n * A, (size_t)n * A);
+            }
+            for (int a = 0; a < n; a++) {
+                int r = e * n + a;
+                qmix_build_input(q->act_x + (size_t)r * din, q->st_obs + (size_t)r * O, q->last[r], a, O, A, n);
+            }
+        }
+        // One decision of every agent (TAP: the core state carries over).
+        qagent_step(agent, q->act_q, q->act_state, q->act_x, rows);
+        for (int e = 0; e < E; e++) {
+            if (!q->running[e]) continue;
+            for (int a = 0; a < n; a++) {
+                int r = e * n + a;
+                q->actions[r] = choose_action(q->act_q + (size_t)r * A, q->st_avail + (size_t)r * A, A, eps, rng);
+                if (spiking) {
+                    for (int j = 0; j < H; j++) tot->spikes += agent->z[(size_t)r * H + j];
+                    tot->neuron_steps += H;
+                }
+            }
+            if (store) {
+                size_t k = slot_step(q, (q->head + e) % q->cap, t);
+                for (int a = 0; a < n; a++) q->buf_act[k * n + a] = (uint8_t)q->actions[e * n + a];
+            }
+        }
+        // The environments step in parallel; finished ones are skipped.
+        GRSN_TRY(grsn_smac_step(env, q->actions, &out));
+        for (int e = 0; e < E; e++) {
+            if (!q->running[e]) continue;
+            q->ret[e] += q->st_reward[e];
+            if (store) {
+                int s = (q->head + e) % q->cap;
+                q->buf_reward[(size_t)s * (q->T1 - 1) + t] = q->st_reward[e];
+                q->buf_term[(size_t)s * (q->T1 - 1) + t] = q->st_term[e];
+            }
+            if (q->st_term[e]) {
+                // SMAC terminates at the episode limit too (no bootstrap, §8).
+                q->running[e] = 0; q->len[e] = t + 1; nrun--;
+                tot->wins += q->st_info[e].battle_won != 0;
+                if (store) {   // the final observations fill step len
+                    int s = (q->head + e) % q->cap;
+                    size_t k = slot_step(q, s, t + 1);
+                    memcpy(q->buf_obs + k * n * O, q->st_obs + (size_t)e * n * O, (size_t)n * O * sizeof(float));
+                    memcpy(q->buf_state + k * S, q->st_state + (size_t)e * S, (size_t)S * sizeof(float));
+                    memcpy(q->buf_avail + k * n * A, q->st_avail + (size_t)e * n * A, (size_t)n * A);
+                    memset(q->buf_act + k * n, 0, (size_t)n);
+                    q->buf_len[s] = t + 1;
+                }
+            }
+        }
+        memcpy(q->last, q->actions, (size_t)rows * sizeof(int32_t));
+    }
+    for (int e = 0; e < E; e++) tot->steps += q->len[e];
+    return GRSN_OK;
+}
+
+grsn_status grsn_qmix_rollout(GrsnQmix *q, GrsnQmixRollout *r) {
+    memset(r, 0, sizeof *r);
+    float eps = grsn_qmix_epsilon(q);   // fixed for the rollout, from env steps at its start
+    PlayTotals tot;
+    GRSN_TRY(play(q, q->env, eps, 1, &tot));
+    int E = q->cfg.n_envs;
+    q->head = (q->head + E) % q->cap;
+    q->size = q->size + E < q->cap ? q->size + E : q->cap;
+    q->counters.env_steps += tot.steps;
+    q->counters.episodes += E;
+    r->episodes = E; r->env_steps = tot.steps; r->wins = tot.wins; r->epsilon = eps;
+    for (int e = 0; e < E; e++) r->return_sum += q->ret[e];
+    r->firing_rate = tot.neuron_steps > 0 ? (float)(tot.spikes / tot.neuron_steps) : 0.0f;
+    return GRSN_OK;
+}
+
+grsn_status grsn_qmix_test(GrsnQmix *q, int n_episodes, GrsnQmixTest *out) {
+    memset(out, 0, sizeof *out);
+    if (n_episodes < 1) return grsn_fail(GRSN_ERR_ARG, "qmix test: %d episodes (need >= 1)", n_episodes);
+    int E = q->cfg.n_envs, done = 0, wins = 0;
+    double rs = 0, rs2 = 0, ls = 0, spikes = 0, neuron_steps = 0;
+    while (done < n_episodes) {
+        PlayTotals tot;
+        GRSN_TRY(play(q, q->test_env, 0.0f, 0, &tot));
+        spikes += tot.spikes; neuron_steps += tot.neuron_steps;
+        for (int e = 0; e < E && done < n_episodes; e++, done++) {   // the first n_episodes, in env order
+            rs += q->ret[e]; rs2 += q->ret[e] * q->ret[e]; ls += q->len[e];
+            wins += q->st_info[e].battle_won != 0;
+        }
+    }
+    double mean = rs / done, var = rs2 / done - mean * mean;
+    out->episodes = done;
+    out->win_rate = (float)wins / (float)done;
+    out->return_mean = (float)mean;
+    out->return_std = (float)sqrt(var > 0 ? var : 0);
+    out->length_mean = (float)(ls / done);
+    out->firing_rate = neuron_steps > 0 ? (float)(spikes / neuron_steps) : 0.0f;
+    return GRSN_OK;
+}
+
+// ----------------------------------------------------------------------------
+// Updates
+
+// Gather episodes slots[0..B) into q->batch, time-major over their longest
+// length T, zero-padded.
+static void gather(GrsnQmix *q, const int *slots) {
+    QBatch *b = &q->batch;
+    const grsn_smac_dims *d = &q->dims;
+    int B = b->B, n = d->n_agents, A = d->n_actions, O = d->obs_dim, S = d->state_dim, T = 1;
+    for (int i = 0; i < B; i++) T = q->buf_len[slots[i]] > T ? q->buf_len[slots[i]] : T;
+    b->T = T;
+    for (int t = 0; t <= T; t++)
+        for (int i = 0; i < B; i++) {
+            int s = slots[i], len = q->buf_len[s];
+            size_t row = (size_t)t * B + i, k = slot_step(q, s, t);
+            float *obs = b->obs + row * n * O, *st = b->state + row * S;
+            uint8_t *av = b->avail + row * n * A;
+            int32_t *act = b->act + row * n;
+            if (t <= len) {
+                memcpy(obs, q->buf_obs + k * n * O, (size_t)n * O * sizeof(float));
+                memcpy(st, q->buf_state + k * S, (size_t)S * sizeof(float));
+                memcpy(av, q->buf_avail + k * n * A, (size_t)n * A);
+                for (int a = 0; a < n; a++) act[a] = q->buf_act[k * n + a];
+                b->filled[row] = 1.0f;
+            } else {
+                memset(obs, 0, (size_t)n * O * sizeof(float));
+                memset(st, 0, (size_t)S * sizeof(float));
+                memset(av, 0, (size_t)n * A);
+                memset(act, 0, (size_t)n * sizeof(int32_t));
+                b->filled[row] = 0.0f;
+            }
+            if (t < T) {
+                b->reward[row] = t < len ? q->buf_reward[(size_t)s * (q->T1 - 1) + t] : 0.0f;
+                b->term[row] = t < len ? (float)q->buf_term[(size_t)s * (q->T1 - 1) + t] : 0.0f;
+            }
+        }
+}
+
+grsn_status grsn_qmix_update(GrsnQmix *q, GrsnQmixStats *s) {
+    memset(s, 0, sizeof *s);
+    int B = q->cfg.batch;
+    if (q->size < B)
+        return grsn_fail(GRSN_ERR_ARG, "qmix update: the buffer holds %d episodes, a batch needs %d", q->size, B);
+    // B distinct episodes, uniformly (partial Fisher-Yates on the replay stream).
+    grsn_rng *rng = &q->rng[GRSN_QMIX_RNG_REPLAY];
+    for (int i = 0; i < q->size; i++) q->pick[i] = i;
+    for (int i = 0; i < B; i++) {
+        int j = i + (int)grsn_rng_below(rng, (uint32_t)(q->size - i));
+        int tmp = q->pick[i]; q->pick[i] = q->pick[j]; q->pick[j] = tmp;
+    }
+    gather(q, q->pick);
+    QCoreStats cs;
+    GRSN_TRY(qcore_update(&q->core, &q->batch, &cs));
+    q->counters.updates++;
+    s->loss = cs.loss; s->grad_norm = cs.grad_norm; s->q_taken_mean = cs.q_taken_mean;
+    s->target_mean = cs.target_mean; s->td_error_abs = cs.td_error_abs; s->firing_rate = cs.firing_rate;
+    s->steps = q->batch.T;
+    // Hard target copy every target_update_episodes episodes (§9.3).
+    if (q->counters.episodes - q->counters.last_target_update >= q->cfg.target_update_episodes) {
+        qcore_copy_targets(&q->core);
+        q->counters.last_target_update = q->counters.episodes;
+        s->target_updated = 1;
+    }
+    return GRSN_OK;
+}

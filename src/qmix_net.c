@@ -1,0 +1,227 @@
+/*
+ * qmix_net.c — the QMIX agent network and hypernetwork mixer
+ * (reference-implementation.md §9.2-9.4), each a forward pass over rows that
+ * caches what its backward pass needs, and the agent's one-step act.
+ */
+#include "qmix_net.h"
+
+static float *alloc_floats(size_t n, int *ok) {
+    float *p = grsn_calloc(n ? n : 1, sizeof(float));
+    *ok &= p != NULL;
+    return p;
+}
+
+static void relu_inplace(float *x, size_t n) { grsn_act_forward(GRSN_ACT_RELU, x, x, n); }
+
+// ----------------------------------------------------------------------------
+// Agent network
+
+grsn_status qagent_init(QAgent *a, GrsnParams *p, const char *prefix, grsn_net net, const GrsnCellConfig *cell,
+                        int d_in, int hidden, int n_actions, int max_T, int max_B) {
+    memset(a, 0, sizeof *a);
+    a->net = net; a->d_in = d_in; a->hidden = hidden; a->n_actions = n_actions;
+    a->max_rows = max_T * max_B;
+    char nm[64];
+    snprintf(nm, sizeof nm, "%s.fc1", prefix);
+    GRSN_TRY(grsn_linear_init(&a->fc1, p, nm, d_in, hidden));
+    GrsnCellConfig cc = *cell;
+    cc.kind = net == GRSN_NET_GRSN ? GRSN_CELL_GRSN : net == GRSN_NET_LIF ? GRSN_CELL_LIF : GRSN_CELL_GRU;
+    cc.in = hidden; cc.hidden = hidden;
+    snprintf(nm, sizeof nm, "%s.cell", prefix);
+    GRSN_TRY(grsn_cell_init(&a->cell, p, nm, &cc, max_T, max_B));
+    snprintf(nm, sizeof nm, "%s.fc2", prefix);
+    GRSN_TRY(grsn_linear_init(&a->fc2, p, nm, hidden, n_actions));
+    int ok = 1;
+    size_t rows = (size_t)a->max_rows;
+    a->h1 = alloc_floats(rows * hidden, &ok);
+    a->z = alloc_floats(rows * hidden, &ok);
+    a->q = alloc_floats(rows * n_actions, &ok);
+    a->dz = alloc_floats(rows * hidden, &ok);
+    a->dh1 = alloc_floats(rows * hidden, &ok);
+    a->state0 = alloc_floats((size_t)max_B * a->cell.state_size, &ok);
+    return ok ? GRSN_OK : GRSN_ERR_OOM;
+}
+
+void qagent_free(QAgent *a) {
+    grsn_linear_free(&a->fc1); grsn_linear_free(&a->fc2);
+    if (a->cell.wt) grsn_cell_free(&a->cell);
+    free(a->h1); free(a->z); free(a->q); free(a->dz); free(a->dh1); free(a->state0);
+    memset(a, 0, sizeof *a);
+}
+
+int qagent_state_size(const QAgent *a) { return a->cell.state_size; }
+
+void qagent_reset_parameters(QAgent *a, grsn_rng *rng) {
+    grsn_init_linear_default(&a->fc1, rng);
+    GrsnCell *c = &a->cell;
+    int H = a->hidden, in = a->hidden;
+    float bin = 1.0f / sqrtf((float)in), bh = 1.0f / sqrtf((float)H);
+    switch (c->cfg.kind) {
+    case GRSN_CELL_GRSN:       // two nn.Linear(in, H) gates, Eq. 14
+        grsn_init_uniform(c->w_f, (size_t)H * in, bin, rng);
+        grsn_init_uniform(c->b_f, (size_t)H, bin, rng);
+        grsn_init_uniform(c->w_i, (size_t)H * in, bin, rng);
+        grsn_init_uniform(c->b_i, (size_t)H, bin, rng);
+        break;
+    case GRSN_CELL_LIF:        // one nn.Linear(in, H) current, Eq. 2
+        grsn_init_uniform(c->w_i, (size_t)H * in, bin, rng);
+        grsn_init_uniform(c->b_i, (size_t)H, bin, rng);
+        break;
+    case GRSN_CELL_GRU:        // nn.GRUCell: every tensor U(-1/sqrt(H), 1/sqrt(H))
+        grsn_init_uniform(c->w_ih, (size_t)3 * H * in, bh, rng);
+        grsn_init_uniform(c->w_hh, (size_t)3 * H * H, bh, rng);
+        grsn_init_uniform(c->b_ih, (size_t)3 * H, bh, rng);
+        grsn_init_uniform(c->b_hh, (size_t)3 * H, bh, rng);
+        break;
+    }
+    if (c->beta_a) {           // learnable decay: beta = sigmoid(a)
+        int nb = c->cfg.beta_mode == GRSN_BETA_NEURON ? H : 1;
+        float logit = logf(c->cfg.beta / (1.0f - c->cfg.beta));
+        for (int j = 0; j < nb; j++) c->beta_a[j] = logit;
+    }
+    grsn_init_linear_default(&a->fc2, rng);
+}
+
+const float *qagent_forward(QAgent *a, const float *x, const float *mask, int T, int B) {
+    size_t rows = (size_t)T * B;
+    GRSN_ASSERT(rows <= (size_t)a->max_rows, "qagent forward: %zu rows > %d", rows, a->max_rows);
+    grsn_linear_forward(&a->fc1, a->h1, x, mask, (int)rows);
+    relu_inplace(a->h1, rows * a->hidden);
+    memset(a->state0, 0, (size_t)B * a->cell.state_size * sizeof(float));   // zero state at t = 0 (§9.3)
+    grsn_cell_forward(&a->cell, a->z, a->state0, a->h1, mask, T, B);
+    grsn_linear_forward(&a->fc2, a->q, a->z, mask, (int)rows);
+    return a->q;
+}
+
+void qagent_backward(QAgent *a, const float *dq, const float *x, const float *mask, int T, int B) {
+    size_t rows = (size_t)T * B, n = rows * a->hidden;
+    memset(a->dz, 0, n * sizeof(float));
+    grsn_linear_backward(&a->fc2, a->dz, dq, a->z, mask, (int)rows);
+    memset(a->dh1, 0, n * sizeof(float));
+    grsn_cell_backward(&a->cell, a->dh1, NULL, a->dz, a->h1, T, B);
+    for (size_t i = 0; i < n; i++) if (a->h1[i] <= 0.0f) a->dh1[i] = 0.0f;   // ReLU'
+    grsn_linear_backward(&a->fc1, NULL, a->dh1, x, mask, (int)rows);
+}
+
+void qagent_step(QAgent *a, float *q, float *state, const float *x, int B) {
+    // fc1, ReLU, one core update from the carried state (TAP), fc2: the
+    // layers and kernels of qagent_forward, on B rows.
+    grsn_linear_forward(&a->fc1, a->h1, x, NULL, B);
+    relu_inplace(a->h1, (size_t)B * a->hidden);
+    grsn_cell_step(&a->cell, a->z, state, a->h1, B);
+    grsn_linear_forward(&a->fc2, q, a->z, NULL, B);
+}
+
+// ----------------------------------------------------------------------------
+// Mixer
+
+grsn_status qmixer_init(QMixer *m, GrsnParams *p, const char *prefix, int n_agents, int state_dim,
+                        int embed, int hyper, int max_rows) {
+    memset(m, 0, sizeof *m);
+    m->n_agents = n_agents; m->state_dim = state_dim; m->embed = embed; m->hyper = hyper;
+    m->max_rows = max_rows;
+    char nm[64];
+    int w1[3] = {state_dim, hyper, n_agents * embed}, w2[3] = {state_dim, hyper, embed}, b2[3] = {state_dim, embed, 1};
+    snprintf(nm, sizeof nm, "%s.hyper_w1", prefix);
+    GRSN_TRY(grsn_mlp_init(&m->hyper_w1, p, nm, w1, 3, GRSN_ACT_RELU, GRSN_ACT_NONE, max_rows));
+    snprintf(nm, sizeof nm, "%s.hyper_b1", prefix);
+    GRSN_TRY(grsn_linear_init(&m->hyper_b1, p, nm, state_dim, embed));
+    snprintf(nm, sizeof nm, "%s.hyper_w2", prefix);
+    GRSN_TRY(grsn_mlp_init(&m->hyper_w2, p, nm, w2, 3, GRSN_ACT_RELU, GRSN_ACT_NONE, max_rows));
+    snprintf(nm, sizeof nm, "%s.hyper_b2", prefix);
+    GRSN_TRY(grsn_mlp_init(&m->hyper_b2, p, nm, b2, 3, GRSN_ACT_RELU, GRSN_ACT_NONE, max_rows));
+    int ok = 1;
+    size_t rows = (size_t)max_rows;
+    m->b1 = alloc_floats(rows * embed, &ok);
+    m->hidden = alloc_floats(rows * embed, &ok);
+    m->qtot = alloc_floats(rows, &ok);
+    m->dw1 = alloc_floats(rows * n_agents * embed, &ok);
+    m->db1 = alloc_floats(rows * embed, &ok);
+    m->dw2 = alloc_floats(rows * embed, &ok);
+    m->db2 = alloc_floats(rows, &ok);
+    return ok ? GRSN_OK : GRSN_ERR_OOM;
+}
+
+void qmixer_free(QMixer *m) {
+    grsn_mlp_free(&m->hyper_w1); grsn_linear_free(&m->hyper_b1);
+    grsn_mlp_free(&m->hyper_w2); grsn_mlp_free(&m->hyper_b2);
+    free(m->b1); free(m->hidden); free(m->qtot); free(m->dw1); free(m->db1); free(m->dw2); free(m->db2);
+    memset(m, 0, sizeof *m);
+}
+
+void qmixer_reset_parameters(QMixer *m, grsn_rng *rng) {
+    // nn.Linear defaults throughout (pymarl2 leaves the mixer at PyTorch's init).
+    for (int l = 0; l < 2; l++) grsn_init_linear_default(&m->hyper_w1.layer[l], rng);
+    grsn_init_linear_default(&m->hyper_b1, rng);
+    for (int l = 0; l < 2; l++) grsn_init_linear_default(&m->hyper_w2.layer[l], rng);
+    for (int l = 0; l < 2; l++) grsn_init_linear_default(&m->hyper_b2.layer[l], rng);
+}
+
+static float elu(float x) { return x > 0.0f ? x : expm1f(x); }
+static float sgn(float x) { return (float)((x > 0.0f) - (x < 0.0f)); }   // d|x|/dx, 0 at 0 as in PyTorch
+
+const float *qmixer_forward(QMixer *m, const float *q, const float *s, const float *mask, int rows) {
+    GRSN_ASSERT(rows <= m->max_rows, "qmixer forward: %d rows > %d", rows, m->max_rows);
+    int n = m->n_agents, E = m->embed;
+    // The hypernetworks: raw weights and biases of the mixing network, per row.
+    const float *w1 = grsn_mlp_forward(&m->hyper_w1, s, mask, rows);   // [rows][n*E], view [n][E]
+    grsn_linear_forward(&m->hyper_b1, m->b1, s, mask, rows);           // [rows][E]
+    const float *w2 = grsn_mlp_forward(&m->hyper_w2, s, mask, rows);   // [rows][E]
+    const float *b2 = grsn_mlp_forward(&m->hyper_b2, s, mask, rows);   // [rows][1]
+    // Q_tot = |w2| . ELU(q |W1| + b1) + b2 (§9.3); rows are independent.
+    #pragma omp parallel for schedule(static) if ((long)rows * n * E > GRSN_PAR_MIN_WORK)
+    for (int r = 0; r < rows; r++) {
+        float *h = m->hidden + (size_t)r * E;
+        if (mask && mask[r] == 0.0f) { memset(h, 0, (size_t)E * sizeof(float)); m->qtot[r] = 0.0f; continue; }
+        const float *qr = q + (size_t)r * n, *w1r = w1 + (size_t)r * n * E, *b1r = m->b1 + (size_t)r * E;
+        const float *w2r = w2 + (size_t)r * E;
+        for (int k = 0; k < E; k++) {
+            float acc = 0.0f;
+            for (int a = 0; a < n; a++) acc += qr[a] * fabsf(w1r[(size_t)a * E + k]);
+            h[k] = elu(acc + b1r[k]);
+        }
+        float y = 0.0f;
+        for (int k = 0; k < E; k++) y += h[k] * fabsf(w2r[k]);
+        m->qtot[r] = y + b2[r];
+    }
+    return m->qtot;
+}
+
+void qmixer_backward(QMixer *m, float *dq, const float *dqtot, const float *q, const float *s,
+                     const float *mask, int rows) {
+    int n = m->n_agents, E = m->embed;
+    const float *w1 = m->hyper_w1.act[1], *w2 = m->hyper_w2.act[1];
+    #pragma omp parallel for schedule(static) if ((long)rows * n * E > GRSN_PAR_MIN_WORK)
+    for (int r = 0; r < rows; r++) {
+        float *dw1 = m->dw1 + (size_t)r * n * E, *db1 = m->db1 + (size_t)r * E, *dw2 = m->dw2 + (size_t)r * E;
+        float *dqr = dq ? dq + (size_t)r * n : NULL;
+        if (mask && mask[r] == 0.0f) {
+            memset(dw1, 0, (size_t)n * E * sizeof(float)); memset(db1, 0, (size_t)E * sizeof(float));
+            memset(dw2, 0, (size_t)E * sizeof(float)); m->db2[r] = 0.0f;
+            if (dqr) memset(dqr, 0, (size_t)n * sizeof(float));
+            continue;
+        }
+        const float *qr = q + (size_t)r * n, *w1r = w1 + (size_t)r * n * E, *w2r = w2 + (size_t)r * E;
+        const float *h = m->hidden + (size_t)r * E;
+        float g = dqtot[r];
+        m->db2[r] = g;
+        for (int k = 0; k < E; k++) {
+            dw2[k] = g * h[k] * sgn(w2r[k]);
+            float dh = g * fabsf(w2r[k]);
+            db1[k] = dh * (h[k] > 0.0f ? 1.0f : h[k] + 1.0f);   // ELU'(x) = 1 (x > 0), exp(x) = ELU(x) + 1
+        }
+        for (int a = 0; a < n; a++) {
+            float acc = 0.0f;
+            for (int k = 0; k < E; k++) {
+                float w = w1r[(size_t)a * E + k];
+                dw1[(size_t)a * E + k] = db1[k] * qr[a] * sgn(w);
+                acc += db1[k] * fabsf(w);
+            }
+            if (dqr) dqr[a] = acc;
+        }
+    }
+    grsn_mlp_backward(&m->hyper_w1, NULL, m->dw1, s, mask, rows);
+    grsn_linear_backward(&m->hyper_b1, NULL, m->db1, s, mask, rows);
+    grsn_mlp_backward(&m->hyper_w2, NULL, m->dw2, s, mask, rows);
+    grsn_mlp_backward(&m->hyper_b2, NULL, m->db2, s, mask, rows);
+}
