@@ -801,16 +801,21 @@ static grsn_status run_loop(Run *r) {
     run_path(r, path, sizeof path, "final.grsn");
     GRSN_TRY(save_ckpt(r, path));
 
-    char text[4096];
-    size_t off = 0;
-    off = appendf(text, sizeof text, off, "eval_return_mean=%.9g\neval_return_std=%.9g\neval_returns=",
+    // The result: the final evaluation, every episode's return, the counters.
+    size_t cap = 256 + 32 * (size_t)c->eval_episodes, off = 0;
+    char *text = grsn_calloc(cap, 1);
+    if (!text) return GRSN_ERR_OOM;
+    off = appendf(text, cap, off, "eval_return_mean=%.9g\neval_return_std=%.9g\neval_returns=",
                   r->eval_mean, r->eval_std);
-    for (int e = 0; e < c->eval_episodes && off < sizeof text - 32; e++)
-        off = appendf(text, sizeof text, off, "%s%.9g", e ? "," : "", r->eval_returns[e]);
-    off = appendf(text, sizeof text, off, "\nenv_steps=%ld\nepisodes=%ld\nupdates=%ld\nwall_s=%.3f\n",
+    for (int e = 0; e < c->eval_episodes; e++)
+        off = appendf(text, cap, off, "%s%.9g", e ? "," : "", r->eval_returns[e]);
+    off = appendf(text, cap, off, "\nenv_steps=%ld\nepisodes=%ld\nupdates=%ld\nwall_s=%.3f\n",
                   r->env_steps, r->episodes, r->updates, now_s() - r->t0);
+    GRSN_ASSERT(off < cap, "result text of %zu bytes", off);
     run_path(r, path, sizeof path, "result");
-    return grsn_write_file_atomic(path, text, off < sizeof text ? off : sizeof text - 1);
+    grsn_status st = grsn_write_file_atomic(path, text, off);
+    free(text);
+    return st;
 }
 
 grsn_status grsn_train_run(const GrsnTrainConfig *cfg, const char *out_dir,
