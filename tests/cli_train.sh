@@ -104,6 +104,14 @@ ck=$(ls "$tmp/r1"/ckpt_*.grsn)
 "$bin" eval --checkpoint "$ck" --episodes 2 >/dev/null 2>&1
 check "the periodic checkpoint evaluates too" '[ $? -eq 0 ]'
 
+# A run whose only evaluation is the final one plays the eval env's first
+# episodes; grsn eval of final.grsn with the run's seed must play the same.
+"$bin" train --env pendulum-p --seed 2 --steps 400 --warmup-episodes 1 --updates-per-step 0.25 --threads 1 $tiny --eval-interval 100000 --out "$tmp/r5" >/dev/null 2>&1
+"$bin" eval --checkpoint "$tmp/r5/final.grsn" --episodes 3 >"$tmp/e5"
+check "save, load, evaluate: the run's own final returns" \
+    '[ "$(sed -n "s/^eval_returns=//p" "$tmp/r5/result" | tr , "\n" | awk "{ printf \"%.4f;\", \$1 }")" = \
+       "$(sed -n "s/^episode [0-9]*: //p" "$tmp/e5" | awk "{ printf \"%.4f;\", \$1 }")" ] && [ -s "$tmp/e5" ]'
+
 # --- Bad checkpoints: exit 1, one line naming the file and the problem.
 f="$tmp/r1/final.grsn"
 size=$(wc -c <"$f")
