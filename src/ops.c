@@ -55,12 +55,12 @@ static inline vec vec_splat(float x) { vec v; for (int i = 0; i < VW; i++) v[i] 
     size_t ka = (size_t)k * acs;                                                       \
     float x0 = a0[ka], x1 = a1 ? a1[ka] : 0.0f, x2 = a2 ? a2[ka] : 0.0f,               \
           x3 = a3 ? a3[ka] : 0.0f;                                                     \
-    if (x0 == 0.0f && x1 == 0.0f && x2 == 0.0f && x3 == 0.0f) continue;                \
+    if (sparse && x0 == 0.0f && x1 == 0.0f && x2 == 0.0f && x3 == 0.0f) continue;      \
     vec s0 = vec_splat(x0), s1 = vec_splat(x1), s2 = vec_splat(x2), s3 = vec_splat(x3);
 
-static void product_tile(float *c, size_t ldc, const float *a, size_t ars, size_t acs,
-                         const float *m, size_t ldm, const float *init, const float *kmask,
-                         int nr, int K, int ncols, int accumulate) {
+static inline void product_tile_impl(float *c, size_t ldc, const float *a, size_t ars, size_t acs,
+                                     const float *m, size_t ldm, const float *init, const float *kmask,
+                                     int nr, int K, int ncols, int accumulate, const int sparse) {
     // Rows past nr read as zero and are not stored.
     const float *a0 = a, *a1 = nr > 1 ? a + ars : NULL, *a2 = nr > 2 ? a + 2 * ars : NULL,
                 *a3 = nr > 3 ? a + 3 * ars : NULL;
@@ -110,6 +110,23 @@ static void product_tile(float *c, size_t ldc, const float *a, size_t ars, size_
     }
 }
 
+// Two compiled copies: one skips steps whose four A values are all zero
+// (for mostly-zero A, such as spikes), one does not test (for dense A, where
+// the test would only cost time). Both give the same sums.
+static void product_tile(float *c, size_t ldc, const float *a, size_t ars, size_t acs,
+                         const float *m, size_t ldm, const float *init, const float *kmask,
+                         int nr, int K, int ncols, int accumulate, int sparse) {
+    if (sparse) product_tile_impl(c, ldc, a, ars, acs, m, ldm, init, kmask, nr, K, ncols, accumulate, 1);
+    else product_tile_impl(c, ldc, a, ars, acs, m, ldm, init, kmask, nr, K, ncols, accumulate, 0);
+}
+
+// Whether at least half of n values are zero.
+static int mostly_zero(const float *x, size_t n) {
+    size_t z = 0;
+    for (size_t i = 0; i < n; i++) z += x[i] == 0.0f;
+    return 2 * z >= n;
+}
+
 // Runs of consecutive live rows inside the tile starting at n0.
 static void for_live_rows(const float *mask, int n0, int nr, int *starts, int *lens, int *nruns) {
     *nruns = 0;
@@ -125,7 +142,7 @@ static void for_live_rows(const float *mask, int n0, int nr, int *starts, int *l
 
 void grsn_matmul_forward(float *y, const float *x, const float *wt, const float *b,
                          const float *mask, int N, int in, int out) {
-    int ntiles = (N + TILE_R - 1) / TILE_R;
+    int ntiles = (N + TILE_R - 1) / TILE_R, sparse = mostly_zero(x, (size_t)N * in);
     #pragma omp parallel for schedule(static) if ((long)N * in * out > GRSN_PAR_MIN_WORK)
     for (int tile = 0; tile < ntiles; tile++) {
         int n0 = tile * TILE_R, nr = N - n0 < TILE_R ? N - n0 : TILE_R;
@@ -137,7 +154,7 @@ void grsn_matmul_forward(float *y, const float *x, const float *wt, const float 
         for (int q = 0; q < nruns; q++) {
             size_t n = (size_t)(n0 + st[q]);
             product_tile(y + n * out, (size_t)out, x + n * in, (size_t)in, 1, wt, (size_t)out,
-                         b, NULL, len[q], in, out, 0);
+                         b, NULL, len[q], in, out, 0, sparse);
         }
     }
 }
@@ -146,6 +163,7 @@ void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
                           const float *x, const float *w, const float *mask,
                           int N, int in, int out) {
     long work = (long)N * in * out;
+    int sparse = mostly_zero(dy, (size_t)N * out);
     if (dx) {
         // dx[n][i] += sum_o dy[n][o] W[o][i]
         int ntiles = (N + TILE_R - 1) / TILE_R;
@@ -157,7 +175,7 @@ void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
             for (int q = 0; q < nruns; q++) {
                 size_t n = (size_t)(n0 + st[q]);
                 product_tile(dx + n * in, (size_t)in, dy + n * out, (size_t)out, 1, w, (size_t)in,
-                             NULL, NULL, len[q], out, in, 1);
+                             NULL, NULL, len[q], out, in, 1, sparse);
             }
         }
     }
@@ -168,7 +186,7 @@ void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
         for (int tile = 0; tile < otiles; tile++) {
             int o0 = tile * TILE_R, nr = out - o0 < TILE_R ? out - o0 : TILE_R;
             product_tile(dw + (size_t)o0 * in, (size_t)in, dy + o0, 1, (size_t)out, x, (size_t)in,
-                         NULL, mask, nr, N, in, 1);
+                         NULL, mask, nr, N, in, 1, sparse);
         }
     }
     if (db)
