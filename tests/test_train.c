@@ -324,17 +324,39 @@ TEST(nan_stops_the_run) {
 
 // The hook for the learning test: GRSN_TEST_LEARN_STEPS=N trains the
 // paper's CartPole-V setup for N env steps and reports the final score.
+// A short CartPole-V run improves clearly: a smaller GRSN agent (core 32,
+// heads 64), seed 0, 2,200 env steps. The run is deterministic, so the check
+// cannot flake; at the first evaluation (about 500 steps) the policy balances
+// for about 10 steps, and by the end it holds the pole for all 200.
+// GRSN_TEST_LEARN_STEPS=N runs the paper's full-size setup for N steps instead.
 TEST(learn_cartpole_v) {
     const char *n = getenv("GRSN_TEST_LEARN_STEPS");
-    if (!n) return;
     GrsnTrainConfig c;
     CHECK(grsn_train_defaults(&c, "cartpole-v", -1, GRSN_NET_GRSN, 0) == GRSN_OK);
-    c.steps = atol(n);
+    if (n) {
+        c.steps = atol(n);
+    } else {
+        c.steps = 2200;
+        c.eval_interval = 500;
+        c.agent.hidden = 32;
+        c.agent.head_hidden = 64;
+        c.agent.cell.hidden = 32;
+    }
     GrsnTrainResult res;
     Seen seen = {0};
     char *prog = run_and_read(&c, "learn", &res, &seen);
-    printf("    cartpole-v, %ld env steps: final eval %.1f ± %.1f\n%s", res.env_steps, res.eval_mean, res.eval_std,
-           prog ? prog : "");
+    printf("    cartpole-v, %ld env steps: final eval %.1f ± %.1f\n", res.env_steps, res.eval_mean, res.eval_std);
+    if (!n) {
+        const char *row1 = prog ? strchr(prog, '\n') : NULL;   // first evaluation row
+        double first = 0;
+        if (row1) {
+            const char *f = row1 + 1;
+            for (int col = 0; col < 4 && f; col++) f = strchr(f, ',') ? strchr(f, ',') + 1 : NULL;
+            first = f ? atof(f) : 0;
+        }
+        CHECK_MSG(res.eval_mean >= 150.0 && res.eval_mean >= first + 100.0,
+                  "first evaluation %.1f, final %.1f", first, res.eval_mean);
+    }
     free(prog);
 }
 
