@@ -40,7 +40,6 @@ with the float32 ones (no flipped spike, ReLU or min branch).
 """
 import math
 import os
-import struct
 import sys
 
 import torch
@@ -57,35 +56,8 @@ ALGO = {"td3": 0, "sacd": 1}          # grsn_algo
 NET = {"grsn": 0, "lif": 1, "gru": 2, "mlp": 3}   # grsn_net
 
 
-def write_fixture(path, tensors):
-    with open(path, "wb") as f:
-        f.write(b"GRSNFIX1")
-        f.write(struct.pack("<I", len(tensors)))
-        for name, t in tensors.items():
-            t = torch.as_tensor(t, dtype=torch.float32).detach().contiguous()
-            dims = list(t.shape) if t.dim() > 0 else [1]
-            assert len(dims) <= 4 and len(name) < 64
-            f.write(name.encode().ljust(64, b"\0"))
-            f.write(struct.pack("<I", len(dims)))
-            f.write(struct.pack("<4I", *(dims + [1] * (4 - len(dims)))))
-            f.write(t.numpy().astype("<f4").tobytes())
-    print(f"  wrote {os.path.relpath(path)} ({os.path.getsize(path)} bytes, {len(tensors)} tensors)")
-
-
-class Spike(torch.autograd.Function):
-    """Heaviside forward (Eq. 4-5, Theta(0) = 1), arctan surrogate backward (Eq. 6)."""
-
-    @staticmethod
-    def forward(ctx, x, alpha):
-        ctx.save_for_backward(x)
-        ctx.alpha = alpha
-        return (x >= 0).to(x.dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        a = ctx.alpha
-        return g * (a / (2 * (1 + (math.pi / 2 * a * x) ** 2))), None
+# The fixture format and the spike function are those of the cell fixtures.
+from gen_cell_fixtures import Spike, write_fixture  # noqa: E402
 
 
 # ----------------------------------------------------------------------------
