@@ -2,14 +2,7 @@
 # cli_core.sh — the `grsn` command itself: help, version, the cells demo and
 # benchmark, and one-line errors with exit status 2 for every kind of bad
 # usage. Ends with "cli_core: N passed, N failed".
-bin=${GRSN_BIN:-build/grsn}
-tmp=${TMPDIR:-/tmp}/grsn_cli_core.$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); echo "  ok   $1"; }
-bad() { fail=$((fail + 1)); echo "  FAIL $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+. "$(dirname "$0")/lib_cli.sh"
 
 # Exit status 2 and exactly one line on stderr containing $2.
 usage_error() {
@@ -49,5 +42,4 @@ check "1 and 2 threads print the same run" '[ "$(tail -n +2 "$tmp/g")" = "$(tail
 "$bin" bench cells --T 8 --batch 4 --iters 2 >"$tmp/b" 2>&1
 check "bench cells prints a table" '[ "$(grep -c "^| [a-z]" "$tmp/b")" -eq 4 ]'
 
-echo "cli_core: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli_core

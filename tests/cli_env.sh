@@ -2,14 +2,7 @@
 # cli_env.sh — `grsn env`: the CSV trace (header, columns, resets, the
 # 200-step cap, determinism per seed) and its one-line errors on bad input.
 # Ends with "cli_env: N passed, N failed".
-bin=${GRSN_BIN:-build/grsn}
-tmp=${TMPDIR:-/tmp}/grsn_cli_env.$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); echo "  ok   $1"; }
-bad() { fail=$((fail + 1)); echo "  FAIL $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+. "$(dirname "$0")/lib_cli.sh"
 
 # Expect a non-zero exit and exactly one line on stderr that contains $3.
 expect_error() {
@@ -76,5 +69,4 @@ expect_error "unknown policy" "valid choices: random" pendulum-p --policy greedy
 expect_error "bad --init-state" "needs 2 comma-separated" pendulum-p --policy random --init-state 0.5
 expect_error "unknown flag" "unknown flag" pendulum-p --policy random --bogus 1
 
-echo "cli_env: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli_env

@@ -2,13 +2,8 @@
 # cli_smac.sh — `grsn smac` and `grsn bench smac` from the outside: sizes,
 # play statistics, replay files, and the bad-input paths (unknown map,
 # forbidden action, unknown flag or value). Run by tests/run.sh.
-bin=${GRSN_BIN:-build/grsn}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
+. "$(dirname "$0")/lib_cli.sh"
 
-ok()   { pass=$((pass + 1)); echo "  ok   $1"; }
-bad()  { fail=$((fail + 1)); echo "  FAIL $1"; }
 # expect NAME WANTED_EXIT_STATUS COMMAND...: stdout+stderr in $tmp/out
 expect() {
     name=$1; want=$2; shift 2
@@ -62,5 +57,4 @@ expect "bench smac" 0 "$bin" bench smac 3m --seconds 0.1 --envs 2 --threads 2
 contains "bench reports env-steps/s" "env-steps/s"
 expect "bench unknown map" 1 "$bin" bench smac 4m --seconds 0.1
 
-echo "cli_smac: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli_smac

@@ -8,14 +8,7 @@
 #
 # Learning hook: GRSN_CLI_LEARN_STEPS=N also trains the paper's CartPole-V
 # setup for N env steps and prints its final evaluation.
-bin=${GRSN_BIN:-build/grsn}
-tmp=${TMPDIR:-/tmp}/grsn_cli_train.$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); echo "  ok   $1"; }
-bad() { fail=$((fail + 1)); echo "  FAIL $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+. "$(dirname "$0")/lib_cli.sh"
 
 # Exit status $2 and exactly one line on stderr containing $3.
 expect_error() {
@@ -148,5 +141,4 @@ if [ -n "$GRSN_CLI_LEARN_STEPS" ]; then
     "$bin" train --env cartpole-v --seed 0 --steps "$GRSN_CLI_LEARN_STEPS" --out "$tmp/learn" | tail -n 3
 fi
 
-echo "cli_train: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli_train

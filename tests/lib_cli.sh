@@ -1,0 +1,14 @@
+# lib_cli.sh — what every tests/cli_*.sh script shares: the binary under test,
+# a scratch directory removed on exit, and the pass/fail bookkeeping.
+#
+#   . "$(dirname "$0")/lib_cli.sh"
+#   check "name" 'shell condition'
+#   finish cli_name        # prints "cli_name: N passed, N failed"; exit status
+bin=${GRSN_BIN:-build/grsn}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/grsn_cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+ok()    { pass=$((pass + 1)); echo "  ok   $1"; }
+bad()   { fail=$((fail + 1)); echo "  FAIL $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+finish() { echo "$1: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; }
