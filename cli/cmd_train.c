@@ -11,9 +11,16 @@
  * per evaluation; stderr, when it is a terminal, a live progress line.
  * Bad input is one line on stderr and exit status 2; a failed run (I/O, a
  * non-finite loss) one line and exit status 1.
+ *
+ * `--env smac:MAP` or `--algo qmix` selects QMIX on the SMAC-compatible
+ * simulator instead (paper Table 2, grsn_train_qmix.h), with pymarl2's
+ * hyperparameters as flag defaults:
+ *
+ *   grsn train --env smac:8m --algo qmix --net grsn --seed 0 --out runs/8m
  */
 #include "cli.h"
 #include "grsn_train.h"
+#include "grsn_train_qmix.h"
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -98,7 +105,27 @@ static void prepare_out(const char *dir, int force) {
 
 // ----------------------------------------------------------------------------
 
+static int train_qmix(int argc, char **argv);
+
+// The value of flag --name in argv (as "--name V" or "--name=V"), or NULL.
+static const char *flag_value(int argc, char **argv, const char *name) {
+    size_t len = strlen(name);
+    const char *v = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, len) != 0) continue;
+        if (a[2 + len] == '=') v = a + 3 + len;
+        else if (a[2 + len] == '\0' && i + 1 < argc) v = argv[i + 1];
+    }
+    return v;
+}
+
 int cmd_train(int argc, char **argv) {
+    // QMIX when the task is a SMAC map or the algorithm is qmix.
+    const char *env_arg = flag_value(argc, argv, "env"), *algo_arg = flag_value(argc, argv, "algo");
+    if ((env_arg && !strncmp(env_arg, "smac:", 5)) || (algo_arg && !strcmp(algo_arg, "qmix")))
+        return train_qmix(argc, argv);
+
     const char *env = NULL, *algo, *net, *out = NULL, *beta_mode, *lif_reset, *decode, *act_reset;
     int seed, steps, force, threads, print_config, warmup, eval_episodes, eval_interval, buffer_size;
     int batch, seq_len, policy_delay, actor_q1, hidden, head_hidden, emb_a, emb_r, emb_o;
@@ -161,14 +188,15 @@ int cmd_train(int argc, char **argv) {
     char *pos[1];
     args_parse(CMD, "train --env ENV [--algo td3|sacd] [--net grsn|lif|gru|mlp] [--seed S] [--out DIR] [flags]\n\n"
                "Trains a recurrent TD3 / SAC-discrete agent on a partially observable control task.\n"
-               "ENV is one of: " GRSN_ENV_NAMES,
+               "ENV is one of: " GRSN_ENV_NAMES "\n"
+               "QMIX on a SMAC map: grsn train --env smac:MAP --algo qmix --help",
                specs, (int)(sizeof specs / sizeof specs[0]), argc, argv, pos, 0);
 
     // Names first: each error lists the choices.
     if (!env) cli_usage_error(CMD, "name a task with --env: %s", GRSN_ENV_NAMES);
     int a = -1, n = grsn_net_from_name(net);
     if (strcmp(algo, "auto") != 0 && (a = grsn_algo_from_name(algo)) < 0)
-        cli_usage_error(CMD, "unknown algo '%s'; valid algos: %s", algo, GRSN_ALGO_NAMES);
+        cli_usage_error(CMD, "unknown algo '%s'; valid algos: %s; qmix on smac:MAP", algo, GRSN_ALGO_NAMES);
     if (n < 0) cli_usage_error(CMD, "unknown net '%s'; valid nets: %s", net, GRSN_NET_NAMES);
     if (seed < 0) cli_usage_error(CMD, "--seed %d must be >= 0", seed);
     if (steps < 0) cli_usage_error(CMD, "--steps %d must be >= 0", steps);
@@ -241,6 +269,168 @@ int cmd_train(int argc, char **argv) {
     if (paper) printf("   paper (GRSN, 5 seeds): %s", paper);
     printf("\n%ld env steps, %ld episodes, %ld updates in %.1f s (%.1f updates/s); run directory %s\n",
            res.env_steps, res.episodes, res.updates, res.wall_s,
+           res.wall_s > 0 ? (double)res.updates / res.wall_s : 0.0, dir);
+    return 0;
+}
+
+// ----------------------------------------------------------------------------
+// QMIX on a SMAC map (paper Table 2; pymarl2's defaults, spec §9.2)
+
+// The live line while training and one line per test row on stdout.
+static void on_qmix_progress(const GrsnQmixTrainProgress *p, void *user) {
+    Progress *pr = user;
+    if (p->tested) {
+        clear_live(pr);
+        printf("steps %9ld  episodes %7ld  updates %6ld  test win %5.1f%%  return %6.2f ± %-5.2f  len %5.1f  "
+               "train win %5.1f%%  loss %-8.4g eps %.3f  fire %.3f  %6.0f steps/s  %6.0fs\n",
+               p->env_steps, p->episodes, p->updates, 100.0 * p->test_win_rate, p->test_return, p->test_return_std,
+               p->test_length, 100.0 * p->train_win_rate, p->loss, p->epsilon, p->firing_rate, p->env_steps_per_s,
+               p->wall_s);
+        fflush(stdout);
+    } else if (pr->tty) {
+        char test[32] = "-";
+        if (!isnan(p->test_win_rate)) snprintf(test, sizeof test, "%.1f%%", 100.0 * p->test_win_rate);
+        fprintf(stderr, "\r\033[Ksteps %ld  episodes %ld  updates %ld  rollout win %.0f%%  return %.2f  eps %.3f  "
+                "test win %s  %.0f steps/s", p->env_steps, p->episodes, p->updates, 100.0 * p->rollout_win_rate,
+                p->rollout_return, p->epsilon, test, p->env_steps_per_s);
+        fflush(stderr);
+        pr->live = 1;
+    }
+}
+
+static int train_qmix(int argc, char **argv) {
+    const char *env = NULL, *algo, *net, *out = NULL, *units, *beta_mode, *lif_reset, *decode;
+    int seed, steps, force, threads, print_config, test_interval, test_episodes;
+    int n_envs, batch, buffer, eps_anneal, target_update, hidden, mixer_embed, hypernet_embed, state_last_action;
+    int detach_reset, tap, no_tap, substeps;
+    double lr, gamma, td_lambda, grad_clip, eps_start, eps_finish, threshold, surrogate_alpha, beta, u_reset;
+    ArgSpec specs[] = {
+        // The run
+        {"env", ARG_STR, &env, NULL, "smac:MAP, MAP one of the SMAC maps (grsn smac --help)", NULL},
+        {"algo", ARG_STR, &algo, "qmix", "qmix (the only algorithm on SMAC maps)", NULL},
+        {"net", ARG_STR, &net, "grsn", "recurrent agent core: " GRSN_QMIX_NET_NAMES, NULL},
+        {"seed", ARG_INT, &seed, "0", "master seed of every random stream", NULL},
+        {"out", ARG_STR, &out, NULL, "run directory; default runs/smac_MAP__qmix__NET__sSEED__YYYYmmdd-HHMMSS", NULL},
+        {"force", ARG_BOOL, &force, "0", "reuse an --out directory that holds an earlier run", NULL},
+        {"steps", ARG_INT, &steps, "10050000", "env-step budget (pymarl2's t_max)", NULL},
+        {"test-interval", ARG_INT, &test_interval, "10000", "env steps between greedy tests", NULL},
+        {"test-episodes", ARG_INT, &test_episodes, "32", "greedy episodes per test", NULL},
+        {"threads", ARG_INT, &threads, "0", "threads (0: all cores; results do not depend on it)", NULL},
+        {"print-config", ARG_BOOL, &print_config, "0", "print the resolved config and exit", NULL},
+        // The learner (pymarl2)
+        {"n-envs", ARG_INT, &n_envs, "8", "parallel environments: episodes per rollout", NULL},
+        {"batch", ARG_INT, &batch, "128", "episodes per update", NULL},
+        {"buffer", ARG_INT, &buffer, "5000", "episodes kept in the buffer", NULL},
+        {"lr", ARG_FLOAT, &lr, "1e-3", "Adam learning rate", NULL},
+        {"gamma", ARG_FLOAT, &gamma, "0.99", "discount", NULL},
+        {"td-lambda", ARG_FLOAT, &td_lambda, "0.6", "TD(lambda) of the targets", NULL},
+        {"grad-clip", ARG_FLOAT, &grad_clip, "10", "gradient-norm clip over agent and mixer", NULL},
+        {"eps-start", ARG_FLOAT, &eps_start, "1.0", "epsilon at the start", NULL},
+        {"eps-finish", ARG_FLOAT, &eps_finish, "0.05", "epsilon after the anneal", NULL},
+        {"eps-anneal", ARG_INT, &eps_anneal, "100000", "env steps of the linear epsilon anneal", NULL},
+        {"target-update", ARG_INT, &target_update, "200", "episodes between hard target copies", NULL},
+        {"hidden", ARG_INT, &hidden, "64", "agent fc1 and recurrent core units", NULL},
+        {"mixer-embed", ARG_INT, &mixer_embed, "32", "mixer embedding size", NULL},
+        {"hypernet-embed", ARG_INT, &hypernet_embed, "64", "hypernetwork hidden size", NULL},
+        {"state-last-action", ARG_INT, &state_last_action, "1", "1: the mixer's state ends with all last actions", NULL},
+        {"units", ARG_CHOICE, &units, "liberty", "unit data: SMAC's Wings of Liberty or LotV multiplayer", "liberty|lotv"},
+        // The neuron
+        {"threshold", ARG_FLOAT, &threshold, "1", "firing threshold theta", NULL},
+        {"surrogate-alpha", ARG_FLOAT, &surrogate_alpha, "2", "ATan surrogate width alpha", NULL},
+        {"beta", ARG_FLOAT, &beta, "0.5", "membrane decay (initial value when learnable)", NULL},
+        {"beta-mode", ARG_CHOICE, &beta_mode, "auto", "decay: auto = layer for grsn, fixed for lif",
+         "auto|layer|neuron|fixed"},
+        {"lif-reset", ARG_CHOICE, &lif_reset, "auto", "LIF reset: auto = hard", "auto|hard|soft"},
+        {"u-reset", ARG_FLOAT, &u_reset, "0", "potential after a hard reset", NULL},
+        {"detach-reset", ARG_BOOL, &detach_reset, "0", "no gradient through the reset", NULL},
+        {"tap", ARG_BOOL, &tap, "1", "one neuron update per env step (TAP); 0: the w/o-TAP ablation", NULL},
+        {"no-tap", ARG_BOOL, &no_tap, "0", "the w/o-TAP ablation: --substeps updates per env step", NULL},
+        {"substeps", ARG_INT, &substeps, "4", "neuron updates per env step without TAP", NULL},
+        {"decode", ARG_CHOICE, &decode, "auto", "w/o-TAP output: auto = rate", "auto|rate|last"},
+    };
+    args_parse(CMD, "train --env smac:MAP --algo qmix [--net grsn|lif|gru] [--steps N] [--seed S] [--out DIR] [flags]\n\n"
+               "Trains QMIX with recurrent agents on the SMAC-compatible simulator (pymarl2 defaults).",
+               specs, (int)(sizeof specs / sizeof specs[0]), argc, argv, NULL, 0);
+
+    // Names first: each error lists the choices.
+    if (!env) cli_usage_error(CMD, "qmix needs a SMAC map: --env smac:MAP");
+    if (strcmp(algo, "qmix") != 0) {
+        if (grsn_algo_from_name(algo) >= 0 || !strcmp(algo, "auto"))
+            cli_usage_error(CMD, "algo %s is for the control tasks, not SMAC map %s; use --algo qmix", algo, env);
+        cli_usage_error(CMD, "unknown algo '%s'; valid algos on SMAC maps: qmix", algo);
+    }
+    if (strncmp(env, "smac:", 5) != 0)
+        cli_usage_error(CMD, "algo qmix runs on a SMAC map (--env smac:MAP), not on %s; "
+                        "td3 and sacd run on the control tasks", env);
+    grsn_net n;
+    if (grsn_qmix_net_from_name(net, &n) != GRSN_OK) cli_usage_error(CMD, "%s", grsn_last_error());
+    if (seed < 0) cli_usage_error(CMD, "--seed %d must be >= 0", seed);
+
+    GrsnQmixTrainConfig cfg;
+    if (grsn_qmix_train_defaults(&cfg, env + 5, n, (uint64_t)seed) != GRSN_OK)
+        cli_usage_error(CMD, "%s", grsn_last_error());
+    cfg.steps = steps;
+    cfg.test_interval = test_interval;
+    cfg.test_episodes = test_episodes;
+    cfg.threads = threads;
+    GrsnQmixConfig *q = &cfg.qmix;
+    q->n_envs = n_envs; q->batch = batch; q->buffer = buffer;
+    q->lr = (float)lr; q->gamma = (float)gamma; q->td_lambda = (float)td_lambda; q->grad_clip = (float)grad_clip;
+    q->eps_start = (float)eps_start; q->eps_finish = (float)eps_finish; q->eps_anneal = eps_anneal;
+    q->target_update_episodes = target_update;
+    q->hidden = hidden; q->mixer_embed = mixer_embed; q->hypernet_embed = hypernet_embed;
+    q->state_last_action = state_last_action;
+    q->units = !strcmp(units, "lotv") ? GRSN_SMAC_UNITS_LOTV : GRSN_SMAC_UNITS_LIBERTY;
+    GrsnCellConfig *c = &q->cell;
+    c->threshold = (float)threshold; c->alpha = (float)surrogate_alpha; c->beta = (float)beta;
+    c->u_reset = (float)u_reset; c->detach_reset = detach_reset;
+    if (!strcmp(beta_mode, "layer")) c->beta_mode = GRSN_BETA_LAYER;
+    else if (!strcmp(beta_mode, "neuron")) c->beta_mode = GRSN_BETA_NEURON;
+    else if (!strcmp(beta_mode, "fixed")) c->beta_mode = GRSN_BETA_FIXED;
+    if (q->net == GRSN_NET_LIF && strcmp(lif_reset, "auto") != 0)
+        c->reset = !strcmp(lif_reset, "hard") ? GRSN_RESET_HARD : GRSN_RESET_SOFT;
+    if (strcmp(decode, "auto") != 0) c->decode = !strcmp(decode, "last") ? GRSN_DECODE_LAST : GRSN_DECODE_RATE;
+    c->substeps = (!tap || no_tap) ? substeps : 1;
+    if ((!tap || no_tap) && substeps < 2)
+        cli_usage_error(CMD, "--substeps %d: the w/o-TAP ablation needs at least 2", substeps);
+    if ((!tap || no_tap) && q->net == GRSN_NET_GRU)
+        cli_usage_error(CMD, "the w/o-TAP ablation (--no-tap) applies to the spiking nets grsn and lif, not gru");
+    if (grsn_qmix_train_check(&cfg) != GRSN_OK) cli_usage_error(CMD, "%s", grsn_last_error());
+
+    char text[4096];
+    grsn_qmix_train_config_text(&cfg, text, sizeof text);
+    if (print_config) { fputs(text, stdout); return 0; }
+
+    char dir[512];
+    if (out) {
+        snprintf(dir, sizeof dir, "%s", out);
+    } else {
+        char stamp[32];
+        time_t t = time(NULL);
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&t));
+        snprintf(dir, sizeof dir, "runs/smac_%s__qmix__%s__s%d__%s", q->map, grsn_net_name(q->net), seed, stamp);
+    }
+    prepare_out(dir, force);
+
+    grsn_set_threads(threads);
+    grsn_smac_dims d;
+    grsn_smac_map_dims(q->map, NULL, &d);
+    printf("grsn train: smac:%s (%d agents, %d actions), qmix, %s agents (hidden %d%s), seed %d, %ld env steps, "
+           "%d envs, batch %d, threads %d -> %s\n", q->map, d.n_agents, d.n_actions, grsn_net_name(q->net), q->hidden,
+           c->substeps > 1 ? ", w/o TAP" : "", seed, cfg.steps, q->n_envs, q->batch, grsn_threads(), dir);
+    fflush(stdout);
+
+    Progress pr = {isatty(fileno(stderr)), 0};
+    GrsnQmixTrainResult res;
+    grsn_status st = grsn_qmix_train_run(&cfg, dir, on_qmix_progress, &pr, &res);
+    clear_live(&pr);
+    if (st != GRSN_OK) cli_fail(CMD, "%s", grsn_last_error());
+
+    printf("final test (%d greedy episodes): win rate %.1f%%, return %.2f ± %.2f, length %.1f\n", cfg.test_episodes,
+           100.0 * res.test_win_rate, res.test_return, res.test_return_std, res.test_length);
+    printf("%ld env steps, %ld episodes, %ld updates, %ld tests in %.1f s (%.0f env-steps/s, %.2f updates/s); "
+           "run directory %s\n", res.env_steps, res.episodes, res.updates, res.tests, res.wall_s,
+           res.wall_s > 0 ? (double)res.env_steps / res.wall_s : 0.0,
            res.wall_s > 0 ? (double)res.updates / res.wall_s : 0.0, dir);
     return 0;
 }

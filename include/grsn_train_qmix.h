@@ -1,0 +1,167 @@
+/*
+ * grsn_train_qmix.h — training runs for QMIX on the SMAC-compatible simulator
+ * (paper Table 2; reference-implementation.md §9, issue 5 item 4): the run
+ * configuration and its key=value text, the pymarl2 training loop with greedy
+ * tests, and QMIX checkpoints in the container of the control-task runs.
+ *
+ * A run (grsn_qmix_train_run) is pymarl2's run loop:
+ *
+ *   until `steps` env steps:
+ *       one rollout: an epsilon-greedy episode in each of the n_envs
+ *           training environments, stored in the episode buffer;
+ *       one update, once the buffer holds a batch of episodes;
+ *       a test: after the first rollout, then at the first rollout boundary
+ *           at or past every multiple of `test_interval` env steps:
+ *           `test_episodes` greedy episodes on the test environments;
+ *   a final test, unless one just ran at this env-step count.
+ *
+ * The run directory receives the same files as a control-task run
+ * (grsn_train.h):
+ *   config          the resolved configuration, key=value lines
+ *   progress.csv    one row per test, deterministic given the seed (no
+ *                   wall-clock column): env_steps, episodes, updates,
+ *                   train_win_rate, train_return (means over the training
+ *                   episodes since the previous test), test_win_rate,
+ *                   test_return, test_return_std, test_length, loss (mean
+ *                   over the updates since the previous test), epsilon,
+ *                   firing_rate (spikes per neuron and decision in the
+ *                   test episodes; 0 for GRU)
+ *   timing.csv      env_steps, wall_s, env_steps_per_s, updates_per_s
+ *   ckpt_%08d.grsn  the checkpoint of the latest test (the previous one is
+ *                   removed once the new one is on disk); final.grsn at the end
+ *   result          the final test: win rate, return mean and std, length
+ *
+ * Checkpoints use the container of src/ckpt.h. The metadata is the run
+ * configuration with algo=qmix and env=smac:MAP, which is how a QMIX
+ * checkpoint is told apart from a control-task one (algo=td3|sacd). Tensors:
+ *   online.<name>, target.<name>   both parameter arenas (grsn_qmix_params)
+ *   adam.m.<name>, adam.v.<name>   Adam's moments over the online arena
+ *   adam.step                      i64 [1]
+ *   counters                       i64 [4]: env_steps, episodes, updates,
+ *                                  last_target_update
+ *   rng.explore, rng.replay        u64 [4]: the learner's random streams
+ * The simulators' own streams are private to the learner (grsn_qmix.h has no
+ * accessor for them), so they are not saved: a checkpoint restores the
+ * networks, the optimiser and the learner's streams, and a learner built
+ * from it tests on freshly seeded test environments.
+ */
+#ifndef GRSN_TRAIN_QMIX_H
+#define GRSN_TRAIN_QMIX_H
+
+#include "grsn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ----------------------------------------------------------------------------
+// Configuration
+
+#define GRSN_QMIX_TRAIN_STEPS 10050000L   // pymarl2's t_max
+
+typedef struct {
+    GrsnQmixConfig qmix;       // map, net, sizes, hyperparameters, cell options
+    uint64_t seed;             // master seed of every stream
+    long steps;                // env-step budget: 10,050,000
+    long test_interval;        // env steps between tests: 10,000
+    int test_episodes;         // greedy episodes per test: 32
+    int threads;               // OpenMP threads, 0: all cores (results do not depend on it)
+    long test_poison_update;   // test hook: after this many updates the online
+                               // weights become NaN, so the next update fails; 0: off
+} GrsnQmixTrainConfig;
+
+// pymarl2's configuration of QMIX on `map` with core `net`. GRSN_ERR_ARG
+// for an unknown map (the message lists the maps) or a net QMIX does not
+// take (the message lists grsn, lif, gru).
+grsn_status grsn_qmix_train_defaults(GrsnQmixTrainConfig *cfg, const char *map, grsn_net net, uint64_t seed);
+
+// Check a configuration: the learner's own checks, the map, and the run's
+// counts. GRSN_ERR_ARG naming the first bad field.
+grsn_status grsn_qmix_train_check(const GrsnQmixTrainConfig *cfg);
+
+// The configuration as key=value lines (algo=qmix, env=smac:MAP, net=...,
+// then every field) into buf (cap bytes, NUL-terminated), with the map's
+// sizes (n_agents, n_actions, obs_dim, state_dim) for the reader to check.
+// Floats read back exactly. Returns the length, or the length needed.
+size_t grsn_qmix_train_config_text(const GrsnQmixTrainConfig *cfg, char *buf, size_t cap);
+
+// Read key=value lines written by grsn_qmix_train_config_text: env and net
+// select the defaults, every other key overrides them. A text that is not a
+// QMIX configuration (algo other than qmix), unknown keys, bad values and
+// sizes that do not fit the map are GRSN_ERR_FORMAT naming the line or key.
+grsn_status grsn_qmix_train_config_parse(GrsnQmixTrainConfig *cfg, const char *text, size_t len);
+
+// ----------------------------------------------------------------------------
+// Checkpoints
+
+// Write the learner (both networks, Adam, counters, streams) with the run's
+// configuration to `path`, atomically.
+grsn_status grsn_qmix_ckpt_save(const char *path, const GrsnQmixTrainConfig *cfg, GrsnQmix *q);
+
+// 1 if `path` is a readable checkpoint whose metadata says algo=qmix, else 0
+// (also for files that cannot be read: the loaders report why).
+int grsn_qmix_ckpt_probe(const char *path);
+
+// What a checkpoint says about its run, besides the tensors.
+typedef struct {
+    GrsnQmixTrainConfig config;
+    GrsnQmixCounters counters;
+    char grsn_version[16];
+} GrsnQmixCkptInfo;
+
+// Read only the configuration and counters of a QMIX checkpoint (checked
+// container, parsed metadata). GRSN_ERR_IO for a file that cannot be read;
+// GRSN_ERR_FORMAT for a corrupt or foreign file, or a control-task checkpoint
+// (the message says which task and algorithm it holds).
+grsn_status grsn_qmix_ckpt_info(const char *path, GrsnQmixCkptInfo *info);
+
+// Restore a QMIX checkpoint into the learner `q`: both networks, Adam, the
+// counters and the learner's streams. The checkpoint must describe the same
+// network: map, net, hidden, mixer and hypernet sizes, state layout, unit
+// table and neuron options; a mismatch is GRSN_ERR_FORMAT naming the field
+// and both values ("trained on map 3m, the learner is for 8m"), a tensor of
+// another shape names the tensor. On failure q may hold some restored
+// tensors: free it. info may be NULL.
+grsn_status grsn_qmix_ckpt_restore(const char *path, GrsnQmix *q, GrsnQmixCkptInfo *info);
+
+// Build the learner a checkpoint describes (with the run's seed, or with
+// `seed` when seed_override is 1, which seeds fresh test environments) and
+// restore it. *out is set only on success.
+grsn_status grsn_qmix_ckpt_load(const char *path, int seed_override, uint64_t seed, GrsnQmix **out,
+                                GrsnQmixCkptInfo *info);
+
+// ----------------------------------------------------------------------------
+// Training
+
+// What the progress callback sees: after every rollout, and after every
+// test (tested = 1). Train and loss fields are means since the previous
+// test (NaN when there were none); test fields hold the latest test (NaN
+// before the first).
+typedef struct {
+    long env_steps, episodes, updates;
+    int tested;
+    float epsilon;
+    double rollout_win_rate, rollout_return;  // the rollout just played
+    double train_win_rate, train_return, loss;
+    double test_win_rate, test_return, test_return_std, test_length, firing_rate;
+    double wall_s, env_steps_per_s, updates_per_s;   // over the run so far
+} GrsnQmixTrainProgress;
+
+typedef void (*grsn_qmix_progress_fn)(const GrsnQmixTrainProgress *p, void *user);
+
+typedef struct {
+    double test_win_rate, test_return, test_return_std, test_length;   // the final test
+    long env_steps, episodes, updates, tests;
+    double wall_s;
+} GrsnQmixTrainResult;
+
+// Run a whole training as configured, writing the run directory `out_dir`
+// (created if missing). On GRSN_ERR_NAN (a non-finite loss) the run stops,
+// the message says so and names the last checkpoint, which stays on disk.
+grsn_status grsn_qmix_train_run(const GrsnQmixTrainConfig *cfg, const char *out_dir,
+                                grsn_qmix_progress_fn progress, void *user, GrsnQmixTrainResult *result);
+
+#ifdef __cplusplus
+}
+#endif
+#endif // GRSN_TRAIN_QMIX_H

@@ -1,0 +1,159 @@
+#!/bin/sh
+# cli_train_qmix.sh — `grsn train --env smac:MAP --algo qmix` and `grsn eval`
+# of QMIX checkpoints: flags and their pymarl2 defaults, the resolved config,
+# one-line errors on bad input (exit 2), a short 3m run (its directory and
+# test schedule, the same progress.csv for the same seed and for 1 and 2
+# threads), evaluation of its checkpoints (the run's own final test
+# replayed), checkpoints of another map, net or kind told apart (exit 1),
+# and a non-finite loss stopping the run. Ends with
+# "cli_train_qmix: N passed, N failed".
+. "$(dirname "$0")/lib_cli.sh"
+
+# Exit status $2 and exactly one line on stderr containing $3.
+expect_error() {
+    name=$1; want_rc=$2; want=$3; shift 3
+    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    if [ "$rc" -eq "$want_rc" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "$want" "$tmp/err"; then ok "$name"
+    else bad "$name (exit $rc: $(cat "$tmp/err"))"; fi
+}
+
+OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}; export OMP_WAIT_POLICY
+
+# Tiny batches: a run of a few hundred env steps takes well under a second.
+tiny="--n-envs 2 --batch 4 --buffer 16 --test-interval 200 --test-episodes 4"
+
+# --- Help and the resolved config.
+"$bin" train --env smac:8m --help >"$tmp/help"
+check "train --env smac:MAP --help lists the pymarl2 defaults" \
+    'grep -q -- "--steps N.*\[10050000\]" "$tmp/help" && grep -q -- "--n-envs N.*\[8\]" "$tmp/help" &&
+     grep -q -- "--batch N.*\[128\]" "$tmp/help" && grep -q -- "--buffer N.*\[5000\]" "$tmp/help" &&
+     grep -q -- "--lr X.*\[1e-3\]" "$tmp/help" && grep -q -- "--gamma X.*\[0.99\]" "$tmp/help" &&
+     grep -q -- "--td-lambda X.*\[0.6\]" "$tmp/help" && grep -q -- "--grad-clip X.*\[10\]" "$tmp/help" &&
+     grep -q -- "--eps-anneal N.*\[100000\]" "$tmp/help" && grep -q -- "--target-update N.*\[200\]" "$tmp/help" &&
+     grep -q -- "--hidden N.*\[64\]" "$tmp/help" && grep -q -- "--mixer-embed N.*\[32\]" "$tmp/help" &&
+     grep -q -- "--hypernet-embed N.*\[64\]" "$tmp/help" && grep -q -- "--test-interval N.*\[10000\]" "$tmp/help" &&
+     grep -q -- "--test-episodes N.*\[32\]" "$tmp/help" && grep -q -- "--units .*\[liberty\]" "$tmp/help" &&
+     grep -q -- "--substeps N.*\[4\]" "$tmp/help"'
+"$bin" train --help >"$tmp/help2"
+check "the control-task help points to QMIX" 'grep -q "smac:MAP --algo qmix" "$tmp/help2"'
+"$bin" train --env smac:8m --algo qmix --print-config >"$tmp/c1"
+check "8m defaults: pymarl2's t_max, batch, buffer, sizes, map dims" \
+    'grep -qx "algo=qmix" "$tmp/c1" && grep -qx "env=smac:8m" "$tmp/c1" && grep -qx "net=grsn" "$tmp/c1" &&
+     grep -qx "steps=10050000" "$tmp/c1" && grep -qx "n_envs=8" "$tmp/c1" && grep -qx "batch=128" "$tmp/c1" &&
+     grep -qx "buffer=5000" "$tmp/c1" && grep -qx "eps_anneal=100000" "$tmp/c1" && grep -qx "n_agents=8" "$tmp/c1" &&
+     grep -qx "target_update_episodes=200" "$tmp/c1" && grep -qx "cell.substeps=1" "$tmp/c1" &&
+     grep -qx "cell.beta_mode=layer" "$tmp/c1"'
+"$bin" train --env smac:3m --net lif --no-tap --substeps 4 --units lotv --beta-mode neuron --lr 5e-4 \
+    --state-last-action 0 --print-config >"$tmp/c2"
+check "flags override the defaults" \
+    'grep -qx "net=lif" "$tmp/c2" && grep -qx "cell.substeps=4" "$tmp/c2" && grep -qx "units=lotv" "$tmp/c2" &&
+     grep -qx "cell.beta_mode=neuron" "$tmp/c2" && grep -qx "lr=0.000500000024" "$tmp/c2" &&
+     grep -qx "state_last_action=0" "$tmp/c2" && grep -qx "cell.reset=hard" "$tmp/c2"'
+"$bin" train --algo qmix --env=smac:2s3z --print-config >"$tmp/c3"
+check "--algo qmix with --env=smac:MAP" 'grep -qx "env=smac:2s3z" "$tmp/c3"'
+
+# --- Bad input: exit 2, one line naming the culprit and the choices.
+expect_error "unknown map lists the maps" 2 "unknown SMAC map '9z'; the maps are: 3m, 8m, 2s3z" train --env smac:9z
+expect_error "mlp is refused, the QMIX nets listed" 2 "net 'mlp' is not supported by qmix.*valid nets: grsn, lif, gru" \
+    train --env smac:8m --net mlp
+expect_error "unknown net lists the QMIX nets" 2 "unknown net 'lstm'; valid nets for qmix: grsn, lif, gru" \
+    train --env smac:8m --net lstm
+expect_error "td3 on a SMAC map" 2 "algo td3 is for the control tasks, not SMAC map smac:8m" train --env smac:8m --algo td3
+expect_error "sacd on a SMAC map" 2 "algo sacd is for the control tasks" train --env smac:3m --algo sacd
+expect_error "qmix on a control task" 2 "algo qmix runs on a SMAC map (--env smac:MAP), not on cartpole-v" \
+    train --env cartpole-v --algo qmix
+expect_error "qmix without a map" 2 "qmix needs a SMAC map" train --algo qmix
+expect_error "a control-task flag" 2 "unknown flag '--tau'" train --env smac:3m --tau 0.1
+expect_error "a buffer smaller than a batch" 2 "buffer = 8 episodes must hold a batch (16)" \
+    train --env smac:3m --batch 16 --buffer 8
+expect_error "gamma out of range" 2 "gamma = 1.5 is outside" train --env smac:3m --gamma 1.5
+expect_error "w/o TAP on gru" 2 "applies to the spiking nets" train --env smac:3m --net gru --no-tap
+expect_error "w/o TAP with 1 substep" 2 "needs at least 2" train --env smac:3m --no-tap --substeps 1
+expect_error "bad unit table" 2 "valid choices: liberty|lotv" train --env smac:3m --units hots
+expect_error "control tasks keep their errors" 2 "unknown algo 'ppo'; valid algos: td3, sacd" \
+    train --env cartpole-p --algo ppo
+
+# --- A short run: files, schedule, determinism.
+"$bin" train --env smac:3m --seed 3 --steps 600 --threads 1 $tiny --out "$tmp/r1" >"$tmp/r1.out" 2>"$tmp/r1.err"
+check "short run succeeds quietly on stderr" '[ $? -eq 0 ] && [ ! -s "$tmp/r1.err" ]'
+check "run directory" \
+    'for f in config progress.csv timing.csv result final.grsn; do [ -s "$tmp/r1/$f" ] || exit 1; done;
+     [ "$(ls "$tmp/r1" | grep -c "^ckpt_[0-9]\{8\}\.grsn$")" -eq 1 ] && grep -q "^test_win_rate=" "$tmp/r1/result" &&
+     grep -q "^test_return_mean=" "$tmp/r1/result" && grep -qx "env=smac:3m" "$tmp/r1/config"'
+check "progress.csv: header and rows of 12 columns" \
+    '[ "$(head -n 1 "$tmp/r1/progress.csv")" = "env_steps,episodes,updates,train_win_rate,train_return,test_win_rate,test_return,test_return_std,test_length,loss,epsilon,firing_rate" ] &&
+     [ "$(awk -F, "NR > 1 && NF == 12" "$tmp/r1/progress.csv" | wc -l)" -eq "$(($(wc -l <"$tmp/r1/progress.csv") - 1))" ]'
+# Tests: after the first rollout, at the first boundary past each multiple of
+# 200 env steps, and at the end (env steps >= 600).
+check "test schedule: first rollout, every 200 env steps, the end" \
+    'awk -F, "NR == 2 && \$2 != 2 { exit 1 } NR > 2 { if (int(\$1 / 200) <= int(prev / 200)) exit 1 } NR > 1 { prev = \$1; n++ }
+              END { if (prev < 600 || n < 4) exit 1 }" "$tmp/r1/progress.csv"'
+check "timing.csv: one row per test with env-steps/s and updates/s" \
+    '[ "$(head -n 1 "$tmp/r1/timing.csv")" = "env_steps,wall_s,env_steps_per_s,updates_per_s" ] &&
+     [ "$(wc -l <"$tmp/r1/timing.csv")" -eq "$(wc -l <"$tmp/r1/progress.csv")" ]'
+check "one stdout line per test row and the final test" \
+    '[ "$(grep -c "^steps " "$tmp/r1.out")" -eq "$(($(wc -l <"$tmp/r1/progress.csv") - 1))" ] &&
+     grep -q "^final test (4 greedy episodes): win rate" "$tmp/r1.out"'
+"$bin" train --env smac:3m --seed 3 --steps 600 --threads 1 $tiny --out "$tmp/r2" >/dev/null 2>&1
+"$bin" train --env smac:3m --seed 3 --steps 600 --threads 2 $tiny --out "$tmp/r3" >/dev/null 2>&1
+"$bin" train --env smac:3m --seed 4 --steps 600 --threads 1 $tiny --out "$tmp/r4" >/dev/null 2>&1
+check "same seed, same progress.csv" 'cmp -s "$tmp/r1/progress.csv" "$tmp/r2/progress.csv"'
+check "1 and 2 threads, same progress.csv" 'cmp -s "$tmp/r1/progress.csv" "$tmp/r3/progress.csv"'
+check "another seed, another progress.csv" '! cmp -s "$tmp/r1/progress.csv" "$tmp/r4/progress.csv"'
+expect_error "an --out that holds a run is refused" 2 "already holds a run" \
+    train --env smac:3m --steps 100 $tiny --out "$tmp/r1"
+"$bin" train --env smac:3m --seed 3 --steps 600 --threads 1 $tiny --out "$tmp/r1" --force >/dev/null 2>&1
+check "--force reruns into it, with the same result" '[ $? -eq 0 ] && cmp -s "$tmp/r1/progress.csv" "$tmp/r2/progress.csv"'
+
+# --- Evaluation of its checkpoints.
+"$bin" eval --checkpoint "$tmp/r1/final.grsn" --episodes 6 >"$tmp/e1" 2>"$tmp/e1.err"
+check "eval of a QMIX checkpoint: win rate and return" \
+    '[ $? -eq 0 ] && [ ! -s "$tmp/e1.err" ] && grep -q "^checkpoint .*: smac:3m (3 agents), qmix, grsn agents" "$tmp/e1" &&
+     grep -q "^greedy test over 6 episodes (test seed 3): win rate [0-9.]*% ([0-9]* of 6), return .* ± " "$tmp/e1"'
+"$bin" eval --checkpoint "$tmp/r1/final.grsn" --episodes 6 >"$tmp/e2"
+"$bin" eval --checkpoint "$tmp/r1/final.grsn" --episodes 6 --seed 9 >"$tmp/e3"
+check "eval is deterministic per seed" 'cmp -s "$tmp/e1" "$tmp/e2" && ! cmp -s "$tmp/e1" "$tmp/e3"'
+ck=$(ls "$tmp/r1"/ckpt_*.grsn)
+"$bin" eval --checkpoint "$ck" --episodes 2 >/dev/null 2>&1
+check "the periodic checkpoint evaluates too" '[ $? -eq 0 ]'
+# A run of one rollout tests once, on fresh test environments: grsn eval of
+# final.grsn with the run's seed must play the same episodes.
+"$bin" train --env smac:3m --seed 5 --steps 1 --n-envs 2 --batch 2 --buffer 4 --test-episodes 5 --threads 1 \
+    --out "$tmp/r5" >/dev/null 2>&1
+"$bin" eval --checkpoint "$tmp/r5/final.grsn" >"$tmp/e5"
+check "save, load, test: the run's own final test (its 5 episodes by default)" \
+    '[ "$(awk -F= "/^test_return_mean=/ { printf \"%.4f\", \$2 }" "$tmp/r5/result")" = \
+       "$(sed -n "s/^greedy test over 5 episodes.*return \([-0-9.]*\) ± .*/\1/p" "$tmp/e5")" ] &&
+     grep -q "^updates=1$" "$tmp/r5/result"'
+
+# --- Checkpoints of another map, net or kind: exit 1, one line naming the mismatch.
+expect_error "another map" 1 "final.grsn: trained on map 3m, the learner is for map 8m" \
+    eval --checkpoint "$tmp/r1/final.grsn" --env smac:8m
+expect_error "another net" 1 "final.grsn: trained with net grsn, the learner has net gru" \
+    eval --checkpoint "$tmp/r1/final.grsn" --net gru
+expect_error "a QMIX checkpoint asked for a control task" 1 "a QMIX checkpoint of smac:3m, not a cartpole-v one" \
+    eval --checkpoint "$tmp/r1/final.grsn" --env cartpole-v
+"$bin" train --env cartpole-v --seed 1 --steps 200 --threads 1 --hidden 16 --head-hidden 16 --emb-o 8 --batch 8 \
+    --seq-len 16 --eval-episodes 2 --eval-interval 1000 --out "$tmp/c" >/dev/null 2>&1
+expect_error "a control checkpoint asked for a SMAC map" 1 "a sacd checkpoint of the control task cartpole-v, not a QMIX one" \
+    eval --checkpoint "$tmp/c/final.grsn" --env smac:3m
+"$bin" eval --checkpoint "$tmp/c/final.grsn" --episodes 2 >"$tmp/ec"
+check "a control checkpoint still evaluates as before" '[ $? -eq 0 ] && grep -q "^mean ± std over 2 episodes" "$tmp/ec"'
+f="$tmp/r1/final.grsn"
+size=$(wc -c <"$f")
+head -c $((size / 2)) "$f" >"$tmp/half.grsn"
+expect_error "truncated QMIX checkpoint" 1 "half.grsn: truncated" eval --checkpoint "$tmp/half.grsn"
+cp "$f" "$tmp/flip.grsn"
+printf '\377' | dd of="$tmp/flip.grsn" bs=1 seek=$((size - 100)) conv=notrunc 2>/dev/null
+expect_error "corrupt QMIX checkpoint" 1 "flip.grsn: corrupt: checksum mismatch" eval --checkpoint "$tmp/flip.grsn"
+
+# --- A non-finite loss stops the run: one line, exit 1, the last checkpoint stays.
+"$bin" train --env smac:3m --lr 1e29 --steps 2000 --threads 1 $tiny --test-interval 50 --out "$tmp/nan" \
+    >"$tmp/nan.out" 2>"$tmp/nan.err"; rc=$?
+check "non-finite loss: exit 1 and one line" \
+    '[ $rc -eq 1 ] && [ "$(wc -l <"$tmp/nan.err")" -eq 1 ] &&
+     grep -q "non-finite.*the run stopped.*last good checkpoint: $tmp/nan/ckpt_" "$tmp/nan.err"'
+last=$(sed 's/.*last good checkpoint: //' "$tmp/nan.err")
+check "the last good checkpoint evaluates" '[ ! -e "$tmp/nan/final.grsn" ] && "$bin" eval --checkpoint "$last" --episodes 1 >/dev/null 2>&1'
+
+finish cli_train_qmix
