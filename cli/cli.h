@@ -48,6 +48,8 @@ int cmd_env(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_energy(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 int bench_cells(int argc, char **argv);
 int bench_update(int argc, char **argv);
 int cmd_smac(int argc, char **argv);

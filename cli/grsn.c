@@ -13,6 +13,8 @@ static const CliCommand commands[] = {
     {"train", cmd_train, "train a recurrent TD3 / SAC-discrete agent on CartPole or Pendulum (-P/-V)"},
     {"eval", cmd_eval, "evaluate a checkpoint: deterministic episodes, mean ± std return"},
     {"energy", cmd_energy, "operation counts and energy (Eq. 15-16, Table 4): --env, --checkpoint, --map, --table4"},
+    {"report", cmd_report, "Tables 1-4, learning curves and spike rasters of a runs directory: report RUNS_DIR"},
+    {"sweep", cmd_sweep, "train a grid of env x net x seed runs, N jobs at a time; resumes; one summary CSV"},
     {"bench", cmd_bench, "benchmarks: cells, smac"},
 };
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);

@@ -1,0 +1,444 @@
+/*
+ * cmd_sweep.c — `grsn sweep`: trains a grid of (env, net, seed) runs as
+ * child processes of this same binary (`grsn train ...`), N at a time, and
+ * writes one summary CSV of the final scores and the exact command of every
+ * run. This is how the README's tables are reproduced:
+ *
+ *   grsn sweep --envs cartpole-v,pendulum-p --nets grsn,gru --seeds 0-4 --jobs 2
+ *   grsn sweep --envs pendulum-p --nets lif,grsn --runs runs/wotap -- --no-tap 1
+ *
+ * Run directories are RUNS/ENV/NET/sSEED (ENV with ':' as '_'; NET prefixed
+ * with ALGO- when --algo is not the task's own). A run whose directory holds
+ * a `result` is finished and skipped, so a sweep resumes where it stopped;
+ * a directory without one (a run killed half-way) is trained again from
+ * the start. Each job's output goes to its directory's train.log. Jobs get
+ * --threads so that jobs x threads <= cores (results do not depend on it).
+ * A failing job is reported and the others continue; the exit status is 1
+ * if any job failed (2 for bad usage). SIGINT/SIGTERM stop the running jobs,
+ * write the summary and exit 1.
+ */
+#include "cli.h"
+#include "grsn_train.h"
+#include <math.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *CMD = "sweep";
+
+#define MAX_LIST 32
+#define MAX_SEEDS 256
+#define MAX_EXTRA 64
+
+typedef enum { JOB_PENDING = 0, JOB_RUNNING, JOB_DONE, JOB_SKIPPED, JOB_FAILED } JobState;
+
+typedef struct {
+    const char *env, *net;
+    int seed;
+    char dir[512];
+    char *argv[MAX_EXTRA + 24];   // the child's arguments after the program name
+    char command[2048];           // "grsn train ..." as run
+    char seed_s[12], threads_s[12];   // argument strings
+    JobState state;
+    pid_t pid;
+    int exit_code;
+    time_t started;
+} Job;
+
+// ----------------------------------------------------------------------------
+// Parsing the grid
+
+// Split a comma-separated list in place into out[]; returns the count.
+static int split_list(char *s, const char **out, int cap, const char *what) {
+    int n = 0;
+    for (char *save = NULL, *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (n == cap) cli_usage_error(CMD, "more than %d %s", cap, what);
+        out[n++] = tok;
+    }
+    if (n == 0) cli_usage_error(CMD, "--%s is empty", what);
+    return n;
+}
+
+// "0-4", "0,2,7", "1-3,9" -> seeds; returns the count.
+static int parse_seeds(const char *spec, int *seeds) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", spec);
+    int n = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *end;
+        long a = strtol(tok, &end, 10), b = a;
+        if (end != tok && *end == '-') { char *e2; b = strtol(end + 1, &e2, 10); if (e2 == end + 1) end = tok; else end = e2; }
+        if (end == tok || *end != '\0' || a < 0 || b < a)
+            cli_usage_error(CMD, "--seeds '%s': expected seeds like 0-4 or 0,2,5", spec);
+        for (long s = a; s <= b; s++) {
+            if (n == MAX_SEEDS) cli_usage_error(CMD, "--seeds '%s': more than %d seeds", spec, MAX_SEEDS);
+            seeds[n++] = (int)s;
+        }
+    }
+    if (n == 0) cli_usage_error(CMD, "--seeds is empty");
+    return n;
+}
+
+static int is_smac(const char *env) { return !strncmp(env, "smac:", 5); }
+
+static void check_env(const char *env) {
+    char maps[256] = "";
+    size_t off = 0;
+    for (int i = 0; i < grsn_smac_map_count(); i++)
+        off += (size_t)snprintf(maps + off, sizeof maps - off, "%s%s", i ? ", " : "", grsn_smac_map_name(i));
+    if (is_smac(env)) {
+        for (int i = 0; i < grsn_smac_map_count(); i++) if (!strcmp(env + 5, grsn_smac_map_name(i))) return;
+        cli_usage_error(CMD, "unknown SMAC map in '%s'; valid maps: %s", env, maps);
+    }
+    grsn_env e;
+    if (grsn_env_make(&e, env, 0, 0) != GRSN_OK)
+        cli_usage_error(CMD, "unknown env '%s'; valid envs: %s, smac:MAP (MAP: %s)", env, GRSN_ENV_NAMES, maps);
+}
+
+// The algorithm `algo` means for `env` ("auto": the task's own).
+static const char *resolve_algo(const char *algo, const char *env) {
+    if (strcmp(algo, "auto") != 0) return algo;
+    if (is_smac(env)) return "qmix";
+    return !strncmp(env, "cartpole", 8) ? "sacd" : "td3";
+}
+
+// ----------------------------------------------------------------------------
+// Jobs
+
+static int file_exists(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+// mkdir -p; 0 with errno set on failure.
+static int make_dirs(const char *dir) {
+    char p[512];
+    snprintf(p, sizeof p, "%s", dir);
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0') continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) return 0;
+        *s = c;
+        if (c == '\0') break;
+    }
+    struct stat sb;
+    if (stat(dir, &sb) != 0) return 0;
+    if (!S_ISDIR(sb.st_mode)) { errno = ENOTDIR; return 0; }
+    return 1;
+}
+
+// Arguments of one `grsn train` run. Strings live in the job or in argv.
+static void build_job(Job *j, const char *runs, const char *algo, int explicit_algo, int threads, char **extra,
+                      int nextra) {
+    char envdir[64], netdir[64];
+    snprintf(envdir, sizeof envdir, "%s", j->env);
+    for (char *p = envdir; *p; p++) if (*p == ':' || *p == '/') *p = '_';
+    const char *a = resolve_algo(algo, j->env);
+    if (explicit_algo && strcmp(a, resolve_algo("auto", j->env)) != 0) snprintf(netdir, sizeof netdir, "%s-%s", a, j->net);
+    else snprintf(netdir, sizeof netdir, "%s", j->net);
+    snprintf(j->dir, sizeof j->dir, "%s/%s/%s/s%d", runs, envdir, netdir, j->seed);
+
+    snprintf(j->seed_s, sizeof j->seed_s, "%d", j->seed);
+    snprintf(j->threads_s, sizeof j->threads_s, "%d", threads);
+    int n = 0;
+    char **v = j->argv;
+    v[n++] = "train";
+    v[n++] = "--env"; v[n++] = (char *)j->env;
+    v[n++] = "--algo"; v[n++] = (char *)a;
+    v[n++] = "--net"; v[n++] = (char *)j->net;
+    v[n++] = "--seed"; v[n++] = j->seed_s;
+    v[n++] = "--out"; v[n++] = j->dir;
+    if (threads > 0) { v[n++] = "--threads"; v[n++] = j->threads_s; }
+    for (int i = 0; i < nextra; i++) v[n++] = extra[i];
+    v[n] = NULL;
+    size_t off = (size_t)snprintf(j->command, sizeof j->command, "grsn");
+    for (int i = 0; v[i] && off < sizeof j->command; i++)
+        off += (size_t)snprintf(j->command + off, sizeof j->command - off, " %s", v[i]);
+}
+
+// The path of this very binary, so that jobs run the same build.
+static void self_path(char *out, size_t cap) {
+    ssize_t n = readlink("/proc/self/exe", out, cap - 1);
+    if (n > 0) out[n] = '\0';
+    else snprintf(out, cap, "grsn");
+}
+
+static pid_t start_job(Job *j, const char *self) {
+    if (!make_dirs(j->dir)) return -1;
+    char cfg[600], log[600];
+    snprintf(cfg, sizeof cfg, "%s/config", j->dir);
+    snprintf(log, sizeof log, "%s/train.log", j->dir);
+    // A directory with a config but no result is a run that was stopped:
+    // train it again from the start (grsn train refuses it without --force).
+    int force = file_exists(cfg);
+    char *argv[MAX_EXTRA + 28];
+    int n = 0;
+    argv[n++] = (char *)self;
+    for (int i = 0; j->argv[i]; i++) argv[n++] = j->argv[i];
+    if (force) { argv[n++] = "--force"; argv[n++] = "1"; }
+    argv[n] = NULL;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); close(fd); }
+        execv(self, argv);
+        execvp("grsn", argv);
+        fprintf(stderr, "grsn sweep: cannot run %s: %s\n", self, strerror(errno));
+        _exit(127);
+    }
+    return pid;
+}
+
+// The last non-empty line of a job's log, for the failure message.
+static void last_line(const char *dir, char *out, size_t cap) {
+    char path[600], line[512];
+    snprintf(path, sizeof path, "%s/train.log", dir);
+    out[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *p = strrchr(line, '\r');   // the live progress line, if any
+        if (p) memmove(line, p + 1, strlen(p));
+        if (line[0]) snprintf(out, cap, "%s", line);
+    }
+    fclose(f);
+}
+
+// ----------------------------------------------------------------------------
+// The summary
+
+static void csv_field(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) { if (*s == '"') fputc('"', f); fputc(*s, f); }
+    fputc('"', f);
+}
+
+static void csv_num(FILE *f, double x) {
+    if (x != x) fputs(",", f);
+    else fprintf(f, ",%.9g", x);
+}
+
+static void write_summary(const char *path, Job *jobs, int n) {
+    char dir[512], tmp[600];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0';
+    if (slash && !make_dirs(dir)) cli_fail(CMD, "cannot create directory %s: %s", dir, strerror(errno));
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) cli_fail(CMD, "cannot write %s: %s", tmp, strerror(errno));
+    fprintf(f, "env,algo,net,seed,status,score,score_std,win_rate,env_steps,wall_s,run_dir,command\n");
+    for (int i = 0; i < n; i++) {
+        Job *j = &jobs[i];
+        GrsnRunInfo r;
+        int have = grsn_run_read(&r, j->dir) == GRSN_OK;
+        const char *status = have && r.finished ? (j->state == JOB_SKIPPED ? "finished (earlier)" : "finished")
+                           : j->state == JOB_FAILED ? "failed"
+                           : have ? "partial" : "not run";
+        fprintf(f, "%s,%s,%s,%d,%s", j->env, j->argv[4], j->net, j->seed, status);
+        csv_num(f, have && r.finished ? r.score : NAN);
+        csv_num(f, have && r.finished ? r.score_std : NAN);
+        csv_num(f, have && r.finished ? r.win_rate : NAN);
+        fprintf(f, ",%ld", have ? r.env_steps : 0L);
+        csv_num(f, have ? r.wall_s : NAN);
+        fputc(',', f);
+        csv_field(f, j->dir);
+        fputc(',', f);
+        csv_field(f, j->command);
+        fputc('\n', f);
+        if (have) grsn_run_free(&r);
+    }
+    if (fclose(f) != 0 || rename(tmp, path) != 0) cli_fail(CMD, "cannot write %s: %s", path, strerror(errno));
+}
+
+// ----------------------------------------------------------------------------
+
+static volatile sig_atomic_t stop_signal;
+static void on_signal(int sig) { stop_signal = sig; }
+
+int cmd_sweep(int argc, char **argv) {
+    // Everything after "--" goes to grsn train unchanged.
+    int nextra = 0;
+    char **extra = NULL;
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--")) { extra = argv + i + 1; nextra = argc - i - 1; argc = i; break; }
+    if (nextra > MAX_EXTRA) cli_usage_error(CMD, "more than %d train flags after --", MAX_EXTRA);
+
+    const char *envs_s, *nets_s, *seeds_s, *algo, *runs, *summary;
+    int jobs_n, threads, dry_run;
+    ArgSpec specs[] = {
+        {"envs", ARG_STR, &envs_s, NULL, "comma-separated tasks: " GRSN_ENV_NAMES ", smac:MAP", NULL},
+        {"nets", ARG_STR, &nets_s, "grsn", "comma-separated cores: " GRSN_NET_NAMES, NULL},
+        {"seeds", ARG_STR, &seeds_s, "0-4", "seeds: 0-4, 0,2,5 or 1-3,9", NULL},
+        {"algo", ARG_CHOICE, &algo, "auto", "auto: td3 for pendulum, sacd for cartpole, qmix for smac:MAP",
+         "auto|td3|sacd|qmix"},
+        {"jobs", ARG_INT, &jobs_n, "1", "training runs at a time", NULL},
+        {"threads", ARG_INT, &threads, "0", "threads per run; 0: cores / jobs (at least 1)", NULL},
+        {"runs", ARG_STR, &runs, "runs/sweep", "root of the run directories RUNS/ENV/NET/sSEED", NULL},
+        {"summary", ARG_STR, &summary, NULL, "summary CSV; default RUNS/summary.csv", NULL},
+        {"dry-run", ARG_BOOL, &dry_run, "0", "print the commands of the runs still to do, run nothing", NULL},
+    };
+    args_parse(CMD, "sweep --envs E1,E2 [--nets N1,N2] [--seeds 0-4] [--algo A] [--jobs N] [--runs DIR] "
+               "[--summary FILE] [-- train flags]\n\n"
+               "Trains every (env, net, seed) of the grid with `grsn train`, N runs at a time, skipping runs\n"
+               "that have finished (a result file), and writes one summary CSV with each run's final score\n"
+               "and exact command. Flags after -- are passed to every grsn train run.",
+               specs, (int)(sizeof specs / sizeof specs[0]), argc, argv, NULL, 0);
+    if (!envs_s) cli_usage_error(CMD, "name the tasks with --envs, e.g. --envs cartpole-v,pendulum-p");
+    if (jobs_n < 1 || jobs_n > 256) cli_usage_error(CMD, "--jobs %d must lie in 1..256", jobs_n);
+    if (threads < 0) cli_usage_error(CMD, "--threads %d must be >= 0", threads);
+    static const char *const OWN[] = {"--env", "--net", "--seed", "--out", "--algo", "--force", NULL};
+    for (int i = 0; i < nextra; i++)
+        for (int k = 0; OWN[k]; k++)
+            if (!strcmp(extra[i], OWN[k]))
+                cli_usage_error(CMD, "%s after -- is set by the sweep itself; use --envs, --nets, --seeds, --algo, --runs",
+                                OWN[k]);
+
+    char envs_buf[1024], nets_buf[512];
+    snprintf(envs_buf, sizeof envs_buf, "%s", envs_s);
+    snprintf(nets_buf, sizeof nets_buf, "%s", nets_s);
+    const char *envs[MAX_LIST], *nets[MAX_LIST];
+    int seeds[MAX_SEEDS];
+    int ne = split_list(envs_buf, envs, MAX_LIST, "envs"), nn = split_list(nets_buf, nets, MAX_LIST, "nets");
+    int ns = parse_seeds(seeds_s, seeds);
+
+    // Every name first, so a typo fails before any run starts.
+    for (int i = 0; i < ne; i++) check_env(envs[i]);
+    for (int i = 0; i < nn; i++)
+        if (grsn_net_from_name(nets[i]) < 0) cli_usage_error(CMD, "unknown net '%s'; valid nets: %s", nets[i], GRSN_NET_NAMES);
+    for (int i = 0; i < ne; i++) {
+        const char *a = resolve_algo(algo, envs[i]);
+        if (is_smac(envs[i]) != !strcmp(a, "qmix"))
+            cli_usage_error(CMD, "--algo %s does not fit %s: qmix runs on smac:MAP, td3 and sacd on the control tasks",
+                            a, envs[i]);
+        for (int k = 0; k < nn; k++) {
+            if (is_smac(envs[i]) && !strcmp(nets[k], "mlp"))
+                cli_usage_error(CMD, "QMIX takes the nets grsn, lif, gru, not mlp (%s)", envs[i]);
+            GrsnTrainConfig cfg;
+            if (!is_smac(envs[i]) && grsn_train_defaults(&cfg, envs[i], grsn_algo_from_name(a),
+                                                         grsn_net_from_name(nets[k]), 0) != GRSN_OK)
+                cli_usage_error(CMD, "%s", grsn_last_error());
+        }
+    }
+
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1) cores = 1;
+    int per_job = threads > 0 ? threads : (int)(cores / jobs_n > 0 ? cores / jobs_n : 1);
+    for (int i = 0; i < nextra; i++) if (!strcmp(extra[i], "--threads")) per_job = 0;   // the user's own
+
+    int njobs = ne * nn * ns;
+    Job *jobs = calloc((size_t)njobs, sizeof *jobs);
+    if (!jobs) cli_fail(CMD, "out of memory");
+    int k = 0, todo = 0;
+    for (int e = 0; e < ne; e++)
+        for (int n = 0; n < nn; n++)
+            for (int s = 0; s < ns; s++, k++) {
+                Job *j = &jobs[k];
+                j->env = envs[e]; j->net = nets[n]; j->seed = seeds[s];
+                build_job(j, runs, algo, strcmp(algo, "auto") != 0, per_job, extra, nextra);
+                char result[600];
+                snprintf(result, sizeof result, "%s/result", j->dir);
+                if (file_exists(result)) j->state = JOB_SKIPPED;
+                else todo++;
+            }
+    char summary_path[512];
+    snprintf(summary_path, sizeof summary_path, "%s", summary ? summary : "");
+    if (!summary) snprintf(summary_path, sizeof summary_path, "%s/summary.csv", runs);
+
+    printf("grsn sweep: %d runs (%d envs x %d nets x %d seeds), %d finished earlier, %d to train; %d at a time, "
+           "%d threads each -> %s\n", njobs, ne, nn, ns, njobs - todo, todo, jobs_n, per_job, runs);
+    if (dry_run) {
+        for (int i = 0; i < njobs; i++)
+            printf("%s %s\n", jobs[i].state == JOB_SKIPPED ? "skip" : "run ", jobs[i].command);
+        free(jobs);
+        return 0;
+    }
+    for (int i = 0; i < njobs; i++)
+        if (jobs[i].state == JOB_SKIPPED) printf("skip   %s (finished: %s/result)\n", jobs[i].command, jobs[i].dir);
+    fflush(stdout);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;   // no SA_RESTART: waitpid returns on a signal
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    char self[1024];
+    self_path(self, sizeof self);
+    int next = 0, running = 0, failed = 0, done = 0;
+    while (!stop_signal) {
+        while (running < jobs_n && next < njobs && !stop_signal) {
+            Job *j = &jobs[next++];
+            if (j->state != JOB_PENDING) continue;
+            j->pid = start_job(j, self);
+            if (j->pid < 0) {
+                j->state = JOB_FAILED;
+                failed++;
+                fprintf(stderr, "grsn: sweep: FAILED %s %s seed %d: cannot start it in %s: %s\n", j->env, j->net, j->seed,
+                        j->dir, strerror(errno));
+                continue;
+            }
+            j->state = JOB_RUNNING;
+            j->started = time(NULL);
+            running++;
+            printf("start  %s\n", j->command);
+            fflush(stdout);
+        }
+        if (running == 0) break;
+        int status;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0) { if (errno == EINTR) continue; break; }
+        for (int i = 0; i < njobs; i++) {
+            Job *j = &jobs[i];
+            if (j->state != JOB_RUNNING || j->pid != pid) continue;
+            running--;
+            j->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            long secs = (long)(time(NULL) - j->started);
+            GrsnRunInfo r;
+            if (j->exit_code == 0 && grsn_run_read(&r, j->dir) == GRSN_OK && r.finished) {
+                j->state = JOB_DONE;
+                done++;
+                printf("done   %s %s seed %d: %.2f ± %.2f in %ld s (%d of %d)\n", j->env, j->net, j->seed, r.score,
+                       r.score_std, secs, done, todo);
+                grsn_run_free(&r);
+            } else {
+                j->state = JOB_FAILED;
+                failed++;
+                char why[512];
+                last_line(j->dir, why, sizeof why);
+                fprintf(stderr, "grsn: sweep: FAILED %s %s seed %d (exit %d after %ld s; log %s/train.log): %s\n",
+                        j->env, j->net, j->seed, j->exit_code, secs, j->dir, why[0] ? why : "no output");
+            }
+            fflush(stdout);
+        }
+    }
+    if (stop_signal) {
+        // Stop our own jobs, by their ids; their directories stay partial
+        // and the next sweep trains them again.
+        for (int i = 0; i < njobs; i++)
+            if (jobs[i].state == JOB_RUNNING) kill(jobs[i].pid, SIGTERM);
+        for (int i = 0; i < njobs; i++)
+            if (jobs[i].state == JOB_RUNNING) { waitpid(jobs[i].pid, NULL, 0); jobs[i].state = JOB_PENDING; }
+    }
+    write_summary(summary_path, jobs, njobs);
+    int skipped = njobs - todo;
+    printf("grsn sweep: %d trained, %d failed, %d finished earlier, %d not run -> %s\n", done, failed, skipped,
+           todo - done - failed, summary_path);
+    free(jobs);
+    if (stop_signal) {
+        fprintf(stderr, "grsn: sweep: stopped by signal %d; run the same command again to resume\n", (int)stop_signal);
+        return 1;
+    }
+    return failed ? 1 : 0;
+}

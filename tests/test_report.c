@@ -1,0 +1,362 @@
+/*
+ * test_report.c — `grsn report` (grsn_report.h) on the hand-made run tree
+ * tests/fixtures/runs_tiny and on a run written here from a tiny agent:
+ *   - both kinds of run directory are read by their config and CSV headers
+ *     (control: eval_return; QMIX: test_return, test_win_rate);
+ *   - groups across seeds: mean ± population std of the finished seeds only;
+ *     a partial run (no result) and an unreadable one are listed, never
+ *     averaged, and methods short of seeds are flagged;
+ *   - index.md holds the expected cells, the paper's numbers and the
+ *     missing-run list; every SVG is well-formed XML with a viewBox;
+ *   - the spike recording of a GRSN checkpoint agrees with grsn_agent_act's
+ *     counts, its raster and Table 4 row are written; a GRU checkpoint is
+ *     refused with a clear error.
+ */
+#include "test.h"
+#include "grsn.h"
+#include "grsn_train.h"
+#include <ctype.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FIXTURE_RUNS "tests/fixtures/runs_tiny"
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) { free(s); s = NULL; }
+    if (s) s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static int write_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    if (!f) return 0;
+    fputs(text, f);
+    return fclose(f) == 0;
+}
+
+// ----------------------------------------------------------------------------
+// A small XML checker: tags balance, attribute quotes close, entities are
+// known, one root <svg> with a viewBox. Returns 1 if well-formed, else 0
+// with the reason in why.
+
+static int xml_name(const char *p, char *out, size_t cap) {
+    size_t n = 0;
+    while (p[n] && (isalnum((unsigned char)p[n]) || p[n] == '-' || p[n] == '_' || p[n] == ':') && n + 1 < cap) {
+        out[n] = p[n];
+        n++;
+    }
+    out[n] = '\0';
+    return (int)n;
+}
+
+static int svg_well_formed(const char *s, char *why, size_t cap) {
+    char stack[64][32];
+    int depth = 0, roots = 0, viewbox = 0;
+    const char *p = s;
+    while (*p) {
+        if (*p == '&') {
+            if (strncmp(p, "&lt;", 4) && strncmp(p, "&gt;", 4) && strncmp(p, "&amp;", 5) && strncmp(p, "&quot;", 6) &&
+                strncmp(p, "&#", 2)) { snprintf(why, cap, "bare & at %ld", (long)(p - s)); return 0; }
+            p++;
+            continue;
+        }
+        if (*p != '<') { p++; continue; }
+        if (p[1] == '?') {
+            const char *e = strstr(p, "?>");
+            if (!e) { snprintf(why, cap, "unclosed <?"); return 0; }
+            p = e + 2;
+            continue;
+        }
+        if (!strncmp(p, "<!--", 4)) {
+            const char *e = strstr(p, "-->");
+            if (!e) { snprintf(why, cap, "unclosed comment"); return 0; }
+            p = e + 3;
+            continue;
+        }
+        char name[32];
+        if (p[1] == '/') {
+            if (!xml_name(p + 2, name, sizeof name)) { snprintf(why, cap, "empty closing tag"); return 0; }
+            if (depth == 0 || strcmp(stack[depth - 1], name) != 0) {
+                snprintf(why, cap, "</%s> closes <%s>", name, depth ? stack[depth - 1] : "(nothing)");
+                return 0;
+            }
+            depth--;
+            p = strchr(p, '>');
+            if (!p) { snprintf(why, cap, "unclosed </%s", name); return 0; }
+            p++;
+            continue;
+        }
+        if (!xml_name(p + 1, name, sizeof name)) { snprintf(why, cap, "bare < at %ld", (long)(p - s)); return 0; }
+        // The tag's end, outside quoted attribute values.
+        const char *q = p + 1;
+        char quote = 0;
+        for (; *q && (quote || *q != '>'); q++) {
+            if (quote && *q == quote) quote = 0;
+            else if (!quote && (*q == '"' || *q == '\'')) quote = *q;
+            else if (!quote && *q == '<') { snprintf(why, cap, "< inside <%s>", name); return 0; }
+        }
+        if (!*q) { snprintf(why, cap, "unclosed <%s", name); return 0; }
+        int self_closing = q[-1] == '/';
+        if (depth == 0) {
+            roots++;
+            if (strcmp(name, "svg") != 0) { snprintf(why, cap, "root <%s>, not <svg>", name); return 0; }
+            char tag[512];
+            size_t n = (size_t)(q - p) < sizeof tag - 1 ? (size_t)(q - p) : sizeof tag - 1;
+            memcpy(tag, p, n);
+            tag[n] = '\0';
+            viewbox = strstr(tag, "viewBox=\"") != NULL;
+        }
+        if (!self_closing) {
+            if (depth == 64) { snprintf(why, cap, "nested too deep"); return 0; }
+            snprintf(stack[depth++], sizeof stack[0], "%s", name);
+        }
+        p = q + 1;
+    }
+    if (depth) { snprintf(why, cap, "<%s> not closed", stack[depth - 1]); return 0; }
+    if (roots != 1) { snprintf(why, cap, "%d root elements", roots); return 0; }
+    if (!viewbox) { snprintf(why, cap, "no viewBox on <svg>"); return 0; }
+    return 1;
+}
+
+// Check every .svg in dir; returns how many there were (-1 if one is bad).
+static int check_svgs(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    struct dirent *e;
+    int n = 0, bad = 0;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".svg") != 0) continue;
+        char path[1024], why[160] = "";
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        char *s = slurp(path);
+        if (!s || !svg_well_formed(s, why, sizeof why)) {
+            printf("    %s: not well-formed: %s\n", path, why);
+            bad = 1;
+        }
+        free(s);
+        n++;
+    }
+    closedir(d);
+    return bad ? -1 : n;
+}
+
+TEST(xml_checker_rejects_broken_svg) {
+    char why[160];
+    CHECK(svg_well_formed("<svg viewBox=\"0 0 1 1\"><g><rect/></g></svg>", why, sizeof why));
+    CHECK(!svg_well_formed("<svg viewBox=\"0 0 1 1\"><g><rect/></svg>", why, sizeof why));
+    CHECK(!svg_well_formed("<svg><rect/></svg>", why, sizeof why));
+    CHECK(!svg_well_formed("<svg viewBox=\"0 0 1 1\"><text>a & b</text></svg>", why, sizeof why));
+    CHECK(!svg_well_formed("<svg viewBox=\"0 0 1 1\"><rect x=\"1/></svg>", why, sizeof why));
+}
+
+// ----------------------------------------------------------------------------
+// The fixture tree
+
+TEST(mean_std_is_population_and_skips_nan) {
+    double x[4] = {200, 190, 180, NAN}, m, s;
+    CHECK(grsn_mean_std(x, 4, &m, &s) == 3);
+    CHECK_NEAR(m, 190.0, 1e-12, 0);
+    CHECK_NEAR(s, sqrt(200.0 / 3.0), 1e-12, 0);
+    CHECK(grsn_mean_std(x + 3, 1, &m, &s) == 0 && isnan(m) && isnan(s));
+}
+
+TEST(fixture_runs_are_read_and_grouped) {
+    GrsnRunList l;
+    CHECK(grsn_runs_scan(&l, FIXTURE_RUNS) == GRSN_OK);
+    CHECK(l.n == 13);
+    GrsnGroups g;
+    CHECK(grsn_runs_group(&g, &l) == GRSN_OK);
+    const GrsnRunGroup *grsn = grsn_groups_find(&g, "cartpole-v", "sacd", "grsn", 1);
+    const GrsnRunGroup *gru = grsn_groups_find(&g, "cartpole-v", "sacd", "gru", 1);
+    const GrsnRunGroup *wotap = grsn_groups_find(&g, "pendulum-p", "td3", "grsn", 4);
+    const GrsnRunGroup *q = grsn_groups_find(&g, "8m", "qmix", "grsn", 1);
+    const GrsnRunGroup *qgru = grsn_groups_find(&g, "8m", "qmix", "gru", 1);
+    CHECK(grsn && gru && wotap && q && qgru);
+    if (grsn && gru && wotap && q && qgru) {
+        CHECK(grsn->nruns == 3 && grsn->nfinished == 3);
+        CHECK_NEAR(grsn->mean, 190.0, 1e-9, 0);
+        CHECK_NEAR(grsn->std, 8.16496581, 1e-6, 0);
+        // The partial seed 2 (no result) is not averaged in.
+        CHECK(gru->nruns == 3 && gru->nfinished == 2);
+        CHECK_NEAR(gru->mean, 198.0, 1e-9, 0);
+        CHECK_NEAR(gru->std, 2.0, 1e-9, 0);
+        CHECK_NEAR(wotap->mean, -235.0, 1e-9, 0);
+        CHECK(q->kind == GRSN_RUN_QMIX && q->nfinished == 2);
+        CHECK_NEAR(q->mean, 20.0, 1e-9, 0);
+        CHECK_NEAR(q->std, 0.5, 1e-9, 0);
+        CHECK_NEAR(q->win_mean, 0.95, 1e-9, 0);
+        CHECK_NEAR(q->win_std, 0.05, 1e-9, 0);
+        CHECK(qgru->nfinished == 0 && isnan(qgru->mean));
+    }
+    // A QMIX run: curves from test_return and test_win_rate, length from the result.
+    int found = 0;
+    for (int i = 0; i < l.n; i++) {
+        const GrsnRunInfo *r = &l.run[i];
+        if (strstr(r->dir, "qmix/8m/grsn/s1")) {
+            found = 1;
+            CHECK(r->npoints == 3);
+            CHECK_NEAR(r->y[2], 20.5, 1e-9, 0);
+            CHECK_NEAR(r->win[1], 0.75, 1e-9, 0);
+            CHECK_NEAR(r->ep_length, 26.0, 1e-9, 0);
+            CHECK_NEAR(r->win_rate, 1.0, 1e-9, 0);
+        }
+        if (strstr(r->dir, "broken/nonet")) CHECK(!r->finished && strstr(r->note, "unreadable") != NULL);
+        if (strstr(r->dir, "cartpole-v/gru/s2")) CHECK(!r->finished && strstr(r->note, "no result") != NULL);
+    }
+    CHECK(found);
+    grsn_groups_free(&g);
+    grsn_runs_free(&l);
+}
+
+TEST(fixture_report_has_tables_flags_and_valid_svg) {
+    char dir[] = "/tmp/grsn_test_report.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char out[256];
+    snprintf(out, sizeof out, "%s/report", dir);
+    GrsnRunList l;
+    CHECK(grsn_runs_scan(&l, FIXTURE_RUNS) == GRSN_OK);
+    GrsnReportOptions opt = grsn_report_defaults();
+    GrsnReportSummary sum;
+    CHECK(grsn_report_write(&l, FIXTURE_RUNS, out, &opt, &sum) == GRSN_OK);
+    CHECK(sum.runs == 13 && sum.finished == 10 && sum.partial == 3);
+    CHECK(sum.curves == 4);           // cartpole-v, pendulum-p, 8m return and win rate
+    CHECK(sum.energy_rows == 1);      // 8m from the firing rate in the QMIX results
+    char path[320];
+    snprintf(path, sizeof path, "%s/index.md", out);
+    char *md = slurp(path);
+    CHECK(md != NULL);
+    if (md) {
+        CHECK(strstr(md, "| TD3-GRSN | TAP | 190.0 ± 8.16 (n=3) | 200.0 ± 0.00 |") != NULL);
+        CHECK(strstr(md, "| TD3-GRU | Recurrent RL | 198.0 ± 2.00 (n=2 ⚠) |") != NULL);
+        CHECK(strstr(md, "−200.5 ± 0.00 (n=1 ⚠) | −195.8 ± 43.99 |") != NULL);   // fewer seeds than the others
+        CHECK(strstr(md, "| 8m | Easy | ⚠ no finished run (1 partial) |") != NULL);
+        CHECK(strstr(md, "20.0 ± 0.50 (n=2) | 20.0 ± 0.12 | 95.0 ± 5.00 (n=2) | 99.4 ± 1.48 |") != NULL);
+        CHECK(strstr(md, "| Pendulum-P | w/o TAP | GRSN | −235.0 (n=2 ⚠) | −235.4 | 5.00 | 44.16 |") != NULL);
+        CHECK(strstr(md, "`control/cartpole-v/gru/s2`: no result") != NULL);
+        CHECK(strstr(md, "`broken/nonet`: unreadable") != NULL);
+        CHECK(strstr(md, "](curves_cartpole-v.svg)") != NULL && strstr(md, "](curves_8m_win.svg)") != NULL);
+        CHECK(strstr(md, "grsn sweep --envs") != NULL);
+    }
+    free(md);
+    CHECK(check_svgs(out) == 4);
+    snprintf(path, sizeof path, "%s/runs.csv", out);
+    char *csv = slurp(path);
+    int lines = 0;
+    for (const char *p = csv; p && *p; p++) lines += *p == '\n';
+    CHECK(lines == 14);
+    free(csv);
+    grsn_runs_free(&l);
+    char cmd[320];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+TEST(bad_input_is_a_clear_error) {
+    GrsnRunList l;
+    CHECK(grsn_runs_scan(&l, "tests/fixtures/no_such_dir") == GRSN_ERR_IO);
+    CHECK(strstr(grsn_last_error(), "no_such_dir") != NULL);
+    GrsnRunInfo r;
+    CHECK(grsn_run_read(&r, "tests/fixtures") == GRSN_ERR_IO);
+    CHECK(grsn_run_read(&r, FIXTURE_RUNS "/broken/nonet") == GRSN_ERR_FORMAT);
+    CHECK(strstr(grsn_last_error(), "names no net") != NULL);
+}
+
+// ----------------------------------------------------------------------------
+// A run with a checkpoint: the raster and Table 4
+
+// A finished run directory of a tiny untrained agent on cartpole-v.
+static int write_run(const char *dir, grsn_net net, uint64_t seed) {
+    GrsnTrainConfig cfg;
+    if (grsn_train_defaults(&cfg, "cartpole-v", -1, net, seed) != GRSN_OK) return 0;
+    cfg.agent.hidden = 8;
+    cfg.agent.head_hidden = 8;
+    cfg.agent.emb_o = 8;
+    cfg.steps = 400;
+    char cmd[600], path[600], text[4096];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
+    if (system(cmd) != 0) return 0;
+    grsn_train_config_text(&cfg, text, sizeof text);
+    snprintf(path, sizeof path, "%s/config", dir);
+    if (!write_text(path, text)) return 0;
+    snprintf(path, sizeof path, "%s/progress.csv", dir);
+    if (!write_text(path, "env_steps,episodes,updates,train_return,eval_return,eval_return_std,q_loss,pi_loss,alpha,"
+                          "entropy,firing_rate\n200,10,100,12,11,1,0.1,-1,0.9,0.6,0.05\n400,20,300,15,14,1,0.1,-1,"
+                          "0.9,0.6,0.05\n")) return 0;
+    snprintf(path, sizeof path, "%s/result", dir);
+    if (!write_text(path, "eval_return_mean=14\neval_return_std=1\neval_returns=13,15\nenv_steps=400\nepisodes=20\n"
+                          "updates=300\nwall_s=1.5\n")) return 0;
+    GrsnAgent *agent;
+    if (grsn_agent_create(&agent, &cfg.agent, seed) != GRSN_OK) return 0;
+    GrsnTrainRngs rng;
+    memset(&rng, 0, sizeof rng);
+    snprintf(path, sizeof path, "%s/final.grsn", dir);
+    grsn_status st = grsn_ckpt_save(path, &cfg, agent, 400, &rng);
+    grsn_agent_free(agent);
+    return st == GRSN_OK;
+}
+
+TEST(raster_and_energy_from_a_checkpoint) {
+    char dir[] = "/tmp/grsn_test_report.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char run[256], gru[256], out[256], ckpt[320];
+    snprintf(run, sizeof run, "%s/runs/cartpole-v/grsn/s0", dir);
+    snprintf(gru, sizeof gru, "%s/runs/cartpole-v/gru/s0", dir);
+    snprintf(out, sizeof out, "%s/report", dir);
+    CHECK(write_run(run, GRSN_NET_GRSN, 0));
+    CHECK(write_run(gru, GRSN_NET_GRU, 0));
+
+    // The recording checks itself against grsn_agent_act at every step.
+    unsigned char *spikes = NULL;
+    int H = 0, L = 0;
+    double ret = 0;
+    snprintf(ckpt, sizeof ckpt, "%s/final.grsn", run);
+    CHECK(grsn_record_spikes(ckpt, 0, GRSN_ENV_MAX_STEPS, &spikes, &H, &L, &ret) == GRSN_OK);
+    CHECK(H == 8 && L >= 1 && L <= GRSN_ENV_MAX_STEPS);
+    CHECK_NEAR(ret, (double)L, 1e-9, 0);   // CartPole: +1 per step
+    for (long k = 0; spikes && k < (long)H * L; k++) CHECK(spikes[k] <= 1);
+    free(spikes);
+    snprintf(ckpt, sizeof ckpt, "%s/final.grsn", gru);
+    CHECK(grsn_record_spikes(ckpt, 0, GRSN_ENV_MAX_STEPS, &spikes, &H, &L, &ret) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "does not spike") != NULL);
+
+    char root[256];
+    snprintf(root, sizeof root, "%s/runs", dir);
+    GrsnRunList l;
+    CHECK(grsn_runs_scan(&l, root) == GRSN_OK);
+    GrsnReportOptions opt = grsn_report_defaults();
+    opt.energy_samples = 64;
+    GrsnReportSummary sum;
+    CHECK(grsn_report_write(&l, root, out, &opt, &sum) == GRSN_OK);
+    CHECK(sum.rasters == 1 && sum.energy_rows == 1 && sum.curves == 1);
+    CHECK_MSG(sum.warning[0] == '\0', "%s", sum.warning);
+    CHECK(check_svgs(out) == 2);
+    char path[320];
+    snprintf(path, sizeof path, "%s/index.md", out);
+    char *md = slurp(path);
+    CHECK(md && strstr(md, "](raster_cartpole-v.svg)") && strstr(md, "| cartpole-v | ") &&
+          strstr(md, "1 checkpoint, actor firing rate"));
+    free(md);
+    grsn_runs_free(&l);
+    char cmd[320];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+int main(void) {
+    RUN(xml_checker_rejects_broken_svg);
+    RUN(mean_std_is_population_and_skips_nan);
+    RUN(fixture_runs_are_read_and_grouped);
+    RUN(fixture_report_has_tables_flags_and_valid_svg);
+    RUN(bad_input_is_a_clear_error);
+    RUN(raster_and_energy_from_a_checkpoint);
+    return test_summary("test_report");
+}
