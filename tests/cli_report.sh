@@ -1,0 +1,108 @@
+#!/bin/sh
+# cli_report.sh — `grsn report` and `grsn sweep` from the command line:
+# the report of the hand-made run tree tests/fixtures/runs_tiny (tables,
+# flags, SVG files), one-line errors for bad input; a tiny sweep that trains
+# its grid N at a time, skips finished runs on a second call, trains a
+# stopped run again, carries on past a failing job (exit 1), stops its jobs
+# on SIGTERM, and writes the summary; the report of the sweep's runs draws
+# spike rasters. Ends with "cli_report: N passed, N failed".
+bin=${GRSN_BIN:-build/grsn}
+tmp=${TMPDIR:-/tmp}/grsn_cli_report.$$
+mkdir -p "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+ok()  { pass=$((pass + 1)); echo "  ok   $1"; }
+bad() { fail=$((fail + 1)); echo "  FAIL $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+
+# Exit status $2 and exactly one line on stderr containing $3.
+expect_error() {
+    name=$1; want_rc=$2; want=$3; shift 3
+    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    if [ "$rc" -eq "$want_rc" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "$want" "$tmp/err"; then ok "$name"
+    else bad "$name (exit $rc: $(cat "$tmp/err"))"; fi
+}
+
+OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}; export OMP_WAIT_POLICY
+# Tiny nets, a few hundred steps: a run takes about a second.
+tiny="--steps 300 --hidden 8 --head-hidden 8 --emb-o 8 --batch 8 --seq-len 16 --eval-interval 100 --eval-episodes 2 --warmup-episodes 2"
+
+# --- grsn report
+expect_error "report without RUNS_DIR" 2 "name the runs directory" report
+expect_error "report of a missing directory" 1 "cannot open" report "$tmp/nothing"
+mkdir -p "$tmp/empty"
+expect_error "report of a directory without runs" 1 "no run directories" report "$tmp/empty"
+
+"$bin" report tests/fixtures/runs_tiny --out "$tmp/rep" >"$tmp/out" 2>&1; rc=$?
+check "report of the fixture tree" \
+    '[ $rc -eq 0 ] && grep -q "13 run directories (10 finished, 3 partial) in 7 methods; 4 curve plots" "$tmp/out"'
+check "index.md: mean ± std across seeds beside the paper" \
+    'grep -q "| TD3-GRSN | TAP | 190.0 ± 8.16 (n=3) | 200.0 ± 0.00 |" "$tmp/rep/index.md"'
+check "index.md: QMIX reward and win rate" \
+    'grep -q "20.0 ± 0.50 (n=2) | 20.0 ± 0.12 | 95.0 ± 5.00 (n=2) | 99.4 ± 1.48" "$tmp/rep/index.md"'
+check "index.md: partial runs flagged and listed, not averaged" \
+    'grep -q "198.0 ± 2.00 (n=2 ⚠)" "$tmp/rep/index.md" && grep -q "gru/s2\`: no result" "$tmp/rep/index.md"'
+check "SVG curves with a viewBox, closed" \
+    'for f in "$tmp"/rep/curves_*.svg; do grep -q "viewBox=" "$f" && [ "$(tail -n 1 "$f")" = "</svg>" ] || exit 1; done'
+
+# --- grsn sweep: bad input
+expect_error "sweep: unknown env lists the envs" 2 "valid envs: cartpole-f" sweep --envs cartpole-x
+expect_error "sweep: unknown map lists the maps" 2 "valid maps: " sweep --envs smac:9m
+expect_error "sweep: unknown net lists the nets" 2 "valid nets: grsn, lif, gru, mlp" sweep --envs cartpole-v --nets grsn,rnn
+expect_error "sweep: unknown algo lists the choices" 2 "valid choices: auto|td3|sacd|qmix" sweep --envs cartpole-v --algo ppo
+expect_error "sweep: td3 on a discrete task" 2 "td3" sweep --envs cartpole-v --algo td3
+expect_error "sweep: qmix on a control task" 2 "does not fit" sweep --envs pendulum-p --algo qmix
+expect_error "sweep: bad seed range" 2 "seeds" sweep --envs cartpole-v --seeds 3-1
+expect_error "sweep: flags it sets itself" 2 "set by the sweep" sweep --envs cartpole-v -- --seed 3
+expect_error "sweep: --jobs 0" 2 "jobs" sweep --envs cartpole-v --jobs 0
+
+# --- grsn sweep: a grid, then the same grid again
+runs="$tmp/runs"
+# shellcheck disable=SC2086
+"$bin" sweep --envs cartpole-v,pendulum-p --nets grsn --seeds 0-1 --jobs 2 --runs "$runs" -- $tiny >"$tmp/s1" 2>&1; rc=$?
+check "sweep trains the grid 2 at a time" \
+    '[ $rc -eq 0 ] && grep -q "4 to train; 2 at a time" "$tmp/s1" && grep -q "4 trained, 0 failed" "$tmp/s1"'
+check "summary: every run finished, with its score and command" \
+    '[ "$(grep -c ",finished," "$runs/summary.csv")" -eq 4 ] &&
+     grep -q "^pendulum-p,td3,grsn,1,finished,-[0-9.]*,.*\"grsn train --env pendulum-p --algo td3 --net grsn --seed 1 --out $runs/pendulum-p/grsn/s1 --threads 1 --steps 300" "$runs/summary.csv"'
+# shellcheck disable=SC2086
+"$bin" sweep --envs cartpole-v,pendulum-p --nets grsn --seeds 0-1 --jobs 2 --runs "$runs" -- $tiny >"$tmp/s2" 2>&1; rc=$?
+check "a second call skips the finished runs" \
+    '[ $rc -eq 0 ] && grep -q "4 finished earlier, 0 to train" "$tmp/s2" && [ "$(grep -c "^skip" "$tmp/s2")" -eq 4 ] &&
+     [ "$(grep -c "finished (earlier)" "$runs/summary.csv")" -eq 4 ]'
+
+# A run stopped half-way (config, no result) is trained again.
+rm "$runs/cartpole-v/grsn/s1/result"
+# shellcheck disable=SC2086
+"$bin" sweep --envs cartpole-v,pendulum-p --nets grsn --seeds 0-1 --jobs 2 --runs "$runs" -- $tiny >"$tmp/s3" 2>&1; rc=$?
+check "a stopped run is trained again" \
+    '[ $rc -eq 0 ] && grep -q "3 finished earlier, 1 to train" "$tmp/s3" && [ -f "$runs/cartpole-v/grsn/s1/result" ] &&
+     grep -q "^cartpole-v,sacd,grsn,1,finished," "$runs/summary.csv"'
+
+# A failing job (its config path is taken by a directory) is reported; the others run.
+mkdir -p "$runs/cartpole-v/grsn/s2/config"
+# shellcheck disable=SC2086
+"$bin" sweep --envs cartpole-v --nets grsn --seeds 0-3 --runs "$runs" --summary "$tmp/sum.csv" -- $tiny >"$tmp/s4" 2>"$tmp/e4"; rc=$?
+check "a failing job is reported, the others continue, exit 1" \
+    '[ $rc -eq 1 ] && grep -q "FAILED cartpole-v grsn seed 2 (exit 1" "$tmp/e4" && [ -f "$runs/cartpole-v/grsn/s3/result" ] &&
+     grep -q "^cartpole-v,sacd,grsn,2,failed," "$tmp/sum.csv" && grep -q "^cartpole-v,sacd,grsn,3,finished," "$tmp/sum.csv"'
+
+# SIGTERM stops the sweep's own job; the directory stays partial for the next call.
+# shellcheck disable=SC2086
+"$bin" sweep --envs pendulum-v --nets grsn --seeds 0 --runs "$tmp/runs2" -- $tiny --steps 100000 >"$tmp/s5" 2>"$tmp/e5" &
+pid=$!
+i=0; while [ ! -f "$tmp/runs2/pendulum-v/grsn/s0/config" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM "$pid"; wait "$pid"; rc=$?
+check "SIGTERM stops the jobs, writes the summary, exit 1" \
+    '[ $rc -eq 1 ] && grep -q "run the same command again to resume" "$tmp/e5" &&
+     grep -q "^pendulum-v,td3,grsn,0,partial," "$tmp/runs2/summary.csv" && [ ! -f "$tmp/runs2/pendulum-v/grsn/s0/result" ]'
+
+# --- The report of the sweep: curves and spike rasters of the trained agents.
+rm -rf "$runs/cartpole-v/grsn/s2"
+"$bin" report "$runs" --out "$tmp/rep2" --samples 64 >"$tmp/out" 2>&1; rc=$?
+check "report of the sweep draws the rasters and Table 4" \
+    '[ $rc -eq 0 ] && grep -q "2 curve plots, 2 spike rasters, 2 Table 4 rows" "$tmp/out" &&
+     grep -q "viewBox=" "$tmp/rep2/raster_cartpole-v.svg" && grep -q "viewBox=" "$tmp/rep2/raster_pendulum-p.svg"'
+
+echo "cli_report: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
