@@ -202,8 +202,14 @@ int cmd_train(int argc, char **argv) {
     if (steps < 0) cli_usage_error(CMD, "--steps %d must be >= 0", steps);
 
     GrsnTrainConfig cfg;
-    if (grsn_train_defaults(&cfg, env, a, n, (uint64_t)seed) != GRSN_OK)
-        cli_usage_error(CMD, "%s", grsn_last_error());
+    if (grsn_train_defaults(&cfg, env, a, n, (uint64_t)seed) != GRSN_OK) {
+        grsn_smac_dims d;
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", grsn_last_error());
+        if (grsn_smac_map_dims(env, NULL, &d) == GRSN_OK)   // a SMAC map without its prefix
+            cli_usage_error(CMD, "%s is a SMAC map: train QMIX on it with --env smac:%s --algo qmix", env, env);
+        cli_usage_error(CMD, "%s", msg);
+    }
     if (compat) grsn_train_set_compat(&cfg);
 
     if (steps > 0) cfg.steps = steps;

@@ -70,6 +70,8 @@ expect_error "gamma out of range" 2 "gamma = 1.5 is outside" train --env smac:3m
 expect_error "w/o TAP on gru" 2 "applies to the spiking nets" train --env smac:3m --net gru --no-tap
 expect_error "w/o TAP with 1 substep" 2 "needs at least 2" train --env smac:3m --no-tap --substeps 1
 expect_error "bad unit table" 2 "valid choices: liberty|lotv" train --env smac:3m --units hots
+expect_error "a SMAC map without its prefix" 2 "8m is a SMAC map: train QMIX on it with --env smac:8m --algo qmix" \
+    train --env 8m
 expect_error "control tasks keep their errors" 2 "unknown algo 'ppo'; valid algos: td3, sacd" \
     train --env cartpole-p --algo ppo
 
