@@ -39,7 +39,7 @@ static const char *CMD = "sweep";
 typedef enum { JOB_PENDING = 0, JOB_RUNNING, JOB_DONE, JOB_SKIPPED, JOB_FAILED } JobState;
 
 typedef struct {
-    const char *env, *net;
+    const char *env, *algo, *net;   // algo resolved: td3, sacd or qmix
     int seed;
     char dir[512];
     char *argv[MAX_EXTRA + 24];   // the child's arguments after the program name
@@ -71,10 +71,16 @@ static int parse_seeds(const char *spec, int *seeds) {
     snprintf(buf, sizeof buf, "%s", spec);
     int n = 0;
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *end;
+        // "A" or "A-B", both non-negative integers, A <= B.
+        char *end, *end2;
         long a = strtol(tok, &end, 10), b = a;
-        if (end != tok && *end == '-') { char *e2; b = strtol(end + 1, &e2, 10); if (e2 == end + 1) end = tok; else end = e2; }
-        if (end == tok || *end != '\0' || a < 0 || b < a)
+        int valid = end != tok;
+        if (valid && *end == '-') {
+            b = strtol(end + 1, &end2, 10);
+            valid = end2 != end + 1;
+            end = end2;
+        }
+        if (!valid || *end != '\0' || a < 0 || b < a)
             cli_usage_error(CMD, "--seeds '%s': expected seeds like 0-4 or 0,2,5", spec);
         for (long s = a; s <= b; s++) {
             if (n == MAX_SEEDS) cli_usage_error(CMD, "--seeds '%s': more than %d seeds", spec, MAX_SEEDS);
@@ -140,7 +146,7 @@ static void build_job(Job *j, const char *runs, const char *algo, int explicit_a
     char envdir[64], netdir[64];
     snprintf(envdir, sizeof envdir, "%s", j->env);
     for (char *p = envdir; *p; p++) if (*p == ':' || *p == '/') *p = '_';
-    const char *a = resolve_algo(algo, j->env);
+    const char *a = j->algo = resolve_algo(algo, j->env);
     if (explicit_algo && strcmp(a, resolve_algo("auto", j->env)) != 0) snprintf(netdir, sizeof netdir, "%s-%s", a, j->net);
     else snprintf(netdir, sizeof netdir, "%s", j->net);
     snprintf(j->dir, sizeof j->dir, "%s/%s/%s/s%d", runs, envdir, netdir, j->seed);
@@ -246,7 +252,7 @@ static void write_summary(const char *path, Job *jobs, int n) {
         const char *status = have && r.finished ? (j->state == JOB_SKIPPED ? "finished (earlier)" : "finished")
                            : j->state == JOB_FAILED ? "failed"
                            : have ? "partial" : "not run";
-        fprintf(f, "%s,%s,%s,%d,%s", j->env, j->argv[4], j->net, j->seed, status);
+        fprintf(f, "%s,%s,%s,%d,%s", j->env, j->algo, j->net, j->seed, status);
         csv_num(f, have && r.finished ? r.score : NAN);
         csv_num(f, have && r.finished ? r.score_std : NAN);
         csv_num(f, have && r.finished ? r.win_rate : NAN);

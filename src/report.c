@@ -49,14 +49,19 @@ static int file_exists(const char *path) {
 // The value of `key` in key=value lines, copied into out; 1 if found.
 static int kv_get(const char *text, const char *key, char *out, size_t cap) {
     size_t klen = strlen(key);
-    for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-        if (strncmp(line, key, klen) != 0 || line[klen] != '=') continue;
-        const char *v = line + klen + 1;
-        size_t n = strcspn(v, "\r\n");
-        if (n >= cap) n = cap - 1;
-        memcpy(out, v, n);
-        out[n] = '\0';
-        return 1;
+    const char *line = text;
+    while (*line) {
+        if (strncmp(line, key, klen) == 0 && line[klen] == '=') {
+            const char *v = line + klen + 1;
+            size_t n = strcspn(v, "\r\n");
+            if (n >= cap) n = cap - 1;
+            memcpy(out, v, n);
+            out[n] = '\0';
+            return 1;
+        }
+        const char *next = strchr(line, '\n');
+        if (!next) break;
+        line = next + 1;
     }
     return 0;
 }
@@ -1381,7 +1386,10 @@ static grsn_status write_runs_csv(const GrsnRunList *l, const char *path) {
         fprintf(f, ",%ld", r->env_steps);
         csv_num(f, r->wall_s);
         fprintf(f, ",\"");
-        for (const char *p = r->note; *p; p++) fputs(*p == '"' ? "\"\"" : (char[2]){*p, 0}, f);
+        for (const char *p = r->note; *p; p++) {
+            if (*p == '"') fputc('"', f);   // CSV doubles a quote inside quotes
+            fputc(*p, f);
+        }
         fprintf(f, "\",\"%s\"\n", cmd);
     }
     return grsn_atomic_commit(&af);
