@@ -293,7 +293,7 @@ int cmd_sweep(int argc, char **argv) {
         {"threads", ARG_INT, &threads, "0", "threads per run; 0: cores / jobs (at least 1)", NULL},
         {"runs", ARG_STR, &runs, "runs/sweep", "root of the run directories RUNS/ENV/NET/sSEED", NULL},
         {"summary", ARG_STR, &summary, NULL, "summary CSV; default RUNS/summary.csv", NULL},
-        {"dry-run", ARG_BOOL, &dry_run, "0", "print the commands of the runs still to do, run nothing", NULL},
+        {"dry-run", ARG_BOOL, &dry_run, "0", "print the command of every run of the grid (skip: finished), run nothing", NULL},
     };
     args_parse(CMD, "sweep --envs E1,E2 [--nets N1,N2] [--seeds 0-4] [--algo A] [--jobs N] [--runs DIR] "
                "[--summary FILE] [-- train flags]\n\n"

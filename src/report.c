@@ -754,6 +754,7 @@ grsn_status grsn_record_spikes(const char *path, uint64_t seed, int max_steps, u
 // The raster: one row per neuron, a dark mark per spike (merged along
 // time), and above it the fraction of neurons that fired at each step.
 static grsn_status svg_raster(const char *path, const char *title, const unsigned char *spikes, int H, int L, int K) {
+    if (L < 1 || H < 1) return grsn_fail(GRSN_ERR_ARG, "%s: an empty recording (%d steps, %d neurons)", path, L, H);
     const int W = 760;
     double left = 70, pw = 640, top_rate = 50, rate_h = 90, top = top_rate + rate_h + 30;
     double row_h = H <= 32 ? 160.0 / H : H <= 128 ? 3.0 : 2.0, ph = row_h * H;
