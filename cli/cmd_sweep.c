@@ -9,13 +9,17 @@
  *
  * Run directories are RUNS/ENV/NET/sSEED (ENV with ':' as '_'; NET prefixed
  * with ALGO- when --algo is not the task's own). A run whose directory holds
- * a `result` is finished and skipped, so a sweep resumes where it stopped;
- * a directory without one (a run killed half-way) is trained again from
- * the start. Each job's output goes to its directory's train.log. Jobs get
- * --threads so that jobs x threads <= cores (results do not depend on it).
+ * a `result` is finished and skipped, so a sweep resumes where it stopped,
+ * provided its config is the one asked for (`grsn train --print-config`,
+ * threads aside); a finished run with another config is reported and left
+ * alone. A directory without a result (a run killed half-way) is trained
+ * again from the start. Each job's output goes to its directory's
+ * train.log. Jobs get --threads so that jobs x threads <= cores (results do
+ * not depend on it).
  * A failing job is reported and the others continue; the exit status is 1
- * if any job failed (2 for bad usage). SIGINT/SIGTERM stop the running jobs,
- * write the summary and exit 1.
+ * if any job failed or a finished run has another config (2 for bad
+ * usage). SIGINT/SIGTERM stop the running jobs, write the summary and
+ * exit 1.
  */
 #include "cli.h"
 #include "grsn_train.h"
@@ -36,7 +40,7 @@ static const char *CMD = "sweep";
 #define MAX_SEEDS 256
 #define MAX_EXTRA 64
 
-typedef enum { JOB_PENDING = 0, JOB_RUNNING, JOB_DONE, JOB_SKIPPED, JOB_FAILED } JobState;
+typedef enum { JOB_PENDING = 0, JOB_RUNNING, JOB_DONE, JOB_SKIPPED, JOB_FAILED, JOB_CONFLICT } JobState;
 
 typedef struct {
     const char *env, *algo, *net;   // algo resolved: td3, sacd or qmix
@@ -205,6 +209,67 @@ static pid_t start_job(Job *j, const char *self) {
     return pid;
 }
 
+// The configuration a job would run (`grsn train ... --print-config 1`),
+// into buf; 0 if the child fails.
+static int job_config(const Job *j, const char *self, char *buf, size_t cap) {
+    int fd[2];
+    if (pipe(fd) != 0) return 0;
+    char *argv[MAX_EXTRA + 28];
+    int n = 0;
+    argv[n++] = (char *)self;
+    for (int i = 0; j->argv[i]; i++) argv[n++] = j->argv[i];
+    argv[n++] = "--print-config";
+    argv[n++] = "1";
+    argv[n] = NULL;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) { close(fd[0]); close(fd[1]); return 0; }
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        close(fd[0]);
+        close(fd[1]);
+        execv(self, argv);
+        _exit(127);
+    }
+    close(fd[1]);
+    size_t len = 0;
+    ssize_t got;
+    while (len + 1 < cap && (got = read(fd[0], buf + len, cap - 1 - len)) > 0) len += (size_t)got;
+    buf[len] = '\0';
+    close(fd[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// Does the finished run in j->dir have the configuration this sweep asks
+// for? Lines are compared in order, except threads= (results do not depend
+// on it). On a difference, `diff` names the first differing line.
+static int same_config(const Job *j, const char *self, char *diff, size_t cap) {
+    static char want[16384], have[16384];
+    char path[600];
+    snprintf(path, sizeof path, "%s/config", j->dir);
+    FILE *f = fopen(path, "r");
+    if (!f) { snprintf(diff, cap, "cannot read %.200s", path); return 0; }
+    size_t n = fread(have, 1, sizeof have - 1, f);
+    have[n] = '\0';
+    fclose(f);
+    if (!job_config(j, self, want, sizeof want)) { snprintf(diff, cap, "grsn train --print-config failed"); return 0; }
+    char *a = want, *b = have;
+    while (*a || *b) {
+        size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+        int skip = !strncmp(a, "threads=", 8) && !strncmp(b, "threads=", 8);
+        if (!skip && (la != lb || strncmp(a, b, la) != 0)) {
+            snprintf(diff, cap, "the run has '%.*s', this sweep '%.*s'", (int)(lb < 80 ? lb : 80), b,
+                     (int)(la < 80 ? la : 80), a);
+            return 0;
+        }
+        a += la + (a[la] == '\n');
+        b += lb + (b[lb] == '\n');
+    }
+    return 1;
+}
+
 // The last non-empty line of a job's log, for the failure message.
 static void last_line(const char *dir, char *out, size_t cap) {
     char path[600], line[512];
@@ -249,7 +314,8 @@ static void write_summary(const char *path, Job *jobs, int n) {
         Job *j = &jobs[i];
         GrsnRunInfo r;
         int have = grsn_run_read(&r, j->dir) == GRSN_OK;
-        const char *status = have && r.finished ? (j->state == JOB_SKIPPED ? "finished (earlier)" : "finished")
+        const char *status = j->state == JOB_CONFLICT ? "finished with another config"
+                           : have && r.finished ? (j->state == JOB_SKIPPED ? "finished (earlier)" : "finished")
                            : j->state == JOB_FAILED ? "failed"
                            : have ? "partial" : "not run";
         fprintf(f, "%s,%s,%s,%d,%s", j->env, j->algo, j->net, j->seed, status);
@@ -370,8 +436,23 @@ int cmd_sweep(int argc, char **argv) {
         free(jobs);
         return 0;
     }
-    for (int i = 0; i < njobs; i++)
-        if (jobs[i].state == JOB_SKIPPED) printf("skip   %s (finished: %s/result)\n", jobs[i].command, jobs[i].dir);
+    // A finished run is skipped only if it is the run asked for: a run
+    // with other flags in the same directory is reported, never overwritten.
+    char self[1024];
+    self_path(self, sizeof self);
+    int conflicts = 0;
+    for (int i = 0; i < njobs; i++) {
+        if (jobs[i].state != JOB_SKIPPED) continue;
+        char diff[256];
+        if (same_config(&jobs[i], self, diff, sizeof diff)) {
+            printf("skip   %s (finished: %s/result)\n", jobs[i].command, jobs[i].dir);
+        } else {
+            jobs[i].state = JOB_CONFLICT;
+            conflicts++;
+            fprintf(stderr, "grsn: sweep: %s holds a finished run with another configuration (%s); not rerun, "
+                    "choose another --runs or remove it\n", jobs[i].dir, diff);
+        }
+    }
     fflush(stdout);
 
     struct sigaction sa;
@@ -380,8 +461,6 @@ int cmd_sweep(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    char self[1024];
-    self_path(self, sizeof self);
     int next = 0, running = 0, failed = 0, done = 0;
     while (!stop_signal) {
         while (running < jobs_n && next < njobs && !stop_signal) {
@@ -438,13 +517,13 @@ int cmd_sweep(int argc, char **argv) {
             if (jobs[i].state == JOB_RUNNING) { waitpid(jobs[i].pid, NULL, 0); jobs[i].state = JOB_PENDING; }
     }
     write_summary(summary_path, jobs, njobs);
-    int skipped = njobs - todo;
-    printf("grsn sweep: %d trained, %d failed, %d finished earlier, %d not run -> %s\n", done, failed, skipped,
-           todo - done - failed, summary_path);
+    int skipped = njobs - todo - conflicts;
+    printf("grsn sweep: %d trained, %d failed, %d finished earlier, %d with another config, %d not run -> %s\n",
+           done, failed, skipped, conflicts, todo - done - failed, summary_path);
     free(jobs);
     if (stop_signal) {
         fprintf(stderr, "grsn: sweep: stopped by signal %d; run the same command again to resume\n", (int)stop_signal);
         return 1;
     }
-    return failed ? 1 : 0;
+    return failed || conflicts ? 1 : 0;
 }

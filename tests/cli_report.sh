@@ -4,8 +4,9 @@
 # flags, SVG files), one-line errors for bad input; a tiny sweep that trains
 # its grid N at a time, skips finished runs on a second call, trains a
 # stopped run again, carries on past a failing job (exit 1), stops its jobs
-# on SIGTERM, and writes the summary; the report of the sweep's runs draws
-# spike rasters. Ends with "cli_report: N passed, N failed".
+# on SIGTERM, refuses to skip a finished run made with other flags, and
+# writes the summary; the report of the sweep's runs draws spike rasters.
+# Ends with "cli_report: N passed, N failed".
 bin=${GRSN_BIN:-build/grsn}
 tmp=${TMPDIR:-/tmp}/grsn_cli_report.$$
 mkdir -p "$tmp"
@@ -70,6 +71,15 @@ check "summary: every run finished, with its score and command" \
 check "a second call skips the finished runs" \
     '[ $rc -eq 0 ] && grep -q "4 finished earlier, 0 to train" "$tmp/s2" && [ "$(grep -c "^skip" "$tmp/s2")" -eq 4 ] &&
      [ "$(grep -c "finished (earlier)" "$runs/summary.csv")" -eq 4 ]'
+
+# A finished run with other flags in the same directory is reported, never overwritten.
+cp "$runs/cartpole-v/grsn/s0/result" "$tmp/result.before"
+# shellcheck disable=SC2086
+"$bin" sweep --envs cartpole-v --nets grsn --seeds 0 --runs "$runs" --summary "$tmp/sum0.csv" -- $tiny --gamma 0.5 \
+    >"$tmp/s2b" 2>"$tmp/e2b"; rc=$?
+check "a finished run with another config is reported, kept, exit 1" \
+    '[ $rc -eq 1 ] && grep -q "another configuration (the run has .gamma=0.899999976., this sweep .gamma=0.5.)" "$tmp/e2b" &&
+     cmp -s "$runs/cartpole-v/grsn/s0/result" "$tmp/result.before" && grep -q ",finished with another config," "$tmp/sum0.csv"'
 
 # A run stopped half-way (config, no result) is trained again.
 rm "$runs/cartpole-v/grsn/s1/result"
