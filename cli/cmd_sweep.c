@@ -359,7 +359,8 @@ int cmd_sweep(int argc, char **argv) {
         {"threads", ARG_INT, &threads, "0", "threads per run; 0: cores / jobs (at least 1)", NULL},
         {"runs", ARG_STR, &runs, "runs/sweep", "root of the run directories RUNS/ENV/NET/sSEED", NULL},
         {"summary", ARG_STR, &summary, NULL, "summary CSV; default RUNS/summary.csv", NULL},
-        {"dry-run", ARG_BOOL, &dry_run, "0", "print the command of every run of the grid (skip: finished), run nothing", NULL},
+        {"dry-run", ARG_BOOL, &dry_run, "0", "print the command of every run of the grid (skip: finished), run nothing",
+         NULL},
     };
     args_parse(CMD, "sweep --envs E1,E2 [--nets N1,N2] [--seeds 0-4] [--algo A] [--jobs N] [--runs DIR] "
                "[--summary FILE] [-- train flags]\n\n"
@@ -388,7 +389,8 @@ int cmd_sweep(int argc, char **argv) {
     // Every name first, so a typo fails before any run starts.
     for (int i = 0; i < ne; i++) check_env(envs[i]);
     for (int i = 0; i < nn; i++)
-        if (grsn_net_from_name(nets[i]) < 0) cli_usage_error(CMD, "unknown net '%s'; valid nets: %s", nets[i], GRSN_NET_NAMES);
+        if (grsn_net_from_name(nets[i]) < 0)
+            cli_usage_error(CMD, "unknown net '%s'; valid nets: %s", nets[i], GRSN_NET_NAMES);
     for (int i = 0; i < ne; i++) {
         const char *a = resolve_algo(algo, envs[i]);
         if (is_smac(envs[i]) != !strcmp(a, "qmix"))

@@ -216,7 +216,8 @@ static void read_result(GrsnRunInfo *r) {
     char *text = read_text(path);
     if (!text) {
         if (r->npoints > 0)
-            snprintf(r->note, sizeof r->note, "no result: stopped or still running (last evaluation at %ld of %ld env steps)",
+            snprintf(r->note, sizeof r->note,
+                     "no result: stopped or still running (last evaluation at %ld of %ld env steps)",
                      r->env_steps, r->budget);
         else
             snprintf(r->note, sizeof r->note, "no result and no evaluation yet");
@@ -572,7 +573,8 @@ static grsn_status svg_curves(const char *path, const char *title, const char *y
     svg_open(f, W, H);
     svg_text(f, fr.left + fr.w / 2, 24, "middle", 15, "font-weight=\"bold\"", title);
     svg_axes(f, &fr, "environment steps", ylabel, 1);
-    fprintf(f, "<defs><clipPath id=\"plot\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/></clipPath></defs>\n",
+    fprintf(f, "<defs><clipPath id=\"plot\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>"
+               "</clipPath></defs>\n",
             fr.left, fr.top, fr.w, fr.h);
     fprintf(f, "<g clip-path=\"url(#plot)\">\n");
     // Bands first, so that no line hides under another method's band.
@@ -1231,7 +1233,8 @@ static void figures(FILE *f, const GrsnRunList *l, const GrsnGroups *g, const ch
             safe_name(name, sizeof name, task);
             snprintf(file, sizeof file, "curves_%s%s.svg", name, win ? "_win" : "");
             snprintf(path, sizeof path, "%s/%s", out_dir, file);
-            snprintf(title, sizeof title, "%s: %s", task, win ? "test win rate" : qmix ? "test return" : "evaluation return");
+            const char *what = win ? "test win rate" : qmix ? "test return" : "evaluation return";
+            snprintf(title, sizeof title, "%s: %s", task, what);
             if (svg_curves(path, title, win ? "test win rate (%)" : qmix ? "test return" : "evaluation return", s, ns) ==
                 GRSN_OK) {
                 fprintf(f, "### %s%s\n\n![%s](%s)\n\n", task, win ? " (win rate)" : "", title, file);
@@ -1360,7 +1363,8 @@ static void runs_table(FILE *f, const GrsnRunList *l, const char *root) {
         if (!isnan(r->wall_s)) snprintf(wall, sizeof wall, "%.0f", r->wall_s);
         fprintf(f, "| `%s` | %s | %s | %s | %d | %ld | %s | %s | %s | %ld | %s |\n", rel(r->dir, root), r->task, r->algo,
                 r->net, r->substeps, r->seed,
-                r->finished ? "finished" : !strncmp(r->note, "unreadable", 10) ? "⚠ unreadable" : "⚠ partial", score, win, r->env_steps, wall);
+                r->finished ? "finished" : !strncmp(r->note, "unreadable", 10) ? "⚠ unreadable" : "⚠ partial", score,
+                win, r->env_steps, wall);
     }
     fprintf(f, "\n");
 }
@@ -1438,10 +1442,12 @@ grsn_status grsn_report_write(const GrsnRunList *l, const char *root, const char
                "never averaged; ⚠ marks a method with fewer finished seeds than run directories or than the "
                "largest method (see [Missing and partial runs](#missing-and-partial-runs)). – : no such run.\n\n");
     fprintf(f, "Contents: [Table 1](#table-1--partially-observable-control-tasks) · "
-               "[Table 2](#table-2--smac-qmix) · [Table 3](#table-3--ablation-tap-vs-wo-tap-t--4-repeated-input-rate-decoding) · "
+               "[Table 2](#table-2--smac-qmix) · "
+               "[Table 3](#table-3--ablation-tap-vs-wo-tap-t--4-repeated-input-rate-decoding) · "
                "[Table 4](#table-4--energy-paper-convention-actor--critic-e_mac-46-pj-e_ac-09-pj) · "
                "[Every method](#every-method) · [Learning curves](#learning-curves) · [Spike rasters](#spike-rasters) · "
-               "[Missing and partial runs](#missing-and-partial-runs) · [Every run](#every-run) · [runs.csv](runs.csv)\n\n");
+               "[Missing and partial runs](#missing-and-partial-runs) · [Every run](#every-run) · "
+               "[runs.csv](runs.csv)\n\n");
     table1(f, &g, want_ctl, runs);
     table2(f, &g, want_qmix, runs);
     table3(f, l, &g, want_ctl, want_qmix, runs);
