@@ -1087,7 +1087,8 @@ static void table4(FILE *f, const GrsnRunList *l, const GrsnGroups *g, const Grs
                "K = thousand operations per decision (SMAC: per agent and step). Control rows: the GRSN columns are "
                "measured on the runs' `final.grsn` (spikes of %ld deterministic decisions each, averaged over the "
                "checkpoints) and the GRU columns are the GRU agent of the same sizes. SMAC rows: the architecture "
-               "of `grsn energy --map` at the firing rate of the runs' last progress row.\n\n",
+               "of `grsn energy --map` at the firing rate of the runs' final test (their `result`, else the last "
+               "progress row).\n\n",
             opt->energy_samples);
     fprintf(f, "| Task | GRU MLP (K) ours | paper | GRU RNN (K) ours | paper | GRU energy (K pJ) ours | paper | "
                "GRSN MLP (K) ours | paper | GRSN SNN (K) ours | paper | GRSN energy (K pJ) ours | paper | "
@@ -1139,7 +1140,7 @@ static void table4(FILE *f, const GrsnRunList *l, const GrsnGroups *g, const Grs
             if (grsn_mean_std(v, n, &rate, &sd) == 0) continue;
             GrsnEnergyOptions o = grsn_energy_options_default();
             if (grsn_energy_table4_row(&ours, task, rate, &o) != GRSN_OK) continue;
-            snprintf(source, sizeof source, "firing rate %.2f%% from %d run%s' progress.csv", 100.0 * rate, n,
+            snprintf(source, sizeof source, "firing rate %.2f%% of the final tests of %d run%s", 100.0 * rate, n,
                      n == 1 ? "" : "s");
         }
         energy_line(f, task, &ours, &paper, source);
