@@ -32,8 +32,10 @@ void grsn_transpose(float *wt, const float *w, int rows, int cols) {
 
 #if defined(__AVX512F__)
 #define VW 16      // floats per vector register
-#else
+#elif defined(__AVX__)
 #define VW 8
+#else
+#define VW 4       // SSE / NEON width, or scalar code on other targets
 #endif
 typedef float vec __attribute__((vector_size(VW * 4), aligned(4), may_alias));
 #define TILE_R 4
@@ -162,7 +164,8 @@ void grsn_matmul_forward(float *y, const float *x, const float *wt, const float 
 void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
                           const float *x, const float *w, const float *mask,
                           int N, int in, int out) {
-    long work = (long)N * in * out;
+    long work = (long)N * in * out;   // used by the OpenMP if() clauses
+    (void)work;
     int sparse = mostly_zero(dy, (size_t)N * out);
     if (dx) {
         // dx[n][i] += sum_o dy[n][o] W[o][i]
