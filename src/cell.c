@@ -230,38 +230,44 @@ static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const
                              float *state, float *out, float *c_cache, float *u_cache,
                              float *uh_cache, float *o_cache, size_t stride) {
     int H = cfg->hidden, K = cfg->substeps;
-    int grsn = cfg->kind == GRSN_CELL_GRSN;
+    int grsn = cfg->kind == GRSN_CELL_GRSN, hard = cfg->reset == GRSN_RESET_HARD;
+    int last = cfg->decode == GRSN_DECODE_LAST;
     float *cst = grsn ? state : NULL;
     float *uh = grsn ? state + H : state;
     const float theta = cfg->threshold, ur = cfg->u_reset, invK = 1.0f / (float)K;
-    int hard = cfg->reset == GRSN_RESET_HARD;
+    const float *F = g, *J = g + H;
+    float u_buf[GRSN_CELL_MAX_HIDDEN], o_buf[GRSN_CELL_MAX_HIDDEN];
     for (int j = 0; j < H; j++) out[j] = 0.0f;
+    // Each substep is a few loops over the neurons without branches inside,
+    // so they vectorise; every neuron sees the same arithmetic as alone.
     for (int k = 0; k < K; k++) {
+        float *u = u_cache ? u_cache + (size_t)k * stride : u_buf;
+        float *o = u_cache ? o_cache + (size_t)k * stride : o_buf;
+        const float *cur = grsn ? cst : g;                                // Eq. 2 (LIF)
+        if (grsn) {
+            #pragma omp simd
+            for (int j = 0; j < H; j++) cst[j] = F[j] * cst[j] + (1.0f - F[j]) * J[j];   // Eq. 13
+        }
+        #pragma omp simd
+        for (int j = 0; j < H; j++) u[j] = beta[j] * uh[j] + (1.0f - beta[j]) * cur[j];  // Eq. 1
+        if (cfg->smooth) {
+            for (int j = 0; j < H; j++) o[j] = fire(cfg, u[j] - theta);
+        } else {
+            #pragma omp simd
+            for (int j = 0; j < H; j++) o[j] = u[j] - theta >= 0.0f ? 1.0f : 0.0f;      // Eq. 4-5
+        }
+        #pragma omp simd
         for (int j = 0; j < H; j++) {
-            float c;
-            if (grsn) {
-                float F = g[j], J = g[H + j];
-                c = F * cst[j] + (1.0f - F) * J;                  // Eq. 13
-                cst[j] = c;
-            } else {
-                c = g[j];                                         // Eq. 2
-            }
-            float u = beta[j] * uh[j] + (1.0f - beta[j]) * c;     // Eq. 1
-            float o = fire(cfg, u - theta);                       // Eq. 4
-            uh[j] = hard ? ur * o + (1.0f - o) * u                // Eq. 3
-                         : u - theta * o;                         // Eq. 12
-            if (cfg->decode == GRSN_DECODE_LAST) out[j] = o;
-            else out[j] += o;
-            if (u_cache) {
-                size_t at = (size_t)k * stride + j;
-                if (c_cache) c_cache[at] = c;
-                u_cache[at] = u;
-                uh_cache[at] = uh[j];
-                o_cache[at] = o;
-            }
+            uh[j] = hard ? ur * o[j] + (1.0f - o[j]) * u[j]               // Eq. 3
+                         : u[j] - theta * o[j];                           // Eq. 12
+            out[j] = last ? o[j] : out[j] + o[j];
+        }
+        if (u_cache) {
+            memcpy(uh_cache + (size_t)k * stride, uh, (size_t)H * sizeof(float));
+            if (c_cache) memcpy(c_cache + (size_t)k * stride, cst, (size_t)H * sizeof(float));
         }
     }
-    if (cfg->decode == GRSN_DECODE_RATE && K > 1)
+    if (!last && K > 1)
         for (int j = 0; j < H; j++) out[j] *= invK;
 }
 
