@@ -114,6 +114,6 @@ int cmd_cells(int argc, char **argv) {
     }
     printf("%sfinal accuracy %.1f%% (chance 50%%)\n", isatty(fileno(stdout)) ? "\n" : "", 100 * acc_avg);
     free(x); free(out); free(dout); free(state); free(y); free(logit); free(dlogit);
-    grsn_adam_free(&n.adam); grsn_cell_free(&n.cell); grsn_params_free(&n.p);
+    grsn_adam_free(&n.adam); grsn_cell_free(&n.cell); grsn_linear_free(&n.head); grsn_params_free(&n.p);
     return 0;
 }
