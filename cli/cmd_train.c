@@ -103,6 +103,59 @@ static void prepare_out(const char *dir, int force) {
     closedir(d);
 }
 
+// The run directory: --out, or runs/NAME__YYYYmmdd-HHMMSS; made ready by prepare_out.
+static void choose_out(char *dir, size_t cap, const char *out, int force, const char *name) {
+    if (out) {
+        snprintf(dir, cap, "%s", out);
+    } else {
+        char stamp[32];
+        time_t t = time(NULL);
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&t));
+        snprintf(dir, cap, "runs/%s__%s", name, stamp);
+    }
+    prepare_out(dir, force);
+}
+
+// ----------------------------------------------------------------------------
+// The neuron's flags, the same for both kinds of run
+
+typedef struct {
+    const char *beta_mode, *lif_reset, *decode;
+    int detach_reset, tap, no_tap, substeps;
+    double threshold, surrogate_alpha, beta, u_reset;
+} NeuronFlags;
+
+// The ArgSpec entries of the neuron's flags, stored in nf. The three help
+// texts say what "auto" means for the kind of run.
+#define NEURON_SPECS(nf, beta_mode_help, lif_reset_help, decode_help) \
+    {"threshold", ARG_FLOAT, &(nf).threshold, "1", "firing threshold theta", NULL}, \
+    {"surrogate-alpha", ARG_FLOAT, &(nf).surrogate_alpha, "2", "ATan surrogate width alpha", NULL}, \
+    {"beta", ARG_FLOAT, &(nf).beta, "0.5", "membrane decay (initial value when learnable)", NULL}, \
+    {"beta-mode", ARG_CHOICE, &(nf).beta_mode, "auto", beta_mode_help, "auto|layer|neuron|fixed"}, \
+    {"lif-reset", ARG_CHOICE, &(nf).lif_reset, "auto", lif_reset_help, "auto|hard|soft"}, \
+    {"u-reset", ARG_FLOAT, &(nf).u_reset, "0", "potential after a hard reset", NULL}, \
+    {"detach-reset", ARG_BOOL, &(nf).detach_reset, "0", "no gradient through the reset", NULL}, \
+    {"tap", ARG_BOOL, &(nf).tap, "1", "one neuron update per env step (TAP); 0: the w/o-TAP ablation", NULL}, \
+    {"no-tap", ARG_BOOL, &(nf).no_tap, "0", "the w/o-TAP ablation: --substeps updates per env step", NULL}, \
+    {"substeps", ARG_INT, &(nf).substeps, "4", "neuron updates per env step without TAP", NULL}, \
+    {"decode", ARG_CHOICE, &(nf).decode, "auto", decode_help, "auto|rate|last"}
+
+// The cell options the flags set over the defaults of a `net` core.
+static void apply_neuron_flags(const NeuronFlags *nf, grsn_net net, GrsnCellConfig *c) {
+    c->threshold = (float)nf->threshold; c->alpha = (float)nf->surrogate_alpha; c->beta = (float)nf->beta;
+    c->u_reset = (float)nf->u_reset; c->detach_reset = nf->detach_reset;
+    if (!strcmp(nf->beta_mode, "layer")) c->beta_mode = GRSN_BETA_LAYER;
+    else if (!strcmp(nf->beta_mode, "neuron")) c->beta_mode = GRSN_BETA_NEURON;
+    else if (!strcmp(nf->beta_mode, "fixed")) c->beta_mode = GRSN_BETA_FIXED;
+    if (net == GRSN_NET_LIF && strcmp(nf->lif_reset, "auto") != 0)
+        c->reset = !strcmp(nf->lif_reset, "hard") ? GRSN_RESET_HARD : GRSN_RESET_SOFT;
+    if (strcmp(nf->decode, "auto") != 0)
+        c->decode = !strcmp(nf->decode, "last") ? GRSN_DECODE_LAST : GRSN_DECODE_RATE;
+    c->substeps = (!nf->tap || nf->no_tap) ? nf->substeps : 1;
+    if ((!nf->tap || nf->no_tap) && nf->substeps < 2)
+        cli_usage_error(CMD, "--substeps %d: the w/o-TAP ablation needs at least 2", nf->substeps);
+}
+
 // ----------------------------------------------------------------------------
 
 static int train_qmix(int argc, char **argv);
@@ -126,12 +179,11 @@ int cmd_train(int argc, char **argv) {
     if ((env_arg && !strncmp(env_arg, "smac:", 5)) || (algo_arg && !strcmp(algo_arg, "qmix")))
         return train_qmix(argc, argv);
 
-    const char *env = NULL, *algo, *net, *out = NULL, *beta_mode, *lif_reset, *decode, *act_reset;
+    const char *env = NULL, *algo, *net, *out = NULL, *act_reset;
     int seed, steps, force, threads, print_config, warmup, eval_episodes, eval_interval, buffer_size;
-    int batch, seq_len, policy_delay, actor_q1, hidden, head_hidden, emb_a, emb_r, emb_o;
-    int detach_reset, tap, no_tap, substeps, compat;
+    int batch, seq_len, policy_delay, actor_q1, hidden, head_hidden, emb_a, emb_r, emb_o, compat;
     double updates_per_step, gamma, tau, lr, expl_noise, target_noise, noise_clip, te_scale, alpha_lr;
-    double threshold, surrogate_alpha, beta, u_reset;
+    NeuronFlags nf;
     ArgSpec specs[] = {
         // The run
         {"env", ARG_STR, &env, NULL, "task: " GRSN_ENV_NAMES, NULL},
@@ -167,19 +219,9 @@ int cmd_train(int argc, char **argv) {
         {"emb-r", ARG_INT, &emb_r, "8", "previous-reward embedding size", NULL},
         {"emb-o", ARG_INT, &emb_o, "32", "observation embedding size", NULL},
         // The neuron (spec §11)
-        {"threshold", ARG_FLOAT, &threshold, "1", "firing threshold theta", NULL},
-        {"surrogate-alpha", ARG_FLOAT, &surrogate_alpha, "2", "ATan surrogate width alpha", NULL},
-        {"beta", ARG_FLOAT, &beta, "0.5", "membrane decay (initial value when learnable)", NULL},
-        {"beta-mode", ARG_CHOICE, &beta_mode, "auto",
-         "decay: auto = layer for grsn, fixed for lif (fixed with --compat)", "auto|layer|neuron|fixed"},
-        {"lif-reset", ARG_CHOICE, &lif_reset, "auto", "LIF reset: auto = hard (soft with --compat)", "auto|hard|soft"},
-        {"u-reset", ARG_FLOAT, &u_reset, "0", "potential after a hard reset", NULL},
-        {"detach-reset", ARG_BOOL, &detach_reset, "0", "no gradient through the reset", NULL},
-        {"tap", ARG_BOOL, &tap, "1", "one neuron update per env step (TAP); 0: the w/o-TAP ablation", NULL},
-        {"no-tap", ARG_BOOL, &no_tap, "0", "the w/o-TAP ablation: --substeps updates per env step", NULL},
-        {"substeps", ARG_INT, &substeps, "4", "neuron updates per env step without TAP", NULL},
-        {"decode", ARG_CHOICE, &decode, "auto", "w/o-TAP output: auto = rate (last with --compat for grsn)",
-         "auto|rate|last"},
+        NEURON_SPECS(nf, "decay: auto = layer for grsn, fixed for lif (fixed with --compat)",
+                     "LIF reset: auto = hard (soft with --compat)",
+                     "w/o-TAP output: auto = rate (last with --compat for grsn)"),
         {"act-reset-membrane", ARG_CHOICE, &act_reset, "auto",
          "GRSN membrane reset before every act: auto = 0 (1 with --compat)", "auto|0|1"},
         {"compat", ARG_BOOL, &compat, "0",
@@ -228,35 +270,17 @@ int cmd_train(int argc, char **argv) {
     ag->hidden = hidden; ag->head_hidden = head_hidden;
     ag->emb_a = emb_a; ag->emb_r = emb_r; ag->emb_o = emb_o;
     GrsnCellConfig *c = &ag->cell;
-    c->threshold = (float)threshold; c->alpha = (float)surrogate_alpha; c->beta = (float)beta;
-    c->u_reset = (float)u_reset; c->detach_reset = detach_reset;
-    if (!strcmp(beta_mode, "layer")) c->beta_mode = GRSN_BETA_LAYER;
-    else if (!strcmp(beta_mode, "neuron")) c->beta_mode = GRSN_BETA_NEURON;
-    else if (!strcmp(beta_mode, "fixed")) c->beta_mode = GRSN_BETA_FIXED;
-    if (ag->net == GRSN_NET_LIF && strcmp(lif_reset, "auto") != 0)
-        c->reset = !strcmp(lif_reset, "hard") ? GRSN_RESET_HARD : GRSN_RESET_SOFT;
-    if (strcmp(decode, "auto") != 0) c->decode = !strcmp(decode, "last") ? GRSN_DECODE_LAST : GRSN_DECODE_RATE;
     if (strcmp(act_reset, "auto") != 0) c->act_reset_membrane = !strcmp(act_reset, "1");
-    c->substeps = (!tap || no_tap) ? substeps : 1;
-    if ((!tap || no_tap) && substeps < 2)
-        cli_usage_error(CMD, "--substeps %d: the w/o-TAP ablation needs at least 2", substeps);
+    apply_neuron_flags(&nf, ag->net, c);
     if (grsn_train_check(&cfg) != GRSN_OK) cli_usage_error(CMD, "%s", grsn_last_error());
 
     char text[4096];
     grsn_train_config_text(&cfg, text, sizeof text);
     if (print_config) { fputs(text, stdout); return 0; }
 
-    char dir[512];
-    if (out) {
-        snprintf(dir, sizeof dir, "%s", out);
-    } else {
-        char stamp[32];
-        time_t t = time(NULL);
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&t));
-        snprintf(dir, sizeof dir, "runs/%s__%s__%s__s%d__%s", cfg.env, grsn_algo_name(ag->algo),
-                 grsn_net_name(ag->net), seed, stamp);
-    }
-    prepare_out(dir, force);
+    char name[128], dir[512];
+    snprintf(name, sizeof name, "%s__%s__%s__s%d", cfg.env, grsn_algo_name(ag->algo), grsn_net_name(ag->net), seed);
+    choose_out(dir, sizeof dir, out, force, name);
 
     grsn_set_threads(threads);
     printf("grsn train: %s, %s, %s core (hidden %d%s), seed %d, %ld env steps, threads %d -> %s\n", cfg.env,
@@ -305,11 +329,11 @@ static void on_qmix_progress(const GrsnQmixTrainProgress *p, void *user) {
 }
 
 static int train_qmix(int argc, char **argv) {
-    const char *env = NULL, *algo, *net, *out = NULL, *units, *beta_mode, *lif_reset, *decode;
+    const char *env = NULL, *algo, *net, *out = NULL, *units;
     int seed, steps, force, threads, print_config, test_interval, test_episodes;
     int n_envs, batch, buffer, eps_anneal, target_update, hidden, mixer_embed, hypernet_embed, state_last_action;
-    int detach_reset, tap, no_tap, substeps;
-    double lr, gamma, td_lambda, grad_clip, eps_start, eps_finish, threshold, surrogate_alpha, beta, u_reset;
+    double lr, gamma, td_lambda, grad_clip, eps_start, eps_finish;
+    NeuronFlags nf;
     ArgSpec specs[] = {
         // The run
         {"env", ARG_STR, &env, NULL, "smac:MAP, MAP one of the SMAC maps (grsn smac --help)", NULL},
@@ -341,18 +365,8 @@ static int train_qmix(int argc, char **argv) {
         {"state-last-action", ARG_INT, &state_last_action, "1", "1: the mixer's state ends with all last actions", NULL},
         {"units", ARG_CHOICE, &units, "liberty", "unit data: SMAC's Wings of Liberty or LotV multiplayer", "liberty|lotv"},
         // The neuron
-        {"threshold", ARG_FLOAT, &threshold, "1", "firing threshold theta", NULL},
-        {"surrogate-alpha", ARG_FLOAT, &surrogate_alpha, "2", "ATan surrogate width alpha", NULL},
-        {"beta", ARG_FLOAT, &beta, "0.5", "membrane decay (initial value when learnable)", NULL},
-        {"beta-mode", ARG_CHOICE, &beta_mode, "auto", "decay: auto = layer for grsn, fixed for lif",
-         "auto|layer|neuron|fixed"},
-        {"lif-reset", ARG_CHOICE, &lif_reset, "auto", "LIF reset: auto = hard", "auto|hard|soft"},
-        {"u-reset", ARG_FLOAT, &u_reset, "0", "potential after a hard reset", NULL},
-        {"detach-reset", ARG_BOOL, &detach_reset, "0", "no gradient through the reset", NULL},
-        {"tap", ARG_BOOL, &tap, "1", "one neuron update per env step (TAP); 0: the w/o-TAP ablation", NULL},
-        {"no-tap", ARG_BOOL, &no_tap, "0", "the w/o-TAP ablation: --substeps updates per env step", NULL},
-        {"substeps", ARG_INT, &substeps, "4", "neuron updates per env step without TAP", NULL},
-        {"decode", ARG_CHOICE, &decode, "auto", "w/o-TAP output: auto = rate", "auto|rate|last"},
+        NEURON_SPECS(nf, "decay: auto = layer for grsn, fixed for lif", "LIF reset: auto = hard",
+                     "w/o-TAP output: auto = rate"),
     };
     args_parse(CMD, "train --env smac:MAP --algo qmix [--net grsn|lif|gru] [--steps N] [--seed S] [--out DIR] [flags]\n\n"
                "Trains QMIX with recurrent agents on the SMAC-compatible simulator (pymarl2 defaults).",
@@ -388,18 +402,8 @@ static int train_qmix(int argc, char **argv) {
     q->state_last_action = state_last_action;
     q->units = !strcmp(units, "lotv") ? GRSN_SMAC_UNITS_LOTV : GRSN_SMAC_UNITS_LIBERTY;
     GrsnCellConfig *c = &q->cell;
-    c->threshold = (float)threshold; c->alpha = (float)surrogate_alpha; c->beta = (float)beta;
-    c->u_reset = (float)u_reset; c->detach_reset = detach_reset;
-    if (!strcmp(beta_mode, "layer")) c->beta_mode = GRSN_BETA_LAYER;
-    else if (!strcmp(beta_mode, "neuron")) c->beta_mode = GRSN_BETA_NEURON;
-    else if (!strcmp(beta_mode, "fixed")) c->beta_mode = GRSN_BETA_FIXED;
-    if (q->net == GRSN_NET_LIF && strcmp(lif_reset, "auto") != 0)
-        c->reset = !strcmp(lif_reset, "hard") ? GRSN_RESET_HARD : GRSN_RESET_SOFT;
-    if (strcmp(decode, "auto") != 0) c->decode = !strcmp(decode, "last") ? GRSN_DECODE_LAST : GRSN_DECODE_RATE;
-    c->substeps = (!tap || no_tap) ? substeps : 1;
-    if ((!tap || no_tap) && substeps < 2)
-        cli_usage_error(CMD, "--substeps %d: the w/o-TAP ablation needs at least 2", substeps);
-    if ((!tap || no_tap) && q->net == GRSN_NET_GRU)
+    apply_neuron_flags(&nf, q->net, c);
+    if ((!nf.tap || nf.no_tap) && q->net == GRSN_NET_GRU)
         cli_usage_error(CMD, "the w/o-TAP ablation (--no-tap) applies to the spiking nets grsn and lif, not gru");
     if (grsn_qmix_train_check(&cfg) != GRSN_OK) cli_usage_error(CMD, "%s", grsn_last_error());
 
@@ -407,16 +411,9 @@ static int train_qmix(int argc, char **argv) {
     grsn_qmix_train_config_text(&cfg, text, sizeof text);
     if (print_config) { fputs(text, stdout); return 0; }
 
-    char dir[512];
-    if (out) {
-        snprintf(dir, sizeof dir, "%s", out);
-    } else {
-        char stamp[32];
-        time_t t = time(NULL);
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&t));
-        snprintf(dir, sizeof dir, "runs/smac_%s__qmix__%s__s%d__%s", q->map, grsn_net_name(q->net), seed, stamp);
-    }
-    prepare_out(dir, force);
+    char name[128], dir[512];
+    snprintf(name, sizeof name, "smac_%s__qmix__%s__s%d", q->map, grsn_net_name(q->net), seed);
+    choose_out(dir, sizeof dir, out, force, name);
 
     grsn_set_threads(threads);
     grsn_smac_dims d;

@@ -24,26 +24,11 @@
  */
 #include "common.h"
 #include "ckpt.h"
-#include "io.h"
+#include "kvconf.h"
+#include "rundir.h"
+#include "tensorlist.h"
 #include "grsn_train.h"
-#include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-
-// ----------------------------------------------------------------------------
-// Names of the cell options in the config text
-
-static const char *BETA_NAMES[] = {"fixed", "layer", "neuron"};      // grsn_beta_mode
-static const char *RESET_NAMES[] = {"soft", "hard"};                 // grsn_reset_mode
-static const char *DECODE_NAMES[] = {"rate", "last"};                // grsn_decode
-
-static int name_index(const char *const *names, int n, const char *s) {
-    for (int i = 0; i < n; i++) if (!strcmp(names[i], s)) return i;
-    return -1;
-}
 
 // ----------------------------------------------------------------------------
 // Defaults and checks
@@ -128,157 +113,55 @@ grsn_status grsn_train_make_env(grsn_env *env, const GrsnTrainConfig *cfg, uint6
 }
 
 // ----------------------------------------------------------------------------
-// The configuration as key=value text. One table drives writing and reading.
+// The configuration as key=value text (kvconf.h). One table drives writing and reading.
 
-typedef enum { K_STR, K_U64, K_LONG, K_INT, K_FLOAT, K_DOUBLE, K_ALGO, K_NET, K_BETA, K_RESET,
-               K_DECODE } KeyType;
-typedef struct { const char *key; KeyType type; size_t off; } ConfigKey;
+static const char *const ALGO_NAMES[] = {"td3", "sacd", NULL};                 // grsn_algo
+static const char *const NET_NAMES[] = {"grsn", "lif", "gru", "mlp", NULL};    // grsn_net
 
-#define CF(field) offsetof(GrsnTrainConfig, field)
-static const ConfigKey KEYS[] = {
-    {"env", K_STR, CF(env)}, {"algo", K_ALGO, CF(agent.algo)}, {"net", K_NET, CF(agent.net)},
-    {"seed", K_U64, CF(seed)},
+#define KEY(name, type, field) {.key = name, .kind = GRSN_KV_##type, .off = offsetof(GrsnTrainConfig, field)}
+#define ENUM_KEY(name, field, table) \
+    {.key = name, .kind = GRSN_KV_ENUM, .off = offsetof(GrsnTrainConfig, field), .names = table}
+static const GrsnKvField KEYS[] = {
+    {.key = "env", .kind = GRSN_KV_STR, .off = offsetof(GrsnTrainConfig, env),
+     .size = sizeof ((GrsnTrainConfig *)0)->env},
+    ENUM_KEY("algo", agent.algo, ALGO_NAMES),
+    ENUM_KEY("net", agent.net, NET_NAMES),
+    KEY("seed", U64, seed),
     // Run
-    {"steps", K_LONG, CF(steps)}, {"warmup_episodes", K_INT, CF(warmup_episodes)},
-    {"eval_episodes", K_INT, CF(eval_episodes)}, {"eval_interval", K_INT, CF(eval_interval)},
-    {"updates_per_step", K_DOUBLE, CF(updates_per_step)}, {"buffer_size", K_LONG, CF(buffer_size)},
-    {"compat", K_INT, CF(compat)}, {"threads", K_INT, CF(threads)},
+    KEY("steps", LONG, steps), KEY("warmup_episodes", INT, warmup_episodes),
+    KEY("eval_episodes", INT, eval_episodes), KEY("eval_interval", INT, eval_interval),
+    KEY("updates_per_step", DOUBLE, updates_per_step), KEY("buffer_size", LONG, buffer_size),
+    KEY("compat", INT, compat), KEY("threads", INT, threads),
     // Agent
-    {"obs_dim", K_INT, CF(agent.obs_dim)}, {"act_dim", K_INT, CF(agent.act_dim)},
-    {"discrete", K_INT, CF(agent.discrete)},
-    {"emb_a", K_INT, CF(agent.emb_a)}, {"emb_r", K_INT, CF(agent.emb_r)}, {"emb_o", K_INT, CF(agent.emb_o)},
-    {"hidden", K_INT, CF(agent.hidden)}, {"head_hidden", K_INT, CF(agent.head_hidden)},
-    {"seq_len", K_INT, CF(agent.seq_len)}, {"batch", K_INT, CF(agent.batch)},
-    {"gamma", K_FLOAT, CF(agent.gamma)}, {"tau", K_FLOAT, CF(agent.tau)}, {"lr", K_FLOAT, CF(agent.lr)},
-    {"expl_noise", K_FLOAT, CF(agent.expl_noise)}, {"target_noise", K_FLOAT, CF(agent.target_noise)},
-    {"noise_clip", K_FLOAT, CF(agent.noise_clip)}, {"policy_delay", K_INT, CF(agent.policy_delay)},
-    {"actor_q1", K_INT, CF(agent.actor_q1)},
-    {"target_entropy_scale", K_FLOAT, CF(agent.target_entropy_scale)},
-    {"alpha_lr", K_FLOAT, CF(agent.alpha_lr)},
+    KEY("obs_dim", INT, agent.obs_dim), KEY("act_dim", INT, agent.act_dim),
+    KEY("discrete", INT, agent.discrete),
+    KEY("emb_a", INT, agent.emb_a), KEY("emb_r", INT, agent.emb_r), KEY("emb_o", INT, agent.emb_o),
+    KEY("hidden", INT, agent.hidden), KEY("head_hidden", INT, agent.head_hidden),
+    KEY("seq_len", INT, agent.seq_len), KEY("batch", INT, agent.batch),
+    KEY("gamma", FLOAT, agent.gamma), KEY("tau", FLOAT, agent.tau), KEY("lr", FLOAT, agent.lr),
+    KEY("expl_noise", FLOAT, agent.expl_noise), KEY("target_noise", FLOAT, agent.target_noise),
+    KEY("noise_clip", FLOAT, agent.noise_clip), KEY("policy_delay", INT, agent.policy_delay),
+    KEY("actor_q1", INT, agent.actor_q1),
+    KEY("target_entropy_scale", FLOAT, agent.target_entropy_scale),
+    KEY("alpha_lr", FLOAT, agent.alpha_lr),
     // Neuron
-    {"cell.threshold", K_FLOAT, CF(agent.cell.threshold)}, {"cell.alpha", K_FLOAT, CF(agent.cell.alpha)},
-    {"cell.beta", K_FLOAT, CF(agent.cell.beta)}, {"cell.beta_mode", K_BETA, CF(agent.cell.beta_mode)},
-    {"cell.reset", K_RESET, CF(agent.cell.reset)}, {"cell.u_reset", K_FLOAT, CF(agent.cell.u_reset)},
-    {"cell.detach_reset", K_INT, CF(agent.cell.detach_reset)}, {"cell.smooth", K_INT, CF(agent.cell.smooth)},
-    {"cell.substeps", K_INT, CF(agent.cell.substeps)}, {"cell.decode", K_DECODE, CF(agent.cell.decode)},
-    {"cell.act_reset_membrane", K_INT, CF(agent.cell.act_reset_membrane)},
+    KEY("cell.threshold", FLOAT, agent.cell.threshold), KEY("cell.alpha", FLOAT, agent.cell.alpha),
+    KEY("cell.beta", FLOAT, agent.cell.beta),
+    ENUM_KEY("cell.beta_mode", agent.cell.beta_mode, GRSN_KV_BETA_NAMES),
+    ENUM_KEY("cell.reset", agent.cell.reset, GRSN_KV_RESET_NAMES),
+    KEY("cell.u_reset", FLOAT, agent.cell.u_reset),
+    KEY("cell.detach_reset", INT, agent.cell.detach_reset), KEY("cell.smooth", INT, agent.cell.smooth),
+    KEY("cell.substeps", INT, agent.cell.substeps),
+    ENUM_KEY("cell.decode", agent.cell.decode, GRSN_KV_DECODE_NAMES),
+    KEY("cell.act_reset_membrane", INT, agent.cell.act_reset_membrane),
 };
 #define NKEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 
-// Keys that describe the file rather than the run; checked on reading.
-static const char *INFO_KEYS[][2] = {{"float_type", "f32"}, {"endianness", "little"}};
-
-static size_t appendf(char *buf, size_t cap, size_t off, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static size_t appendf(char *buf, size_t cap, size_t off, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(off < cap ? buf + off : NULL, off < cap ? cap - off : 0, fmt, ap);
-    va_end(ap);
-    return off + (size_t)(n > 0 ? n : 0);
-}
-
 size_t grsn_train_config_text(const GrsnTrainConfig *cfg, char *buf, size_t cap) {
-    size_t off = 0;
     if (cap) buf[0] = '\0';
-    off = appendf(buf, cap, off, "grsn_version=%s\n", GRSN_VERSION);
-    for (int i = 0; i < NKEYS; i++) {
-        const void *p = (const char *)cfg + KEYS[i].off;
-        const char *k = KEYS[i].key;
-        switch (KEYS[i].type) {
-        case K_STR: off = appendf(buf, cap, off, "%s=%s\n", k, (const char *)p); break;
-        case K_U64: off = appendf(buf, cap, off, "%s=%llu\n", k, (unsigned long long)*(const uint64_t *)p); break;
-        case K_LONG: off = appendf(buf, cap, off, "%s=%ld\n", k, *(const long *)p); break;
-        case K_INT: off = appendf(buf, cap, off, "%s=%d\n", k, *(const int *)p); break;
-        case K_FLOAT: off = appendf(buf, cap, off, "%s=%.9g\n", k, (double)*(const float *)p); break;
-        case K_DOUBLE: off = appendf(buf, cap, off, "%s=%.17g\n", k, *(const double *)p); break;
-        case K_ALGO: off = appendf(buf, cap, off, "%s=%s\n", k, grsn_algo_name(*(const grsn_algo *)p)); break;
-        case K_NET: off = appendf(buf, cap, off, "%s=%s\n", k, grsn_net_name(*(const grsn_net *)p)); break;
-        case K_BETA: off = appendf(buf, cap, off, "%s=%s\n", k, BETA_NAMES[*(const grsn_beta_mode *)p]); break;
-        case K_RESET: off = appendf(buf, cap, off, "%s=%s\n", k, RESET_NAMES[*(const grsn_reset_mode *)p]); break;
-        case K_DECODE: off = appendf(buf, cap, off, "%s=%s\n", k, DECODE_NAMES[*(const grsn_decode *)p]); break;
-        }
-    }
-    for (size_t i = 0; i < sizeof INFO_KEYS / sizeof INFO_KEYS[0]; i++)
-        off = appendf(buf, cap, off, "%s=%s\n", INFO_KEYS[i][0], INFO_KEYS[i][1]);
-    return off;
-}
-
-// Set one key from its text value. 0 on success, -1 if the value is bad.
-static int set_key(GrsnTrainConfig *cfg, const ConfigKey *k, const char *v) {
-    void *p = (char *)cfg + k->off;
-    char *end;
-    errno = 0;
-    switch (k->type) {
-    case K_STR:
-        if (strlen(v) >= sizeof cfg->env) return -1;
-        snprintf((char *)p, sizeof cfg->env, "%s", v);
-        return 0;
-    case K_U64: {
-        if (*v == '-') return -1;
-        unsigned long long x = strtoull(v, &end, 10);
-        if (errno || end == v || *end) return -1;
-        *(uint64_t *)p = x;
-        return 0;
-    }
-    case K_LONG: case K_INT: {
-        long x = strtol(v, &end, 10);
-        if (errno || end == v || *end) return -1;
-        if (k->type == K_INT) {
-            if (x < -2147483647L || x > 2147483647L) return -1;
-            *(int *)p = (int)x;
-        } else {
-            *(long *)p = x;
-        }
-        return 0;
-    }
-    case K_FLOAT: {
-        float x = strtof(v, &end);
-        if (errno || end == v || *end || !isfinite(x)) return -1;
-        *(float *)p = x;
-        return 0;
-    }
-    case K_DOUBLE: {
-        double x = strtod(v, &end);
-        if (errno || end == v || *end || !isfinite(x)) return -1;
-        *(double *)p = x;
-        return 0;
-    }
-    case K_ALGO: { int i = grsn_algo_from_name(v); if (i < 0) return -1; *(grsn_algo *)p = (grsn_algo)i; return 0; }
-    case K_NET: { int i = grsn_net_from_name(v); if (i < 0) return -1; *(grsn_net *)p = (grsn_net)i; return 0; }
-    case K_BETA: { int i = name_index(BETA_NAMES, 3, v); if (i < 0) return -1; *(grsn_beta_mode *)p = (grsn_beta_mode)i; return 0; }
-    case K_RESET: { int i = name_index(RESET_NAMES, 2, v); if (i < 0) return -1; *(grsn_reset_mode *)p = (grsn_reset_mode)i; return 0; }
-    case K_DECODE: { int i = name_index(DECODE_NAMES, 2, v); if (i < 0) return -1; *(grsn_decode *)p = (grsn_decode)i; return 0; }
-    }
-    return -1;
-}
-
-// Split the next line of text[*pos..len) into key and value (trimmed, in
-// the caller's buffer). Returns 0 at the end, 1 for a key=value line, 2 for
-// a blank or comment line, -1 for a malformed line.
-static int next_line(const char *text, size_t len, size_t *pos, char *line, size_t cap,
-                     char **key, char **value) {
-    if (*pos >= len) return 0;
-    size_t start = *pos, end = start;
-    while (end < len && text[end] != '\n') end++;
-    *pos = end + 1;
-    size_t n = end - start;
-    if (n >= cap) n = cap - 1;
-    memcpy(line, text + start, n);
-    line[n] = '\0';
-    while (n && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t')) line[--n] = '\0';
-    char *s = line;
-    while (*s == ' ' || *s == '\t') s++;
-    if (*s == '\0' || *s == '#') return 2;
-    char *eq = strchr(s, '=');
-    if (!eq || eq == s) return -1;
-    *eq = '\0';
-    char *k_end = eq;
-    while (k_end > s && (k_end[-1] == ' ' || k_end[-1] == '\t')) *--k_end = '\0';
-    char *v = eq + 1;
-    while (*v == ' ' || *v == '\t') v++;
-    *key = s; *value = v;
-    return 1;
+    size_t off = grsn_kv_append(buf, cap, 0, "grsn_version=%s\n", GRSN_VERSION);
+    off = grsn_kv_append_fields(buf, cap, off, cfg, KEYS, NKEYS);
+    return grsn_kv_append_info(buf, cap, off);
 }
 
 grsn_status grsn_train_config_parse(GrsnTrainConfig *cfg, const char *text, size_t len) {
@@ -287,7 +170,7 @@ grsn_status grsn_train_config_parse(GrsnTrainConfig *cfg, const char *text, size
     char env[32] = "", algo[16] = "", net[16] = "";
     size_t pos = 0;
     int r, lineno = 0;
-    while ((r = next_line(text, len, &pos, line, sizeof line, &key, &value)) != 0) {
+    while ((r = grsn_kv_next_line(text, len, &pos, line, sizeof line, &key, &value)) != 0) {
         lineno++;
         if (r < 0) return grsn_fail(GRSN_ERR_FORMAT, "config line %d: expected key=value, got '%s'", lineno, line);
         if (r != 1) continue;
@@ -300,38 +183,11 @@ grsn_status grsn_train_config_parse(GrsnTrainConfig *cfg, const char *text, size
     int a = grsn_algo_from_name(algo), n = grsn_net_from_name(net);
     if (a < 0) return grsn_fail(GRSN_ERR_FORMAT, "config: unknown algo '%s'; valid algos: %s", algo, GRSN_ALGO_NAMES);
     if (n < 0) return grsn_fail(GRSN_ERR_FORMAT, "config: unknown net '%s'; valid nets: %s", net, GRSN_NET_NAMES);
-    if (grsn_train_defaults(cfg, env, a, n, 0) != GRSN_OK) {
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s", grsn_last_error());
-        return grsn_fail(GRSN_ERR_FORMAT, "config: %s", msg);
-    }
+    if (grsn_train_defaults(cfg, env, a, n, 0) != GRSN_OK) return grsn_kv_refail(GRSN_ERR_FORMAT, "config: ");
     // Pass 2: every key overrides its default.
-    pos = 0; lineno = 0;
-    while ((r = next_line(text, len, &pos, line, sizeof line, &key, &value)) != 0) {
-        lineno++;
-        if (r != 1) continue;
-        if (!strcmp(key, "grsn_version")) continue;
-        int known = 0;
-        for (size_t i = 0; i < sizeof INFO_KEYS / sizeof INFO_KEYS[0]; i++)
-            if (!strcmp(key, INFO_KEYS[i][0])) {
-                if (strcmp(value, INFO_KEYS[i][1]))
-                    return grsn_fail(GRSN_ERR_FORMAT, "config line %d: %s=%s, this build reads only %s", lineno,
-                                     key, value, INFO_KEYS[i][1]);
-                known = 1;
-            }
-        for (int i = 0; i < NKEYS && !known; i++)
-            if (!strcmp(key, KEYS[i].key)) {
-                if (set_key(cfg, &KEYS[i], value) != 0)
-                    return grsn_fail(GRSN_ERR_FORMAT, "config line %d: bad value '%s' for %s", lineno, value, key);
-                known = 1;
-            }
-        if (!known) return grsn_fail(GRSN_ERR_FORMAT, "config line %d: unknown key '%s'", lineno, key);
-    }
-    if (grsn_train_check(cfg) != GRSN_OK) {
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s", grsn_last_error());
-        return grsn_fail(GRSN_ERR_FORMAT, "config: %s", msg);
-    }
+    static const char *const SKIP[] = {"grsn_version", NULL};
+    GRSN_TRY(grsn_kv_parse(cfg, KEYS, NKEYS, text, len, SKIP, NULL, NULL));
+    if (grsn_train_check(cfg) != GRSN_OK) return grsn_kv_refail(GRSN_ERR_FORMAT, "config: ");
     return GRSN_OK;
 }
 
@@ -394,39 +250,10 @@ grsn_status grsn_evaluate(GrsnAgent *agent, grsn_env *env, int episodes, double 
 // "rng.target_noise", "rng.env", "rng.eval_env" (xoshiro state, u64 [4]).
 
 typedef struct {
-    GrsnTensorRec *rec;
-    int n, cap;
+    GrsnTensorList list;
     int64_t adam_step[3];      // actor, critic, log alpha: Adam keeps a long
     GrsnTrainRngs rng;
 } AgentTensors;
-
-static grsn_status add_tensor(AgentTensors *t, const char *name, grsn_dtype dt, void *data, int ndim,
-                              uint64_t d0, uint64_t d1) {
-    if (t->n == t->cap) {
-        int cap = t->cap ? 2 * t->cap : 128;
-        GrsnTensorRec *r = realloc(t->rec, (size_t)cap * sizeof *r);
-        if (!r) return grsn_fail(GRSN_ERR_OOM, "out of memory listing checkpoint tensors");
-        t->rec = r; t->cap = cap;
-    }
-    uint64_t dims[2] = {d0, d1};
-    grsn_tensor_rec(&t->rec[t->n++], name, dt, data, ndim, dims);
-    return GRSN_OK;
-}
-
-// The parameters of one arena, under `prefix` ("" for the parameters
-// themselves, "adam.m." / "adam.v." for moments stored in `values`).
-static grsn_status add_arena(AgentTensors *t, const GrsnParams *p, const char *prefix, float *values) {
-    for (int i = 0; i < p->count; i++) {
-        const GrsnParamInfo *info = &p->info[i];
-        char name[80];
-        snprintf(name, sizeof name, "%s%s", prefix, info->name);
-        if (strlen(name) >= 64) return grsn_fail(GRSN_ERR_ARG, "checkpoint tensor name too long: %s", name);
-        float *data = values + info->offset;
-        if (info->cols == 1) GRSN_TRY(add_tensor(t, name, GRSN_DT_F32, data, 1, (uint64_t)info->rows, 0));
-        else GRSN_TRY(add_tensor(t, name, GRSN_DT_F32, data, 2, (uint64_t)info->rows, (uint64_t)info->cols));
-    }
-    return GRSN_OK;
-}
 
 // List every tensor of the agent and the streams in `t` (pointing into the
 // agent and into t->adam_step / t->rng).
@@ -435,29 +262,29 @@ static grsn_status list_tensors(AgentTensors *t, GrsnAgent *agent) {
     memset(t, 0, sizeof *t);
     for (int part = 0; part < GRSN_PART_COUNT; part++) {
         GrsnParams *p = grsn_agent_params(agent, (grsn_agent_part)part);
-        GRSN_TRY(add_arena(t, p, "", p->data));
+        GRSN_TRY(grsn_tensors_add_arena(&t->list, p, "", p->data));
     }
     for (int part = GRSN_PART_ACTOR; part <= GRSN_PART_CRITIC; part++) {
         GrsnParams *p = grsn_agent_params(agent, (grsn_agent_part)part);
         GrsnAdam *adam = grsn_agent_adam(agent, (grsn_agent_part)part);
         GRSN_ASSERT(adam->n == p->n, "Adam over %zu values, arena has %zu", adam->n, p->n);
-        GRSN_TRY(add_arena(t, p, "adam.m.", adam->m));
-        GRSN_TRY(add_arena(t, p, "adam.v.", adam->v));
-        GRSN_TRY(add_tensor(t, ADAM_NAMES[part], GRSN_DT_I64, &t->adam_step[part], 1, 1, 0));
+        GRSN_TRY(grsn_tensors_add_arena(&t->list, p, "adam.m.", adam->m));
+        GRSN_TRY(grsn_tensors_add_arena(&t->list, p, "adam.v.", adam->v));
+        GRSN_TRY(grsn_tensors_add(&t->list, ADAM_NAMES[part], GRSN_DT_I64, &t->adam_step[part], 1, 1, 0));
     }
     float *log_alpha = grsn_agent_log_alpha(agent);
     GrsnAdam *alpha_adam = grsn_agent_alpha_adam(agent);
     if (log_alpha && alpha_adam) {
-        GRSN_TRY(add_tensor(t, "log_alpha", GRSN_DT_F32, log_alpha, 1, 1, 0));
-        GRSN_TRY(add_tensor(t, "adam.m.log_alpha", GRSN_DT_F32, alpha_adam->m, 1, alpha_adam->n, 0));
-        GRSN_TRY(add_tensor(t, "adam.v.log_alpha", GRSN_DT_F32, alpha_adam->v, 1, alpha_adam->n, 0));
-        GRSN_TRY(add_tensor(t, "adam.step.log_alpha", GRSN_DT_I64, &t->adam_step[2], 1, 1, 0));
+        GRSN_TRY(grsn_tensors_add(&t->list, "log_alpha", GRSN_DT_F32, log_alpha, 1, 1, 0));
+        GRSN_TRY(grsn_tensors_add(&t->list, "adam.m.log_alpha", GRSN_DT_F32, alpha_adam->m, 1, alpha_adam->n, 0));
+        GRSN_TRY(grsn_tensors_add(&t->list, "adam.v.log_alpha", GRSN_DT_F32, alpha_adam->v, 1, alpha_adam->n, 0));
+        GRSN_TRY(grsn_tensors_add(&t->list, "adam.step.log_alpha", GRSN_DT_I64, &t->adam_step[2], 1, 1, 0));
     }
-    GRSN_TRY(add_tensor(t, "rng.explore", GRSN_DT_U64, t->rng.explore.s, 1, 4, 0));
-    GRSN_TRY(add_tensor(t, "rng.replay", GRSN_DT_U64, t->rng.replay.s, 1, 4, 0));
-    GRSN_TRY(add_tensor(t, "rng.target_noise", GRSN_DT_U64, t->rng.target_noise.s, 1, 4, 0));
-    GRSN_TRY(add_tensor(t, "rng.env", GRSN_DT_U64, t->rng.env.s, 1, 4, 0));
-    GRSN_TRY(add_tensor(t, "rng.eval_env", GRSN_DT_U64, t->rng.eval_env.s, 1, 4, 0));
+    GRSN_TRY(grsn_tensors_add(&t->list, "rng.explore", GRSN_DT_U64, t->rng.explore.s, 1, 4, 0));
+    GRSN_TRY(grsn_tensors_add(&t->list, "rng.replay", GRSN_DT_U64, t->rng.replay.s, 1, 4, 0));
+    GRSN_TRY(grsn_tensors_add(&t->list, "rng.target_noise", GRSN_DT_U64, t->rng.target_noise.s, 1, 4, 0));
+    GRSN_TRY(grsn_tensors_add(&t->list, "rng.env", GRSN_DT_U64, t->rng.env.s, 1, 4, 0));
+    GRSN_TRY(grsn_tensors_add(&t->list, "rng.eval_env", GRSN_DT_U64, t->rng.eval_env.s, 1, 4, 0));
     return GRSN_OK;
 }
 
@@ -473,17 +300,10 @@ grsn_status grsn_ckpt_save(const char *path, const GrsnTrainConfig *cfg, GrsnAge
         char meta[4096];
         size_t need = grsn_train_config_text(cfg, meta, sizeof meta);
         GRSN_ASSERT(need < sizeof meta, "config text of %zu bytes", need);
-        st = grsn_ckpt_write(path, (uint64_t)grsn_agent_updates(agent), env_steps, meta, t.rec, t.n);
+        st = grsn_ckpt_write(path, (uint64_t)grsn_agent_updates(agent), env_steps, meta, t.list.rec, t.list.n);
     }
-    free(t.rec);
+    grsn_tensors_free(&t.list);
     return st;
-}
-
-// Prefix the current message with the path: "PATH: what".
-static grsn_status fail_in(grsn_status s, const char *path, const char *what) {
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", grsn_last_error());
-    return grsn_fail(s, "%s: %s%s", path, what, msg);
 }
 
 grsn_status grsn_ckpt_load(const char *path, GrsnAgent **out, GrsnCkptInfo *info) {
@@ -492,30 +312,16 @@ grsn_status grsn_ckpt_load(const char *path, GrsnAgent **out, GrsnCkptInfo *info
     GrsnTrainConfig cfg;
     if (grsn_train_config_parse(&cfg, f.meta, f.meta_len) != GRSN_OK) {
         grsn_ckpt_close(&f);
-        return fail_in(GRSN_ERR_FORMAT, path, "metadata: ");
+        return grsn_kv_refail(GRSN_ERR_FORMAT, "%s: metadata: ", path);
     }
     GrsnAgent *agent = NULL;
     if (grsn_agent_create(&agent, &cfg.agent, cfg.seed) != GRSN_OK) {
         grsn_ckpt_close(&f);
-        return fail_in(GRSN_ERR_FORMAT, path, "cannot build the agent its metadata describes: ");
+        return grsn_kv_refail(GRSN_ERR_FORMAT, "%s: cannot build the agent its metadata describes: ", path);
     }
     AgentTensors t;
     grsn_status st = list_tensors(&t, agent);
-    for (int i = 0; i < t.n && st == GRSN_OK; i++) {
-        const GrsnTensorRec *r = &t.rec[i];
-        st = grsn_ckpt_get(&f, r->name, (grsn_dtype)r->dtype, (int)r->ndim, r->dims, (void *)r->data);
-    }
-    if (st == GRSN_OK && f.n != t.n) {
-        // Every expected tensor is there, so the file has some the agent lacks.
-        const char *extra = "?";
-        for (int i = 0; i < f.n; i++) {
-            int found = 0;
-            for (int j = 0; j < t.n && !found; j++) found = !strcmp(f.rec[i].name, t.rec[j].name);
-            if (!found) { extra = f.rec[i].name; break; }
-        }
-        st = grsn_fail(GRSN_ERR_FORMAT, "%s: %d tensors, the agent has %d (unexpected '%s')", path, f.n, t.n,
-                       extra);
-    }
+    if (st == GRSN_OK) st = grsn_tensors_read(&t.list, &f, path, "agent");
     if (st == GRSN_OK) {
         grsn_agent_adam(agent, GRSN_PART_ACTOR)->step = (long)t.adam_step[0];
         grsn_agent_adam(agent, GRSN_PART_CRITIC)->step = (long)t.adam_step[1];
@@ -534,7 +340,7 @@ grsn_status grsn_ckpt_load(const char *path, GrsnAgent **out, GrsnCkptInfo *info
     } else {
         grsn_agent_free(agent);
     }
-    free(t.rec);
+    grsn_tensors_free(&t.list);
     grsn_ckpt_close(&f);
     return st;
 }
@@ -552,8 +358,7 @@ typedef struct {
     GrsnTrainRngs rng;             // explore, replay, target_noise (env streams live in the envs)
     float *state;                  // the actor's recurrent state while collecting
     double *eval_returns;          // [eval_episodes]
-    FILE *progress, *timing;
-    char dir[512], ckpt[600];      // run directory, the latest periodic checkpoint ("" if none)
+    GrsnRunDir rd;
     // Counters.
     long env_steps, episodes, updates;
     long next_eval, last_eval_steps;
@@ -561,40 +366,9 @@ typedef struct {
     double ret_sum, q_sum, pi_sum, alpha_sum, ent_sum, fr_sum;
     long ret_n, upd_n;
     double eval_mean, eval_std;
-    double t0;
     grsn_train_progress_fn progress_fn;
     void *user;
 } Run;
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-// mkdir -p
-static grsn_status make_dirs(const char *dir) {
-    char p[512];
-    if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p) return grsn_fail(GRSN_ERR_ARG, "path too long: %s", dir);
-    for (char *s = p + 1;; s++) {
-        if (*s == '/' || *s == '\0') {
-            char c = *s;
-            *s = '\0';
-            if (mkdir(p, 0777) != 0 && errno != EEXIST)
-                return grsn_fail(GRSN_ERR_IO, "cannot create directory %s: %s", p, strerror(errno));
-            *s = c;
-            if (c == '\0') break;
-        }
-    }
-    struct stat sb;
-    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return grsn_fail(GRSN_ERR_IO, "%s is not a directory", dir);
-    return GRSN_OK;
-}
-
-static void run_path(const Run *r, char *out, size_t cap, const char *name) {
-    snprintf(out, cap, "%s/%s", r->dir, name);
-}
 
 static void fill_progress(const Run *r, GrsnTrainProgress *p, int warmup, int evaluated, double episode_return) {
     memset(p, 0, sizeof *p);
@@ -607,15 +381,9 @@ static void fill_progress(const Run *r, GrsnTrainProgress *p, int warmup, int ev
     p->q_loss = (float)(r->q_sum / u); p->pi_loss = (float)(r->pi_sum / u);
     p->alpha = (float)(r->alpha_sum / u); p->entropy = (float)(r->ent_sum / u);
     p->firing_rate = (float)(r->fr_sum / u);
-    p->wall_s = now_s() - r->t0;
+    p->wall_s = grsn_now_s() - r->rd.t0;
     p->updates_per_s = p->wall_s > 0 ? (double)r->updates / p->wall_s : 0;
     p->env_steps_per_s = p->wall_s > 0 ? (double)r->env_steps / p->wall_s : 0;
-}
-
-// "%.9g", or "nan" whatever the sign bit, so rows compare as text.
-static void put_num(FILE *f, double x) {
-    if (isnan(x)) fputs(",nan", f);
-    else fprintf(f, ",%.9g", x);
 }
 
 // One episode: random actions (warm-up) or the exploring policy with the
@@ -660,12 +428,7 @@ static grsn_status update_n(Run *r, long n) {
         }
         GrsnUpdateStats s;
         grsn_status st = grsn_agent_update(r->agent, &r->batch, &r->rng.target_noise, &s);
-        if (st == GRSN_ERR_NAN) {
-            char msg[256];
-            snprintf(msg, sizeof msg, "%s", grsn_last_error());
-            return grsn_fail(GRSN_ERR_NAN, "%s; the run stopped at env step %ld; last good checkpoint: %s", msg,
-                             r->env_steps, r->ckpt[0] ? r->ckpt : "none yet");
-        }
+        if (st == GRSN_ERR_NAN) return grsn_rundir_fail_nan(&r->rd, r->env_steps);
         GRSN_TRY(st);
         r->updates++;
         r->upd_n++;
@@ -691,27 +454,25 @@ static grsn_status evaluate_and_log(Run *r) {
 
     GrsnTrainProgress p;
     fill_progress(r, &p, 0, 1, NAN);
-    fprintf(r->progress, "%ld,%ld,%ld", r->env_steps, r->episodes, r->updates);
-    put_num(r->progress, p.train_return);
-    put_num(r->progress, p.eval_return);
-    put_num(r->progress, p.eval_std);
-    put_num(r->progress, p.q_loss);
-    put_num(r->progress, p.pi_loss);
-    put_num(r->progress, p.alpha);
-    put_num(r->progress, p.entropy);
-    put_num(r->progress, p.firing_rate);
-    fputc('\n', r->progress);
-    fprintf(r->timing, "%ld,%.3f,%.2f,%.2f\n", r->env_steps, p.wall_s, p.updates_per_s, p.env_steps_per_s);
-    if (fflush(r->progress) != 0 || fflush(r->timing) != 0)
-        return grsn_fail(GRSN_ERR_IO, "cannot write %s/progress.csv: %s", r->dir, strerror(errno));
+    FILE *f = r->rd.progress;
+    fprintf(f, "%ld,%ld,%ld", r->env_steps, r->episodes, r->updates);
+    grsn_put_num(f, p.train_return);
+    grsn_put_num(f, p.eval_return);
+    grsn_put_num(f, p.eval_std);
+    grsn_put_num(f, p.q_loss);
+    grsn_put_num(f, p.pi_loss);
+    grsn_put_num(f, p.alpha);
+    grsn_put_num(f, p.entropy);
+    grsn_put_num(f, p.firing_rate);
+    fputc('\n', f);
+    fprintf(r->rd.timing, "%ld,%.3f,%.2f,%.2f\n", r->env_steps, p.wall_s, p.updates_per_s, p.env_steps_per_s);
+    GRSN_TRY(grsn_rundir_flush(&r->rd));
 
     // The new checkpoint first; then the previous one can go.
-    char path[600], name[64];
-    snprintf(name, sizeof name, "ckpt_%08ld.grsn", r->env_steps);
-    run_path(r, path, sizeof path, name);
+    char path[600];
+    grsn_rundir_ckpt_path(&r->rd, r->env_steps, path, sizeof path);
     GRSN_TRY(save_ckpt(r, path));
-    if (r->ckpt[0] && strcmp(r->ckpt, path) != 0) unlink(r->ckpt);
-    snprintf(r->ckpt, sizeof r->ckpt, "%s", path);
+    grsn_rundir_keep_ckpt(&r->rd, path);
 
     if (r->progress_fn) r->progress_fn(&p, r->user);
     r->ret_sum = r->q_sum = r->pi_sum = r->alpha_sum = r->ent_sum = r->fr_sum = 0;
@@ -730,27 +491,19 @@ static grsn_status after_episode(Run *r, int warmup, double ret) {
 }
 
 static grsn_status open_logs(Run *r) {
-    char path[600], text[4096];
+    char text[4096];
     size_t n = grsn_train_config_text(&r->cfg, text, sizeof text);
     GRSN_ASSERT(n < sizeof text, "config text of %zu bytes", n);
-    run_path(r, path, sizeof path, "config");
-    GRSN_TRY(grsn_write_file_atomic(path, text, n));
-    run_path(r, path, sizeof path, "progress.csv");
-    r->progress = fopen(path, "w");
-    if (!r->progress) return grsn_fail(GRSN_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    fprintf(r->progress, "env_steps,episodes,updates,train_return,eval_return,eval_return_std,"
-                         "q_loss,pi_loss,alpha,entropy,firing_rate\n");
-    run_path(r, path, sizeof path, "timing.csv");
-    r->timing = fopen(path, "w");
-    if (!r->timing) return grsn_fail(GRSN_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    fprintf(r->timing, "env_steps,wall_s,updates_per_s,env_steps_per_s\n");
-    return GRSN_OK;
+    return grsn_rundir_open_logs(&r->rd, text, n,
+                                 "env_steps,episodes,updates,train_return,eval_return,eval_return_std,"
+                                 "q_loss,pi_loss,alpha,entropy,firing_rate",
+                                 "env_steps,wall_s,updates_per_s,env_steps_per_s");
 }
 
 static grsn_status run_setup(Run *r) {
     const GrsnTrainConfig *c = &r->cfg;
     GRSN_TRY(grsn_train_check(c));
-    GRSN_TRY(make_dirs(r->dir));
+    GRSN_TRY(grsn_rundir_create(&r->rd));
     grsn_set_threads(c->threads);
     GRSN_TRY(grsn_train_make_env(&r->env, c, c->seed, GRSN_STREAM_ENV + 0));
     GRSN_TRY(grsn_train_make_env(&r->eval_env, c, c->seed, GRSN_STREAM_EVAL_ENV + 0));
@@ -798,22 +551,21 @@ static grsn_status run_loop(Run *r) {
     // 3. The final evaluation, unless one just ran at this step count.
     if (r->last_eval_steps != r->env_steps) GRSN_TRY(evaluate_and_log(r));
     char path[600];
-    run_path(r, path, sizeof path, "final.grsn");
+    grsn_rundir_path(&r->rd, path, sizeof path, "final.grsn");
     GRSN_TRY(save_ckpt(r, path));
 
     // The result: the final evaluation, every episode's return, the counters.
     size_t cap = 256 + 32 * (size_t)c->eval_episodes, off = 0;
     char *text = grsn_calloc(cap, 1);
     if (!text) return GRSN_ERR_OOM;
-    off = appendf(text, cap, off, "eval_return_mean=%.9g\neval_return_std=%.9g\neval_returns=",
+    off = grsn_kv_append(text, cap, off, "eval_return_mean=%.9g\neval_return_std=%.9g\neval_returns=",
                   r->eval_mean, r->eval_std);
     for (int e = 0; e < c->eval_episodes; e++)
-        off = appendf(text, cap, off, "%s%.9g", e ? "," : "", r->eval_returns[e]);
-    off = appendf(text, cap, off, "\nenv_steps=%ld\nepisodes=%ld\nupdates=%ld\nwall_s=%.3f\n",
-                  r->env_steps, r->episodes, r->updates, now_s() - r->t0);
+        off = grsn_kv_append(text, cap, off, "%s%.9g", e ? "," : "", r->eval_returns[e]);
+    off = grsn_kv_append(text, cap, off, "\nenv_steps=%ld\nepisodes=%ld\nupdates=%ld\nwall_s=%.3f\n",
+                  r->env_steps, r->episodes, r->updates, grsn_now_s() - r->rd.t0);
     GRSN_ASSERT(off < cap, "result text of %zu bytes", off);
-    run_path(r, path, sizeof path, "result");
-    grsn_status st = grsn_write_file_atomic(path, text, off);
+    grsn_status st = grsn_rundir_write(&r->rd, "result", text, off);
     free(text);
     return st;
 }
@@ -825,10 +577,7 @@ grsn_status grsn_train_run(const GrsnTrainConfig *cfg, const char *out_dir,
     r->cfg = *cfg;
     r->progress_fn = progress;
     r->user = user;
-    r->t0 = now_s();
-    grsn_status st = GRSN_OK;
-    if (snprintf(r->dir, sizeof r->dir, "%s", out_dir) >= (int)sizeof r->dir)
-        st = grsn_fail(GRSN_ERR_ARG, "run directory name too long: %s", out_dir);
+    grsn_status st = grsn_rundir_init(&r->rd, out_dir);
     if (st == GRSN_OK) st = run_setup(r);
     if (st == GRSN_OK) st = run_loop(r);
     if (st == GRSN_OK && result) {
@@ -837,10 +586,9 @@ grsn_status grsn_train_run(const GrsnTrainConfig *cfg, const char *out_dir,
         result->env_steps = r->env_steps;
         result->episodes = r->episodes;
         result->updates = r->updates;
-        result->wall_s = now_s() - r->t0;
+        result->wall_s = grsn_now_s() - r->rd.t0;
     }
-    if (r->progress) fclose(r->progress);
-    if (r->timing) fclose(r->timing);
+    grsn_rundir_close(&r->rd);
     if (r->batch_ready) grsn_seqbatch_free(&r->batch);
     grsn_seqbuf_free(r->buf);
     if (r->agent) grsn_agent_free(r->agent);

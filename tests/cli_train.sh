@@ -9,18 +9,7 @@
 # Learning hook: GRSN_CLI_LEARN_STEPS=N also trains the paper's CartPole-V
 # setup for N env steps and prints its final evaluation.
 . "$(dirname "$0")/lib_cli.sh"
-
-# Exit status $2 and exactly one line on stderr containing $3.
-expect_error() {
-    name=$1; want_rc=$2; want=$3; shift 3
-    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
-    if [ "$rc" -eq "$want_rc" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "$want" "$tmp/err"; then ok "$name"
-    else bad "$name (exit $rc: $(cat "$tmp/err"))"; fi
-}
-
-# Threads wait passively: on a busy machine, spinning OpenMP threads make
-# these tiny updates many times slower (the results are the same either way).
-OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}; export OMP_WAIT_POLICY
+. "$(dirname "$0")/lib_train.sh"
 
 # Tiny nets and short windows: a run of a few hundred steps takes a second.
 tiny="--hidden 16 --head-hidden 16 --emb-o 8 --batch 8 --seq-len 16 --eval-interval 200 --eval-episodes 3"
@@ -75,27 +64,13 @@ check "run directory" \
 check "progress.csv: header and 3 rows of 11 columns" \
     '[ "$(head -n 1 "$tmp/r1/progress.csv")" = "env_steps,episodes,updates,train_return,eval_return,eval_return_std,q_loss,pi_loss,alpha,entropy,firing_rate" ] &&
      [ "$(awk -F, "NR > 1 && NF == 11" "$tmp/r1/progress.csv" | wc -l)" -eq 3 ]'
-"$bin" train --env cartpole-v --seed 3 --steps 500 --threads 1 $tiny --out "$tmp/r2" >/dev/null 2>&1
-"$bin" train --env cartpole-v --seed 3 --steps 500 --threads 2 $tiny --out "$tmp/r3" >/dev/null 2>&1
-"$bin" train --env cartpole-v --seed 4 --steps 500 --threads 1 $tiny --out "$tmp/r4" >/dev/null 2>&1
-check "same seed, same progress.csv" 'cmp -s "$tmp/r1/progress.csv" "$tmp/r2/progress.csv"'
-check "1 and 2 threads, same progress.csv" 'cmp -s "$tmp/r1/progress.csv" "$tmp/r3/progress.csv"'
-check "another seed, another progress.csv" '! cmp -s "$tmp/r1/progress.csv" "$tmp/r4/progress.csv"'
-expect_error "an --out that holds a run is refused" 2 "already holds a run" \
-    train --env cartpole-v --steps 300 $tiny --out "$tmp/r1"
-"$bin" train --env cartpole-v --seed 3 --steps 500 --threads 1 $tiny --out "$tmp/r1" --force >/dev/null 2>&1
-check "--force reruns into it, with the same result" '[ $? -eq 0 ] && cmp -s "$tmp/r1/progress.csv" "$tmp/r2/progress.csv"'
+check_reruns cartpole-v 500
 
 # --- Evaluation of its checkpoints.
 "$bin" eval --checkpoint "$tmp/r1/final.grsn" --episodes 4 >"$tmp/e1" 2>"$tmp/e1.err"
 check "eval prints each episode and mean ± std" \
     '[ $? -eq 0 ] && [ "$(grep -c "^episode [0-9]*: " "$tmp/e1")" -eq 4 ] && grep -q "^mean ± std over 4 episodes" "$tmp/e1"'
-"$bin" eval --checkpoint "$tmp/r1/final.grsn" --episodes 4 >"$tmp/e2"
-"$bin" eval --checkpoint "$tmp/r1/final.grsn" --episodes 4 --seed 9 >"$tmp/e3"
-check "eval is deterministic per seed" 'cmp -s "$tmp/e1" "$tmp/e2" && ! cmp -s "$tmp/e1" "$tmp/e3"'
-ck=$(ls "$tmp/r1"/ckpt_*.grsn)
-"$bin" eval --checkpoint "$ck" --episodes 2 >/dev/null 2>&1
-check "the periodic checkpoint evaluates too" '[ $? -eq 0 ]'
+check_eval_reruns 4
 
 # A run whose only evaluation is the final one plays the eval env's first
 # episodes; grsn eval of final.grsn with the run's seed must play the same.
@@ -107,18 +82,13 @@ check "save, load, evaluate: the run's own final returns" \
 
 # --- Bad checkpoints: exit 1, one line naming the file and the problem.
 f="$tmp/r1/final.grsn"
-size=$(wc -c <"$f")
 expect_error "missing checkpoint" 1 "$tmp/none.grsn: cannot open checkpoint" eval --checkpoint "$tmp/none.grsn"
 : >"$tmp/empty.grsn"
 expect_error "empty checkpoint" 1 "empty.grsn: empty file" eval --checkpoint "$tmp/empty.grsn"
-head -c $((size / 2)) "$f" >"$tmp/half.grsn"
-expect_error "truncated checkpoint" 1 "half.grsn: truncated" eval --checkpoint "$tmp/half.grsn"
+check_damaged "truncated checkpoint" "corrupt data"
 head -c 100 "$f" >"$tmp/head.grsn"
 expect_error "checkpoint cut inside its header" 1 "head.grsn: truncated" eval --checkpoint "$tmp/head.grsn"
 expect_error "foreign file" 1 "progress.csv: not a grsn checkpoint" eval --checkpoint "$tmp/r1/progress.csv"
-cp "$f" "$tmp/flip.grsn"
-printf '\377' | dd of="$tmp/flip.grsn" bs=1 seek=$((size - 100)) conv=notrunc 2>/dev/null
-expect_error "corrupt data" 1 "flip.grsn: corrupt: checksum mismatch" eval --checkpoint "$tmp/flip.grsn"
 cp "$f" "$tmp/version.grsn"
 printf '\007' | dd of="$tmp/version.grsn" bs=1 seek=4 conv=notrunc 2>/dev/null
 expect_error "wrong version" 1 "version.grsn: checkpoint version 7" eval --checkpoint "$tmp/version.grsn"
@@ -129,12 +99,7 @@ expect_error "eval without --checkpoint" 2 "name a checkpoint" eval
 expect_error "eval with 0 episodes" 2 "--episodes 0 must lie" eval --checkpoint "$f" --episodes 0
 
 # --- A non-finite loss stops the run: one line, exit 1, the last checkpoint stays.
-"$bin" train --env cartpole-v --lr 1e29 --steps 400 --threads 1 $tiny --eval-interval 50 --out "$tmp/nan" \
-    >"$tmp/nan.out" 2>"$tmp/nan.err"; rc=$?
-check "non-finite loss: exit 1 and one line" \
-    '[ $rc -eq 1 ] && [ "$(wc -l <"$tmp/nan.err")" -eq 1 ] && grep -q "non-finite.*the run stopped.*last good checkpoint: $tmp/nan/ckpt_" "$tmp/nan.err"'
-last=$(sed 's/.*last good checkpoint: //' "$tmp/nan.err")
-check "the last good checkpoint evaluates" '[ ! -e "$tmp/nan/final.grsn" ] && "$bin" eval --checkpoint "$last" --episodes 1 >/dev/null 2>&1'
+check_nan_stop --env cartpole-v --steps 400 --threads 1 $tiny --eval-interval 50
 
 # --- Optional: a real CartPole-V run of N steps (the learning test's hook).
 if [ -n "$GRSN_CLI_LEARN_STEPS" ]; then

@@ -8,16 +8,7 @@
 # and a non-finite loss stopping the run. Ends with
 # "cli_train_qmix: N passed, N failed".
 . "$(dirname "$0")/lib_cli.sh"
-
-# Exit status $2 and exactly one line on stderr containing $3.
-expect_error() {
-    name=$1; want_rc=$2; want=$3; shift 3
-    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
-    if [ "$rc" -eq "$want_rc" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "$want" "$tmp/err"; then ok "$name"
-    else bad "$name (exit $rc: $(cat "$tmp/err"))"; fi
-}
-
-OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}; export OMP_WAIT_POLICY
+. "$(dirname "$0")/lib_train.sh"
 
 # Tiny batches: a run of a few hundred env steps takes well under a second.
 tiny="--n-envs 2 --batch 4 --buffer 16 --test-interval 200 --test-episodes 4"
@@ -96,28 +87,14 @@ check "timing.csv: one row per test with env-steps/s and updates/s" \
 check "one stdout line per test row and the final test" \
     '[ "$(grep -c "^steps " "$tmp/r1.out")" -eq "$(($(wc -l <"$tmp/r1/progress.csv") - 1))" ] &&
      grep -q "^final test (4 greedy episodes): win rate" "$tmp/r1.out"'
-"$bin" train --env smac:3m --seed 3 --steps 600 --threads 1 $tiny --out "$tmp/r2" >/dev/null 2>&1
-"$bin" train --env smac:3m --seed 3 --steps 600 --threads 2 $tiny --out "$tmp/r3" >/dev/null 2>&1
-"$bin" train --env smac:3m --seed 4 --steps 600 --threads 1 $tiny --out "$tmp/r4" >/dev/null 2>&1
-check "same seed, same progress.csv" 'cmp -s "$tmp/r1/progress.csv" "$tmp/r2/progress.csv"'
-check "1 and 2 threads, same progress.csv" 'cmp -s "$tmp/r1/progress.csv" "$tmp/r3/progress.csv"'
-check "another seed, another progress.csv" '! cmp -s "$tmp/r1/progress.csv" "$tmp/r4/progress.csv"'
-expect_error "an --out that holds a run is refused" 2 "already holds a run" \
-    train --env smac:3m --steps 100 $tiny --out "$tmp/r1"
-"$bin" train --env smac:3m --seed 3 --steps 600 --threads 1 $tiny --out "$tmp/r1" --force >/dev/null 2>&1
-check "--force reruns into it, with the same result" '[ $? -eq 0 ] && cmp -s "$tmp/r1/progress.csv" "$tmp/r2/progress.csv"'
+check_reruns smac:3m 600
 
 # --- Evaluation of its checkpoints.
 "$bin" eval --checkpoint "$tmp/r1/final.grsn" --episodes 6 >"$tmp/e1" 2>"$tmp/e1.err"
 check "eval of a QMIX checkpoint: win rate and return" \
     '[ $? -eq 0 ] && [ ! -s "$tmp/e1.err" ] && grep -q "^checkpoint .*: smac:3m (3 agents), qmix, grsn agents" "$tmp/e1" &&
      grep -q "^greedy test over 6 episodes (test seed 3): win rate [0-9.]*% ([0-9]* of 6), return .* ± " "$tmp/e1"'
-"$bin" eval --checkpoint "$tmp/r1/final.grsn" --episodes 6 >"$tmp/e2"
-"$bin" eval --checkpoint "$tmp/r1/final.grsn" --episodes 6 --seed 9 >"$tmp/e3"
-check "eval is deterministic per seed" 'cmp -s "$tmp/e1" "$tmp/e2" && ! cmp -s "$tmp/e1" "$tmp/e3"'
-ck=$(ls "$tmp/r1"/ckpt_*.grsn)
-"$bin" eval --checkpoint "$ck" --episodes 2 >/dev/null 2>&1
-check "the periodic checkpoint evaluates too" '[ $? -eq 0 ]'
+check_eval_reruns 6
 # A run of one rollout tests once, on fresh test environments: grsn eval of
 # final.grsn with the run's seed must play the same episodes.
 "$bin" train --env smac:3m --seed 5 --steps 1 --n-envs 2 --batch 2 --buffer 4 --test-episodes 5 --threads 1 \
@@ -141,21 +118,9 @@ expect_error "a control checkpoint asked for a SMAC map" 1 "a sacd checkpoint of
     eval --checkpoint "$tmp/c/final.grsn" --env smac:3m
 "$bin" eval --checkpoint "$tmp/c/final.grsn" --episodes 2 >"$tmp/ec"
 check "a control checkpoint still evaluates as before" '[ $? -eq 0 ] && grep -q "^mean ± std over 2 episodes" "$tmp/ec"'
-f="$tmp/r1/final.grsn"
-size=$(wc -c <"$f")
-head -c $((size / 2)) "$f" >"$tmp/half.grsn"
-expect_error "truncated QMIX checkpoint" 1 "half.grsn: truncated" eval --checkpoint "$tmp/half.grsn"
-cp "$f" "$tmp/flip.grsn"
-printf '\377' | dd of="$tmp/flip.grsn" bs=1 seek=$((size - 100)) conv=notrunc 2>/dev/null
-expect_error "corrupt QMIX checkpoint" 1 "flip.grsn: corrupt: checksum mismatch" eval --checkpoint "$tmp/flip.grsn"
+check_damaged "truncated QMIX checkpoint" "corrupt QMIX checkpoint"
 
 # --- A non-finite loss stops the run: one line, exit 1, the last checkpoint stays.
-"$bin" train --env smac:3m --lr 1e29 --steps 2000 --threads 1 $tiny --test-interval 50 --out "$tmp/nan" \
-    >"$tmp/nan.out" 2>"$tmp/nan.err"; rc=$?
-check "non-finite loss: exit 1 and one line" \
-    '[ $rc -eq 1 ] && [ "$(wc -l <"$tmp/nan.err")" -eq 1 ] &&
-     grep -q "non-finite.*the run stopped.*last good checkpoint: $tmp/nan/ckpt_" "$tmp/nan.err"'
-last=$(sed 's/.*last good checkpoint: //' "$tmp/nan.err")
-check "the last good checkpoint evaluates" '[ ! -e "$tmp/nan/final.grsn" ] && "$bin" eval --checkpoint "$last" --episodes 1 >/dev/null 2>&1'
+check_nan_stop --env smac:3m --steps 2000 --threads 1 $tiny --test-interval 50
 
 finish cli_train_qmix

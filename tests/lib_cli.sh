@@ -3,6 +3,7 @@
 #
 #   . "$(dirname "$0")/lib_cli.sh"
 #   check "name" 'shell condition'
+#   expect_error "name" 2 "part of the message" train --env mountaincar
 #   finish cli_name        # prints "cli_name: N passed, N failed"; exit status
 bin=${GRSN_BIN:-build/grsn}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/grsn_cli.XXXXXX")
@@ -12,3 +13,12 @@ ok()    { pass=$((pass + 1)); echo "  ok   $1"; }
 bad()   { fail=$((fail + 1)); echo "  FAIL $1"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 finish() { echo "$1: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; }
+
+# grsn with the arguments after $3: exit status $2 and exactly one line on
+# stderr containing $3.
+expect_error() {
+    name=$1; want_rc=$2; want=$3; shift 3
+    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    if [ "$rc" -eq "$want_rc" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "$want" "$tmp/err"; then ok "$name"
+    else bad "$name (exit $rc: $(cat "$tmp/err"))"; fi
+}

@@ -13,31 +13,7 @@
 #include "grsn.h"
 #include "grsn_train.h"
 #include "ckpt.h"
-#include <sys/stat.h>
-#include <unistd.h>
-
-static char dir[256];
-
-static void path_in(char *out, size_t cap, const char *sub, const char *name) {
-    snprintf(out, cap, "%s/%s%s%s", dir, sub, name[0] ? "/" : "", name);
-}
-
-static char *read_text(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
-static int exists(const char *path) { struct stat sb; return stat(path, &sb) == 0; }
-static int contains(const char *s, const char *part) { return s && strstr(s, part) != NULL; }
-static int count_lines(const char *s) { int n = 0; for (; s && *s; s++) n += *s == '\n'; return n; }
+#include "run_helpers.h"
 
 // A run small enough for a test: 2 environments, batches of 4 episodes.
 static GrsnQmixTrainConfig tiny(const char *map, grsn_net net, uint64_t seed) {
@@ -469,18 +445,9 @@ TEST(nan_stops_the_run) {
 }
 
 int main(int argc, char **argv) {
-    // Threads wait passively (see test_train.c); the runtime reads the
-    // variable at start-up, hence the re-exec.
     (void)argc;
-    if (!getenv("OMP_WAIT_POLICY")) {
-        setenv("OMP_WAIT_POLICY", "passive", 1);
-        execv(argv[0], argv);
-    }
-    snprintf(dir, sizeof dir, "%s/grsn_test_train_qmix.%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
-             (int)getpid());
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
-    if (system(cmd) != 0) { printf("cannot create %s\n", dir); return 1; }
+    wait_passively(argv);
+    if (!scratch_create("grsn_test_train_qmix")) return 1;
     RUN(defaults_follow_pymarl2);
     RUN(check_names_the_field);
     RUN(config_text_round_trip);
@@ -492,7 +459,6 @@ int main(int argc, char **argv) {
     RUN(mismatched_checkpoints);
     RUN(foreign_and_corrupt_checkpoints);
     RUN(nan_stops_the_run);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) printf("  (could not remove %s)\n", dir);
+    scratch_remove();
     return test_summary("test_train_qmix");
 }

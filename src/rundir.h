@@ -1,0 +1,65 @@
+/*
+ * rundir.h — the run directory of a training run (train.c, train_qmix.c):
+ * its config, the progress.csv and timing.csv logs, the periodic
+ * checkpoint that replaces the one before, the result, and the run's clock.
+ *
+ *   GrsnRunDir d = {0};
+ *   GRSN_TRY(grsn_rundir_init(&d, "runs/x"));       // the name and the clock
+ *   GRSN_TRY(grsn_rundir_create(&d));               // mkdir -p
+ *   GRSN_TRY(grsn_rundir_open_logs(&d, config, n, "a,b", "c,d"));
+ *   fprintf(d.progress, ...); GRSN_TRY(grsn_rundir_flush(&d));
+ *   grsn_rundir_close(&d);
+ */
+#ifndef GRSN_RUNDIR_H
+#define GRSN_RUNDIR_H
+
+#include "grsn.h"
+#include <stdio.h>
+
+typedef struct {
+    char dir[512];
+    char ckpt[600];             // the latest periodic checkpoint ("" if none)
+    FILE *progress, *timing;    // the logs, open after grsn_rundir_open_logs
+    double t0;                  // grsn_now_s() when the run started
+} GrsnRunDir;
+
+// Seconds on the monotonic clock.
+double grsn_now_s(void);
+
+// Name the directory (GRSN_ERR_ARG if the name is too long) and start the clock.
+grsn_status grsn_rundir_init(GrsnRunDir *d, const char *dir);
+
+// Create the directory and every missing parent (mkdir -p).
+grsn_status grsn_rundir_create(const GrsnRunDir *d);
+
+// dir/name into out.
+void grsn_rundir_path(const GrsnRunDir *d, char *out, size_t cap, const char *name);
+
+// Write dir/name atomically.
+grsn_status grsn_rundir_write(const GrsnRunDir *d, const char *name, const char *text, size_t n);
+
+// Write the config text (n bytes) as dir/config, then create progress.csv
+// and timing.csv with their header lines.
+grsn_status grsn_rundir_open_logs(GrsnRunDir *d, const char *config, size_t n, const char *progress_header,
+                                  const char *timing_header);
+
+// Append ",%.9g", or ",nan" whatever the sign bit, so rows compare as text.
+void grsn_put_num(FILE *f, double x);
+
+// Flush both logs after a row in each.
+grsn_status grsn_rundir_flush(GrsnRunDir *d);
+
+// The path of the periodic checkpoint at env_steps: dir/ckpt_NNNNNNNN.grsn.
+void grsn_rundir_ckpt_path(const GrsnRunDir *d, long env_steps, char *out, size_t cap);
+
+// The periodic checkpoint at `path` is written: remove the one before it.
+void grsn_rundir_keep_ckpt(GrsnRunDir *d, const char *path);
+
+// A non-finite loss: the current message as GRSN_ERR_NAN, with the env step
+// the run stopped at and its last good checkpoint.
+grsn_status grsn_rundir_fail_nan(const GrsnRunDir *d, long env_steps);
+
+// Close the logs.
+void grsn_rundir_close(GrsnRunDir *d);
+
+#endif

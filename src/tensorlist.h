@@ -1,0 +1,39 @@
+/*
+ * tensorlist.h — the list of named tensors a training run stores in a
+ * checkpoint (ckpt.h), built from pointers into the live learner: written
+ * as it is by grsn_ckpt_write, or filled back from a checkpoint.
+ *
+ *   GrsnTensorList t = {0};
+ *   GRSN_TRY(grsn_tensors_add_arena(&t, params, "", params->data));
+ *   GRSN_TRY(grsn_tensors_add(&t, "adam.step", GRSN_DT_I64, &step, 1, 1, 0));
+ *   st = grsn_ckpt_write(path, ..., t.rec, t.n);   // or grsn_tensors_read
+ *   grsn_tensors_free(&t);
+ */
+#ifndef GRSN_TENSORLIST_H
+#define GRSN_TENSORLIST_H
+
+#include "ckpt.h"
+#include "grsn_nn.h"
+
+typedef struct {
+    GrsnTensorRec *rec;
+    int n, cap;
+} GrsnTensorList;
+
+// Append one tensor of ndim (1 or 2) dims d0 [x d1]; its name must be shorter than 64.
+grsn_status grsn_tensors_add(GrsnTensorList *t, const char *name, grsn_dtype dt, void *data, int ndim,
+                             uint64_t d0, uint64_t d1);
+
+// Append every parameter of arena `p` as "<prefix><name>", pointing into
+// `values` (p->data for the parameters, Adam's m or v for its moments).
+grsn_status grsn_tensors_add_arena(GrsnTensorList *t, const GrsnParams *p, const char *prefix, float *values);
+
+// Decode every listed tensor from checkpoint `f` (read from `path`) into its
+// data, each checked for name, dtype and shape; a tensor in the file that
+// the list lacks is an error naming it and `owner` ("agent", "learner").
+grsn_status grsn_tensors_read(const GrsnTensorList *t, const GrsnCkptFile *f, const char *path,
+                              const char *owner);
+
+void grsn_tensors_free(GrsnTensorList *t);
+
+#endif

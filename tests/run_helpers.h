@@ -1,0 +1,74 @@
+/*
+ * run_helpers.h — what the training-run tests (test_train.c,
+ * test_train_qmix.c) share: a scratch directory for their run directories,
+ * paths in it, reading the files a run writes, and OpenMP's passive waiting.
+ *
+ *   int main(int argc, char **argv) {
+ *       wait_passively(argv);
+ *       if (!scratch_create("grsn_test_x")) return 1;
+ *       RUN(...);
+ *       scratch_remove();
+ *       return test_summary("test_x");
+ *   }
+ */
+#ifndef GRSN_RUN_HELPERS_H
+#define GRSN_RUN_HELPERS_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[256];    // the scratch directory, $TMPDIR/NAME.PID
+
+// dir/sub/name, or dir/sub when name is "".
+static inline void path_in(char *out, size_t cap, const char *sub, const char *name) {
+    snprintf(out, cap, "%s/%s%s%s", dir, sub, name[0] ? "/" : "", name);
+}
+
+// A whole file as a string (free it), or NULL.
+static inline char *read_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = '\0';
+    fclose(f);
+    return s;
+}
+
+static inline int exists(const char *path) { struct stat sb; return stat(path, &sb) == 0; }
+static inline int contains(const char *s, const char *part) { return s && strstr(s, part) != NULL; }
+static inline int count_lines(const char *s) { int n = 0; for (; s && *s; s++) n += *s == '\n'; return n; }
+
+// Threads wait passively: on a busy machine spinning OpenMP threads make
+// these tiny updates many times slower (the results are the same). The
+// OpenMP runtime reads the variable at start-up, hence the re-exec.
+static inline void wait_passively(char **argv) {
+    if (!getenv("OMP_WAIT_POLICY")) {
+        setenv("OMP_WAIT_POLICY", "passive", 1);
+        execv(argv[0], argv);
+    }
+}
+
+// Create the scratch directory $TMPDIR/name.PID; 0 (said on stdout) if it cannot be.
+static inline int scratch_create(const char *name) {
+    snprintf(dir, sizeof dir, "%s/%s.%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", name, (int)getpid());
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+    if (system(cmd) != 0) { printf("cannot create %s\n", dir); return 0; }
+    return 1;
+}
+
+// Remove the scratch directory and all in it.
+static inline void scratch_remove(void) {
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) printf("  (could not remove %s)\n", dir);
+}
+
+#endif
