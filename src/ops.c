@@ -193,13 +193,21 @@ void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
         }
     }
     if (db) {
-        // db[o] += dy[n][o] for n ascending: row by row, so that the reads
-        // are contiguous and the adds vectorise across o.
-        for (int n = 0; n < N; n++) {
-            if (mask && mask[n] == 0.0f) continue;
-            const float *g = dy + (size_t)n * out;
-            #pragma omp simd
-            for (int o = 0; o < out; o++) db[o] += g[o];
+        // db[o] += (dy[0][o] + dy[1][o] + ...): each sum starts from zero and
+        // runs over n in order, then is added to db. The rows are read whole
+        // (contiguous, vectorised across o), a block of outputs at a time.
+        enum { DB_BLOCK = 512 };
+        float sum[DB_BLOCK];
+        for (int o0 = 0; o0 < out; o0 += DB_BLOCK) {
+            int width = out - o0 < DB_BLOCK ? out - o0 : DB_BLOCK;
+            memset(sum, 0, (size_t)width * sizeof(float));
+            for (int n = 0; n < N; n++) {
+                if (mask && mask[n] == 0.0f) continue;
+                const float *g = dy + (size_t)n * out + o0;
+                #pragma omp simd
+                for (int o = 0; o < width; o++) sum[o] += g[o];
+            }
+            for (int o = 0; o < width; o++) db[o0 + o] += sum[o];
         }
     }
 }
