@@ -38,7 +38,6 @@ u32 ndim, u32 dims[4], float32 data[prod(dims)].
 """
 import math
 import os
-import struct
 
 import torch
 
@@ -53,35 +52,8 @@ CFG = dict(n_agents=3, obs_dim=5, n_actions=5, state_dim=7, hidden=8, embed=4, h
 LENGTHS = [4, 2, 3]   # transitions of each episode; the batch pads to T = max = 4
 
 
-def write_fixture(path, tensors):
-    with open(path, "wb") as f:
-        f.write(b"GRSNFIX1")
-        f.write(struct.pack("<I", len(tensors)))
-        for name, t in tensors.items():
-            t = torch.as_tensor(t, dtype=torch.float32).detach().contiguous()
-            dims = list(t.shape) if t.dim() > 0 else [1]
-            assert len(dims) <= 4 and len(name) < 64, name
-            f.write(name.encode().ljust(64, b"\0"))
-            f.write(struct.pack("<I", len(dims)))
-            f.write(struct.pack("<4I", *(dims + [1] * (4 - len(dims)))))
-            f.write(t.numpy().astype("<f4").tobytes())
-    print(f"  wrote {os.path.relpath(path)} ({os.path.getsize(path)} bytes, {len(tensors)} tensors)")
-
-
-class Spike(torch.autograd.Function):
-    """Heaviside forward (Theta(0) = 1), arctan surrogate backward (Eq. 6)."""
-
-    @staticmethod
-    def forward(ctx, x, alpha):
-        ctx.save_for_backward(x)
-        ctx.alpha = alpha
-        return (x >= 0).to(x.dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        a = ctx.alpha
-        return g * (a / (2 * (1 + (math.pi / 2 * a * x) ** 2))), None
+# The fixture format and the spike function are those of the cell fixtures.
+from gen_cell_fixtures import Spike, write_fixture  # noqa: E402
 
 
 # ----------------------------------------------------------------------------
