@@ -7,13 +7,7 @@
 #include "../cli/cli.h"
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
+#include "rundir.h"   // grsn_now_s
 
 // Dense FLOPs of one forward + backward (2 per multiply-add; backward = dx + dW).
 static double cell_flops(grsn_cell_kind k, int T, int B, int in, int H) {
@@ -74,9 +68,9 @@ int bench_cells(int argc, char **argv) {
 
         double spikes = 0;
         int n = 0;
-        double t0 = now_s(), elapsed = 0;
+        double t0 = grsn_now_s(), elapsed = 0;
         while (iters ? n < iters + 1 : (elapsed < min_time || n < 3)) {
-            if (n == 1) t0 = now_s();                 // first iteration warms up
+            if (n == 1) t0 = grsn_now_s();                 // first iteration warms up
             memset(state, 0, (size_t)B * c.state_size * sizeof(float));
             memset(dx, 0, TB * in * sizeof(float));
             grsn_cell_forward(&c, out, state, x, NULL, T, B);
@@ -85,7 +79,7 @@ int bench_cells(int argc, char **argv) {
             if (n == 0 && kind != GRSN_CELL_GRU)
                 for (size_t i = 0; i < TB * H; i++) spikes += out[i];
             n++;
-            elapsed = now_s() - t0;
+            elapsed = grsn_now_s() - t0;
         }
         double per = elapsed / (n - 1);
         printf("| %s | %.3f | %.3g | %.1f |", name, per * 1e3, (double)TB * H / per,

@@ -9,13 +9,7 @@
 #include "../cli/cli.h"
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
+#include "rundir.h"   // grsn_now_s
 
 static const char *CMD = "bench qmix";
 
@@ -24,7 +18,7 @@ static void curve(GrsnQmix *q, double seconds, long test_every, int test_episode
     printf("%8s %9s %8s %7s %6s %8s %9s %8s %8s %7s %8s\n", "wall_s", "env_steps", "episodes", "updates",
            "eps", "loss", "train_win", "test_win", "test_ret", "fire", "steps/s");
     GrsnQmixCounters *c = grsn_qmix_counters(q);
-    double t0 = now_s(), last_t = t0;
+    double t0 = grsn_now_s(), last_t = t0;
     long next_test = 0, last_steps = 0;
     int wins = 0, eps_played = 0;
     GrsnQmixStats s = {0};
@@ -32,7 +26,7 @@ static void curve(GrsnQmix *q, double seconds, long test_every, int test_episode
         if (c->env_steps >= next_test) {
             GrsnQmixTest t;
             cli_check(CMD, grsn_qmix_test(q, test_episodes, &t));
-            double now = now_s();
+            double now = grsn_now_s();
             printf("%8.1f %9ld %8ld %7ld %6.3f %8.4f %9.3f %8.3f %8.2f %7.4f %8.0f\n", now - t0, c->env_steps,
                    c->episodes, c->updates, grsn_qmix_epsilon(q), s.loss,
                    eps_played ? (double)wins / eps_played : 0.0, t.win_rate, t.return_mean, t.firing_rate,
@@ -97,8 +91,8 @@ int bench_qmix(int argc, char **argv) {
     // 1. Rollouts alone.
     GrsnQmixCounters *c = grsn_qmix_counters(q);
     long s0 = c->env_steps, e0 = c->episodes;
-    double t0 = now_s(), el;
-    do { cli_check(CMD, grsn_qmix_rollout(q, &r)); el = now_s() - t0; } while (el < seconds);
+    double t0 = grsn_now_s(), el;
+    do { cli_check(CMD, grsn_qmix_rollout(q, &r)); el = grsn_now_s() - t0; } while (el < seconds);
     printf("rollout      %9.0f env-steps/s  (%ld episodes, mean length %.1f, epsilon %.2f)\n",
            (c->env_steps - s0) / el, c->episodes - e0, (double)(c->env_steps - s0) / (c->episodes - e0), r.epsilon);
 
@@ -106,18 +100,18 @@ int bench_qmix(int argc, char **argv) {
     GrsnQmixStats s;
     int n = 0;
     double steps = 0;
-    t0 = now_s();
-    do { cli_check(CMD, grsn_qmix_update(q, &s)); n++; steps += s.steps; el = now_s() - t0; } while (el < seconds);
+    t0 = grsn_now_s();
+    do { cli_check(CMD, grsn_qmix_update(q, &s)); n++; steps += s.steps; el = grsn_now_s() - t0; } while (el < seconds);
     printf("update       %9.2f updates/s    (%.0f ms each, batch %d x %.1f steps, loss %.4g)\n",
            n / el, 1e3 * el / n, batch, steps / n, s.loss);
 
     // 3. The training loop: one rollout of n_envs episodes, then one update.
     s0 = c->env_steps; n = 0;
-    t0 = now_s();
+    t0 = grsn_now_s();
     do {
         cli_check(CMD, grsn_qmix_rollout(q, &r));
         cli_check(CMD, grsn_qmix_update(q, &s));
-        n++; el = now_s() - t0;
+        n++; el = grsn_now_s() - t0;
     } while (el < seconds);
     printf("training     %9.0f env-steps/s  %.2f updates/s\n", (c->env_steps - s0) / el, n / el);
     grsn_qmix_free(q);

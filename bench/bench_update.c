@@ -7,13 +7,7 @@
 #include "../cli/cli.h"
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
+#include "rundir.h"   // grsn_now_s
 
 int bench_update(int argc, char **argv) {
     const char *env_name, *algo_name, *net_name;
@@ -74,13 +68,13 @@ int bench_update(int argc, char **argv) {
            substeps, grsn_threads());
     GrsnUpdateStats st;
     int n = 0;
-    double t0 = now_s(), elapsed = 0;
+    double t0 = grsn_now_s(), elapsed = 0;
     while (iters ? n < iters + 1 : (elapsed < min_time || n < 4)) {
-        if (n == 1) t0 = now_s();   // the first update warms up
+        if (n == 1) t0 = grsn_now_s();   // the first update warms up
         cli_check("bench update", grsn_seqbuf_sample(buf, &replay, &batch));
         cli_check("bench update", grsn_agent_update(agent, &batch, &noise, &st));
         n++;
-        elapsed = now_s() - t0;
+        elapsed = grsn_now_s() - t0;
     }
     double per = elapsed / (n - 1);
     printf("updates/s %.2f  (%.2f ms per update, %d updates)  q_loss %.4g  firing rate %.3f\n",

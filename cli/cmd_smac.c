@@ -17,8 +17,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+#include "rundir.h"   // grsn_now_s
 
 // ----------------------------------------------------------------------------
 // Shared helpers
@@ -256,12 +256,6 @@ typedef struct {
     char error[512];
 } BenchJob;
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 // One thread: its own handle with `envs` environments, random valid actions,
 // auto-reset, until the time is up.
 static void *bench_thread(void *arg) {
@@ -285,7 +279,7 @@ static void *bench_thread(void *arg) {
     grsn_rng_seed(&rng, 1, GRSN_STREAM_EXPLORE + 100 + (uint64_t)j->thread);
     grsn_smac_out all = {obs, state, avail, rew, term, NULL};
     grsn_smac_reset(s, &all);
-    double t0 = now_s(), t1 = t0;
+    double t0 = grsn_now_s(), t1 = t0;
     long long steps = 0, eps = 0;
     while (t1 - t0 < j->seconds) {
         for (int k = 0; k < 64; k++)
@@ -297,7 +291,7 @@ static void *bench_thread(void *arg) {
                 steps++;
                 if (term[i]) { grsn_smac_reset_env(s, i, &o); eps++; }
             }
-        t1 = now_s();
+        t1 = grsn_now_s();
     }
 done:
     j->steps = steps; j->episodes = eps; j->seconds = t1 - t0;
