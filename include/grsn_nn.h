@@ -63,9 +63,11 @@ int         grsn_params_finite(const GrsnParams *p);
 // layout). The forward product reads W transposed, wt = W^T [in][out] (see
 // grsn_transpose), so that it runs along contiguous output rows.
 // Every y[n][o] is summed as b[o] + x[n][0] W[o][0] + x[n][1] W[o][1] + ...
-// in that order, whatever the batch size or thread count: a row computed
-// alone (acting) equals the same row computed in a batch (training).
-// Zero inputs are skipped, so spike-fed layers cost only their active inputs.
+// in that order (as fused multiply-adds where the CPU has them), whatever
+// the batch size or thread count: a row computed alone (acting) equals the
+// same row computed in a batch (training). When most inputs are zero, as
+// spikes are, terms whose inputs are zero are skipped, so spike-fed layers
+// cost little more than their active inputs; the sums are unchanged.
 // Rows with mask[n] == 0 are skipped (outputs set to 0, no gradient); mask
 // may be NULL.
 
