@@ -3,17 +3,21 @@
  * (paper §5.4, Eq. 15-16; reference-implementation.md §10; grsn_energy.h).
  *
  *   grsn energy --env pendulum-p --net grsn      an agent built from --seed
- *   grsn energy --checkpoint runs/x/final.grsn   a trained control agent
+ *   grsn energy --checkpoint runs/x/final.grsn   a trained agent: control or QMIX
  *   grsn energy --map 8m --net grsn --firing-rate 0.02   a QMIX agent + mixer
  *   grsn energy --table4 1 [--checkpoints A,B]     the paper's Table 4, all tasks
  *
- * Spikes of control agents are counted over --samples decisions of
- * deterministic episodes on an environment seeded from --seed (stream
- * GRSN_STREAM_EVAL_ENV). Prints the Table 4 columns and a per-block
- * breakdown: MACs, ACs, bias additions, element-wise work, pJ.
+ * Spikes of trained agents are counted over --samples decisions on an
+ * environment seeded from --seed (stream GRSN_STREAM_EVAL_ENV): control
+ * agents in deterministic episodes, one decision per env step; QMIX agents
+ * in greedy episodes, one decision per agent and env step (Table 4's unit
+ * for the SMAC rows). Prints the Table 4 columns and a per-block breakdown
+ * (MACs, ACs, bias additions, element-wise work, pJ), and for a spiking
+ * agent the GRU agent of the same sizes beside it.
  */
 #include "cli.h"
 #include "grsn_train.h"
+#include "grsn_train_qmix.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +84,27 @@ static void print_report(const GrsnOpModel *m, const GrsnEnergyReport *r, const 
            m->has_mixer ? "; the mixer is counted per state and is in no energy (as in Table 4)" : "");
 }
 
+// The GRU agent of the same sizes beside a spiking one, in the same
+// convention, and the ratio of their energies (Table 4's comparison).
+static void print_gru_beside(const GrsnOpModel *m, const GrsnEnergyReport *r, const GrsnOpModel *gru,
+                             const GrsnEnergyOptions *o) {
+    GrsnEnergyReport g;
+    cli_check(CMD, grsn_energy_count(&g, gru, o));
+    int paper = o->convention == GRSN_ENERGY_PAPER;
+    printf("\nBeside it, the GRU agent of the same sizes (%s convention; K per decision):\n",
+           grsn_energy_convention_name(o->convention));
+    printf("| agent | MLP (K) | RNN (K) | SNN (K) |%s Energy (K pJ) |\n", paper ? "" : " adds (K) |");
+    printf("|---|---:|---:|---:|%s---:|\n", paper ? "" : "---:|");
+    const GrsnOpModel *model[2] = {m, gru};
+    const GrsnEnergyReport *rep[2] = {r, &g};
+    for (int i = 0; i < 2; i++) {
+        printf("| %s | %.2f | %.2f | %.2f |", model[i]->title, K(rep[i]->mlp), K(rep[i]->rnn), K(rep[i]->snn));
+        if (!paper) printf(" %.2f |", K(rep[i]->adds));
+        printf(" %.2f |\n", K(rep[i]->energy_pj));
+    }
+    printf("energy of the agent (%s) / the GRU agent: %.1f%%\n", m->title, 100.0 * r->energy_pj / g.energy_pj);
+}
+
 // ----------------------------------------------------------------------------
 // Table 4
 
@@ -98,9 +123,37 @@ static void table4_header(void) {
     printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
 }
 
+// The GRSN side of a Table 4 map row measured on a trained QMIX agent.
+static int table4_qmix_checkpoint(GrsnTable4Row *rows, char rates[][128], const char *path,
+                                  const GrsnEnergyOptions *o, long samples, int seed) {
+    GrsnQmix *q;
+    cli_check(CMD, grsn_energy_load_qmix(path, &q));
+    const GrsnQmixConfig *c = grsn_qmix_config(q);
+    int row = -1;
+    for (int i = 4; i < GRSN_TABLE4_ROWS; i++) if (!strcmp(grsn_table4_task(i), c->map)) row = i;
+    if (row < 0) cli_fail(CMD, "%s: map %s is not a Table 4 map (8m, 2s3z, 8m_vs_9m, 3s_vs_5z, 27m_vs_30m, MMM2)",
+                          path, c->map);
+    if (c->net != GRSN_NET_GRSN)
+        cli_fail(CMD, "%s: a %s agent; the GRSN columns need a grsn agent", path, grsn_net_name(c->net));
+    GrsnQmixArch a;
+    GrsnOpModel m;
+    GrsnEnergyReport r;
+    grsn_energy_qmix_arch(&a, q);
+    cli_check(CMD, grsn_energy_model_qmix(&m, &a, o));
+    cli_check(CMD, grsn_energy_measure_qmix(&m, q, (uint64_t)seed, samples, NULL));
+    cli_check(CMD, grsn_energy_count(&r, &m, o));
+    rows[row].grsn_mlp = r.mlp;
+    rows[row].grsn_snn = r.snn;
+    rows[row].grsn_energy_pj = r.energy_pj;
+    snprintf(rates[row], 128, "measured (%s): agents %.2f%%", path, 100.0 * grsn_energy_rate(&m, 0));
+    grsn_qmix_free(q);
+    return row;
+}
+
 // The GRSN side of a Table 4 row measured on a trained control agent.
 static int table4_checkpoint(GrsnTable4Row *rows, char rates[][128], const char *path, const GrsnEnergyOptions *o,
                              long samples, int seed) {
+    if (grsn_qmix_ckpt_probe(path)) return table4_qmix_checkpoint(rows, rates, path, o, samples, seed);
     GrsnAgent *agent;
     GrsnCkptInfo info;
     cli_check(CMD, grsn_ckpt_load(path, &agent, &info));
@@ -176,6 +229,84 @@ static int run_table4(const GrsnEnergyOptions *opt, double firing_rate, const ch
 }
 
 // ----------------------------------------------------------------------------
+// One agent
+
+// A trained QMIX agent (grsn_energy_measure_qmix): one decision is one agent
+// at one environment step, the unit of --map and of Table 4's SMAC rows.
+static void qmix_checkpoint(GrsnOpModel *m, GrsnQmixArch *a, const char *path, const GrsnEnergyOptions *o,
+                            double firing_rate, long samples, int seed) {
+    GrsnQmixCkptInfo info;
+    GrsnQmix *q;
+    cli_check(CMD, grsn_qmix_ckpt_info(path, &info));
+    cli_check(CMD, grsn_energy_load_qmix(path, &q));
+    grsn_energy_qmix_arch(a, q);
+    cli_check(CMD, grsn_energy_model_qmix(m, a, o));
+    printf("grsn energy: checkpoint %s (QMIX on smac:%s, %ld env steps, %ld updates); %s (hidden %d, T = %d); "
+           "%s convention, E_AC %.3g pJ, E_MAC %.3g pJ\n", path, info.config.qmix.map,
+           info.counters.env_steps, info.counters.updates, m->title, a->hidden, a->substeps,
+           grsn_energy_convention_name(o->convention), o->e_ac_pj, o->e_mac_pj);
+    printf("one decision = one agent at one env step (Table 4's SMAC unit); obs %d, actions %d, agents %d, "
+           "state %d\n", a->obs_dim, a->n_actions, a->n_agents, a->state_dim);
+    if (firing_rate >= 0) {
+        for (int i = 0; i < m->nsources; i++) cli_check(CMD, grsn_energy_set_rate(m, m->source[i].name, firing_rate));
+    } else {
+        GrsnEnergyQmixPlay play;
+        cli_check(CMD, grsn_energy_measure_qmix(m, q, (uint64_t)seed, samples, &play));
+        if (m->nsources)
+            printf("measured on the first %ld agent decisions of greedy smac:%s episodes: %ld env steps x %d agents%s; "
+                   "%d episodes begun, %d finished, %d won (eval stream, seed %d)\n", play.decisions,
+                   info.config.qmix.map, play.env_steps, a->n_agents,
+                   play.env_steps * a->n_agents == play.decisions ? "" : " (the last step in part)", play.episodes,
+                   play.finished, play.won, seed);
+    }
+    grsn_qmix_free(q);
+}
+
+// A control agent: trained (--checkpoint) or built from --seed (--env).
+// *gru_cfg receives its config with a GRU core, for the comparison.
+static void control_agent(GrsnOpModel *m, GrsnAgentConfig *gru_cfg, const char *ckpt, const char *env_name,
+                          const char *algo_s, grsn_net net, int substeps, const GrsnEnergyOptions *o,
+                          double firing_rate, long samples, int seed) {
+    GrsnAgent *agent = NULL;
+    grsn_env env;
+    char what[160];
+    if (ckpt) {
+        GrsnCkptInfo info;
+        cli_check(CMD, grsn_ckpt_load(ckpt, &agent, &info));
+        cli_check(CMD, grsn_train_make_env(&env, &info.config, (uint64_t)seed, GRSN_STREAM_EVAL_ENV));
+        snprintf(what, sizeof what, "checkpoint %s (%s, %llu env steps)", ckpt, info.config.env,
+                 (unsigned long long)info.env_steps);
+    } else {
+        cli_check(CMD, grsn_env_make(&env, env_name, (uint64_t)seed, GRSN_STREAM_EVAL_ENV));
+        int algo = !strcmp(algo_s, "auto") ? (env.discrete ? GRSN_ALGO_SACD : GRSN_ALGO_TD3)
+                                            : grsn_algo_from_name(algo_s);
+        GrsnAgentConfig c = grsn_agent_defaults((grsn_algo)algo, net, env.obs_dim, env.act_dim, env.discrete);
+        if (net == GRSN_NET_GRSN || net == GRSN_NET_LIF) c.cell.substeps = substeps;
+        else if (substeps != 1) cli_usage_error(CMD, "--substeps applies to spiking cores (grsn, lif) only");
+        cli_check(CMD, grsn_agent_create(&agent, &c, (uint64_t)seed));
+        snprintf(what, sizeof what, "%s, untrained agent from seed %d (shows the accounting)", env_name, seed);
+    }
+    const GrsnAgentConfig *c = grsn_agent_config(agent);
+    cli_check(CMD, grsn_energy_model_agent(m, c, o));
+    printf("grsn energy: %s; %s (hidden %d, T = %d); %s convention, E_AC %.3g pJ, E_MAC %.3g pJ\n", what,
+           m->title, c->hidden, c->net == GRSN_NET_GRSN || c->net == GRSN_NET_LIF ? c->cell.substeps : 1,
+           grsn_energy_convention_name(o->convention), o->e_ac_pj, o->e_mac_pj);
+    printf("one decision = one env step of the agent\n");
+    if (firing_rate >= 0) {
+        for (int i = 0; i < m->nsources; i++) cli_check(CMD, grsn_energy_set_rate(m, m->source[i].name, firing_rate));
+    } else {
+        cli_check(CMD, grsn_energy_measure_agent(m, agent, &env, samples));
+        if (m->nsources)
+            printf("measured on the first %ld decisions of deterministic %s episodes (eval stream, seed %d)\n",
+                   samples, grsn_env_name(&env), seed);
+    }
+    *gru_cfg = *c;
+    gru_cfg->net = GRSN_NET_GRU;
+    gru_cfg->cell.substeps = 1;
+    grsn_agent_free(agent);
+}
+
+// ----------------------------------------------------------------------------
 // Entry
 
 int cmd_energy(int argc, char **argv) {
@@ -187,18 +318,21 @@ int cmd_energy(int argc, char **argv) {
         {"algo", ARG_CHOICE, &algo_s, "auto", "with --env: auto = td3 for Pendulum, sacd for CartPole", "auto|td3|sacd"},
         {"net", ARG_CHOICE, &net_s, "grsn", "core of the --env or --map agent", "grsn|lif|gru|mlp"},
         {"substeps", ARG_INT, &substeps, "1", "with --env/--map: neuron updates per decision (1 = TAP)", NULL},
-        {"checkpoint", ARG_STR, &ckpt, NULL, "a trained control agent (ckpt_*.grsn or final.grsn)", NULL},
+        {"checkpoint", ARG_STR, &ckpt, NULL, "a trained agent (ckpt_*.grsn or final.grsn): control (one decision = "
+         "one env step) or QMIX (one decision = one agent at one env step)", NULL},
         {"map", ARG_STR, &map, NULL, "SMAC map: the QMIX agent (per agent and step) and mixer", NULL},
         {"table4", ARG_BOOL, &table4, "0", "print Table 4 for the 4 control tasks and 6 maps (paper convention)", NULL},
-        {"checkpoints", ARG_STR, &ckpts, NULL, "with --table4: trained grsn agents (comma-separated) whose measured "
-         "spikes replace the rate of their task's row", NULL},
+        {"checkpoints", ARG_STR, &ckpts, NULL, "with --table4: trained grsn agents, control or QMIX (comma-separated), "
+         "whose measured spikes replace the rate of their task's row", NULL},
         {"convention", ARG_CHOICE, &conv_s, "acting",
-         "acting: the actor's work per decision; paper: Table 4's accounting (spec §10.2)", "acting|paper"},
+         "acting: the actor's (QMIX: one agent network's) work per decision; paper: Table 4's accounting "
+         "(spec §10.2)", "acting|paper"},
         {"paper-fit", ARG_BOOL, &paper_fit, "0", "paper convention: the GRSN MLP column by Table 4's empirical fit", NULL},
         {"ac-pj", ARG_FLOAT, &ac_pj, "0.9", "energy of an accumulate (pJ)", NULL},
         {"mac-pj", ARG_FLOAT, &mac_pj, "4.6", "energy of a multiply-accumulate (pJ)", NULL},
-        {"samples", ARG_INT, &samples, "1024", "decisions whose spikes are counted", NULL},
-        {"seed", ARG_INT, &seed, "0", "seed of the agent (--env) and of the measuring episodes", NULL},
+        {"samples", ARG_INT, &samples, "1024", "decisions whose spikes are counted (QMIX: agent decisions, "
+         "n_agents per env step)", NULL},
+        {"seed", ARG_INT, &seed, "0", "seed of the agent (--env) and of the measuring episodes (eval stream)", NULL},
         {"firing-rate", ARG_FLOAT, &firing_rate, "-1",
          "spikes per neuron and step instead of measuring (needed for --map with a spiking core); -1: measure "
          "(--table4: the rate implied by the paper)", NULL},
@@ -225,57 +359,35 @@ int cmd_energy(int argc, char **argv) {
     if (table4) return run_table4(&opt, firing_rate, ckpts, samples, seed);
 
     grsn_net net = (grsn_net)grsn_net_from_name(net_s);
-    GrsnOpModel m;
+    GrsnOpModel m, gru;   // the agent, and the GRU agent of its sizes
     GrsnEnergyReport r;
-    if (map) {
+    if (map || (ckpt && grsn_qmix_ckpt_probe(ckpt))) {
         GrsnQmixArch a;
-        cli_check(CMD, grsn_energy_qmix_arch_smac(&a, map, net));
-        a.substeps = net == GRSN_NET_GRSN || net == GRSN_NET_LIF ? substeps : 1;
-        cli_check(CMD, grsn_energy_model_qmix(&m, &a, &opt));
-        if (m.nsources && firing_rate < 0)
-            cli_usage_error(CMD, "--map with a spiking core needs --firing-rate (no QMIX agent to measure yet)");
-        for (int i = 0; i < m.nsources; i++) cli_check(CMD, grsn_energy_set_rate(&m, m.source[i].name, firing_rate));
-        printf("grsn energy: %s, %s; obs %d, actions %d, agents %d, state %d; %s convention, E_AC %.3g pJ, "
-               "E_MAC %.3g pJ\n", map, m.title, a.obs_dim, a.n_actions, a.n_agents, a.state_dim,
-               grsn_energy_convention_name(opt.convention), ac_pj, mac_pj);
+        if (map) {
+            cli_check(CMD, grsn_energy_qmix_arch_smac(&a, map, net));
+            a.substeps = net == GRSN_NET_GRSN || net == GRSN_NET_LIF ? substeps : 1;
+            cli_check(CMD, grsn_energy_model_qmix(&m, &a, &opt));
+            if (m.nsources && firing_rate < 0)
+                cli_usage_error(CMD, "--map with a spiking core needs --firing-rate (or measure a trained agent: "
+                                "--checkpoint FILE)");
+            for (int i = 0; i < m.nsources; i++) cli_check(CMD, grsn_energy_set_rate(&m, m.source[i].name, firing_rate));
+            printf("grsn energy: %s, %s; obs %d, actions %d, agents %d, state %d; %s convention, E_AC %.3g pJ, "
+                   "E_MAC %.3g pJ\n", map, m.title, a.obs_dim, a.n_actions, a.n_agents, a.state_dim,
+                   grsn_energy_convention_name(opt.convention), ac_pj, mac_pj);
+        } else {
+            qmix_checkpoint(&m, &a, ckpt, &opt, firing_rate, samples, seed);
+        }
+        a.net = GRSN_NET_GRU;
+        a.substeps = 1;
+        cli_check(CMD, grsn_energy_model_qmix(&gru, &a, &opt));
     } else {
-        GrsnAgent *agent = NULL;
-        grsn_env env;
-        char what[160];
-        if (ckpt) {
-            GrsnCkptInfo info;
-            cli_check(CMD, grsn_ckpt_load(ckpt, &agent, &info));
-            cli_check(CMD, grsn_train_make_env(&env, &info.config, (uint64_t)seed, GRSN_STREAM_EVAL_ENV));
-            snprintf(what, sizeof what, "checkpoint %s (%s, %llu env steps)", ckpt, info.config.env,
-                     (unsigned long long)info.env_steps);
-        } else {
-            cli_check(CMD, grsn_env_make(&env, env_name, (uint64_t)seed, GRSN_STREAM_EVAL_ENV));
-            int algo = !strcmp(algo_s, "auto") ? (env.discrete ? GRSN_ALGO_SACD : GRSN_ALGO_TD3)
-                                                : grsn_algo_from_name(algo_s);
-            GrsnAgentConfig c = grsn_agent_defaults((grsn_algo)algo, net, env.obs_dim, env.act_dim, env.discrete);
-            if (net == GRSN_NET_GRSN || net == GRSN_NET_LIF) c.cell.substeps = substeps;
-            else if (substeps != 1) cli_usage_error(CMD, "--substeps applies to spiking cores (grsn, lif) only");
-            cli_check(CMD, grsn_agent_create(&agent, &c, (uint64_t)seed));
-            snprintf(what, sizeof what, "%s, untrained agent from seed %d (shows the accounting)", env_name, seed);
-        }
-        const GrsnAgentConfig *c = grsn_agent_config(agent);
-        cli_check(CMD, grsn_energy_model_agent(&m, c, &opt));
-        printf("grsn energy: %s; %s (hidden %d, T = %d); %s convention, E_AC %.3g pJ, E_MAC %.3g pJ\n", what,
-               m.title, c->hidden, c->net == GRSN_NET_GRSN || c->net == GRSN_NET_LIF ? c->cell.substeps : 1,
-               grsn_energy_convention_name(opt.convention), ac_pj, mac_pj);
-        if (firing_rate >= 0) {
-            for (int i = 0; i < m.nsources; i++)
-                cli_check(CMD, grsn_energy_set_rate(&m, m.source[i].name, firing_rate));
-        } else {
-            cli_check(CMD, grsn_energy_measure_agent(&m, agent, &env, samples));
-            if (m.nsources)
-                printf("measured on the first %d decisions of deterministic %s episodes (eval stream, seed %d)\n",
-                       samples, grsn_env_name(&env), seed);
-        }
-        grsn_agent_free(agent);
+        GrsnAgentConfig gc;
+        control_agent(&m, &gc, ckpt, env_name, algo_s, net, substeps, &opt, firing_rate, samples, seed);
+        cli_check(CMD, grsn_energy_model_agent(&gru, &gc, &opt));
     }
     print_sources(&m);
     cli_check(CMD, grsn_energy_count(&r, &m, &opt));
     print_report(&m, &r, &opt);
+    if (m.nsources) print_gru_beside(&m, &r, &gru, &opt);
     return 0;
 }

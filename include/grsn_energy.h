@@ -46,9 +46,20 @@
  *
  * Spike counts come from the caller (grsn_energy_set_spikes, set_rate) or
  * from running decisions: grsn_energy_measure drives any decision callback
- * (a QMIX learner, a recorded trace), grsn_energy_measure_agent drives a
- * control agent over seeded deterministic episodes and counts every spike of
- * the actor's and the critic's cores exactly, over every substep.
+ * (e.g. a recorded trace), grsn_energy_measure_agent drives a control agent
+ * over seeded deterministic episodes and counts every spike of the actor's
+ * and the critic's cores exactly, over every substep, and
+ * grsn_energy_measure_qmix does the same for a QMIX agent network over
+ * greedy episodes, one decision per agent and env step.
+ *
+ * The energy of a trained QMIX agent, from its checkpoint:
+ *
+ *   GrsnQmix *q;       GRSN_TRY(grsn_energy_load_qmix("final.grsn", &q));
+ *   GrsnQmixArch a;    grsn_energy_qmix_arch(&a, q);
+ *   GrsnOpModel m;     GRSN_TRY(grsn_energy_model_qmix(&m, &a, &opt));
+ *   GRSN_TRY(grsn_energy_measure_qmix(&m, q, seed, 1024, NULL));
+ *   GrsnEnergyReport r;  GRSN_TRY(grsn_energy_count(&r, &m, &opt));
+ *   grsn_qmix_free(q);
  */
 #ifndef GRSN_ENERGY_H
 #define GRSN_ENERGY_H
@@ -212,6 +223,43 @@ grsn_status grsn_energy_measure(GrsnOpModel *m, grsn_energy_decision_fn decide, 
 // its own carried state. Spikes are counted over every substep. The env's
 // stream advances. GRSN_ERR_ARG if the agent does not fit env or model.
 grsn_status grsn_energy_measure_agent(GrsnOpModel *m, GrsnAgent *agent, grsn_env *env, long samples);
+
+// ----------------------------------------------------------------------------
+// Measuring QMIX agents
+
+typedef struct GrsnQmix GrsnQmix;   // grsn_qmix.h
+
+// A QMIX checkpoint loaded for measuring: the learner its metadata describes,
+// built with one environment and a one-episode buffer (acting stores
+// nothing; the default buffer of a large map would not fit in memory), with
+// its networks, counters and streams restored. Errors as grsn_qmix_ckpt_load
+// (GRSN_ERR_IO: unreadable; GRSN_ERR_FORMAT: corrupt, foreign or a
+// control-task checkpoint), naming the file. *out is set only on success.
+grsn_status grsn_energy_load_qmix(const char *path, GrsnQmix **out);
+
+// The arch of a QMIX learner: its map's sizes, its widths and substeps.
+void grsn_energy_qmix_arch(GrsnQmixArch *a, const GrsnQmix *q);
+
+// What a QMIX measurement played.
+typedef struct {
+    long decisions;        // agent decisions counted (the samples)
+    long env_steps;        // environment steps they span (the last counted in part if
+                           // samples is not a multiple of n_agents)
+    int episodes;          // episodes begun
+    int finished, won;     // of which finished, and won
+} GrsnEnergyQmixPlay;
+
+// Measure a QMIX learner's agent network (model from grsn_energy_model_qmix
+// with grsn_energy_qmix_arch(q)). One decision is one agent at one
+// environment step, the unit of Table 4's SMAC rows and of the model ("per
+// agent and step"). Greedy episodes are played on an environment of their own
+// drawing from stream (seed, GRSN_STREAM_EVAL_ENV) (grsn_qmix_player_create),
+// every agent's core state carried through its episode (TAP); the first
+// `samples` decisions, in the order (step, agent), are counted, dead agents
+// included (the network runs for them as in training), spikes over every
+// substep. info may be NULL. GRSN_ERR_ARG if the model does not fit q.
+grsn_status grsn_energy_measure_qmix(GrsnOpModel *m, GrsnQmix *q, uint64_t seed, long samples,
+                                     GrsnEnergyQmixPlay *info);
 
 // ----------------------------------------------------------------------------
 // Table 4

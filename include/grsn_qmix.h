@@ -167,6 +167,39 @@ typedef struct {
 grsn_status grsn_qmix_test(GrsnQmix *q, int n_episodes, GrsnQmixTest *out);
 
 // ----------------------------------------------------------------------------
+// Greedy play, one environment step at a time (measurements: grsn_energy.h)
+
+// A greedy player of q's online agent network on a simulator of its own: one
+// environment of q's map, drawing from stream (seed, stream), e.g.
+// (seed, GRSN_STREAM_EVAL_ENV), which is what environment 0 of the test
+// environments of a learner created with that seed draws from. Episodes
+// follow one another, each from a zero core state and no last actions, and
+// every agent acts as in grsn_qmix_test: greedy over its available actions.
+// Spikes are counted exactly, per agent and over every substep of a
+// decision. The player borrows q's online networks and acting scratch: free
+// it before q and do not run it concurrently with q's own calls. Everything
+// is allocated here; steps do not allocate.
+typedef struct GrsnQmixPlayer GrsnQmixPlayer;
+
+grsn_status grsn_qmix_player_create(GrsnQmixPlayer **out, GrsnQmix *q, uint64_t seed, uint64_t stream);
+void grsn_qmix_player_free(GrsnQmixPlayer *p);
+
+typedef struct {
+    int t;                      // step of its episode (0: the episode began with this step)
+    int done;                   // this step ended the episode (won, lost, drawn or timed out)
+    int won;                    // ... with a win
+    float reward;               // the team reward of this step
+} GrsnQmixPlayStep;
+
+// One environment step: each of the n_agents agents decides (one decision
+// = one agent at one step, dead agents included: the network runs for every
+// agent, as in training) and the environment steps. spikes[n_agents] (may be
+// NULL) receives the spikes each agent's core emitted in its decision,
+// summed over the substeps (0 for a GRU core). Actions in actions[n_agents]
+// (may be NULL). A step after the end of an episode begins the next one.
+grsn_status grsn_qmix_player_step(GrsnQmixPlayer *p, long long *spikes, int32_t *actions, GrsnQmixPlayStep *s);
+
+// ----------------------------------------------------------------------------
 // State for checkpoints and tests
 
 typedef enum { GRSN_QMIX_ONLINE = 0, GRSN_QMIX_TARGET, GRSN_QMIX_PART_COUNT } grsn_qmix_part;

@@ -2,7 +2,8 @@
  * energy.c — operation counts and energy estimates (paper §5.4, Eq. 15-16;
  * reference-implementation.md §10): the operation models of the control
  * agents and of the QMIX agent and mixer, the costing of a model under the
- * acting or the paper convention, spike measurement, and Table 4.
+ * acting or the paper convention, spike measurement (control agents, and
+ * QMIX agents from their checkpoints), and Table 4.
  *
  * Eq. 16 (real-valued input): every connection is one multiply-accumulate,
  *   SOP_ANN = sum_l f_in^l N^l                  -> in x out MACs per block.
@@ -12,6 +13,7 @@
  */
 #include "common.h"
 #include "grsn_energy.h"
+#include "kvconf.h"   // grsn_kv_refail
 
 // ----------------------------------------------------------------------------
 // Options
@@ -518,6 +520,96 @@ grsn_status grsn_energy_measure_agent(GrsnOpModel *m, GrsnAgent *agent, grsn_env
     if (!st) st = grsn_energy_measure(m, agent_decision, &r, samples);
     for (int p = 0; p < 2; p++) probe_free(&r.probe[p]);
     free(r.state);
+    return st;
+}
+
+// ----------------------------------------------------------------------------
+// Measuring QMIX agents
+
+grsn_status grsn_energy_load_qmix(const char *path, GrsnQmix **out) {
+    *out = NULL;
+    GrsnQmixCkptInfo info;
+    GRSN_TRY(grsn_qmix_ckpt_info(path, &info));
+    // Acting needs neither parallel training environments nor an episode
+    // buffer: the smallest learner of the same networks.
+    GrsnQmixConfig c = info.config.qmix;
+    c.n_envs = 1;
+    c.batch = 1;
+    c.buffer = 1;
+    GrsnQmix *q;
+    if (grsn_qmix_create(&q, &c, info.config.seed) != GRSN_OK)
+        return grsn_kv_refail(GRSN_ERR_FORMAT, "%s: cannot build the learner its metadata describes: ", path);
+    grsn_status st = grsn_qmix_ckpt_restore(path, q, NULL);
+    if (st) { grsn_qmix_free(q); return st; }
+    *out = q;
+    return GRSN_OK;
+}
+
+void grsn_energy_qmix_arch(GrsnQmixArch *a, const GrsnQmix *q) {
+    const GrsnQmixConfig *c = grsn_qmix_config(q);
+    grsn_smac_dims d = grsn_qmix_dims(q);
+    memset(a, 0, sizeof *a);
+    a->net = c->net;
+    a->obs_dim = d.obs_dim;
+    a->n_actions = d.n_actions;
+    a->n_agents = d.n_agents;
+    a->state_dim = d.state_dim;
+    a->hidden = c->hidden;
+    a->embed = c->mixer_embed;
+    a->hypernet_embed = c->hypernet_embed;
+    a->substeps = spiking_net(c->net) ? c->cell.substeps : 1;
+}
+
+// Decisions of a QMIX player, one agent at a time: a step of the player
+// yields n_agents decisions, handed out in agent order.
+typedef struct {
+    GrsnQmixPlayer *player;
+    int source;             // the model's "agent.core"
+    int n, next;            // agents per step; the next agent to hand out (n: step first)
+    long long *spikes;      // [n] of the current step
+    GrsnEnergyQmixPlay play;
+} QmixRun;
+
+static grsn_status qmix_decision(void *user, long long *spikes) {
+    QmixRun *r = user;
+    if (r->next == r->n) {
+        GrsnQmixPlayStep s;
+        GRSN_TRY(grsn_qmix_player_step(r->player, r->spikes, NULL, &s));
+        r->next = 0;
+        r->play.env_steps++;
+        if (s.t == 0) r->play.episodes++;
+        if (s.done) { r->play.finished++; r->play.won += s.won; }
+    }
+    spikes[r->source] = r->spikes[r->next++];
+    r->play.decisions++;
+    return GRSN_OK;
+}
+
+grsn_status grsn_energy_measure_qmix(GrsnOpModel *m, GrsnQmix *q, uint64_t seed, long samples,
+                                     GrsnEnergyQmixPlay *info) {
+    if (info) memset(info, 0, sizeof *info);
+    if (samples < 1) return grsn_fail(GRSN_ERR_ARG, "spike measurement needs at least 1 decision, got %ld", samples);
+    const GrsnQmixConfig *c = grsn_qmix_config(q);
+    int K = spiking_net(c->net) ? c->cell.substeps : 1;
+    int source = grsn_energy_find_source(m, "agent.core");
+    if (m->nsources != (source >= 0) || (source >= 0) != spiking_net(c->net))
+        return grsn_fail(GRSN_ERR_ARG, "the model (%s) does not fit a QMIX agent with a %s core", m->title,
+                         grsn_net_name(c->net));
+    if (source < 0) return GRSN_OK;   // GRU core: nothing spikes
+    const GrsnSpikeSource *src = &m->source[source];
+    if (src->neurons != c->hidden || src->T != K)
+        return grsn_fail(GRSN_ERR_ARG, "the model's agent.core (%d neurons, T %d) does not fit the agent (%d, %d)",
+                         src->neurons, src->T, c->hidden, K);
+    QmixRun r;
+    memset(&r, 0, sizeof r);
+    r.source = source;
+    r.n = r.next = grsn_qmix_dims(q).n_agents;
+    grsn_status st = grsn_qmix_player_create(&r.player, q, seed, GRSN_STREAM_EVAL_ENV);
+    if (!st && !(r.spikes = grsn_calloc((size_t)r.n, sizeof *r.spikes))) st = GRSN_ERR_OOM;
+    if (!st) st = grsn_energy_measure(m, qmix_decision, &r, samples);
+    if (!st && info) *info = r.play;
+    free(r.spikes);
+    grsn_qmix_player_free(r.player);
     return st;
 }
 

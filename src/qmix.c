@@ -434,3 +434,117 @@ grsn_status grsn_qmix_update(GrsnQmix *q, GrsnQmixStats *s) {
     }
     return GRSN_OK;
 }
+
+// ----------------------------------------------------------------------------
+// Greedy play, one environment step at a time
+
+struct GrsnQmixPlayer {
+    GrsnQmix *q;                    // borrowed: its online agent network
+    grsn_smac *env;                 // one environment of q's map, on its own stream
+    float *obs, *state;             // simulator outputs [n][obs_dim], [state_dim]
+    uint8_t *avail;                 // [n][n_actions]
+    float reward;
+    uint8_t term;
+    grsn_smac_info info;
+    float *x, *qv, *core;           // agent inputs [n][d_in], Q values [n][n_actions], core state [n][state_size]
+    int32_t *actions, *last;        // [n]
+    int t;                          // step of the episode to play next; -1: the next step begins one
+};
+
+grsn_status grsn_qmix_player_create(GrsnQmixPlayer **out, GrsnQmix *q, uint64_t seed, uint64_t stream) {
+    *out = NULL;
+    if (q->cfg.net != GRSN_NET_GRU && q->cfg.cell.smooth)
+        return grsn_fail(GRSN_ERR_ARG, "a smooth-twin cell (cell.smooth = 1) emits no spikes to count");
+    GrsnQmixConfig one = q->cfg;
+    one.n_envs = 1;
+    grsn_smac_config sc;
+    smac_config(&one, &sc, seed, stream);
+    GrsnQmixPlayer *p = grsn_calloc(1, sizeof *p);
+    if (!p) return GRSN_ERR_OOM;
+    p->q = q;
+    p->t = -1;
+    grsn_status st = grsn_smac_create(&p->env, &sc);
+    if (st) { grsn_qmix_player_free(p); return st; }
+    const grsn_smac_dims *d = &q->dims;
+    size_t n = (size_t)d->n_agents, A = (size_t)d->n_actions;
+    int ok = 1;
+#define ALLOC(ptr, count) do { ptr = grsn_calloc((count), sizeof *ptr); ok &= ptr != NULL; } while (0)
+    ALLOC(p->obs, n * d->obs_dim);
+    ALLOC(p->state, (size_t)d->state_dim);
+    ALLOC(p->avail, n * A);
+    ALLOC(p->x, n * q->core.d_in);
+    ALLOC(p->qv, n * A);
+    ALLOC(p->core, n * qagent_state_size(&q->core.agent[0]));
+    ALLOC(p->actions, n);
+    ALLOC(p->last, n);
+#undef ALLOC
+    if (!ok) { grsn_qmix_player_free(p); return GRSN_ERR_OOM; }
+    *out = p;
+    return GRSN_OK;
+}
+
+void grsn_qmix_player_free(GrsnQmixPlayer *p) {
+    if (!p) return;
+    grsn_smac_free(p->env);
+    free(p->obs); free(p->state); free(p->avail); free(p->x); free(p->qv); free(p->core);
+    free(p->actions); free(p->last);
+    free(p);
+}
+
+// One decision of B agents: qagent_step's layers, fc1, ReLU, the core from
+// the carried state, fc2, with the spikes of each agent's core counted over
+// every substep into spikes[B]. A spiking core runs through
+// grsn_cell_forward over one step, the same arithmetic as grsn_cell_step,
+// because its cache keeps the spike of every substep (o_seq [K][B][H]).
+static void decide_counting(QAgent *a, float *qv, float *core, const float *x, int B, long long *spikes) {
+    GrsnCell *c = &a->cell;
+    if (c->cfg.kind == GRSN_CELL_GRU) {
+        qagent_step(a, qv, core, x, B);
+        if (spikes) memset(spikes, 0, (size_t)B * sizeof *spikes);
+        return;
+    }
+    int H = a->hidden, S = c->state_size, K = c->cfg.substeps;
+    grsn_linear_forward(&a->fc1, a->h1, x, NULL, B);
+    grsn_act_forward(GRSN_ACT_RELU, a->h1, a->h1, (size_t)B * H);
+    if (c->cfg.act_reset_membrane)   // the authors' act-time reset, as grsn_cell_step does it
+        for (int b = 0; b < B; b++) memset(core + (size_t)b * S + (S - H), 0, (size_t)H * sizeof(float));
+    grsn_cell_forward(c, a->z, core, a->h1, NULL, 1, B);
+    grsn_linear_forward(&a->fc2, qv, a->z, NULL, B);
+    if (!spikes) return;
+    for (int b = 0; b < B; b++) {
+        long long count = 0;
+        for (int k = 0; k < K; k++) {
+            const float *o = c->o_seq + ((size_t)k * B + b) * H;
+            for (int j = 0; j < H; j++) count += o[j] != 0.0f;
+        }
+        spikes[b] = count;
+    }
+}
+
+grsn_status grsn_qmix_player_step(GrsnQmixPlayer *p, long long *spikes, int32_t *actions, GrsnQmixPlayStep *s) {
+    GrsnQmix *q = p->q;
+    const grsn_smac_dims *d = &q->dims;
+    int n = d->n_agents, A = d->n_actions, O = d->obs_dim, din = q->core.d_in;
+    QAgent *agent = &q->core.agent[0];
+    grsn_smac_out out = {p->obs, p->state, p->avail, &p->reward, &p->term, &p->info};
+    if (p->t < 0) {   // a new episode: zero core state, no last actions (§9.2)
+        GRSN_TRY(grsn_smac_reset(p->env, &out));
+        memset(p->core, 0, (size_t)n * qagent_state_size(agent) * sizeof(float));
+        for (int a = 0; a < n; a++) p->last[a] = -1;
+        p->t = 0;
+    }
+    for (int a = 0; a < n; a++)
+        qmix_build_input(p->x + (size_t)a * din, p->obs + (size_t)a * O, p->last[a], a, O, A, n);
+    decide_counting(agent, p->qv, p->core, p->x, n, spikes);
+    for (int a = 0; a < n; a++) p->actions[a] = argmax_available(p->qv + (size_t)a * A, p->avail + (size_t)a * A, A);
+    GRSN_TRY(grsn_smac_step(p->env, p->actions, &out));
+    memset(s, 0, sizeof *s);
+    s->t = p->t;
+    s->done = p->term != 0;
+    s->won = s->done && p->info.battle_won != 0;
+    s->reward = p->reward;
+    memcpy(p->last, p->actions, (size_t)n * sizeof(int32_t));
+    if (actions) memcpy(actions, p->actions, (size_t)n * sizeof(int32_t));
+    p->t = s->done ? -1 : p->t + 1;
+    return GRSN_OK;
+}

@@ -1071,6 +1071,35 @@ static grsn_status measure_ckpt(const char *path, long samples, GrsnEnergyReport
     return st;
 }
 
+// The QMIX GRSN agent in `path` measured in the paper's convention (spikes
+// counted over `samples` agent decisions, one agent at one env step, of
+// greedy episodes on the test stream of the run's seed), and the GRU agent of
+// the same sizes.
+static grsn_status measure_qmix_ckpt(const char *path, long samples, GrsnEnergyReport *grsn, GrsnEnergyReport *gru,
+                                     double *rate) {
+    GrsnQmixCkptInfo info;
+    GrsnQmix *q;
+    GRSN_TRY(grsn_qmix_ckpt_info(path, &info));
+    GRSN_TRY(grsn_energy_load_qmix(path, &q));
+    GrsnEnergyOptions opt = grsn_energy_options_default();
+    opt.convention = GRSN_ENERGY_PAPER;
+    GrsnQmixArch a;
+    GrsnOpModel m;
+    grsn_energy_qmix_arch(&a, q);
+    grsn_status st = grsn_energy_model_qmix(&m, &a, &opt);
+    if (!st) st = grsn_energy_measure_qmix(&m, q, info.config.seed, samples, NULL);
+    if (!st) st = grsn_energy_count(grsn, &m, &opt);
+    if (!st) *rate = m.nsources ? grsn_energy_rate(&m, 0) : 0;
+    if (!st) {
+        a.net = GRSN_NET_GRU;
+        a.substeps = 1;
+        st = grsn_energy_model_qmix(&m, &a, &opt);
+        if (!st) st = grsn_energy_count(gru, &m, &opt);
+    }
+    grsn_qmix_free(q);
+    return st;
+}
+
 static void energy_line(FILE *f, const char *task, const GrsnTable4Row *ours, const GrsnTable4Row *paper,
                         const char *source) {
     fprintf(f, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | "
@@ -1084,12 +1113,13 @@ static void energy_line(FILE *f, const char *task, const GrsnTable4Row *ours, co
 static void table4(FILE *f, const GrsnRunList *l, const GrsnGroups *g, const GrsnReportOptions *opt,
                    GrsnReportSummary *sum) {
     fprintf(f, "## Table 4 — energy (paper convention: actor + critic, E_MAC 4.6 pJ, E_AC 0.9 pJ)\n\n"
-               "K = thousand operations per decision (SMAC: per agent and step). Control rows: the GRSN columns are "
-               "measured on the runs' `final.grsn` (spikes of %ld deterministic decisions each, averaged over the "
-               "checkpoints) and the GRU columns are the GRU agent of the same sizes. SMAC rows: the architecture "
-               "of `grsn energy --map` at the firing rate of the runs' final test (their `result`, else the last "
-               "progress row).\n\n",
-            opt->energy_samples);
+               "K = thousand operations per decision (SMAC: per agent and step). The GRSN columns are measured on "
+               "the finished runs' `final.grsn`, averaged over the checkpoints: control agents over %ld "
+               "deterministic decisions each, QMIX agents over %ld agent decisions (one agent at one env step) of "
+               "greedy episodes each; the GRU columns are the GRU agent of the same sizes. A SMAC row whose runs "
+               "left no `final.grsn` is marked: it uses the architecture of `grsn energy --map` at the firing rate "
+               "of the runs' final tests instead.\n\n",
+            opt->energy_samples, opt->energy_samples);
     fprintf(f, "| Task | GRU MLP (K) ours | paper | GRU RNN (K) ours | paper | GRU energy (K pJ) ours | paper | "
                "GRSN MLP (K) ours | paper | GRSN SNN (K) ours | paper | GRSN energy (K pJ) ours | paper | "
                "GRSN/GRU ours | paper | measured on |\n"
@@ -1101,55 +1131,60 @@ static void table4(FILE *f, const GrsnRunList *l, const GrsnGroups *g, const Grs
         if (grsn_energy_table4_paper(&paper, task) != GRSN_OK) continue;
         memset(&ours, 0, sizeof ours);
         char source[160] = "";
-        if (t < 4) {
-            const GrsnRunGroup *gr = grsn_groups_find(g, task, default_algo(task), "grsn", 1);
-            if (!gr) continue;
-            int n = 0;
-            double rate_sum = 0;
-            for (int k = 0; k < gr->nruns; k++) {
-                const GrsnRunInfo *r = &l->run[gr->run[k]];
-                if (!r->finished || !r->has_final) continue;
-                char path[600];
-                snprintf(path, sizeof path, "%s/final.grsn", r->dir);
-                GrsnEnergyReport a, b;
-                double rate;
-                if (measure_ckpt(path, opt->energy_samples, &a, &b, &rate) != GRSN_OK) {
-                    if (!sum->warning[0]) snprintf(sum->warning, sizeof sum->warning, "Table 4: %s", grsn_last_error());
-                    continue;
-                }
-                ours.grsn_mlp += a.mlp; ours.grsn_snn += a.snn; ours.grsn_energy_pj += a.energy_pj;
-                ours.gru_mlp += b.mlp; ours.gru_rnn += b.rnn; ours.gru_energy_pj += b.energy_pj;
-                rate_sum += rate;
-                n++;
+        int qmix = t >= 4;
+        const GrsnRunGroup *gr = grsn_groups_find(g, task, qmix ? "qmix" : default_algo(task), "grsn", 1);
+        if (!gr) continue;
+        // The trained agents: every finished seed's final.grsn, measured.
+        int n = 0;
+        double rate_sum = 0;
+        for (int k = 0; k < gr->nruns; k++) {
+            const GrsnRunInfo *r = &l->run[gr->run[k]];
+            if (!r->finished || !r->has_final) continue;
+            char path[600];
+            snprintf(path, sizeof path, "%s/final.grsn", r->dir);
+            GrsnEnergyReport a, b;
+            double rate;
+            grsn_status st = qmix ? measure_qmix_ckpt(path, opt->energy_samples, &a, &b, &rate)
+                                  : measure_ckpt(path, opt->energy_samples, &a, &b, &rate);
+            if (st != GRSN_OK) {
+                if (!sum->warning[0]) snprintf(sum->warning, sizeof sum->warning, "Table 4: %s", grsn_last_error());
+                continue;
             }
-            if (n == 0) continue;
+            ours.grsn_mlp += a.mlp; ours.grsn_snn += a.snn; ours.grsn_energy_pj += a.energy_pj;
+            ours.gru_mlp += b.mlp; ours.gru_rnn += b.rnn; ours.gru_energy_pj += b.energy_pj;
+            rate_sum += rate;
+            n++;
+        }
+        if (n > 0) {
             ours.grsn_mlp /= n; ours.grsn_snn /= n; ours.grsn_energy_pj /= n;
             ours.gru_mlp /= n; ours.gru_rnn /= n; ours.gru_energy_pj /= n;
-            snprintf(source, sizeof source, "%d checkpoint%s, actor firing rate %.2f%%", n, n == 1 ? "" : "s",
-                     100.0 * rate_sum / n);
-        } else {
-            const GrsnRunGroup *gr = grsn_groups_find(g, task, "qmix", "grsn", 1);
-            if (!gr) continue;
+            snprintf(source, sizeof source, "%d checkpoint%s, %s firing rate %.2f%%", n, n == 1 ? "" : "s",
+                     qmix ? "agent" : "actor", 100.0 * rate_sum / n);
+        } else if (qmix) {
+            // No trained agent to measure: the firing rate the runs' final
+            // tests logged, on the architecture, marked as such.
             double v[64];
-            int n = 0;
-            for (int k = 0; k < gr->nruns && n < 64; k++) {
+            int nr = 0;
+            for (int k = 0; k < gr->nruns && nr < 64; k++) {
                 const GrsnRunInfo *r = &l->run[gr->run[k]];
-                if (r->finished && isfinite(r->firing_rate)) v[n++] = r->firing_rate;
+                if (r->finished && isfinite(r->firing_rate)) v[nr++] = r->firing_rate;
             }
             double rate, sd;
-            if (grsn_mean_std(v, n, &rate, &sd) == 0) continue;
+            if (grsn_mean_std(v, nr, &rate, &sd) == 0) continue;
             GrsnEnergyOptions o = grsn_energy_options_default();
             if (grsn_energy_table4_row(&ours, task, rate, &o) != GRSN_OK) continue;
-            snprintf(source, sizeof source, "firing rate %.2f%% of the final tests of %d run%s", 100.0 * rate, n,
-                     n == 1 ? "" : "s");
+            snprintf(source, sizeof source, "no trained agent (no final.grsn): firing rate %.2f%% of the final "
+                     "tests of %d run%s", 100.0 * rate, nr, nr == 1 ? "" : "s");
+        } else {
+            continue;
         }
         energy_line(f, task, &ours, &paper, source);
         rows++;
     }
     sum->energy_rows = rows;
     if (rows == 0)
-        fprintf(f, "| (none) | | | | | | | | | | | | | | | no finished GRSN run with final.grsn (control) or a "
-                   "firing_rate column (SMAC) |\n");
+        fprintf(f, "| (none) | | | | | | | | | | | | | | | no finished GRSN run with final.grsn, or (SMAC) with "
+                   "a firing_rate column |\n");
     fprintf(f, "\nThe paper's full table from the architectures alone: `grsn energy --table4 1`.\n\n");
 }
 
