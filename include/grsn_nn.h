@@ -78,6 +78,12 @@ void grsn_matmul_forward(float *y, const float *x, const float *wt, const float 
 void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
                           const float *x, const float *w, const float *mask,
                           int N, int in, int out);
+// Only the input gradient, and only its columns col0 .. col0+ncols-1:
+// dx[n][col0 + i] += sum_o dy[n][o] W[o][col0 + i] (the other columns of dx
+// are not touched). For a layer whose input is a concatenation of which only
+// one part needs a gradient.
+void grsn_matmul_backward_dx_cols(float *dx, const float *dy, const float *w, const float *mask,
+                                  int N, int in, int out, int col0, int ncols);
 
 typedef enum { GRSN_ACT_NONE = 0, GRSN_ACT_RELU, GRSN_ACT_TANH, GRSN_ACT_SIGMOID } grsn_act;
 
@@ -137,6 +143,10 @@ void grsn_mlp_backward(GrsnMLP *m, float *dx, const float *dy, const float *x,
                        const float *mask, int N);
 // The same, without parameter gradients: only dx (accumulated).
 void grsn_mlp_backward_input(GrsnMLP *m, float *dx, const float *dy, const float *mask, int N);
+// The same, for only the columns col0 .. col0+ncols-1 of dx (the others are
+// not touched): when only part of the input needs its gradient.
+void grsn_mlp_backward_input_cols(GrsnMLP *m, float *dx, const float *dy, const float *mask, int N,
+                                  int col0, int ncols);
 
 // ----------------------------------------------------------------------------
 // Recurrent cells

@@ -313,17 +313,18 @@ void critic_heads_backward(Critic *q, const float *dq1, const float *dq2, const 
     int H = q->enc.hidden, w = q->short_w;
     memset(q->dhin, 0, (size_t)rows * (H + w) * sizeof(float));
     // Both heads read the same input; their gradients add. With dact (the
-    // actor's loss) only input gradients are needed: the critic is not
-    // updated from this pass.
+    // actor's loss) only input gradients are needed, and of the head input
+    // [z, k] only the shortcut part k, through which the action enters: the
+    // critic is not updated from this pass, nor is its encoder.
     if (dact) {
-        grsn_mlp_backward_input(&q->q[0], q->dhin, dq1, mask, rows);
-        grsn_mlp_backward_input(&q->q[1], q->dhin, dq2, mask, rows);
+        grsn_mlp_backward_input_cols(&q->q[0], q->dhin, dq1, mask, rows, H, w);
+        grsn_mlp_backward_input_cols(&q->q[1], q->dhin, dq2, mask, rows, H, w);
     } else {
         grsn_mlp_backward(&q->q[0], q->dhin, dq1, q->hin, mask, rows);
         grsn_mlp_backward(&q->q[1], q->dhin, dq2, q->hin, mask, rows);
+        for (int r = 0; r < rows; r++)
+            memcpy(q->dz + (size_t)r * H, q->dhin + (size_t)r * (H + w), (size_t)H * sizeof(float));
     }
-    for (int r = 0; r < rows; r++)
-        memcpy(q->dz + (size_t)r * H, q->dhin + (size_t)r * (H + w), (size_t)H * sizeof(float));
     take_cols_relu(q->dk, q->dhin, H + w, H, q->k, w, rows);
     if (!dact) {
         grsn_linear_backward(&q->shortcut, NULL, q->dk, q->discrete ? O : q->sin, mask, rows);

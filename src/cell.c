@@ -276,6 +276,7 @@ static void activate_gates(const GrsnCellConfig *cfg, float *g) {
     int H = cfg->hidden;
     if (cfg->kind != GRSN_CELL_GRSN) return;
     for (int j = 0; j < H; j++) g[j] = grsn_sigmoidf(g[j]);              // F
+    #pragma omp simd
     for (int j = 0; j < H; j++) g[H + j] = g[H + j] > 0.0f ? g[H + j] : 0.0f;  // J
 }
 

@@ -75,9 +75,10 @@ const float *grsn_mlp_forward(GrsnMLP *m, const float *x, const float *mask, int
     return m->act[m->nlayers - 1];
 }
 
-// Backward through the stack; parameter gradients only if param_grads.
+// Backward through the stack; parameter gradients only if param_grads, and
+// of the input gradient only columns col0 .. col0+ncols-1.
 static void mlp_backward(GrsnMLP *m, float *dx, const float *dy, const float *x,
-                         const float *mask, int N, int param_grads) {
+                         const float *mask, int N, int param_grads, int col0, int ncols) {
     // scratch[0] holds the pre-activation gradient of the current layer,
     // scratch[1] the gradient of its input, which is the next (lower) layer's
     // output gradient. Each is consumed before it is overwritten.
@@ -90,6 +91,7 @@ static void mlp_backward(GrsnMLP *m, float *dx, const float *dy, const float *x,
         float *din = dx;
         if (l > 0) { din = dhid; memset(din, 0, (size_t)N * L->in * sizeof(float)); }
         if (param_grads) grsn_linear_backward(L, din, dpre, l == 0 ? x : m->act[l - 1], mask, N);
+        else if (l == 0 && din) grsn_matmul_backward_dx_cols(din, dpre, L->w, mask, N, L->in, L->out, col0, ncols);
         else if (din) grsn_matmul_backward(din, NULL, NULL, dpre, NULL, L->w, mask, N, L->in, L->out);
         g = din;
     }
@@ -97,9 +99,14 @@ static void mlp_backward(GrsnMLP *m, float *dx, const float *dy, const float *x,
 
 void grsn_mlp_backward(GrsnMLP *m, float *dx, const float *dy, const float *x,
                        const float *mask, int N) {
-    mlp_backward(m, dx, dy, x, mask, N, 1);
+    mlp_backward(m, dx, dy, x, mask, N, 1, 0, m->layer[0].in);
 }
 
 void grsn_mlp_backward_input(GrsnMLP *m, float *dx, const float *dy, const float *mask, int N) {
-    mlp_backward(m, dx, dy, NULL, mask, N, 0);
+    mlp_backward(m, dx, dy, NULL, mask, N, 0, 0, m->layer[0].in);
+}
+
+void grsn_mlp_backward_input_cols(GrsnMLP *m, float *dx, const float *dy, const float *mask, int N,
+                                  int col0, int ncols) {
+    mlp_backward(m, dx, dy, NULL, mask, N, 0, col0, ncols);
 }

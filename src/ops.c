@@ -2,9 +2,9 @@
  * ops.c — dense maths over rows: matrix products (forward and backward),
  * element-wise activations, softmax / log-softmax and concatenation.
  *
- * Threading: a forward pass splits rows, a backward pass splits rows for dx
- * and output features for dW, and every sum runs in a fixed order inside one
- * thread, so the result does not depend on the thread count.
+ * Threading: a forward pass and dx split rows, dW splits output features (or
+ * groups of inputs), and every sum runs in a fixed order inside one thread,
+ * so the result does not depend on the thread count.
  */
 #include "common.h"
 
@@ -15,150 +15,423 @@ void grsn_transpose(float *wt, const float *w, int rows, int cols) {
 }
 
 // ----------------------------------------------------------------------------
-// The one product kernel. For rows r of a tile (at most 4):
+// Products. Every element of every product below is one sum
 //
-//     C[r][j] = init[j] + A(r,0) M[0][j] + A(r,1) M[1][j] + ...   (k ascending)
+//     acc = init[j] (or 0);  for k ascending: acc = acc + A(r,k) M[k][j];
+//     C[r][j] = acc  (or acc + C[r][j] when accumulating)
 //
-// with A(r, k) = a[r * ars + k * acs], so the forward pass (A = x, M = W^T),
-// the input gradient (A = dy, M = W) and the weight gradient (A = dy^T,
-// M = x) are all this loop. Accumulators are 8- or 16-wide vectors
-// (GCC/clang vector extension) held in registers; a column remainder runs the same
-// arithmetic one float at a time. Terms whose A values are all zero are
-// skipped, which leaves the sums unchanged and makes spike-fed layers cost
-// only their active inputs. This file is compiled with -ffp-contract=fast
-// (see the Makefile), so on a machine with FMA every "acc += a * m", vector
-// or scalar, is one fused multiply-add, and without FMA none is: either way
-// every path gives the same bits.
+// where each "acc + a m" is one fused multiply-add on a machine with FMA and
+// none elsewhere (madd / vmadd below). A term with a zero factor may be left
+// out: adding an exact zero changes no sum (at most the sign of a zero one,
+// which the final "acc + C" of an accumulated gradient erases). So the forward pass
+// (A = x, M = W^T), the input gradient (A = dy, M = W) and the weight
+// gradient (A = dy^T, M = x) can each be computed in whichever of the three
+// traversals below is fastest for its shape and sparsity, with every element
+// summed in the same order, whatever the tiling, batch size or thread count:
+//
+//   the register tile   dense A: a few rows times a few vectors of columns
+//                       held in registers, one pass over k;
+//   the row gather      mostly-zero x in the forward pass (spikes, ReLU
+//                       outputs): each row sums only its non-zero inputs;
+//   the column gather   mostly-zero x in the weight gradient: each dW[o][i]
+//                       sums only the rows n where x[n][i] is non-zero;
+//   the narrow product  fewer columns than a vector: rows in the lanes.
+//
+// Vectors are GCC/clang vector extensions of VW floats.
 
 #if defined(__AVX512F__)
 #define VW 16      // floats per vector register
+#define TILE_R 8   // tile rows; 8 x 2 accumulators use 16 of the 32 registers
+#define TILE_V 2   // tile width in vectors (6 x 4 and 5 x 4 measured no faster)
 #elif defined(__AVX__)
 #define VW 8
+#define TILE_R 4   // 16 registers: 4 x 2 accumulators
+#define TILE_V 2
 #else
 #define VW 4       // SSE / NEON width, or scalar code on other targets
+#define TILE_R 4
+#define TILE_V 2
 #endif
 typedef float vec __attribute__((vector_size(VW * 4), aligned(4), may_alias));
-#define TILE_R 4
 
 static inline vec vec_load(const float *p) { return *(const vec *)p; }
 static inline void vec_store(float *p, vec v) { *(vec *)p = v; }
 static inline vec vec_splat(float x) { vec v; for (int i = 0; i < VW; i++) v[i] = x; return v; }
 
-// Store (or add) an accumulator into row r of the output, columns j + off.
-#define TILE_STORE(r, off, acc) do { if ((r) < nr) {                     \
-        float *cr_ = c + (r) * ldc + j + (off);                           \
-        vec o_ = (acc);                                                   \
-        if (accumulate) o_ += vec_load(cr_);                              \
-        vec_store(cr_, o_); } } while (0)
+// acc + a m, fused on a machine with FMA and not fused without. Spelled out
+// rather than left to -ffp-contract: a compiler may decline to contract a
+// multiply-add (GCC's Zen tuning does, in some reduction loops), and then
+// two paths to the same sum could round differently.
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+#define GRSN_HAVE_FMA 1
+#endif
+#if (GRSN_HAVE_FMA && VW == 8) || VW == 16
+#include <immintrin.h>
+#elif GRSN_HAVE_FMA && defined(__ARM_NEON)
+#include <arm_neon.h>
+#endif
+static inline float madd(float acc, float a, float m) {
+#if GRSN_HAVE_FMA
+    return fmaf(a, m, acc);
+#else
+    return acc + a * m;
+#endif
+}
+static inline vec vmadd(vec acc, vec a, vec m) {
+#if GRSN_HAVE_FMA && VW == 16
+    return (vec)_mm512_fmadd_ps((__m512)a, (__m512)m, (__m512)acc);
+#elif GRSN_HAVE_FMA && VW == 8
+    return (vec)_mm256_fmadd_ps((__m256)a, (__m256)m, (__m256)acc);
+#elif GRSN_HAVE_FMA && defined(__ARM_NEON)
+    return (vec)vfmaq_f32((float32x4_t)acc, (float32x4_t)a, (float32x4_t)m);
+#else
+    return acc + a * m;   // contracted where the target has FMA (-ffp-contract=fast)
+#endif
+}
+static inline int imin(int a, int b) { return a < b ? a : b; }
 
-// The A values of step k for the four rows; skip the step when all are zero.
-#define TILE_LOAD_A()                                                                  \
-    if (kmask && kmask[k] == 0.0f) continue;                                           \
-    size_t ka = (size_t)k * acs;                                                       \
-    float x0 = a0[ka], x1 = a1 ? a1[ka] : 0.0f, x2 = a2 ? a2[ka] : 0.0f,               \
-          x3 = a3 ? a3[ka] : 0.0f;                                                     \
-    if (sparse && x0 == 0.0f && x1 == 0.0f && x2 == 0.0f && x3 == 0.0f) continue;      \
-    vec s0 = vec_splat(x0), s1 = vec_splat(x1), s2 = vec_splat(x2), s3 = vec_splat(x3);
+// ---- The register tile.
+//
+// Rows r < TILE_R of A and C are given by pointers: A(r, k) = ar[r][k * acs],
+// C[r][j] = cr[r][j]; only the first nr rows are stored (the others repeat
+// row 0 and are computed for nothing). kmask[k] == 0 drops step k.
 
-static inline void product_tile_impl(float *c, size_t ldc, const float *a, size_t ars, size_t acs,
-                                     const float *m, size_t ldm, const float *init, const float *kmask,
-                                     int nr, int K, int ncols, int accumulate, const int sparse) {
-    // Rows past nr read as zero and are not stored.
-    const float *a0 = a, *a1 = nr > 1 ? a + ars : NULL, *a2 = nr > 2 ? a + 2 * ars : NULL,
-                *a3 = nr > 3 ? a + 3 * ars : NULL;
-    int j = 0;
-    // Two vectors of columns per row: eight named accumulators, so that the
-    // compiler keeps them in registers.
-    for (; j + 2 * VW <= ncols; j += 2 * VW) {
-        vec i0 = init ? vec_load(init + j) : vec_splat(0.0f);
-        vec i1 = init ? vec_load(init + j + VW) : vec_splat(0.0f);
-        vec c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
-        for (int k = 0; k < K; k++) {
-            TILE_LOAD_A()
-            vec m0 = vec_load(m + k * ldm + j), m1 = vec_load(m + k * ldm + j + VW);
-            c00 += s0 * m0; c01 += s0 * m1;
-            c10 += s1 * m0; c11 += s1 * m1;
-            c20 += s2 * m0; c21 += s2 * m1;
-            c30 += s3 * m0; c31 += s3 * m1;
-        }
-        TILE_STORE(0, 0, c00); TILE_STORE(0, VW, c01);
-        TILE_STORE(1, 0, c10); TILE_STORE(1, VW, c11);
-        TILE_STORE(2, 0, c20); TILE_STORE(2, VW, c21);
-        TILE_STORE(3, 0, c30); TILE_STORE(3, VW, c31);
+// NV vectors of columns starting at column j. NV is a constant at every call,
+// so the accumulators are named registers after unrolling.
+#define INLINE static inline __attribute__((always_inline))   // so that NV is a constant
+
+INLINE void tile_block(float *const *cr, const float *const *ar, size_t acs,
+                       const float *m, size_t ldm, const float *init, const float *kmask,
+                       int nr, int K, int j, int accumulate, const int NV) {
+    vec acc[TILE_R][TILE_V];
+    const float *a[TILE_R];   // the row pointers, in registers
+    #pragma GCC unroll 8
+    for (int r = 0; r < TILE_R; r++) a[r] = ar[r];
+    #pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) {
+        vec i0 = init ? vec_load(init + j + v * VW) : vec_splat(0.0f);
+        #pragma GCC unroll 8
+        for (int r = 0; r < TILE_R; r++) acc[r][v] = i0;
     }
-    // One vector of columns per row.
-    for (; j + VW <= ncols; j += VW) {
-        vec i0 = init ? vec_load(init + j) : vec_splat(0.0f);
-        vec c00 = i0, c10 = i0, c20 = i0, c30 = i0;
-        for (int k = 0; k < K; k++) {
-            TILE_LOAD_A()
-            vec m0 = vec_load(m + k * ldm + j);
-            c00 += s0 * m0; c10 += s1 * m0; c20 += s2 * m0; c30 += s3 * m0;
+    for (int k = 0; k < K; k++) {
+        if (kmask && kmask[k] == 0.0f) continue;
+        const float *mk = m + (size_t)k * ldm + j;
+        size_t ka = (size_t)k * acs;
+        vec mv[TILE_V];
+        #pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) mv[v] = vec_load(mk + v * VW);
+        #pragma GCC unroll 8
+        for (int r = 0; r < TILE_R; r++) {
+            vec s = vec_splat(a[r][ka]);
+            #pragma GCC unroll 4
+            for (int v = 0; v < NV; v++) acc[r][v] = vmadd(acc[r][v], s, mv[v]);
         }
-        TILE_STORE(0, 0, c00); TILE_STORE(1, 0, c10); TILE_STORE(2, 0, c20); TILE_STORE(3, 0, c30);
     }
-    // The last columns one float at a time, same arithmetic.
-    for (; j < ncols; j++) {
-        for (int r = 0; r < nr; r++) {
-            float acc = init ? init[j] : 0.0f;
-            for (int k = 0; k < K; k++) {
-                if (kmask && kmask[k] == 0.0f) continue;
-                float av = a[r * ars + k * acs];
-                if (av != 0.0f) acc += av * m[k * ldm + j];
+    #pragma GCC unroll 8
+    for (int r = 0; r < TILE_R; r++) {
+        if (r >= nr) break;
+        #pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) {
+            float *p = cr[r] + j + v * VW;
+            vec o = acc[r][v];
+            if (accumulate) o += vec_load(p);
+            vec_store(p, o);
+        }
+    }
+}
+
+// The last columns (fewer than one vector), one float at a time: the tile's
+// rows are independent sums, so they proceed side by side.
+static void tile_scalar_cols(float *const *cr, const float *const *ar, size_t acs,
+                             const float *m, size_t ldm, const float *init, const float *kmask,
+                             int nr, int K, int j0, int ncols, int accumulate) {
+    for (int j = j0; j < ncols; j++) {
+        float acc[TILE_R];
+        #pragma GCC unroll 8
+        for (int r = 0; r < TILE_R; r++) acc[r] = init ? init[j] : 0.0f;
+        for (int k = 0; k < K; k++) {
+            if (kmask && kmask[k] == 0.0f) continue;
+            float mv = m[(size_t)k * ldm + j];
+            size_t ka = (size_t)k * acs;
+            #pragma GCC unroll 8
+            for (int r = 0; r < TILE_R; r++) {
+                float av = ar[r][ka];
+                if (av != 0.0f) acc[r] = madd(acc[r], av, mv);
             }
-            float *cr = c + r * ldc + j;
-            *cr = accumulate ? acc + *cr : acc;
+        }
+        for (int r = 0; r < nr; r++) cr[r][j] = accumulate ? acc[r] + cr[r][j] : acc[r];
+    }
+}
+
+// All ncols columns of the tile's rows.
+static void product_tile(float *const *cr, const float *const *ar, size_t acs,
+                         const float *m, size_t ldm, const float *init, const float *kmask,
+                         int nr, int K, int ncols, int accumulate) {
+    int j = 0;
+    for (; j + TILE_V * VW <= ncols; j += TILE_V * VW)
+        tile_block(cr, ar, acs, m, ldm, init, kmask, nr, K, j, accumulate, TILE_V);
+    // Fewer than TILE_V whole vectors left (when TILE_V is 4): 2 then 1.
+    if (TILE_V > 2 && j + 2 * VW <= ncols) {
+        tile_block(cr, ar, acs, m, ldm, init, kmask, nr, K, j, accumulate, 2);
+        j += 2 * VW;
+    }
+    if (j + VW <= ncols) {
+        tile_block(cr, ar, acs, m, ldm, init, kmask, nr, K, j, accumulate, 1);
+        j += VW;
+    }
+    if (j < ncols) tile_scalar_cols(cr, ar, acs, m, ldm, init, kmask, nr, K, j, ncols, accumulate);
+}
+
+// ---- Narrow products (fewer columns than one vector: a last layer with one
+// or two outputs, the weight gradient of a one-input embedding). Here the
+// rows go side by side in the lanes of a vector instead: acc[j] holds column
+// j of VW rows. The A values of a block of steps are first copied, rows in
+// lanes, into a small buffer; a masked step (kmask) or a zero A value leaves
+// the sum as it is.
+typedef int32_t ivec __attribute__((vector_size(VW * 4)));
+enum { NARROW_K = 256 };   // steps per buffered block (stack bound)
+
+// The steps k0 .. k0+kn-1 of ncols columns; NC is ncols when it is a
+// constant (1 or 2: the accumulators stay in registers), else 0.
+INLINE void narrow_steps(vec *acc, float at[][VW], const float *m, size_t ldm, const float *kmask,
+                         int k0, int kn, int ncols, const int NC) {
+    if (NC) ncols = NC;
+    for (int k = 0; k < kn; k++) {
+        if (kmask && kmask[k0 + k] == 0.0f) continue;
+        vec av = vec_load(at[k]);
+        ivec live = av != vec_splat(0.0f);
+        const float *mk = m + (size_t)(k0 + k) * ldm;
+        for (int j = 0; j < ncols; j++) {
+            vec t = vmadd(acc[j], av, vec_splat(mk[j]));
+            acc[j] = (vec)(((ivec)t & live) | ((ivec)acc[j] & ~live));
         }
     }
 }
 
-// Two compiled copies: one skips steps whose four A values are all zero
-// (for mostly-zero A, such as spikes), one does not test (for dense A, where
-// the test would only cost time). Both give the same sums.
-static void product_tile(float *c, size_t ldc, const float *a, size_t ars, size_t acs,
-                         const float *m, size_t ldm, const float *init, const float *kmask,
-                         int nr, int K, int ncols, int accumulate, int sparse) {
-    if (sparse) product_tile_impl(c, ldc, a, ars, acs, m, ldm, init, kmask, nr, K, ncols, accumulate, 1);
-    else product_tile_impl(c, ldc, a, ars, acs, m, ldm, init, kmask, nr, K, ncols, accumulate, 0);
+static void product_narrow(float *const *cr, const float *const *ar, size_t acs,
+                           const float *m, size_t ldm, const float *init, const float *kmask,
+                           int nr, int K, int ncols, int accumulate) {
+    float at[NARROW_K][VW] __attribute__((aligned(64)));
+    vec acc[VW];
+    for (int j = 0; j < ncols; j++) acc[j] = vec_splat(init ? init[j] : 0.0f);
+    if (nr < VW) memset(at, 0, sizeof at);   // lanes past nr stay zero
+    for (int k0 = 0; k0 < K; k0 += NARROW_K) {
+        int kn = imin(NARROW_K, K - k0);
+        for (int l = 0; l < nr; l++) {
+            const float *a = ar[l] + (size_t)k0 * acs;
+            for (int k = 0; k < kn; k++) at[k][l] = a[(size_t)k * acs];
+        }
+        if (ncols == 1) narrow_steps(acc, at, m, ldm, kmask, k0, kn, ncols, 1);
+        else if (ncols == 2) narrow_steps(acc, at, m, ldm, kmask, k0, kn, ncols, 2);
+        else narrow_steps(acc, at, m, ldm, kmask, k0, kn, ncols, 0);
+    }
+    for (int l = 0; l < nr; l++)
+        for (int j = 0; j < ncols; j++) cr[l][j] = accumulate ? acc[j][l] + cr[l][j] : acc[j][l];
 }
 
-// Whether at least half of n values are zero.
+// ---- The row gather (forward pass of one row whose input is mostly zero).
+//
+// y[j] = init[j] + sum over the non-zero x[k], k ascending, of x[k] wt[k][j].
+// idx lists those k; NV vectors of columns from column j.
+enum { GATHER_K = 512,     // inputs listed at a time (stack bound)
+       GATHER_V = 8 };     // vectors per pass over the list
+INLINE void gather_block(float *y, const float *x, const int *idx, int na, const float *wt,
+                         size_t ldw, const float *init, int j, const int NV) {
+    vec acc[GATHER_V];
+    #pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) acc[v] = init ? vec_load(init + j + v * VW) : vec_splat(0.0f);
+    for (int t = 0; t < na; t++) {
+        int k = idx[t];
+        vec s = vec_splat(x[k]);
+        const float *mk = wt + (size_t)k * ldw + j;
+        #pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) acc[v] = vmadd(acc[v], s, vec_load(mk + v * VW));
+    }
+    #pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) vec_store(y + j + v * VW, acc[v]);
+}
+
+static void row_gather(float *y, const float *x, const float *wt, const float *b, int in, int out) {
+    int idx[GATHER_K];
+    for (int k0 = 0; k0 < in; k0 += GATHER_K) {
+        int k1 = imin(in, k0 + GATHER_K), na = 0;
+        for (int k = k0; k < k1; k++) { idx[na] = k; na += x[k] != 0.0f; }   // branch-free listing
+        // A very wide input is listed in parts; later parts continue from the
+        // partial sums left in y.
+        const float *init = k0 == 0 ? b : y;
+        int j = 0;
+        for (; j + GATHER_V * VW <= out; j += GATHER_V * VW)
+            gather_block(y, x, idx, na, wt, (size_t)out, init, j, GATHER_V);
+        if (j + 4 * VW <= out) { gather_block(y, x, idx, na, wt, (size_t)out, init, j, 4); j += 4 * VW; }
+        if (j + 2 * VW <= out) { gather_block(y, x, idx, na, wt, (size_t)out, init, j, 2); j += 2 * VW; }
+        if (j + VW <= out) { gather_block(y, x, idx, na, wt, (size_t)out, init, j, 1); j += VW; }
+        for (; j < out; j++) {
+            float acc = init ? init[j] : 0.0f;
+            for (int t = 0; t < na; t++) acc = madd(acc, x[idx[t]], wt[(size_t)idx[t] * out + j]);
+            y[j] = acc;
+        }
+    }
+}
+
+// ---- The column gather (weight gradient when x is mostly zero).
+//
+// dW[o][i] += sum over n ascending with x[n][i] != 0 (and mask[n] != 0) of
+// dy[n][o] x[n][i], for a group of DW_GI inputs i0.. and DW_OB outputs o0...
+// The group's sums live in a small block acc[i][o] that stays in the L1
+// cache; each row n updates only the inputs it has non-zero.
+enum { DW_GI = 32, DW_OB = 128 };
+
+// acc[o] += s * g[o] for o < NV * VW, then one float at a time up to ob.
+INLINE void axpy_row(float *acc, float s, const float *g, int ob, const int NV) {
+    vec sv = vec_splat(s);
+    #pragma GCC unroll 8
+    for (int v = 0; v < NV; v++)
+        vec_store(acc + v * VW, vmadd(vec_load(acc + v * VW), sv, vec_load(g + v * VW)));
+    for (int o = NV * VW; o < ob; o++) acc[o] = madd(acc[o], s, g[o]);
+}
+
+// Bit l set where x[l] != 0, l < n <= 32.
+static inline uint32_t nonzero_bits(const float *x, int n) {
+#if defined(__AVX512F__)
+    uint32_t bits = 0;
+    for (int l = 0; l < n; l += 16) {
+        __mmask16 part = n - l >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - l)) - 1);
+        __m512 v = _mm512_maskz_loadu_ps(part, x + l);
+        bits |= (uint32_t)_mm512_mask_cmp_ps_mask(part, v, _mm512_setzero_ps(), _CMP_NEQ_UQ) << l;
+    }
+    return bits;
+#else
+    uint32_t bits = 0;
+    for (int l = 0; l < n; l++) bits |= (uint32_t)(x[l] != 0.0f) << l;
+    return bits;
+#endif
+}
+
+static void dw_gather_group(float *dw, const float *dy, const float *x, const float *mask,
+                            int N, int in, int out, int i0, int o0) {
+    int ni = imin(DW_GI, in - i0), ob = imin(DW_OB, out - o0);
+    float acc[DW_GI][DW_OB] __attribute__((aligned(64)));
+    for (int l = 0; l < ni; l++) memset(acc[l], 0, (size_t)ob * sizeof(float));
+    for (int n = 0; n < N; n++) {
+        if (mask && mask[n] == 0.0f) continue;
+        const float *xn = x + (size_t)n * in + i0, *g = dy + (size_t)n * out + o0;
+        uint32_t bits = nonzero_bits(xn, ni);
+        while (bits) {
+            int l = __builtin_ctz(bits);
+            bits &= bits - 1;
+            if (ob == DW_OB) axpy_row(acc[l], xn[l], g, ob, DW_OB / VW);
+            else axpy_row(acc[l], xn[l], g, ob, 0);
+        }
+    }
+    for (int l = 0; l < ni; l++)
+        for (int o = 0; o < ob; o++) {
+            float *p = dw + (size_t)(o0 + o) * in + i0 + l;
+            *p = acc[l][o] + *p;
+        }
+}
+
+// ---- Drivers.
+
+// Whether at least half of the n values of x are zero.
 static int mostly_zero(const float *x, size_t n) {
     size_t z = 0;
     for (size_t i = 0; i < n; i++) z += x[i] == 0.0f;
     return 2 * z >= n;
 }
 
-// Runs of consecutive live rows inside the tile starting at n0.
-static void for_live_rows(const float *mask, int n0, int nr, int *starts, int *lens, int *nruns) {
-    *nruns = 0;
-    int r = 0;
-    while (r < nr) {
-        if (mask && mask[n0 + r] == 0.0f) { r++; continue; }
-        int r1 = r;
-        while (r1 < nr && (!mask || mask[n0 + r1] != 0.0f)) r1++;
-        starts[*nruns] = r; lens[*nruns] = r1 - r; (*nruns)++;
-        r = r1;
+// Rows are scheduled in chunks; masked rows are dropped from a chunk's list
+// of live rows, which is then cut into tiles. A chunk is at most ROW_CHUNK
+// rows, and small products (the per-step products of a recurrence) are cut
+// into at least four chunks so that threads share them.
+enum { ROW_CHUNK = 96 };   // a multiple of TILE_R
+
+static int chunk_rows(int N) {
+    int c = (N + 3) / 4;
+    c = (c + TILE_R - 1) / TILE_R * TILE_R;
+    return c < TILE_R ? TILE_R : c < ROW_CHUNK ? c : ROW_CHUNK;   // TILE_R when N = 0
+}
+
+static int live_rows(const float *mask, int n0, int n1, int *live) {
+    int nlive = 0;
+    for (int n = n0; n < n1; n++)
+        if (!mask || mask[n] != 0.0f) live[nlive++] = n;
+    return nlive;
+}
+
+// C rows live[t..t+nr) (C[n] = c + n * ldc) from A rows (A[n] = a + n * lda).
+static void tile_rows(float *c, size_t ldc, const float *a, size_t lda, const int *live, int nr,
+                      const float *m, size_t ldm, const float *init, int K, int ncols, int accumulate) {
+    const float *ar[TILE_R];
+    float *cr[TILE_R];
+    for (int r = 0; r < TILE_R; r++) {
+        size_t n = (size_t)live[r < nr ? r : 0];
+        ar[r] = a + n * lda; cr[r] = c + n * ldc;
     }
+    product_tile(cr, ar, 1, m, ldm, init, NULL, nr, K, ncols, accumulate);
 }
 
 void grsn_matmul_forward(float *y, const float *x, const float *wt, const float *b,
                          const float *mask, int N, int in, int out) {
-    int ntiles = (N + TILE_R - 1) / TILE_R, sparse = mostly_zero(x, (size_t)N * in);
+    int rows = chunk_rows(N), nchunks = (N + rows - 1) / rows;
     #pragma omp parallel for schedule(static) if ((long)N * in * out > GRSN_PAR_MIN_WORK)
-    for (int tile = 0; tile < ntiles; tile++) {
-        int n0 = tile * TILE_R, nr = N - n0 < TILE_R ? N - n0 : TILE_R;
+    for (int ch = 0; ch < nchunks; ch++) {
+        int n0 = ch * rows, n1 = imin(N, n0 + rows), live[ROW_CHUNK];
         if (mask)
-            for (int r = 0; r < nr; r++)
-                if (mask[n0 + r] == 0.0f) memset(y + (size_t)(n0 + r) * out, 0, (size_t)out * sizeof(float));
-        int st[TILE_R], len[TILE_R], nruns;
-        for_live_rows(mask, n0, nr, st, len, &nruns);
-        for (int q = 0; q < nruns; q++) {
-            size_t n = (size_t)(n0 + st[q]);
-            product_tile(y + n * out, (size_t)out, x + n * in, (size_t)in, 1, wt, (size_t)out,
-                         b, NULL, len[q], in, out, 0, sparse);
+            for (int n = n0; n < n1; n++)
+                if (mask[n] == 0.0f) memset(y + (size_t)n * out, 0, (size_t)out * sizeof(float));
+        int nlive = live_rows(mask, n0, n1, live);
+        if (out < VW) {
+            for (int t = 0; t < nlive; t += VW) {
+                int nr = imin(VW, nlive - t);
+                const float *ar[VW];
+                float *cr[VW];
+                for (int l = 0; l < nr; l++) {
+                    ar[l] = x + (size_t)live[t + l] * in; cr[l] = y + (size_t)live[t + l] * out;
+                }
+                product_narrow(cr, ar, 1, wt, (size_t)out, b, NULL, nr, in, out, 0);
+            }
+        } else if (mostly_zero(x + (size_t)n0 * in, (size_t)(n1 - n0) * in)) {
+            for (int t = 0; t < nlive; t++)
+                row_gather(y + (size_t)live[t] * out, x + (size_t)live[t] * in, wt, b, in, out);
+        } else {
+            for (int t = 0; t < nlive; t += TILE_R)
+                tile_rows(y, (size_t)out, x, (size_t)in, live + t, imin(TILE_R, nlive - t),
+                          wt, (size_t)out, b, in, out, 0);
         }
     }
+}
+
+// dx[n][col0 + i] += sum_o dy[n][o] W[o][col0 + i] for i < ncols.
+static void matmul_dx(float *dx, const float *dy, const float *w, const float *mask,
+                      int N, int in, int out, int col0, int ncols) {
+    int rows = chunk_rows(N), nchunks = (N + rows - 1) / rows;
+    #pragma omp parallel for schedule(static) if ((long)N * ncols * out > GRSN_PAR_MIN_WORK)
+    for (int ch = 0; ch < nchunks; ch++) {
+        int n0 = ch * rows, live[ROW_CHUNK];
+        int nlive = live_rows(mask, n0, imin(N, n0 + rows), live);
+        if (ncols < VW) {
+            for (int t = 0; t < nlive; t += VW) {
+                int nr = imin(VW, nlive - t);
+                const float *ar[VW];
+                float *cr[VW];
+                for (int l = 0; l < nr; l++) {
+                    ar[l] = dy + (size_t)live[t + l] * out; cr[l] = dx + (size_t)live[t + l] * in + col0;
+                }
+                product_narrow(cr, ar, 1, w + col0, (size_t)in, NULL, NULL, nr, out, ncols, 1);
+            }
+            continue;
+        }
+        for (int t = 0; t < nlive; t += TILE_R)
+            tile_rows(dx + col0, (size_t)in, dy, (size_t)out, live + t, imin(TILE_R, nlive - t),
+                      w + col0, (size_t)in, NULL, out, ncols, 1);
+    }
+}
+
+void grsn_matmul_backward_dx_cols(float *dx, const float *dy, const float *w, const float *mask,
+                                  int N, int in, int out, int col0, int ncols) {
+    GRSN_ASSERT(col0 >= 0 && ncols >= 0 && col0 + ncols <= in,
+                "matmul dx columns %d..%d outside 0..%d", col0, col0 + ncols, in);
+    matmul_dx(dx, dy, w, mask, N, in, out, col0, ncols);
 }
 
 void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
@@ -166,30 +439,37 @@ void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
                           int N, int in, int out) {
     long work = (long)N * in * out;   // used by the OpenMP if() clauses
     (void)work;
-    int sparse = mostly_zero(dy, (size_t)N * out);
-    if (dx) {
-        // dx[n][i] += sum_o dy[n][o] W[o][i]
-        int ntiles = (N + TILE_R - 1) / TILE_R;
+    if (dx) matmul_dx(dx, dy, w, mask, N, in, out, 0, in);
+    if (dw && in < VW) {
+        // Narrow: VW outputs o side by side, A(o, n) = dy[n][o], M = x.
+        int ogroups = (out + VW - 1) / VW;
         #pragma omp parallel for schedule(static) if (work > GRSN_PAR_MIN_WORK)
-        for (int tile = 0; tile < ntiles; tile++) {
-            int n0 = tile * TILE_R, nr = N - n0 < TILE_R ? N - n0 : TILE_R;
-            int st[TILE_R], len[TILE_R], nruns;
-            for_live_rows(mask, n0, nr, st, len, &nruns);
-            for (int q = 0; q < nruns; q++) {
-                size_t n = (size_t)(n0 + st[q]);
-                product_tile(dx + n * in, (size_t)in, dy + n * out, (size_t)out, 1, w, (size_t)in,
-                             NULL, NULL, len[q], out, in, 1, sparse);
-            }
+        for (int g = 0; g < ogroups; g++) {
+            int o0 = g * VW, nr = imin(VW, out - o0);
+            const float *ar[VW];
+            float *cr[VW];
+            for (int l = 0; l < nr; l++) { ar[l] = dy + o0 + l; cr[l] = dw + (size_t)(o0 + l) * in; }
+            product_narrow(cr, ar, (size_t)out, x, (size_t)in, NULL, mask, nr, N, in, 1);
         }
-    }
-    if (dw) {
-        // dW[o][i] += sum_n dy[n][o] x[n][i]: A = dy^T, M = x, n ascending.
+    } else if (dw && mostly_zero(x, (size_t)N * in)) {
+        // Column gather over groups of inputs and blocks of outputs.
+        int ngroups = (in + DW_GI - 1) / DW_GI, nblocks = (out + DW_OB - 1) / DW_OB;
+        #pragma omp parallel for schedule(dynamic, 1) if (work > GRSN_PAR_MIN_WORK)
+        for (int u = 0; u < ngroups * nblocks; u++)
+            dw_gather_group(dw, dy, x, mask, N, in, out, (u / nblocks) * DW_GI, (u % nblocks) * DW_OB);
+    } else if (dw) {
+        // dW[o][i] += sum_n dy[n][o] x[n][i]: tiles of outputs o, A = dy^T, M = x, n ascending.
         int otiles = (out + TILE_R - 1) / TILE_R;
         #pragma omp parallel for schedule(static) if (work > GRSN_PAR_MIN_WORK)
         for (int tile = 0; tile < otiles; tile++) {
-            int o0 = tile * TILE_R, nr = out - o0 < TILE_R ? out - o0 : TILE_R;
-            product_tile(dw + (size_t)o0 * in, (size_t)in, dy + o0, 1, (size_t)out, x, (size_t)in,
-                         NULL, mask, nr, N, in, 1, sparse);
+            int o0 = tile * TILE_R, nr = imin(TILE_R, out - o0);
+            const float *ar[TILE_R];
+            float *cr[TILE_R];
+            for (int r = 0; r < TILE_R; r++) {
+                int o = o0 + (r < nr ? r : 0);
+                ar[r] = dy + o; cr[r] = dw + (size_t)o * in;
+            }
+            product_tile(cr, ar, (size_t)out, x, (size_t)in, NULL, mask, nr, N, in, 1);
         }
     }
     if (db) {
@@ -215,7 +495,10 @@ void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
 void grsn_act_forward(grsn_act a, float *y, const float *x, size_t n) {
     switch (a) {
     case GRSN_ACT_NONE: if (y != x) memmove(y, x, n * sizeof(float)); break;
-    case GRSN_ACT_RELU: for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f; break;
+    case GRSN_ACT_RELU:
+        #pragma omp simd   // y == x (in place) is fine: element i reads x[i] only
+        for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
     case GRSN_ACT_TANH: for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]); break;
     case GRSN_ACT_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = grsn_sigmoidf(x[i]); break;
     }
@@ -224,7 +507,11 @@ void grsn_act_forward(grsn_act a, float *y, const float *x, size_t n) {
 void grsn_act_backward(grsn_act a, float *dx, const float *dy, const float *y, size_t n) {
     switch (a) {
     case GRSN_ACT_NONE: for (size_t i = 0; i < n; i++) dx[i] += dy[i]; break;
-    case GRSN_ACT_RELU: for (size_t i = 0; i < n; i++) if (y[i] > 0.0f) dx[i] += dy[i]; break;
+    case GRSN_ACT_RELU:
+        // A select rather than a branch: y > 0 falls at random.
+        #pragma omp simd
+        for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dx[i] + dy[i] : dx[i];
+        break;
     case GRSN_ACT_TANH: for (size_t i = 0; i < n; i++) dx[i] += dy[i] * (1.0f - y[i] * y[i]); break;
     case GRSN_ACT_SIGMOID: for (size_t i = 0; i < n; i++) dx[i] += dy[i] * y[i] * (1.0f - y[i]); break;
     }
