@@ -1,0 +1,50 @@
+#!/bin/sh
+# run_table2.sh — trains the QMIX runs behind Table 2 (paper §5.2) on grsn's
+# SMAC-compatible simulator with `grsn sweep`, writes their final test win
+# rates and returns to results/table2.csv and the report of the whole tree to
+# report/table2/index.md.
+#
+#   sh results/run_table2.sh [MAPS] [NETS] [SEEDS] [JOBS]
+#   sh results/run_table2.sh "8m 2s3z" "grsn gru" "0 1 2" 2
+#
+# Each run is `grsn train --env smac:MAP --algo qmix --net NET --seed S
+# --steps BUDGET --out runs/table2/smac_MAP/NET/sS` with pymarl2's defaults.
+# The paper trains 10 M steps per run; the budgets below are what fits a
+# laptop (see the README for how long they take), and can be overridden per
+# map with STEPS_8m=..., STEPS_2s3z=... and so on. A finished run is skipped,
+# so the script resumes. RUNS, SUMMARY and REPORT override the locations;
+# THREADS sets the threads per run (default: cores / JOBS).
+bin=${GRSN_BIN:-build/grsn}
+maps=${1:-"8m 2s3z 8m_vs_9m 3s_vs_5z 27m_vs_30m MMM2"}
+nets=${2:-"grsn gru"}
+seeds=${3:-"0 1 2"}
+jobs=${4:-1}
+root=${RUNS:-runs/table2}
+summary=${SUMMARY:-results/table2.csv}
+out=${REPORT:-report/table2}
+list() { echo $1 | tr ' ' ','; }
+budget() {
+    eval "b=\${STEPS_$1:-}"
+    if [ -n "$b" ]; then echo "$b"; return; fi
+    case $1 in
+        8m) echo 300000 ;;
+        2s3z) echo 500000 ;;
+        *) echo 1000000 ;;
+    esac
+}
+tmp=$(mktemp) || exit 1
+rc=0
+for map in $maps; do
+    # shellcheck disable=SC2086
+    "$bin" sweep --envs "smac:$map" --nets "$(list "$nets")" --seeds "$(list "$seeds")" --jobs "$jobs" \
+        ${THREADS:+--threads "$THREADS"} --runs "$root" --summary "$tmp.$map" -- --steps "$(budget "$map")" ${TRAIN_FLAGS:-} || rc=1
+done
+# One summary: the first map's header, then every map's rows.
+first=1
+for map in $maps; do
+    [ -f "$tmp.$map" ] || continue
+    if [ $first = 1 ]; then cat "$tmp.$map"; first=0; else tail -n +2 "$tmp.$map"; fi
+    rm -f "$tmp.$map"
+done > "$tmp" && mv "$tmp" "$summary"
+"$bin" report "$root" --out "$out"
+exit $rc
