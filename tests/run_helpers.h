@@ -27,20 +27,6 @@ static inline void path_in(char *out, size_t cap, const char *sub, const char *n
     snprintf(out, cap, "%s/%s%s%s", dir, sub, name[0] ? "/" : "", name);
 }
 
-// A whole file as a string (free it), or NULL.
-static inline char *read_text(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
 static inline int exists(const char *path) { struct stat sb; return stat(path, &sb) == 0; }
 static inline int contains(const char *s, const char *part) { return s && strstr(s, part) != NULL; }
 static inline int count_lines(const char *s) { int n = 0; for (; s && *s; s++) n += *s == '\n'; return n; }

@@ -22,19 +22,6 @@
 
 #define FIXTURE_RUNS "tests/fixtures/runs_tiny"
 
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) { free(s); s = NULL; }
-    if (s) s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 static int write_text(const char *path, const char *text) {
     FILE *f = fopen(path, "w");
     if (!f) return 0;
@@ -137,7 +124,7 @@ static int check_svgs(const char *dir) {
         if (len < 5 || strcmp(e->d_name + len - 4, ".svg") != 0) continue;
         char path[1024], why[160] = "";
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        char *s = slurp(path);
+        char *s = read_text(path);
         if (!s || !svg_well_formed(s, why, sizeof why)) {
             printf("    %s: not well-formed: %s\n", path, why);
             bad = 1;
@@ -232,7 +219,7 @@ TEST(fixture_report_has_tables_flags_and_valid_svg) {
     CHECK(sum.energy_rows == 1);      // 8m from the firing rate in the QMIX results
     char path[320];
     snprintf(path, sizeof path, "%s/index.md", out);
-    char *md = slurp(path);
+    char *md = read_text(path);
     CHECK(md != NULL);
     if (md) {
         CHECK(strstr(md, "| TD3-GRSN | TAP | 190.0 ± 8.16 (n=3) | 200.0 ± 0.00 |") != NULL);
@@ -249,7 +236,7 @@ TEST(fixture_report_has_tables_flags_and_valid_svg) {
     free(md);
     CHECK(check_svgs(out) == 4);
     snprintf(path, sizeof path, "%s/runs.csv", out);
-    char *csv = slurp(path);
+    char *csv = read_text(path);
     int lines = 0;
     for (const char *p = csv; p && *p; p++) lines += *p == '\n';
     CHECK(lines == 14);
@@ -341,7 +328,7 @@ TEST(raster_and_energy_from_a_checkpoint) {
     CHECK(check_svgs(out) == 2);
     char path[320];
     snprintf(path, sizeof path, "%s/index.md", out);
-    char *md = slurp(path);
+    char *md = read_text(path);
     CHECK(md && strstr(md, "](raster_cartpole-v.svg)") && strstr(md, "| cartpole-v | ") &&
           strstr(md, "1 checkpoint, actor firing rate"));
     free(md);
