@@ -10,6 +10,7 @@
 
 
 void grsn_transpose(float *wt, const float *w, int rows, int cols) {
+    #pragma omp parallel for schedule(static) if ((long)rows * cols > GRSN_PAR_MIN_WORK)
     for (int r = 0; r < rows; r++)
         for (int c = 0; c < cols; c++) wt[(size_t)c * rows + r] = w[(size_t)r * cols + c];
 }
@@ -475,11 +476,14 @@ void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
     if (db) {
         // db[o] += (dy[0][o] + dy[1][o] + ...): each sum starts from zero and
         // runs over n in order, then is added to db. The rows are read whole
-        // (contiguous, vectorised across o), a block of outputs at a time.
-        enum { DB_BLOCK = 512 };
-        float sum[DB_BLOCK];
-        for (int o0 = 0; o0 < out; o0 += DB_BLOCK) {
-            int width = out - o0 < DB_BLOCK ? out - o0 : DB_BLOCK;
+        // (contiguous, vectorised across o), a block of outputs at a time;
+        // threads take whole blocks, so no sum is split between threads.
+        enum { DB_BLOCK = 64 };
+        int nblocks = (out + DB_BLOCK - 1) / DB_BLOCK;
+        #pragma omp parallel for schedule(static) if (nblocks > 1 && (long)N * out > GRSN_PAR_MIN_WORK)
+        for (int blk = 0; blk < nblocks; blk++) {
+            int o0 = blk * DB_BLOCK, width = imin(DB_BLOCK, out - o0);
+            float sum[DB_BLOCK] __attribute__((aligned(64)));
             memset(sum, 0, (size_t)width * sizeof(float));
             for (int n = 0; n < N; n++) {
                 if (mask && mask[n] == 0.0f) continue;
@@ -492,12 +496,32 @@ void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
     }
 }
 
+// Element-wise work is split into blocks of ACT_BLOCK values that threads
+// share when there are enough of them (ReLU and copies only: they do no
+// arithmetic whose rounding could depend on where a block starts).
+enum { ACT_BLOCK = 8192 };
+
+static void relu_block(float *y, const float *x, size_t n) {
+    #pragma omp simd   // y == x (in place) is fine: element i reads x[i] only
+    for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+static void relu_backward_block(float *dx, const float *dy, const float *y, size_t n) {
+    // A select rather than a branch: y > 0 falls at random.
+    #pragma omp simd
+    for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dx[i] + dy[i] : dx[i];
+}
+
 void grsn_act_forward(grsn_act a, float *y, const float *x, size_t n) {
+    long nblocks = (long)((n + ACT_BLOCK - 1) / ACT_BLOCK);
     switch (a) {
     case GRSN_ACT_NONE: if (y != x) memmove(y, x, n * sizeof(float)); break;
     case GRSN_ACT_RELU:
-        #pragma omp simd   // y == x (in place) is fine: element i reads x[i] only
-        for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        #pragma omp parallel for schedule(static) if (nblocks > 2)
+        for (long blk = 0; blk < nblocks; blk++) {
+            size_t i0 = (size_t)blk * ACT_BLOCK;
+            relu_block(y + i0, x + i0, n - i0 < ACT_BLOCK ? n - i0 : ACT_BLOCK);
+        }
         break;
     case GRSN_ACT_TANH: for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]); break;
     case GRSN_ACT_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = grsn_sigmoidf(x[i]); break;
@@ -505,12 +529,15 @@ void grsn_act_forward(grsn_act a, float *y, const float *x, size_t n) {
 }
 
 void grsn_act_backward(grsn_act a, float *dx, const float *dy, const float *y, size_t n) {
+    long nblocks = (long)((n + ACT_BLOCK - 1) / ACT_BLOCK);
     switch (a) {
     case GRSN_ACT_NONE: for (size_t i = 0; i < n; i++) dx[i] += dy[i]; break;
     case GRSN_ACT_RELU:
-        // A select rather than a branch: y > 0 falls at random.
-        #pragma omp simd
-        for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dx[i] + dy[i] : dx[i];
+        #pragma omp parallel for schedule(static) if (nblocks > 2)
+        for (long blk = 0; blk < nblocks; blk++) {
+            size_t i0 = (size_t)blk * ACT_BLOCK;
+            relu_backward_block(dx + i0, dy + i0, y + i0, n - i0 < ACT_BLOCK ? n - i0 : ACT_BLOCK);
+        }
         break;
     case GRSN_ACT_TANH: for (size_t i = 0; i < n; i++) dx[i] += dy[i] * (1.0f - y[i] * y[i]); break;
     case GRSN_ACT_SIGMOID: for (size_t i = 0; i < n; i++) dx[i] += dy[i] * y[i] * (1.0f - y[i]); break;

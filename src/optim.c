@@ -67,6 +67,8 @@ void grsn_adam_step(GrsnAdam *a, float *param, const float *grad) {
     float step_size = (float)(a->lr / bc1);
     float bc2_sqrt = (float)sqrt(bc2);
     float b1 = a->beta1, b2 = a->beta2, eps = a->eps;
+    // Element-wise: threads may share the loop without changing a bit.
+    #pragma omp parallel for schedule(static) if (a->n > (size_t)GRSN_PAR_MIN_WORK)
     for (size_t i = 0; i < a->n; i++) {
         float g = grad[i];
         a->m[i] = a->m[i] * b1 + g * (1.0f - b1);
@@ -77,6 +79,7 @@ void grsn_adam_step(GrsnAdam *a, float *param, const float *grad) {
 }
 
 void grsn_polyak(float *target, const float *source, size_t n, float tau) {
+    #pragma omp parallel for schedule(static) if (n > (size_t)GRSN_PAR_MIN_WORK)
     for (size_t i = 0; i < n; i++) target[i] = target[i] * (1.0f - tau) + source[i] * tau;
 }
 
