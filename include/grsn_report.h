@@ -19,8 +19,11 @@
  * without a result are partial: the report lists them and never averages
  * them into a table cell.
  *
- * Runs are grouped by (task, algo, net, substeps): one group is one method
- * across its seeds. A group's score is the mean and the population standard
+ * Runs are grouped by (task, algo, net, substeps, budget): one group is one
+ * method across its seeds, trained for the same number of env steps. Runs of
+ * another budget form a group of their own, so a tree holding both 300k- and
+ * 1M-step runs of a method never averages them together; the tables show the
+ * group with the largest budget and "Every method" lists all of them. A group's score is the mean and the population standard
  * deviation (numpy's default, ddof = 0) of its finished seeds' final scores.
  */
 #ifndef GRSN_REPORT_H
@@ -71,7 +74,7 @@ void grsn_run_free(GrsnRunInfo *run);
 // A tree of runs
 
 typedef struct {
-    GrsnRunInfo *run;          // [n], sorted by task, algo, net, substeps, seed
+    GrsnRunInfo *run;          // [n], sorted by task, algo, substeps, net, budget (largest first), seed
     int n, cap;
 } GrsnRunList;
 
@@ -86,6 +89,7 @@ typedef struct {
     grsn_run_kind kind;
     char task[32], algo[16], net[16];
     int substeps;
+    long budget;               // configured env-step budget (0: not known)
     int nruns;                 // run directories found
     int nfinished;             // of which finished: the only ones averaged
     int *run;                  // indices into the list, [nruns], by seed
@@ -102,7 +106,8 @@ typedef struct {
 
 grsn_status grsn_runs_group(GrsnGroups *g, const GrsnRunList *list);
 void grsn_groups_free(GrsnGroups *g);
-// The group of (task, algo, net, substeps), or NULL. algo NULL: any algo.
+// The group of (task, algo, net, substeps) with the largest budget, or NULL.
+// algo NULL: any algo.
 const GrsnRunGroup *grsn_groups_find(const GrsnGroups *g, const char *task, const char *algo,
                                      const char *net, int substeps);
 

@@ -27,7 +27,6 @@ budget() {
     eval "b=\${STEPS_$1:-}"
     if [ -n "$b" ]; then echo "$b"; return; fi
     case $1 in
-        8m) echo 300000 ;;
         2s3z) echo 500000 ;;
         *) echo 1000000 ;;
     esac

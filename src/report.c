@@ -297,7 +297,7 @@ static int rank(const char *const *order, const char *name) {
 
 static int same_method(const GrsnRunInfo *a, const GrsnRunInfo *b) {
     return a->kind == b->kind && !strcmp(a->task, b->task) && !strcmp(a->algo, b->algo) &&
-           !strcmp(a->net, b->net) && a->substeps == b->substeps;
+           !strcmp(a->net, b->net) && a->substeps == b->substeps && a->budget == b->budget;
 }
 
 static int run_cmp(const void *pa, const void *pb) {
@@ -309,6 +309,7 @@ static int run_cmp(const void *pa, const void *pb) {
     if ((d = a->substeps - b->substeps)) return d;
     if ((d = rank(NET_ORDER, a->net) - rank(NET_ORDER, b->net))) return d;
     if ((d = strcmp(a->net, b->net))) return d;
+    if (a->budget != b->budget) return a->budget > b->budget ? -1 : 1;   // largest budget first
     if (a->seed != b->seed) return a->seed < b->seed ? -1 : 1;
     return strcmp(a->dir, b->dir);
 }
@@ -400,6 +401,7 @@ grsn_status grsn_runs_group(GrsnGroups *g, const GrsnRunList *l) {
         snprintf(gr->algo, sizeof gr->algo, "%s", r0->algo);
         snprintf(gr->net, sizeof gr->net, "%s", r0->net);
         gr->substeps = r0->substeps;
+        gr->budget = r0->budget;
         gr->nruns = j - i;
         if (!(gr->run = grsn_calloc((size_t)gr->nruns, sizeof(int)))) { st = GRSN_ERR_OOM; break; }
         int k = 0;
@@ -1197,6 +1199,17 @@ static void safe_name(char *out, size_t cap, const char *s) {
     out[i] = '\0';
 }
 
+// Whether another group is the same method with another step budget.
+static int has_other_budget(const GrsnGroups *g, const GrsnRunGroup *gr) {
+    for (int i = 0; i < g->n; i++) {
+        const GrsnRunGroup *o = &g->group[i];
+        if (o != gr && !strcmp(o->task, gr->task) && !strcmp(o->algo, gr->algo) && !strcmp(o->net, gr->net) &&
+            o->substeps == gr->substeps)
+            return 1;
+    }
+    return 0;
+}
+
 // One series per method of the task over its finished seeds (all of its
 // seeds, dashed and labelled partial, if none finished); win = 1 plots the
 // win rate in percent. Returns the number of series.
@@ -1237,8 +1250,11 @@ static int task_series(const GrsnRunList *l, const GrsnGroups *g, const char *ta
         if (m == 0) { free(se->x); free(se->mean); free(se->std); continue; }
         se->color = net_color(gr->net);
         se->dashed = use_all || gr->substeps > 1;
-        char tap[24] = "";
-        if (gr->substeps > 1) snprintf(tap, sizeof tap, " w/o TAP T=%d", gr->substeps);
+        char tap[48] = "";
+        int n0 = 0;
+        if (gr->substeps > 1) n0 = snprintf(tap, sizeof tap, " w/o TAP T=%d", gr->substeps);
+        if (gr->budget > 0 && has_other_budget(g, gr))
+            snprintf(tap + n0, sizeof tap - (size_t)n0, " %ldk steps", gr->budget / 1000);
         snprintf(se->label, sizeof se->label, "%s%s|%s, %d %sseed%s", net_label(gr->net), tap, gr->algo, k,
                  use_all ? "partial " : "", k == 1 ? "" : "s");
         ns++;
@@ -1346,8 +1362,10 @@ static void train_command(char *out, size_t cap, const GrsnRunInfo *r) {
 }
 
 static void methods_table(FILE *f, const GrsnGroups *g) {
-    fprintf(f, "## Every method\n\n| Task | Algo | Net | Paradigm | Seeds finished / found | Final score | "
-               "Win %% | Env steps | Wall time (s) |\n|---|---|---|---|---:|---:|---:|---:|---:|\n");
+    fprintf(f, "## Every method\n\nRuns of one method with different step budgets are separate groups, never "
+               "averaged together; Tables 1–4 show the group with the largest budget.\n\n"
+               "| Task | Algo | Net | Paradigm | Budget | Seeds finished / found | Final score | "
+               "Win %% | Env steps | Wall time (s) |\n|---|---|---|---|---:|---:|---:|---:|---:|---:|\n");
     for (int i = 0; i < g->n; i++) {
         const GrsnRunGroup *gr = &g->group[i];
         char score[64], win[64] = "–", wall[32] = "–", para[24];
@@ -1356,8 +1374,10 @@ static void methods_table(FILE *f, const GrsnGroups *g) {
         if (!isnan(gr->wall_mean)) snprintf(wall, sizeof wall, "%.0f", gr->wall_mean);
         if (gr->substeps > 1) snprintf(para, sizeof para, "w/o TAP (T=%d)", gr->substeps);
         else snprintf(para, sizeof para, "TAP");
-        fprintf(f, "| %s | %s | %s | %s | %d / %d%s | %s | %s | %.0f | %s |\n", gr->task, gr->algo, net_label(gr->net),
-                para, gr->nfinished, gr->nruns, gr->nfinished < gr->nruns ? " ⚠" : "", score, win,
+        char budget[32] = "–";
+        if (gr->budget > 0) snprintf(budget, sizeof budget, "%ld", gr->budget);
+        fprintf(f, "| %s | %s | %s | %s | %s | %d / %d%s | %s | %s | %.0f | %s |\n", gr->task, gr->algo,
+                net_label(gr->net), para, budget, gr->nfinished, gr->nruns, gr->nfinished < gr->nruns ? " ⚠" : "", score, win,
                 isnan(gr->steps_mean) ? 0.0 : gr->steps_mean, wall);
     }
     fprintf(f, "\n");

@@ -247,6 +247,53 @@ TEST(fixture_report_has_tables_flags_and_valid_svg) {
     CHECK(system(cmd) == 0);
 }
 
+// Runs of one method trained for different budgets are two groups: the
+// tables take the largest budget, "Every method" lists both, the curves
+// label them by budget, and nothing averages across them.
+TEST(runs_of_two_budgets_are_not_averaged_together) {
+    char dir[] = "/tmp/grsn_test_budget.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/long %s/short && cp -r " FIXTURE_RUNS "/qmix/8m/grsn/s0 %s/short/s0 && "
+             "cp -r " FIXTURE_RUNS "/qmix/8m/grsn/s0 %s/long/s0 && "
+             "sed -i 's/^steps=30000/steps=90000/' %s/long/s0/config && "
+             "sed -i 's/^test_return_mean=19.5/test_return_mean=12.5/' %s/long/s0/result",
+             dir, dir, dir, dir, dir, dir);
+    CHECK(system(cmd) == 0);
+    GrsnRunList l;
+    CHECK(grsn_runs_scan(&l, dir) == GRSN_OK);
+    CHECK(l.n == 2);
+    GrsnGroups g;
+    CHECK(grsn_runs_group(&g, &l) == GRSN_OK);
+    CHECK(g.n == 2);
+    const GrsnRunGroup *q = grsn_groups_find(&g, "8m", "qmix", "grsn", 1);
+    CHECK(q != NULL && q->budget == 90000 && q->nfinished == 1);
+    if (q) CHECK_NEAR(q->mean, 12.5, 1e-9, 0);
+    if (g.n == 2) CHECK(g.group[1].budget == 30000 && g.group[1].nfinished == 1);
+    grsn_groups_free(&g);
+    char out[320], path[400];
+    snprintf(out, sizeof out, "%s/report", dir);
+    GrsnReportOptions opt = grsn_report_defaults();
+    GrsnReportSummary sum;
+    CHECK(grsn_report_write(&l, dir, out, &opt, &sum) == GRSN_OK);
+    snprintf(path, sizeof path, "%s/index.md", out);
+    char *md = read_text(path);
+    CHECK(md != NULL);
+    if (md) {
+        CHECK(strstr(md, "| 8m | qmix | GRSN | TAP | 90000 | 1 / 1 | 12.5") != NULL);
+        CHECK(strstr(md, "| 8m | qmix | GRSN | TAP | 30000 | 1 / 1 | 19.5") != NULL);
+    }
+    free(md);
+    snprintf(path, sizeof path, "%s/curves_8m.svg", out);
+    char *svg = read_text(path);
+    CHECK(svg && strstr(svg, "90k steps") && strstr(svg, "30k steps"));
+    free(svg);
+    grsn_runs_free(&l);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
 TEST(bad_input_is_a_clear_error) {
     GrsnRunList l;
     CHECK(grsn_runs_scan(&l, "tests/fixtures/no_such_dir") == GRSN_ERR_IO);
@@ -343,6 +390,7 @@ int main(void) {
     RUN(mean_std_is_population_and_skips_nan);
     RUN(fixture_runs_are_read_and_grouped);
     RUN(fixture_report_has_tables_flags_and_valid_svg);
+    RUN(runs_of_two_budgets_are_not_averaged_together);
     RUN(bad_input_is_a_clear_error);
     RUN(raster_and_energy_from_a_checkpoint);
     return test_summary("test_report");
