@@ -60,6 +60,11 @@ typedef struct {
     int has_final;             // final.grsn exists
     int npoints;               // progress rows read
     double *x, *y, *win;       // env steps, eval/test return, win rate (NaN if absent), [npoints]
+    // QMIX learning-curve summary (from progress.csv and timing.csv):
+    long win95_steps;          // env steps of the first test with win rate >= 95%; -1 if none
+    double win95_wall;         // wall seconds at that test (timing.csv); NaN if unknown
+    int tests, tests_win95;    // tests logged, of which >= 95% wins
+    double win_last10;         // mean win rate of the last 10 tests (fewer if fewer); NaN if none
     char note[200];            // why the run is partial or unreadable ("" if neither)
 } GrsnRunInfo;
 

@@ -191,6 +191,21 @@ static void read_progress(GrsnRunInfo *r) {
             r->npoints = c.nrows;
         }
     }
+    if (r->npoints > 0 && r->kind == GRSN_RUN_QMIX) {
+        double sum = 0;
+        int n10 = 0;
+        for (int i = 0; i < r->npoints; i++) {
+            if (isnan(r->win[i])) continue;
+            r->tests++;
+            if (r->win[i] >= 0.95) {
+                r->tests_win95++;
+                if (r->win95_steps < 0) r->win95_steps = (long)r->x[i];
+            }
+        }
+        for (int i = r->npoints - 1; i >= 0 && n10 < 10; i--)
+            if (!isnan(r->win[i])) { sum += r->win[i]; n10++; }
+        if (n10 > 0) r->win_last10 = sum / n10;
+    }
     int last = c.nrows - 1;
     if (last >= 0) {
         r->env_steps = (long)csv_at(&c, last, cx);
@@ -205,8 +220,11 @@ static void read_timing(GrsnRunInfo *r) {
     snprintf(path, sizeof path, "%s/timing.csv", r->dir);
     Csv c;
     if (!csv_read(&c, path)) return;
-    int cw = csv_col(&c, WALL_KEYS, "wall", NULL, NULL);
+    int cw = csv_col(&c, WALL_KEYS, "wall", NULL, NULL), cx = csv_col(&c, STEP_KEYS, NULL, NULL, NULL);
     if (c.nrows > 0) r->wall_s = csv_at(&c, c.nrows - 1, cw);
+    // The wall time of the first >= 95% test: the timing row logged at the same env step.
+    for (int i = 0; r->win95_steps >= 0 && cx >= 0 && i < c.nrows; i++)
+        if ((long)csv_at(&c, i, cx) == r->win95_steps) { r->win95_wall = csv_at(&c, i, cw); break; }
     csv_free(&c);
 }
 
@@ -242,6 +260,8 @@ static void read_result(GrsnRunInfo *r) {
 grsn_status grsn_run_read(GrsnRunInfo *r, const char *dir) {
     memset(r, 0, sizeof *r);
     r->score = r->score_std = r->win_rate = r->ep_length = r->firing_rate = r->wall_s = NAN;
+    r->win95_wall = r->win_last10 = NAN;
+    r->win95_steps = -1;
     r->substeps = 1;
     r->seed = -1;
     snprintf(r->dir, sizeof r->dir, "%s", dir);
@@ -1407,6 +1427,33 @@ static int missing_section(FILE *f, const GrsnRunList *l, const GrsnGroups *g, c
     return items;
 }
 
+// Per QMIX run: how soon and how steadily greedy tests reach 95% wins. The
+// single final test that Table 2 reports swings from test to test, so this
+// is the fairer reading of a short run.
+static void win_curve_table(FILE *f, const GrsnRunList *l, const char *root) {
+    int any = 0;
+    for (int i = 0; i < l->n; i++) any |= l->run[i].kind == GRSN_RUN_QMIX && l->run[i].tests > 0;
+    if (!any) return;
+    fprintf(f, "### QMIX learning curves in numbers\n\n"
+               "Per run: the first greedy test with ≥ 95%% wins (env steps and wall seconds since the start), how "
+               "many tests reached 95%%, the mean win rate of the last 10 tests, and the final test.\n\n"
+               "| Run | Map | Net | T | Budget | First test ≥ 95%% (steps) | (wall s) | Tests ≥ 95%% | "
+               "Mean of last 10 tests %% | Final test %% |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (int i = 0; i < l->n; i++) {
+        const GrsnRunInfo *r = &l->run[i];
+        if (r->kind != GRSN_RUN_QMIX || r->tests == 0) continue;
+        char first[32] = "never", wall[32] = "–", fin[32] = "–", budget[32] = "–";
+        if (r->win95_steps >= 0) snprintf(first, sizeof first, "%ld", r->win95_steps);
+        if (!isnan(r->win95_wall)) snprintf(wall, sizeof wall, "%.0f", r->win95_wall);
+        if (r->finished && !isnan(r->win_rate)) snprintf(fin, sizeof fin, "%.1f", 100.0 * r->win_rate);
+        if (r->budget > 0) snprintf(budget, sizeof budget, "%ld", r->budget);
+        fprintf(f, "| `%s` | %s | %s | %d | %s | %s | %s | %d of %d | %.1f | %s |\n", rel(r->dir, root), r->task,
+                net_label(r->net), r->substeps, budget, first, wall, r->tests_win95, r->tests,
+                100.0 * r->win_last10, fin);
+    }
+    fprintf(f, "\n");
+}
+
 static void runs_table(FILE *f, const GrsnRunList *l, const char *root) {
     fprintf(f, "## Every run\n\nAlso in [runs.csv](runs.csv), with the command of each run.\n\n"
                "| Run directory | Task | Algo | Net | T | Seed | Status | Final score | Win %% | Env steps | "
@@ -1506,6 +1553,7 @@ grsn_status grsn_report_write(const GrsnRunList *l, const char *root, const char
                "[runs.csv](runs.csv)\n\n");
     table1(f, &g, want_ctl, runs);
     table2(f, &g, want_qmix, runs);
+    win_curve_table(f, l, root);
     table3(f, l, &g, want_ctl, want_qmix, runs);
     table4(f, l, &g, opt, &sum);
     methods_table(f, &g);

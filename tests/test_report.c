@@ -6,8 +6,9 @@
  *   - groups across seeds: mean ± population std of the finished seeds only;
  *     a partial run (no result) and an unreadable one are listed, never
  *     averaged, and methods short of seeds are flagged;
- *   - index.md holds the expected cells, the paper's numbers and the
- *     missing-run list; every SVG is well-formed XML with a viewBox;
+ *   - index.md holds the expected cells, the paper's numbers, the QMIX
+ *     time-to-95%-wins rows and the missing-run list;
+ *   - runs of one method with two step budgets stay two groups; every SVG is well-formed XML with a viewBox;
  *   - the spike recording of a GRSN checkpoint agrees with grsn_agent_act's
  *     counts, its raster and Table 4 row are written; a GRU checkpoint is
  *     refused with a clear error.
@@ -232,6 +233,9 @@ TEST(fixture_report_has_tables_flags_and_valid_svg) {
         CHECK(strstr(md, "`broken/nonet`: unreadable") != NULL);
         CHECK(strstr(md, "](curves_cartpole-v.svg)") != NULL && strstr(md, "](curves_8m_win.svg)") != NULL);
         CHECK(strstr(md, "grsn sweep --envs") != NULL);
+        // Time to 95% wins: seed 1's third test (30000 steps, 300 s in timing.csv); seed 0 never.
+        CHECK(strstr(md, "| `qmix/8m/grsn/s1` | 8m | GRSN | 1 | 30000 | 30000 | 300 | 1 of 3 | 66.7 | 100.0 |") != NULL);
+        CHECK(strstr(md, "| `qmix/8m/grsn/s0` | 8m | GRSN | 1 | 30000 | never | – | 0 of 3 | 63.3 | 90.0 |") != NULL);
     }
     free(md);
     CHECK(check_svgs(out) == 4);
