@@ -90,9 +90,13 @@ static inline vec vmadd(vec acc, vec a, vec m) {
 #endif
 }
 static inline int imin(int a, int b) { return a < b ? a : b; }
+enum { GRSN_CONTINUE = 2 };
 
 // ---- The register tile.
 //
+// accumulate: 0 stores the sums, 1 adds them to C, GRSN_CONTINUE starts each
+// sum from C's value instead of init (a product over a second range of k
+// that carries on the sums of a first range, in order).
 // Rows r < TILE_R of A and C are given by pointers: A(r, k) = ar[r][k * acs],
 // C[r][j] = cr[r][j]; only the first nr rows are stored (the others repeat
 // row 0 and are computed for nothing). kmask[k] == 0 drops step k.
@@ -108,11 +112,19 @@ INLINE void tile_block(float *const *cr, const float *const *ar, size_t acs,
     const float *a[TILE_R];   // the row pointers, in registers
     #pragma GCC unroll 8
     for (int r = 0; r < TILE_R; r++) a[r] = ar[r];
-    #pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) {
-        vec i0 = init ? vec_load(init + j + v * VW) : vec_splat(0.0f);
+    if (accumulate == GRSN_CONTINUE) {
+        // Rows past nr point at row 0 (see above), so every load is valid.
         #pragma GCC unroll 8
-        for (int r = 0; r < TILE_R; r++) acc[r][v] = i0;
+        for (int r = 0; r < TILE_R; r++)
+            #pragma GCC unroll 4
+            for (int v = 0; v < NV; v++) acc[r][v] = vec_load(cr[r] + j + v * VW);
+    } else {
+        #pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) {
+            vec i0 = init ? vec_load(init + j + v * VW) : vec_splat(0.0f);
+            #pragma GCC unroll 8
+            for (int r = 0; r < TILE_R; r++) acc[r][v] = i0;
+        }
     }
     for (int k = 0; k < K; k++) {
         if (kmask && kmask[k] == 0.0f) continue;
@@ -135,7 +147,7 @@ INLINE void tile_block(float *const *cr, const float *const *ar, size_t acs,
         for (int v = 0; v < NV; v++) {
             float *p = cr[r] + j + v * VW;
             vec o = acc[r][v];
-            if (accumulate) o += vec_load(p);
+            if (accumulate == 1) o += vec_load(p);
             vec_store(p, o);
         }
     }
@@ -149,7 +161,8 @@ static void tile_scalar_cols(float *const *cr, const float *const *ar, size_t ac
     for (int j = j0; j < ncols; j++) {
         float acc[TILE_R];
         #pragma GCC unroll 8
-        for (int r = 0; r < TILE_R; r++) acc[r] = init ? init[j] : 0.0f;
+        for (int r = 0; r < TILE_R; r++)
+            acc[r] = accumulate == GRSN_CONTINUE ? cr[r][j] : init ? init[j] : 0.0f;
         for (int k = 0; k < K; k++) {
             if (kmask && kmask[k] == 0.0f) continue;
             float mv = m[(size_t)k * ldm + j];
@@ -160,7 +173,7 @@ static void tile_scalar_cols(float *const *cr, const float *const *ar, size_t ac
                 if (av != 0.0f) acc[r] = madd(acc[r], av, mv);
             }
         }
-        for (int r = 0; r < nr; r++) cr[r][j] = accumulate ? acc[r] + cr[r][j] : acc[r];
+        for (int r = 0; r < nr; r++) cr[r][j] = accumulate == 1 ? acc[r] + cr[r][j] : acc[r];
     }
 }
 
@@ -230,6 +243,23 @@ static void product_narrow(float *const *cr, const float *const *ar, size_t acs,
         for (int j = 0; j < ncols; j++) cr[l][j] = accumulate ? acc[j][l] + cr[l][j] : acc[j][l];
 }
 
+// Bit l set where x[l] != 0, l < n <= 32.
+static inline uint32_t nonzero_bits(const float *x, int n) {
+#if defined(__AVX512F__)
+    uint32_t bits = 0;
+    for (int l = 0; l < n; l += 16) {
+        __mmask16 part = n - l >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - l)) - 1);
+        __m512 v = _mm512_maskz_loadu_ps(part, x + l);
+        bits |= (uint32_t)_mm512_mask_cmp_ps_mask(part, v, _mm512_setzero_ps(), _CMP_NEQ_UQ) << l;
+    }
+    return bits;
+#else
+    uint32_t bits = 0;
+    for (int l = 0; l < n; l++) bits |= (uint32_t)(x[l] != 0.0f) << l;
+    return bits;
+#endif
+}
+
 // ---- The row gather (forward pass of one row whose input is mostly zero).
 //
 // y[j] = init[j] + sum over the non-zero x[k], k ascending, of x[k] wt[k][j].
@@ -256,7 +286,10 @@ static void row_gather(float *y, const float *x, const float *wt, const float *b
     int idx[GATHER_K];
     for (int k0 = 0; k0 < in; k0 += GATHER_K) {
         int k1 = imin(in, k0 + GATHER_K), na = 0;
-        for (int k = k0; k < k1; k++) { idx[na] = k; na += x[k] != 0.0f; }   // branch-free listing
+        for (int k = k0; k < k1; k += 32) {   // 32 inputs per compare
+            uint32_t bits = nonzero_bits(x + k, imin(32, k1 - k));
+            for (; bits; bits &= bits - 1) idx[na++] = k + __builtin_ctz(bits);
+        }
         // A very wide input is listed in parts; later parts continue from the
         // partial sums left in y.
         const float *init = k0 == 0 ? b : y;
@@ -291,23 +324,6 @@ INLINE void axpy_row(float *acc, float s, const float *g, int ob, const int NV) 
     for (int o = NV * VW; o < ob; o++) acc[o] = madd(acc[o], s, g[o]);
 }
 
-// Bit l set where x[l] != 0, l < n <= 32.
-static inline uint32_t nonzero_bits(const float *x, int n) {
-#if defined(__AVX512F__)
-    uint32_t bits = 0;
-    for (int l = 0; l < n; l += 16) {
-        __mmask16 part = n - l >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - l)) - 1);
-        __m512 v = _mm512_maskz_loadu_ps(part, x + l);
-        bits |= (uint32_t)_mm512_mask_cmp_ps_mask(part, v, _mm512_setzero_ps(), _CMP_NEQ_UQ) << l;
-    }
-    return bits;
-#else
-    uint32_t bits = 0;
-    for (int l = 0; l < n; l++) bits |= (uint32_t)(x[l] != 0.0f) << l;
-    return bits;
-#endif
-}
-
 static void dw_gather_group(float *dw, const float *dy, const float *x, const float *mask,
                             int N, int in, int out, int i0, int o0) {
     int ni = imin(DW_GI, in - i0), ob = imin(DW_OB, out - o0);
@@ -333,11 +349,26 @@ static void dw_gather_group(float *dw, const float *dy, const float *x, const fl
 
 // ---- Drivers.
 
-// Whether at least half of the n values of x are zero.
-static int mostly_zero(const float *x, size_t n) {
-    size_t z = 0;
-    for (size_t i = 0; i < n; i++) z += x[i] == 0.0f;
-    return 2 * z >= n;
+// Whether x [rows][cols] is sparse enough for a gather, judged on up to 16
+// rows spread over x. A gather loads a weight row per non-zero input and row,
+// where the tile loads each weight once for TILE_R rows. While the weights
+// (wbytes) fit in the L1 cache those loads are cheap and half zeros already
+// pay (ReLU features into a small layer); beyond it only inputs at least three
+// quarters zero do (spikes). The answer picks a traversal, never a result
+// (every traversal gives the same bits), so a sample will do.
+enum { L1_BYTES = 32768 };
+
+static int sparse_enough(const float *x, int rows, int cols, size_t wbytes) {
+    int step = rows > 16 ? rows / 16 : 1;
+    size_t z = 0, n = 0;
+    for (int r = 0; r < rows; r += step) {
+        const float *xr = x + (size_t)r * cols;
+        int zr = 0;
+        #pragma omp simd reduction(+ : zr)
+        for (int i = 0; i < cols; i++) zr += xr[i] == 0.0f;
+        z += (size_t)zr; n += (size_t)cols;
+    }
+    return wbytes <= L1_BYTES ? 2 * z >= n : 4 * z >= 3 * n;
 }
 
 // Rows are scheduled in chunks; masked rows are dropped from a chunk's list
@@ -350,6 +381,21 @@ static int chunk_rows(int N) {
     int c = (N + 3) / 4;
     c = (c + TILE_R - 1) / TILE_R * TILE_R;
     return c < TILE_R ? TILE_R : c < ROW_CHUNK ? c : ROW_CHUNK;   // TILE_R when N = 0
+}
+
+// The first column of the dense tail of rows live[0..nlive): columns kd..in-1
+// are each non-zero in at least a quarter of the rows (where a tile's dense
+// sums beat listing the non-zero inputs), column kd-1 is not; in if no tail.
+enum { DENSE_TAIL_MIN = 8 };   // shorter tails stay with the gather
+
+static int dense_tail(const float *x, size_t ldx, const int *live, int nlive, int in) {
+    int kd = in;
+    for (; kd > 0; kd--) {
+        int nz = 0;
+        for (int t = 0; t < nlive; t++) nz += x[(size_t)live[t] * ldx + kd - 1] != 0.0f;
+        if (4 * nz < nlive) break;
+    }
+    return kd;
 }
 
 static int live_rows(const float *mask, int n0, int n1, int *live) {
@@ -391,9 +437,17 @@ void grsn_matmul_forward(float *y, const float *x, const float *wt, const float 
                 }
                 product_narrow(cr, ar, 1, wt, (size_t)out, b, NULL, nr, in, out, 0);
             }
-        } else if (mostly_zero(x + (size_t)n0 * in, (size_t)(n1 - n0) * in)) {
+        } else if (sparse_enough(x + (size_t)n0 * in, n1 - n0, in, (size_t)in * out * sizeof(float))) {
+            // Sparse columns by gather; a dense tail (the real-valued features
+            // concatenated after a layer's spikes) by the tile, carrying on
+            // each row's sum from where the gather left it.
+            int kd = dense_tail(x, (size_t)in, live, nlive, in);
+            if (in - kd < DENSE_TAIL_MIN || kd == 0) kd = in;
             for (int t = 0; t < nlive; t++)
-                row_gather(y + (size_t)live[t] * out, x + (size_t)live[t] * in, wt, b, in, out);
+                row_gather(y + (size_t)live[t] * out, x + (size_t)live[t] * in, wt, b, kd, out);
+            for (int t = 0; kd < in && t < nlive; t += TILE_R)
+                tile_rows(y, (size_t)out, x + kd, (size_t)in, live + t, imin(TILE_R, nlive - t),
+                          wt + (size_t)kd * out, (size_t)out, NULL, in - kd, out, GRSN_CONTINUE);
         } else {
             for (int t = 0; t < nlive; t += TILE_R)
                 tile_rows(y, (size_t)out, x, (size_t)in, live + t, imin(TILE_R, nlive - t),
@@ -452,7 +506,7 @@ void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
             for (int l = 0; l < nr; l++) { ar[l] = dy + o0 + l; cr[l] = dw + (size_t)(o0 + l) * in; }
             product_narrow(cr, ar, (size_t)out, x, (size_t)in, NULL, mask, nr, N, in, 1);
         }
-    } else if (dw && mostly_zero(x, (size_t)N * in)) {
+    } else if (dw && sparse_enough(x, N, in, (size_t)in * out * sizeof(float))) {
         // Column gather over groups of inputs and blocks of outputs.
         int ngroups = (in + DW_GI - 1) / DW_GI, nblocks = (out + DW_OB - 1) / DW_OB;
         #pragma omp parallel for schedule(dynamic, 1) if (work > GRSN_PAR_MIN_WORK)

@@ -6,9 +6,9 @@
  * multiply-adds on a machine without FMA), leave out zero terms, then add the
  * old value when accumulating. Here that sum is written out literally, one
  * element at a time, and the kernels (register tile, row gather, column
- * gather; full and partial tiles; masked rows; every column remainder) must
- * give the same bits on spike, ReLU-like and dense inputs, with 1 and 2
- * threads.
+ * gather, a gather carried on by the tile over a dense tail; full and partial
+ * tiles; masked rows; every column remainder) must give the same bits on
+ * spike, ReLU-like, dense and spikes-then-dense inputs, with 1 and 2 threads.
  */
 #include "grsn.h"
 #include "test.h"
@@ -29,7 +29,8 @@ static float urand(void) {   // uniform in [0, 1)
 }
 
 // Inputs of a given kind: 0 spikes (binary, rate 0.1), 1 ReLU-like (half
-// zero), 2 dense.
+// zero), 2 dense. Kind 3 (spikes then a dense tail, as in a head that reads
+// [spikes, shortcut features]) is made per row by check_shape.
 static void fill(float *x, size_t n, int kind) {
     for (size_t i = 0; i < n; i++) {
         float u = urand();
@@ -93,7 +94,13 @@ static int check_shape(int N, int in, int out, int xkind, int masked, int bias) 
     float *dx0 = malloc(nx * 4), *dx = malloc(nx * 4), *dxr = malloc(nx * 4);
     float *dw0 = malloc(nw * 4), *dw = malloc(nw * 4), *dwr = malloc(nw * 4);
     float *db0 = malloc((size_t)out * 4), *db = malloc((size_t)out * 4), *dbr = malloc((size_t)out * 4);
-    fill(x, nx, xkind); fill(w, nw, 2); fill(b, (size_t)out, 2);
+    fill(x, nx, xkind == 3 ? 0 : xkind); fill(w, nw, 2); fill(b, (size_t)out, 2);
+    if (xkind == 3)   // the last quarter of every row: ReLU-like, then a few all-dense columns
+        for (int n = 0; n < N; n++)
+            for (int i = in - in / 4; i < in; i++) {
+                float u = urand();
+                x[(size_t)n * in + i] = i >= in - 3 ? 2.0f * u - 1.0f : u < 0.5f ? 0.0f : 2.0f * u - 1.0f;
+            }
     fill(dy, ny, 1);   // gradients behind a ReLU: half zero
     fill(dx0, nx, 2); fill(dw0, nw, 2); fill(db0, (size_t)out, 2);
     for (int n = 0; n < N; n++) mask[n] = masked && urand() < 0.3f ? 0.0f : 1.0f;
@@ -144,7 +151,7 @@ TEST(products_are_the_literal_sums) {
     };
     int bad = 0;
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
-        for (int xkind = 0; xkind < 3; xkind++)
+        for (int xkind = 0; xkind < 4; xkind++)
             bad += check_shape(shapes[s][0], shapes[s][1], shapes[s][2], xkind, (int)(s + xkind) % 2, xkind != 1);
     CHECK(bad == 0);
 }
