@@ -305,6 +305,14 @@ static const float *input_b(const GrsnCell *c) {
 // ----------------------------------------------------------------------------
 // Forward
 
+// The last step t < T at which row bi is valid, -1 if none: the steps after
+// it (an episode's padding) need no cache, and backward starts there.
+static int last_valid(const float *mask, int T, int B, int bi) {
+    int t = T - 1;
+    while (t >= 0 && mask[(size_t)t * B + bi] == 0.0f) t--;
+    return t;
+}
+
 static void gru_forward(GrsnCell *c, float *out, float *state, int T, int B) {
     int H = c->cfg.hidden;
     grsn_transpose(c->wt_hh, c->w_hh, 3 * H, H);
@@ -349,6 +357,7 @@ void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
     #pragma omp parallel for schedule(static) if (B > 1 && (long)T * H * 8 > GRSN_PAR_MIN_WORK)
     for (int bi = 0; bi < B; bi++) {
         float *st = state + (size_t)bi * S;
+        int last = last_valid(c->mask, T, B, bi);
         for (int t = 0; t < T; t++) {
             size_t row = (size_t)t * B + bi;
             float *o = out + row * H;
@@ -356,8 +365,9 @@ void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
             // Substep k of step t is cache slot (t*K + k)*B + bi.
             size_t base = ((size_t)t * K * B + bi) * H, stride = (size_t)B * H;
             if (c->mask[row] == 0.0f) {
-                // Skipped step: state held; record it so backward sees the carry.
-                for (int k = 0; k < K; k++) {
+                // Skipped step: state held; record it so that a later valid
+                // step's backward sees the carry (none after the last one).
+                for (int k = 0; t < last && k < K; k++) {
                     size_t at = base + (size_t)k * stride;
                     if (cfg->kind == GRSN_CELL_GRSN) memcpy(c->c_seq + at, st, (size_t)H * sizeof(float));
                     memcpy(c->uh_seq + at, st + (S - H), (size_t)H * sizeof(float));
@@ -422,7 +432,9 @@ static void spiking_backward_row(GrsnCell *c, const float *beta, const float *do
     memset(d0, 0, (size_t)S * sizeof(float));
     memset(dbeta_row, 0, (size_t)H * sizeof(float));
 
-    for (int t = T - 1; t >= 0; t--) {
+    // Masked rows of dgate are never read (the products skip them); the ones
+    // inside the window are zeroed all the same, the trailing ones are left.
+    for (int t = last_valid(c->mask, T, B, bi); t >= 0; t--) {
         size_t row = (size_t)t * B + bi;
         float *dg = c->dgate + row * G * H;
         if (c->mask[row] == 0.0f) { memset(dg, 0, (size_t)G * H * sizeof(float)); continue; }
