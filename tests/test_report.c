@@ -205,6 +205,16 @@ TEST(fixture_runs_are_read_and_grouped) {
     grsn_runs_free(&l);
 }
 
+// Writes the report of list l (found under root) into out and returns its
+// index.md (NULL if either failed); sum gets the summary.
+static char *report_index(const GrsnRunList *l, const char *root, const char *out, GrsnReportSummary *sum) {
+    GrsnReportOptions opt = grsn_report_defaults();
+    if (grsn_report_write(l, root, out, &opt, sum) != GRSN_OK) return NULL;
+    char path[400];
+    snprintf(path, sizeof path, "%s/index.md", out);
+    return read_text(path);
+}
+
 TEST(fixture_report_has_tables_flags_and_valid_svg) {
     char dir[] = "/tmp/grsn_test_report.XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
@@ -212,16 +222,13 @@ TEST(fixture_report_has_tables_flags_and_valid_svg) {
     snprintf(out, sizeof out, "%s/report", dir);
     GrsnRunList l;
     CHECK(grsn_runs_scan(&l, FIXTURE_RUNS) == GRSN_OK);
-    GrsnReportOptions opt = grsn_report_defaults();
     GrsnReportSummary sum;
-    CHECK(grsn_report_write(&l, FIXTURE_RUNS, out, &opt, &sum) == GRSN_OK);
+    char *md = report_index(&l, FIXTURE_RUNS, out, &sum);
+    CHECK(md != NULL);
     CHECK(sum.runs == 13 && sum.finished == 10 && sum.partial == 3);
     CHECK(sum.curves == 4);           // cartpole-v, pendulum-p, 8m return and win rate
     CHECK(sum.energy_rows == 1);      // 8m from the firing rate in the QMIX results
     char path[320];
-    snprintf(path, sizeof path, "%s/index.md", out);
-    char *md = read_text(path);
-    CHECK(md != NULL);
     if (md) {
         CHECK(strstr(md, "| TD3-GRSN | TAP | 190.0 ± 8.16 (n=3) | 200.0 ± 0.00 |") != NULL);
         CHECK(strstr(md, "| TD3-GRU | Recurrent RL | 198.0 ± 2.00 (n=2 ⚠) |") != NULL);
@@ -278,11 +285,8 @@ TEST(runs_of_two_budgets_are_not_averaged_together) {
     grsn_groups_free(&g);
     char out[320], path[400];
     snprintf(out, sizeof out, "%s/report", dir);
-    GrsnReportOptions opt = grsn_report_defaults();
     GrsnReportSummary sum;
-    CHECK(grsn_report_write(&l, dir, out, &opt, &sum) == GRSN_OK);
-    snprintf(path, sizeof path, "%s/index.md", out);
-    char *md = read_text(path);
+    char *md = report_index(&l, dir, out, &sum);
     CHECK(md != NULL);
     if (md) {
         CHECK(strstr(md, "| 8m | qmix | GRSN | TAP | 90000 | 1 / 1 | 12.5") != NULL);
