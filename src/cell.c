@@ -289,7 +289,7 @@ static void gru_gates(int H, const float *gi, const float *gh, float *gates,
     for (int j = 0; j < H; j++) {
         r[j] = grsn_sigmoidf(gi[j] + gh[j]);
         z[j] = grsn_sigmoidf(gi[H + j] + gh[H + j]);
-        n[j] = tanhf(gi[2 * H + j] + r[j] * gh[2 * H + j]);
+        n[j] = grsn_tanhf(gi[2 * H + j] + r[j] * gh[2 * H + j]);
     }
     for (int j = 0; j < H; j++) h_new[j] = (1.0f - z[j]) * n[j] + z[j] * h[j];
 }

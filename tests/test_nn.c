@@ -2,7 +2,8 @@
  * test_nn.c — dense layers and training helpers: MLP, softmax / log-softmax,
  * Adam and gradient clipping against PyTorch fixtures (tests/fixtures/ops.bin,
  * written by dev/gen_cell_fixtures.py); finite differences for the MLP;
- * the parameter arena, Polyak averaging and the initialisers.
+ * the parameter arena, Polyak averaging and the initialisers; the accuracy
+ * of grsn's tanh.
  */
 #include "grsn.h"
 #include "test.h"
@@ -160,6 +161,44 @@ TEST(polyak_and_init) {
     grsn_params_free(&p);
 }
 
+// Order-preserving integer of a float, for distances in ulp.
+static int64_t ulp_order(float f) {
+    int32_t i;
+    memcpy(&i, &f, sizeof i);
+    return i < 0 ? (int64_t)INT32_MIN - i : i;
+}
+
+// grsn's own tanh (GRU gates, tanh activations) is within 2 ulp of the
+// correctly rounded tanh on every 97th float of either sign, and keeps
+// tanh's limits, zeros, infinities and NaN.
+TEST(tanh_within_two_ulp) {
+    enum { CHUNK = 1 << 16 };
+    static float x[CHUNK], y[CHUNK];
+    int64_t worst = 0;
+    float worst_x = 0;
+    uint32_t u = 0;
+    while (u < 0x7f800000u) {
+        int n = 0;
+        for (; n < CHUNK && u < 0x7f800000u; u += 97) {
+            float v;
+            memcpy(&v, &u, sizeof v);
+            x[n] = (n & 1) ? -v : v;
+            n++;
+        }
+        grsn_act_forward(GRSN_ACT_TANH, y, x, (size_t)n);
+        for (int i = 0; i < n; i++) {
+            int64_t d = llabs(ulp_order(y[i]) - ulp_order((float)tanh((double)x[i])));
+            if (d > worst) { worst = d; worst_x = x[i]; }
+        }
+    }
+    if (worst > 2) printf("    worst: %lld ulp at x = %.9g\n", (long long)worst, worst_x);
+    CHECK(worst <= 2);
+    float special[6] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 100.0f}, out[6];
+    grsn_act_forward(GRSN_ACT_TANH, out, special, 6);
+    CHECK(out[0] == 0.0f && !signbit(out[0]) && out[1] == 0.0f && signbit(out[1]));
+    CHECK(out[2] == 1.0f && out[3] == -1.0f && isnan(out[4]) && out[5] == 1.0f);
+}
+
 int main(void) {
     RUN(mlp_matches_pytorch);
     RUN(softmax_matches_pytorch);
@@ -168,5 +207,6 @@ int main(void) {
     RUN(mlp_finite_differences);
     RUN(params_arena);
     RUN(polyak_and_init);
+    RUN(tanh_within_two_ulp);
     return test_summary("test_nn");
 }
