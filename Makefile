@@ -62,6 +62,17 @@ $(BUILD)/%.o: %.c
 # (src/ops.c explains; tests/test_cells.c checks).
 $(BUILD)/src/ops.o: CFLAGS += -ffp-contract=fast
 
+# The commit being built goes into run configs and checkpoints (src/buildinfo.c);
+# the stamp changes, and buildinfo.o is rebuilt, only when the commit does.
+BUILD_ID := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(BUILD)/buildid.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(BUILD_ID)' | cmp -s - $@ || echo '$(BUILD_ID)' > $@
+$(BUILD)/src/buildinfo.o: $(BUILD)/buildid.stamp
+$(BUILD)/src/buildinfo.o: CFLAGS += -DGRSN_BUILD_ID='"$(BUILD_ID)"'
+.PHONY: FORCE
+FORCE:
+
 $(BUILD)/libgrsn.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^

@@ -26,6 +26,11 @@ extern "C" {
 
 #define GRSN_VERSION "0.1.0"
 
+// The commit the library was built from (`git describe --always --dirty` at
+// build time; "unknown" outside a git checkout). Run configs and checkpoints
+// record it beside GRSN_VERSION, so a run names the exact code that made it.
+const char *grsn_build_id(void);
+
 // ----------------------------------------------------------------------------
 // Status
 

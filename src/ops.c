@@ -577,7 +577,7 @@ void grsn_act_forward(grsn_act a, float *y, const float *x, size_t n) {
             relu_block(y + i0, x + i0, n - i0 < ACT_BLOCK ? n - i0 : ACT_BLOCK);
         }
         break;
-    case GRSN_ACT_TANH: for (size_t i = 0; i < n; i++) y[i] = grsn_tanhf(x[i]); break;
+    case GRSN_ACT_TANH: for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]); break;
     case GRSN_ACT_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = grsn_sigmoidf(x[i]); break;
     }
 }

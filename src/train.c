@@ -159,7 +159,7 @@ static const GrsnKvField KEYS[] = {
 
 size_t grsn_train_config_text(const GrsnTrainConfig *cfg, char *buf, size_t cap) {
     if (cap) buf[0] = '\0';
-    size_t off = grsn_kv_append(buf, cap, 0, "grsn_version=%s\n", GRSN_VERSION);
+    size_t off = grsn_kv_append(buf, cap, 0, "grsn_version=%s\ngrsn_build=%s\n", GRSN_VERSION, grsn_build_id());
     off = grsn_kv_append_fields(buf, cap, off, cfg, KEYS, NKEYS);
     return grsn_kv_append_info(buf, cap, off);
 }
@@ -185,7 +185,7 @@ grsn_status grsn_train_config_parse(GrsnTrainConfig *cfg, const char *text, size
     if (n < 0) return grsn_fail(GRSN_ERR_FORMAT, "config: unknown net '%s'; valid nets: %s", net, GRSN_NET_NAMES);
     if (grsn_train_defaults(cfg, env, a, n, 0) != GRSN_OK) return grsn_kv_refail(GRSN_ERR_FORMAT, "config: ");
     // Pass 2: every key overrides its default.
-    static const char *const SKIP[] = {"grsn_version", NULL};
+    static const char *const SKIP[] = {"grsn_version", "grsn_build", NULL};
     GRSN_TRY(grsn_kv_parse(cfg, KEYS, NKEYS, text, len, SKIP, NULL, NULL));
     if (grsn_train_check(cfg) != GRSN_OK) return grsn_kv_refail(GRSN_ERR_FORMAT, "config: ");
     return GRSN_OK;

@@ -157,8 +157,8 @@ static void dims_values(const grsn_smac_dims *d, long v[NDIMS]) {
 
 size_t grsn_qmix_train_config_text(const GrsnQmixTrainConfig *cfg, char *buf, size_t cap) {
     if (cap) buf[0] = '\0';
-    size_t off = grsn_kv_append(buf, cap, 0, "grsn_version=%s\nalgo=qmix\nenv=" SMAC_PREFIX "%s\nnet=%s\n",
-                                GRSN_VERSION, cfg->qmix.map, grsn_net_name(cfg->qmix.net));
+    size_t off = grsn_kv_append(buf, cap, 0, "grsn_version=%s\ngrsn_build=%s\nalgo=qmix\nenv=" SMAC_PREFIX "%s\nnet=%s\n",
+                                GRSN_VERSION, grsn_build_id(), cfg->qmix.map, grsn_net_name(cfg->qmix.net));
     off = grsn_kv_append_fields(buf, cap, off, cfg, KEYS, NKEYS);
     grsn_smac_dims d;
     if (map_dims(&cfg->qmix, &d) == GRSN_OK) {
@@ -205,7 +205,7 @@ grsn_status grsn_qmix_train_config_parse(GrsnQmixTrainConfig *cfg, const char *t
         return grsn_kv_refail(GRSN_ERR_FORMAT, "config: ");
 
     // Pass 2: every key overrides its default; the map's sizes are checked.
-    static const char *const SKIP[] = {"grsn_version", "algo", "env", "net", NULL};
+    static const char *const SKIP[] = {"grsn_version", "grsn_build", "algo", "env", "net", NULL};
     StatedDims sd = {{0}, {0}};
     GRSN_TRY(grsn_kv_parse(cfg, KEYS, NKEYS, text, len, SKIP, take_dim, &sd));
     if (grsn_qmix_train_check(cfg) != GRSN_OK) return grsn_kv_refail(GRSN_ERR_FORMAT, "config: ");
