@@ -1372,13 +1372,18 @@ static const char *rel(const char *dir, const char *root) {
     return dir;
 }
 
+// The grsn train command of a run, rebuilt from its config: task, algo, net,
+// seed, budget and paradigm (other flags, if any were set, are in its config).
 static void train_command(char *out, size_t cap, const GrsnRunInfo *r) {
+    char steps[32] = "", tap[48] = "";
+    if (r->budget > 0) snprintf(steps, sizeof steps, " --steps %ld", r->budget);
+    if (r->substeps > 1) snprintf(tap, sizeof tap, " --no-tap 1 --substeps %d", r->substeps);
     if (r->kind == GRSN_RUN_QMIX)
-        snprintf(out, cap, "grsn train --env smac:%s --algo qmix --net %s --seed %ld --out %s", r->task, r->net,
-                 r->seed, r->dir);
+        snprintf(out, cap, "grsn train --env smac:%s --algo qmix --net %s --seed %ld%s%s --out %s", r->task, r->net,
+                 r->seed, steps, tap, r->dir);
     else
-        snprintf(out, cap, "grsn train --env %s --algo %s --net %s --seed %ld%s --out %s", r->task, r->algo, r->net,
-                 r->seed, r->substeps > 1 ? " --no-tap 1" : "", r->dir);
+        snprintf(out, cap, "grsn train --env %s --algo %s --net %s --seed %ld%s%s --out %s", r->task, r->algo, r->net,
+                 r->seed, steps, tap, r->dir);
 }
 
 static void methods_table(FILE *f, const GrsnGroups *g) {

@@ -251,6 +251,10 @@ TEST(fixture_report_has_tables_flags_and_valid_svg) {
     int lines = 0;
     for (const char *p = csv; p && *p; p++) lines += *p == '\n';
     CHECK(lines == 14);
+    // Each run's command carries its budget and paradigm.
+    CHECK(csv && strstr(csv, "grsn train --env pendulum-p --algo td3 --net grsn --seed 1 --steps 3000 --no-tap 1 "
+                             "--substeps 4 --out ") != NULL);
+    CHECK(csv && strstr(csv, "grsn train --env smac:8m --algo qmix --net grsn --seed 1 --steps 30000 --out ") != NULL);
     free(csv);
     grsn_runs_free(&l);
     char cmd[320];
