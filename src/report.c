@@ -1003,7 +1003,8 @@ static void table2(FILE *f, const GrsnGroups *g, int want, const char *runs) {
                 T2_PAPER[i].gru_reward, b, T2_PAPER[i].gru_win, c, T2_PAPER[i].grsn_reward, d, T2_PAPER[i].grsn_win);
     }
     fprintf(f, "\nReproduce: `grsn sweep --envs smac:8m,smac:2s3z,smac:8m_vs_9m,smac:3s_vs_5z,smac:27m_vs_30m,"
-               "smac:MMM2 --nets gru,grsn --algo qmix --seeds 0-4 --runs %s`.\n\n", runs);
+               "smac:MMM2 --nets gru,grsn --algo qmix --seeds 0-4 --runs %s -- --steps N` (the paper: N = 10050000; "
+               "each run's own command, with its budget, is in [runs.csv](runs.csv)).\n\n", runs);
 }
 
 // Neuron updates per training sequence: control runs window length x T,
