@@ -255,9 +255,13 @@ static int same_config(const Job *j, const char *self, char *diff, size_t cap) {
     have[n] = '\0';
     fclose(f);
     if (!job_config(j, self, want, sizeof want)) { snprintf(diff, cap, "grsn train --print-config failed"); return 0; }
+    // The build commit (grsn_build) says which code ran, not what was asked
+    // for: a run of the same config by another build is the same run.
     char *a = want, *b = have;
     while (*a || *b) {
         size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+        if (!strncmp(a, "grsn_build=", 11)) { a += la + (a[la] == '\n'); continue; }
+        if (!strncmp(b, "grsn_build=", 11)) { b += lb + (b[lb] == '\n'); continue; }
         int skip = !strncmp(a, "threads=", 8) && !strncmp(b, "threads=", 8);
         if (!skip && (la != lb || strncmp(a, b, la) != 0)) {
             snprintf(diff, cap, "the run has '%.*s', this sweep '%.*s'", (int)(lb < 80 ? lb : 80), b,
@@ -331,7 +335,9 @@ static void write_summary(const char *path, Job *jobs, int n) {
         fputc('\n', f);
         if (have) grsn_run_free(&r);
     }
-    if (fclose(f) != 0 || rename(tmp, path) != 0) cli_fail(CMD, "cannot write %s: %s", path, strerror(errno));
+    // Temp file, fsync, rename: a killed sweep leaves the old summary or the new one.
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 || rename(tmp, path) != 0)
+        cli_fail(CMD, "cannot write %s: %s", path, strerror(errno));
 }
 
 // ----------------------------------------------------------------------------
@@ -348,7 +354,7 @@ int cmd_sweep(int argc, char **argv) {
     if (nextra > MAX_EXTRA) cli_usage_error(CMD, "more than %d train flags after --", MAX_EXTRA);
 
     const char *envs_s, *nets_s, *seeds_s, *algo, *runs, *summary;
-    int jobs_n, threads, dry_run;
+    int jobs_n, threads, dry_run, summary_only;
     ArgSpec specs[] = {
         {"envs", ARG_STR, &envs_s, NULL, "comma-separated tasks: " GRSN_ENV_NAMES ", smac:MAP", NULL},
         {"nets", ARG_STR, &nets_s, "grsn", "comma-separated cores: " GRSN_NET_NAMES, NULL},
@@ -361,6 +367,8 @@ int cmd_sweep(int argc, char **argv) {
         {"summary", ARG_STR, &summary, NULL, "summary CSV; default RUNS/summary.csv", NULL},
         {"dry-run", ARG_BOOL, &dry_run, "0", "print the command of every run of the grid (skip: finished), run nothing",
          NULL},
+        {"summary-only", ARG_BOOL, &summary_only, "0",
+         "write the summary of the grid as it stands (finished, partial, not run), train nothing", NULL},
     };
     args_parse(CMD, "sweep --envs E1,E2 [--nets N1,N2] [--seeds 0-4] [--algo A] [--jobs N] [--runs DIR] "
                "[--summary FILE] [-- train flags]\n\n"
@@ -456,6 +464,13 @@ int cmd_sweep(int argc, char **argv) {
         }
     }
     fflush(stdout);
+    if (summary_only) {
+        write_summary(summary_path, jobs, njobs);
+        printf("grsn sweep: summary of %d runs (%d finished, %d not finished) -> %s\n", njobs, njobs - todo - conflicts,
+               todo, summary_path);
+        free(jobs);
+        return conflicts ? 1 : 0;
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

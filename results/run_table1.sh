@@ -14,7 +14,8 @@
 # again. JOBS runs go at a time, each with cores / JOBS threads. Run
 # directories and the report stay out of git; the CSV is the committed
 # summary (one row per run of the grid, with its exact command).
-# RUNS, SUMMARY and REPORT override the three locations.
+# RUNS, SUMMARY and REPORT override the three locations; SUMMARY_ONLY=1 writes
+# the summary and the report of the runs as they stand and trains nothing.
 bin=${GRSN_BIN:-build/grsn}
 envs=${1:-"cartpole-v cartpole-p pendulum-v pendulum-p"}
 nets=${2:-"grsn lif gru mlp"}
@@ -26,7 +27,7 @@ out=${REPORT:-report/table1}
 list() { echo $1 | tr ' ' ','; }
 # TRAIN_FLAGS (e.g. "--steps 300 --hidden 8" for a smoke test) go to every run.
 # shellcheck disable=SC2086
-"$bin" sweep --envs "$(list "$envs")" --nets "$(list "$nets")" --seeds "$(list "$seeds")" --jobs "$jobs" \
+"$bin" sweep ${SUMMARY_ONLY:+--summary-only 1} --envs "$(list "$envs")" --nets "$(list "$nets")" --seeds "$(list "$seeds")" --jobs "$jobs" \
     --runs "$root" --summary "$summary" -- ${TRAIN_FLAGS:-}
 rc=$?
 "$bin" report "$root" --out "$out"

@@ -13,6 +13,7 @@
 # laptop (see the README for how long they take), and can be overridden per
 # map with STEPS_8m=..., STEPS_2s3z=... and so on. A finished run is skipped,
 # so the script resumes. RUNS, SUMMARY and REPORT override the locations;
+# SUMMARY_ONLY=1 writes the summary and report as they stand, training nothing;
 # THREADS sets the threads per run (default: cores / JOBS).
 bin=${GRSN_BIN:-build/grsn}
 maps=${1:-"8m 2s3z 8m_vs_9m 3s_vs_5z 27m_vs_30m MMM2"}
@@ -35,7 +36,7 @@ tmp=$(mktemp) || exit 1
 rc=0
 for map in $maps; do
     # shellcheck disable=SC2086
-    "$bin" sweep --envs "smac:$map" --nets "$(list "$nets")" --seeds "$(list "$seeds")" --jobs "$jobs" \
+    "$bin" sweep ${SUMMARY_ONLY:+--summary-only 1} --envs "smac:$map" --nets "$(list "$nets")" --seeds "$(list "$seeds")" --jobs "$jobs" \
         ${THREADS:+--threads "$THREADS"} --runs "$root" --summary "$tmp.$map" -- --steps "$(budget "$map")" ${TRAIN_FLAGS:-} || rc=1
 done
 # One summary: the first map's header, then every map's rows.

@@ -4,8 +4,9 @@
 # flags, SVG files), one-line errors for bad input; a tiny sweep that trains
 # its grid N at a time, skips finished runs on a second call, trains a
 # stopped run again, carries on past a failing job (exit 1), stops its jobs
-# on SIGTERM, refuses to skip a finished run made with other flags, and
-# writes the summary; the report of the sweep's runs draws spike rasters.
+# on SIGTERM, refuses to skip a finished run made with other flags (but not
+# one made by another build), and writes the summary (also alone, with
+# --summary-only); the report of the sweep's runs draws spike rasters.
 # Ends with "cli_report: N passed, N failed".
 bin=${GRSN_BIN:-build/grsn}
 tmp=${TMPDIR:-/tmp}/grsn_cli_report.$$
@@ -71,6 +72,20 @@ check "summary: every run finished, with its score and command" \
 check "a second call skips the finished runs" \
     '[ $rc -eq 0 ] && grep -q "4 finished earlier, 0 to train" "$tmp/s2" && [ "$(grep -c "^skip" "$tmp/s2")" -eq 4 ] &&
      [ "$(grep -c "finished (earlier)" "$runs/summary.csv")" -eq 4 ]'
+
+# A run made by another build of grsn (another grsn_build) is the same run.
+sed -i 's/^grsn_build=.*/grsn_build=0000000-another-build/' "$runs/pendulum-p/grsn/s0/config"
+# shellcheck disable=SC2086
+"$bin" sweep --envs pendulum-p --nets grsn --seeds 0 --runs "$runs" --summary "$tmp/sumb.csv" -- $tiny >"$tmp/s2c" 2>&1; rc=$?
+check "a run of another build is skipped as finished" \
+    '[ $rc -eq 0 ] && grep -q "1 finished earlier, 0 to train" "$tmp/s2c" && grep -q "finished (earlier)" "$tmp/sumb.csv"'
+# --summary-only: the grid's summary as it stands, nothing trained.
+# shellcheck disable=SC2086
+"$bin" sweep --envs cartpole-v,pendulum-p --nets grsn --seeds 0-2 --runs "$runs" --summary "$tmp/sumo.csv" --summary-only 1 \
+    -- $tiny >"$tmp/s2d" 2>&1; rc=$?
+check "--summary-only writes the summary and trains nothing" \
+    '[ $rc -eq 0 ] && [ "$(grep -c "finished (earlier)" "$tmp/sumo.csv")" -eq 4 ] &&
+     [ "$(grep -c ",not run," "$tmp/sumo.csv")" -eq 2 ] && [ ! -e "$runs/pendulum-p/grsn/s2" ]'
 
 # A finished run with other flags in the same directory is reported, never overwritten.
 cp "$runs/cartpole-v/grsn/s0/result" "$tmp/result.before"
