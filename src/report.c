@@ -562,6 +562,7 @@ typedef struct {
     char label[80];
     const char *color;
     int dashed;
+    int thin;                  // a shorter budget than another group of the method: dotted, no band
     int n;
     double *x, *mean, *std;    // [n]
 } Series;
@@ -574,7 +575,14 @@ static const char *net_color(const char *net) {
     return "#2ca02c";
 }
 
-static grsn_status svg_curves(const char *path, const char *title, const char *ylabel, const Series *s, int ns) {
+// Dashed: w/o TAP or partial; dotted: a shorter budget of a method.
+static const char *line_dash(const Series *s) {
+    return s->thin ? " stroke-dasharray=\"2 3\"" : s->dashed ? " stroke-dasharray=\"6 4\"" : "";
+}
+
+// percent: a win rate, whose axis and bands stay within 0..100.
+static grsn_status svg_curves(const char *path, const char *title, const char *ylabel, const Series *s, int ns,
+                              int percent) {
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
     for (int i = 0; i < ns; i++)
         for (int k = 0; k < s[i].n; k++) {
@@ -583,6 +591,7 @@ static grsn_status svg_curves(const char *path, const char *title, const char *y
             xmin = fmin(xmin, s[i].x[k]); xmax = fmax(xmax, s[i].x[k]);
             ymin = fmin(ymin, s[i].mean[k] - sd); ymax = fmax(ymax, s[i].mean[k] + sd);
         }
+    if (percent) { ymin = 0; ymax = 100; }
     if (!isfinite(xmin)) return grsn_fail(GRSN_ERR_ARG, "%s: no points to plot", path);
     if (xmin > 0) xmin = 0;
     const int W = 760, H = 440;
@@ -600,27 +609,28 @@ static grsn_status svg_curves(const char *path, const char *title, const char *y
             fr.left, fr.top, fr.w, fr.h);
     fprintf(f, "<g clip-path=\"url(#plot)\">\n");
     // Bands first, so that no line hides under another method's band.
+    double lo = percent ? 0.0 : -INFINITY, hi = percent ? 100.0 : INFINITY;
     for (int i = 0; i < ns; i++) {
-        if (s[i].n < 2) continue;
+        if (s[i].n < 2 || s[i].thin) continue;
         fprintf(f, "<polygon fill=\"%s\" fill-opacity=\"0.18\" stroke=\"none\" points=\"", s[i].color);
         for (int k = 0; k < s[i].n; k++) {
             double sd = isfinite(s[i].std[k]) ? s[i].std[k] : 0;
-            fprintf(f, "%.1f,%.1f ", fx(&fr, s[i].x[k]), fy(&fr, s[i].mean[k] + sd));
+            fprintf(f, "%.1f,%.1f ", fx(&fr, s[i].x[k]), fy(&fr, fmin(hi, s[i].mean[k] + sd)));
         }
         for (int k = s[i].n - 1; k >= 0; k--) {
             double sd = isfinite(s[i].std[k]) ? s[i].std[k] : 0;
-            fprintf(f, "%.1f,%.1f ", fx(&fr, s[i].x[k]), fy(&fr, s[i].mean[k] - sd));
+            fprintf(f, "%.1f,%.1f ", fx(&fr, s[i].x[k]), fy(&fr, fmax(lo, s[i].mean[k] - sd)));
         }
         fprintf(f, "\"/>\n");
     }
     for (int i = 0; i < ns; i++) {
-        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s points=\"", s[i].color,
-                s[i].dashed ? " stroke-dasharray=\"6 4\"" : "");
+        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s points=\"", s[i].color,
+                s[i].thin ? "1.2" : "2", line_dash(&s[i]));
         for (int k = 0; k < s[i].n; k++) fprintf(f, "%.1f,%.1f ", fx(&fr, s[i].x[k]), fy(&fr, s[i].mean[k]));
         fprintf(f, "\"/>\n");
         for (int k = 0; k < s[i].n; k++)   // a dot per evaluation: single points stay visible
-            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>\n", fx(&fr, s[i].x[k]),
-                    fy(&fr, s[i].mean[k]), s[i].color);
+            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"/>\n", fx(&fr, s[i].x[k]),
+                    fy(&fr, s[i].mean[k]), s[i].thin ? "1.5" : "2.5", s[i].color);
     }
     fprintf(f, "</g>\n");
     // Legend, right of the plot.
@@ -629,7 +639,7 @@ static grsn_status svg_curves(const char *path, const char *title, const char *y
         fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"26\" height=\"12\" fill=\"%s\" fill-opacity=\"0.18\"/>\n", lx,
                 ly - 6, s[i].color);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s/>\n", lx,
-                ly, lx + 26, ly, s[i].color, s[i].dashed ? " stroke-dasharray=\"6 4\"" : "");
+                ly, lx + 26, ly, s[i].color, line_dash(&s[i]));
         char first[80], *rest;
         snprintf(first, sizeof first, "%.79s", s[i].label);
         if ((rest = strchr(first, '|'))) *rest++ = '\0';
@@ -1220,15 +1230,19 @@ static void safe_name(char *out, size_t cap, const char *s) {
     out[i] = '\0';
 }
 
-// Whether another group is the same method with another step budget.
-static int has_other_budget(const GrsnGroups *g, const GrsnRunGroup *gr) {
+// How many groups are gr's method (any budget), and the largest budget among them.
+static int method_budgets(const GrsnGroups *g, const GrsnRunGroup *gr, long *largest) {
+    int n = 0;
+    *largest = gr->budget;
     for (int i = 0; i < g->n; i++) {
         const GrsnRunGroup *o = &g->group[i];
-        if (o != gr && !strcmp(o->task, gr->task) && !strcmp(o->algo, gr->algo) && !strcmp(o->net, gr->net) &&
-            o->substeps == gr->substeps)
-            return 1;
+        if (!strcmp(o->task, gr->task) && !strcmp(o->algo, gr->algo) && !strcmp(o->net, gr->net) &&
+            o->substeps == gr->substeps) {
+            n++;
+            if (o->budget > *largest) *largest = o->budget;
+        }
     }
-    return 0;
+    return n;
 }
 
 // One series per method of the task over its finished seeds (all of its
@@ -1274,8 +1288,11 @@ static int task_series(const GrsnRunList *l, const GrsnGroups *g, const char *ta
         char tap[48] = "";
         int n0 = 0;
         if (gr->substeps > 1) n0 = snprintf(tap, sizeof tap, " w/o TAP T=%d", gr->substeps);
-        if (gr->budget > 0 && has_other_budget(g, gr))
+        long largest;
+        if (gr->budget > 0 && method_budgets(g, gr, &largest) > 1) {
             snprintf(tap + n0, sizeof tap - (size_t)n0, " %ldk steps", gr->budget / 1000);
+            se->thin = gr->budget < largest;
+        }
         snprintf(se->label, sizeof se->label, "%s%s|%s, %d %sseed%s", net_label(gr->net), tap, gr->algo, k,
                  use_all ? "partial " : "", k == 1 ? "" : "s");
         ns++;
@@ -1308,7 +1325,8 @@ static void figures(FILE *f, const GrsnRunList *l, const GrsnGroups *g, const ch
             snprintf(path, sizeof path, "%s/%s", out_dir, file);
             const char *what = win ? "test win rate" : qmix ? "test return" : "evaluation return";
             snprintf(title, sizeof title, "%s: %s", task, what);
-            if (svg_curves(path, title, win ? "test win rate (%)" : qmix ? "test return" : "evaluation return", s, ns) ==
+            if (svg_curves(path, title, win ? "test win rate (%)" : qmix ? "test return" : "evaluation return", s, ns,
+                           win) ==
                 GRSN_OK) {
                 fprintf(f, "### %s%s\n\n![%s](%s)\n\n", task, win ? " (win rate)" : "", title, file);
                 sum->curves++;
