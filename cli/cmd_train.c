@@ -159,6 +159,17 @@ static void apply_neuron_flags(const NeuronFlags *nf, grsn_net net, GrsnCellConf
 // ----------------------------------------------------------------------------
 
 static int train_qmix(int argc, char **argv);
+static int train_resume(int argc, char **argv);
+
+// The final evaluation beside the paper's score, and the run's counters.
+static void print_result(const GrsnTrainConfig *cfg, const GrsnTrainResult *res, const char *dir) {
+    const char *paper = paper_score(cfg);
+    printf("final evaluation (%d episodes): %.2f ± %.2f", cfg->eval_episodes, res->eval_mean, res->eval_std);
+    if (paper) printf("   paper (GRSN, 5 seeds): %s", paper);
+    printf("\n%ld env steps, %ld episodes, %ld updates in %.1f s (%.1f updates/s); run directory %s\n",
+           res->env_steps, res->episodes, res->updates, res->wall_s,
+           res->wall_s > 0 ? (double)res->updates / res->wall_s : 0.0, dir);
+}
 
 // The value of flag --name in argv (as "--name V" or "--name=V"), or NULL.
 static const char *flag_value(int argc, char **argv, const char *name) {
@@ -174,6 +185,7 @@ static const char *flag_value(int argc, char **argv, const char *name) {
 }
 
 int cmd_train(int argc, char **argv) {
+    if (flag_value(argc, argv, "resume")) return train_resume(argc, argv);
     // QMIX when the task is a SMAC map or the algorithm is qmix.
     const char *env_arg = flag_value(argc, argv, "env"), *algo_arg = flag_value(argc, argv, "algo");
     if ((env_arg && !strncmp(env_arg, "smac:", 5)) || (algo_arg && !strcmp(algo_arg, "qmix")))
@@ -231,7 +243,8 @@ int cmd_train(int argc, char **argv) {
     args_parse(CMD, "train --env ENV [--algo td3|sacd] [--net grsn|lif|gru|mlp] [--seed S] [--out DIR] [flags]\n\n"
                "Trains a recurrent TD3 / SAC-discrete agent on a partially observable control task.\n"
                "ENV is one of: " GRSN_ENV_NAMES "\n"
-               "QMIX on a SMAC map: grsn train --env smac:MAP --algo qmix --help",
+               "QMIX on a SMAC map: grsn train --env smac:MAP --algo qmix --help\n"
+               "Carry on a stopped run: grsn train --resume DIR [--steps N] [--threads N] (--resume x --help)",
                specs, (int)(sizeof specs / sizeof specs[0]), argc, argv, pos, 0);
 
     // Names first: each error lists the choices.
@@ -294,12 +307,43 @@ int cmd_train(int argc, char **argv) {
     clear_live(&pr);
     if (st != GRSN_OK) cli_fail(CMD, "%s", grsn_last_error());
 
-    const char *paper = paper_score(&cfg);
-    printf("final evaluation (%d episodes): %.2f ± %.2f", cfg.eval_episodes, res.eval_mean, res.eval_std);
-    if (paper) printf("   paper (GRSN, 5 seeds): %s", paper);
-    printf("\n%ld env steps, %ld episodes, %ld updates in %.1f s (%.1f updates/s); run directory %s\n",
-           res.env_steps, res.episodes, res.updates, res.wall_s,
-           res.wall_s > 0 ? (double)res.updates / res.wall_s : 0.0, dir);
+    print_result(&cfg, &res, dir);
+    return 0;
+}
+
+// ----------------------------------------------------------------------------
+// Carrying on a stopped (or finished) control run from its last checkpoint
+
+static int train_resume(int argc, char **argv) {
+    const char *dir;
+    int steps, threads;
+    ArgSpec specs[] = {
+        {"resume", ARG_STR, &dir, NULL, "run directory of a control run to carry on from its last checkpoint",
+         NULL},
+        {"steps", ARG_INT, &steps, "0", "env-step budget; 0: the run's own; more extends a finished run", NULL},
+        {"threads", ARG_INT, &threads, "0", "threads (0: all cores; results do not depend on it)", NULL},
+    };
+    char *pos[1];
+    args_parse(CMD, "train --resume DIR [--steps N] [--threads N]\n\n"
+               "Carries on the run in DIR from its latest checkpoint (ckpt_N.grsn with replay_N.grsn, written at\n"
+               "every evaluation) with the config in DIR/config: the rows, checkpoints and result are those the\n"
+               "uninterrupted run would have written. Control runs only (QMIX runs do not save their buffer).",
+               specs, (int)(sizeof specs / sizeof specs[0]), argc, argv, pos, 0);
+    if (steps < 0) cli_usage_error(CMD, "--steps %d must be >= 0", steps);
+    GrsnTrainConfig cfg;
+    if (grsn_train_resume_config(dir, &cfg) != GRSN_OK) cli_fail(CMD, "%s", grsn_last_error());
+    if (steps > 0) cfg.steps = steps;
+    grsn_set_threads(threads);
+    printf("grsn train: resuming %s (%s, %s, %s core, seed %llu) to %ld env steps, threads %d\n", dir, cfg.env,
+           grsn_algo_name(cfg.agent.algo), grsn_net_name(cfg.agent.net), (unsigned long long)cfg.seed, cfg.steps,
+           grsn_threads());
+    fflush(stdout);
+    Progress pr = {isatty(fileno(stderr)), 0};
+    GrsnTrainResult res;
+    grsn_status st = grsn_train_resume(dir, steps, threads, on_progress, &pr, &res);
+    clear_live(&pr);
+    if (st != GRSN_OK) cli_fail(CMD, "%s", grsn_last_error());
+    print_result(&cfg, &res, dir);
     return 0;
 }
 

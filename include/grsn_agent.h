@@ -133,6 +133,7 @@ GrsnAdam *grsn_agent_adam(GrsnAgent *a, grsn_agent_part part);   // ACTOR or CRI
 float *grsn_agent_log_alpha(GrsnAgent *a);                        // SAC-discrete, else NULL
 GrsnAdam *grsn_agent_alpha_adam(GrsnAgent *a);                    // SAC-discrete, else NULL
 long grsn_agent_updates(const GrsnAgent *a);                      // updates done so far
+void grsn_agent_set_updates(GrsnAgent *a, long updates);          // a loaded agent's count (policy delay)
 
 #ifdef __cplusplus
 }

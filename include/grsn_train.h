@@ -176,6 +176,21 @@ typedef struct {
 grsn_status grsn_train_run(const GrsnTrainConfig *cfg, const char *out_dir,
                            grsn_train_progress_fn progress, void *user, GrsnTrainResult *result);
 
+// Carry on the run in `dir` from its latest checkpoint pair (ckpt_N.grsn with
+// replay_N.grsn, written at every evaluation), to `steps` env steps (0: the
+// run's own budget; more extends a finished run). progress.csv and
+// timing.csv are cut back to step N and appended to. The rows, checkpoints
+// and result are those of an uninterrupted run of the same config (when
+// extending a finished run: one whose budget was a multiple of the
+// evaluation interval, so that it ended on a regular evaluation). Control
+// runs only. GRSN_ERR_FORMAT if dir holds no complete pair or a checkpoint of
+// another config, GRSN_ERR_ARG for a QMIX run or steps below N.
+grsn_status grsn_train_resume(const char *dir, long steps, int threads, grsn_train_progress_fn progress,
+                              void *user, GrsnTrainResult *result);
+
+// The config of the run in dir (its config file), as grsn_train_resume reads it.
+grsn_status grsn_train_resume_config(const char *dir, GrsnTrainConfig *cfg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -149,6 +149,7 @@ GrsnAdam *grsn_agent_adam(GrsnAgent *a, grsn_agent_part p) {
 float *grsn_agent_log_alpha(GrsnAgent *a) { return a->cfg.algo == GRSN_ALGO_SACD ? &a->log_alpha : NULL; }
 GrsnAdam *grsn_agent_alpha_adam(GrsnAgent *a) { return a->cfg.algo == GRSN_ALGO_SACD ? &a->adam_alpha : NULL; }
 long grsn_agent_updates(const GrsnAgent *a) { return a->updates; }
+void grsn_agent_set_updates(GrsnAgent *a, long updates) { a->updates = updates; }
 void grsn_agent_set_target_noise(GrsnAgent *a, const float *noise) { a->noise_override = noise; }
 
 int grsn_agent_state_size(const GrsnAgent *a) {

@@ -36,9 +36,12 @@ static uint64_t get_u64(const unsigned char *p) {
     return v;
 }
 
-static size_t dtype_size(uint32_t dt) { return dt == GRSN_DT_F32 ? 4 : 8; }
+static size_t dtype_size(uint32_t dt) {
+    return dt == GRSN_DT_U8 ? 1 : dt == GRSN_DT_F32 || dt == GRSN_DT_I32 ? 4 : 8;
+}
 static const char *dtype_name(uint32_t dt) {
-    return dt == GRSN_DT_F32 ? "f32" : dt == GRSN_DT_I64 ? "i64" : dt == GRSN_DT_U64 ? "u64" : "?";
+    return dt == GRSN_DT_F32 ? "f32" : dt == GRSN_DT_I64 ? "i64" : dt == GRSN_DT_U64 ? "u64"
+         : dt == GRSN_DT_U8 ? "u8" : dt == GRSN_DT_I32 ? "i32" : "?";
 }
 static uint64_t round_up(uint64_t x) { return (x + GRSN_CKPT_ALIGN - 1) / GRSN_CKPT_ALIGN * GRSN_CKPT_ALIGN; }
 
@@ -108,11 +111,13 @@ grsn_status grsn_ckpt_write(const char *path, uint64_t step, uint64_t env_steps,
         // The elements, one at a time in little-endian order.
         unsigned char *dst = buf + header + t->offset;
         size_t count = (size_t)(t->nbytes / dtype_size(t->dtype));
-        if (t->dtype == GRSN_DT_F32) {
-            const float *src = t->data;
+        if (t->dtype == GRSN_DT_F32 || t->dtype == GRSN_DT_I32) {   // 32-bit patterns
+            const unsigned char *src = t->data;
             for (size_t k = 0; k < count; k++) {
-                uint32_t bits; memcpy(&bits, &src[k], 4); put_u32(dst + 4 * k, bits);
+                uint32_t bits; memcpy(&bits, src + 4 * k, 4); put_u32(dst + 4 * k, bits);
             }
+        } else if (t->dtype == GRSN_DT_U8) {
+            memcpy(dst, t->data, count);
         } else {
             const uint64_t *src = t->data;   // i64 and u64 share the encoding
             for (size_t k = 0; k < count; k++) put_u64(dst + 8 * k, src[k]);
@@ -226,7 +231,7 @@ grsn_status grsn_ckpt_read(GrsnCkptFile *f, const char *path) {
         for (int d = 0; d < GRSN_CKPT_MAX_DIMS; d++) t->dims[d] = get_u64(r + 72 + 8 * d);
         t->offset = get_u64(r + 104);
         t->nbytes = get_u64(r + 112);
-        if (t->dtype > GRSN_DT_U64)
+        if (t->dtype > GRSN_DT_LAST)
             return bad(f, "corrupt tensor record '%s': unknown dtype %u", t->name, t->dtype);
         if (t->ndim < 1 || t->ndim > GRSN_CKPT_MAX_DIMS)
             return bad(f, "corrupt tensor record '%s': %u dimensions", t->name, t->ndim);
@@ -281,9 +286,11 @@ grsn_status grsn_ckpt_get(const GrsnCkptFile *f, const char *name, grsn_dtype dt
     // grsn_ckpt_read checked that the bytes lie inside the file.
     const unsigned char *src = f->buf + get_u32(f->buf + 8) + t->offset;
     size_t count = (size_t)(t->nbytes / dtype_size(t->dtype));
-    if (dt == GRSN_DT_F32) {
-        float *out = dst;
-        for (size_t k = 0; k < count; k++) { uint32_t bits = get_u32(src + 4 * k); memcpy(&out[k], &bits, 4); }
+    if (dt == GRSN_DT_F32 || dt == GRSN_DT_I32) {
+        unsigned char *out = dst;
+        for (size_t k = 0; k < count; k++) { uint32_t bits = get_u32(src + 4 * k); memcpy(out + 4 * k, &bits, 4); }
+    } else if (dt == GRSN_DT_U8) {
+        memcpy(dst, src, count);
     } else {
         uint64_t *out = dst;
         for (size_t k = 0; k < count; k++) out[k] = get_u64(src + 8 * k);

@@ -34,7 +34,10 @@
 #define GRSN_CKPT_ALIGN 64
 #define GRSN_CKPT_MAX_DIMS 4
 
-typedef enum { GRSN_DT_F32 = 0, GRSN_DT_I64 = 1, GRSN_DT_U64 = 2 } grsn_dtype;
+// Element types, little-endian in the file. u8 and i32 hold the replay
+// buffer's flags and indices (a run's resume state, see train.c).
+typedef enum { GRSN_DT_F32 = 0, GRSN_DT_I64 = 1, GRSN_DT_U64 = 2, GRSN_DT_U8 = 3, GRSN_DT_I32 = 4 } grsn_dtype;
+#define GRSN_DT_LAST GRSN_DT_I32
 
 typedef struct {
     char name[64];

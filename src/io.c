@@ -1,7 +1,7 @@
 /*
  * io.c — atomic file writes: write to "<path>.tmp", fsync, rename over the
  * target, fsync the directory. A killed run never leaves a half-written file
- * under the real name.
+ * under the real name. And whole small files read into memory.
  */
 #include "common.h"
 #include "io.h"
@@ -50,4 +50,22 @@ grsn_status grsn_write_file_atomic(const char *path, const void *data, size_t n)
         return grsn_fail(GRSN_ERR_IO, "cannot write %s", path);
     }
     return grsn_atomic_commit(&f);
+}
+
+char *grsn_read_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n < cap - 1) break;
+        char *bigger = realloc(buf, cap * 2);
+        if (!bigger) { free(buf); buf = NULL; break; }
+        buf = bigger;
+        cap *= 2;
+    }
+    fclose(f);
+    if (buf) buf[n] = '\0';
+    return buf;
 }

@@ -23,4 +23,7 @@ grsn_status grsn_atomic_commit(GrsnAtomicFile *f);
 void        grsn_atomic_abort(GrsnAtomicFile *f);
 grsn_status grsn_write_file_atomic(const char *path, const void *data, size_t n);
 
+// The whole file as a NUL-terminated string (free() it), or NULL (errno set).
+char *grsn_read_text(const char *path);
+
 #endif

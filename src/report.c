@@ -22,24 +22,7 @@
 // ----------------------------------------------------------------------------
 // Reading files
 
-// The whole file as a NUL-terminated string (free() it), or NULL.
-static char *read_text(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1) break;
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger) { free(buf); buf = NULL; break; }
-        buf = bigger;
-        cap *= 2;
-    }
-    fclose(f);
-    if (buf) buf[n] = '\0';
-    return buf;
-}
+static char *read_text(const char *path) { return grsn_read_text(path); }
 
 static int file_exists(const char *path) {
     struct stat sb;

@@ -93,6 +93,37 @@ void grsn_rundir_keep_ckpt(GrsnRunDir *d, const char *path) {
     snprintf(d->ckpt, sizeof d->ckpt, "%s", path);
 }
 
+void grsn_rundir_keep_pair(GrsnRunDir *d, const char *ckpt, const char *replay) {
+    grsn_rundir_keep_ckpt(d, ckpt);
+    if (d->replay[0] && (!replay || strcmp(d->replay, replay) != 0)) unlink(d->replay);
+    snprintf(d->replay, sizeof d->replay, "%s", replay ? replay : "");
+}
+
+// Keep the header and the rows whose first field is <= upto; reopen to append.
+static grsn_status cut_csv(const GrsnRunDir *d, FILE **out, const char *name, long upto) {
+    char path[600];
+    grsn_rundir_path(d, path, sizeof path, name);
+    FILE *in = fopen(path, "r");
+    if (!in) return grsn_fail(GRSN_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+    GrsnAtomicFile af;
+    grsn_status st = grsn_atomic_open(&af, path);
+    if (st != GRSN_OK) { fclose(in); return st; }
+    char line[4096];
+    for (int row = 0; fgets(line, sizeof line, in); row++)
+        if (row == 0 || atol(line) <= upto) fputs(line, af.fp);
+    fclose(in);
+    GRSN_TRY(grsn_atomic_commit(&af));
+    *out = fopen(path, "a");
+    if (!*out) return grsn_fail(GRSN_ERR_IO, "cannot append to %s: %s", path, strerror(errno));
+    return GRSN_OK;
+}
+
+grsn_status grsn_rundir_reopen_logs(GrsnRunDir *d, const char *config, size_t n, long upto) {
+    GRSN_TRY(grsn_rundir_write(d, "config", config, n));
+    GRSN_TRY(cut_csv(d, &d->progress, "progress.csv", upto));
+    return cut_csv(d, &d->timing, "timing.csv", upto);
+}
+
 grsn_status grsn_rundir_fail_nan(const GrsnRunDir *d, long env_steps) {
     char msg[256];
     snprintf(msg, sizeof msg, "%s", grsn_last_error());

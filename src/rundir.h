@@ -19,6 +19,7 @@
 typedef struct {
     char dir[512];
     char ckpt[600];             // the latest periodic checkpoint ("" if none)
+    char replay[600];           // its replay state (control runs), "" if none
     FILE *progress, *timing;    // the logs, open after grsn_rundir_open_logs
     double t0;                  // grsn_now_s() when the run started
 } GrsnRunDir;
@@ -54,6 +55,15 @@ void grsn_rundir_ckpt_path(const GrsnRunDir *d, long env_steps, char *out, size_
 
 // The periodic checkpoint at `path` is written: remove the one before it.
 void grsn_rundir_keep_ckpt(GrsnRunDir *d, const char *path);
+
+// The same for a checkpoint and its replay state (replay NULL: none), both
+// written: the pair before them goes. Until then the older pair is complete.
+void grsn_rundir_keep_pair(GrsnRunDir *d, const char *ckpt, const char *replay);
+
+// Resuming: write the config text as dir/config, cut progress.csv and
+// timing.csv back to their header and the rows of env_steps <= upto (rows a
+// killed run logged after its last checkpoint), and open both to append.
+grsn_status grsn_rundir_reopen_logs(GrsnRunDir *d, const char *config, size_t n, long upto);
 
 // A non-finite loss: the current message as GRSN_ERR_NAN, with the env step
 // the run stopped at and its last good checkpoint.

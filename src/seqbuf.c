@@ -17,6 +17,7 @@
  * overwritten keep their remaining starts, as in the Python code.
  */
 #include "common.h"
+#include "tensorlist.h"
 
 struct grsn_seqbuf {
     grsn_seqbuf_config cfg;
@@ -38,7 +39,10 @@ struct grsn_seqbuf {
     float *s_obs, *s_next, *s_act, *s_rew;   // (cap, obs_dim), (cap, obs_dim), (cap, act_dim), (cap)
     int32_t *s_index;                        // (cap)
     uint8_t *s_term;                         // (cap)
+    int64_t saved[6];                        // the counters of a saved state (see the end of this file)
 };
+
+enum { RS_C, RS_TOP, RS_SIZE, RS_EPISODES, RS_HEAD, RS_COUNT, RS_N };
 
 grsn_seqbuf_config grsn_seqbuf_defaults(int obs_dim, int act_dim, int discrete) {
     grsn_seqbuf_config c;
@@ -268,4 +272,71 @@ grsn_status grsn_seqbuf_sample(const grsn_seqbuf *b, grsn_rng *rng, grsn_seqbatc
         bt->start[i] = b->starts[(b->starts_head + k) % b->C];
     }
     return grsn_seqbuf_gather(b, bt);
+}
+
+// ----------------------------------------------------------------------------
+// Saving and restoring (a run's resume state)
+//
+// "replay.state" holds the ring's counters. A buffer that never wrapped
+// (rows 0 .. size-1 written once, the start queue from 0) is saved as its
+// first `size` rows and `count` starts, and loads into any buffer that holds
+// them: a resumed run with a larger budget has a larger buffer. A ring that
+// wrapped is saved whole and loads only into the same capacity.
+
+static int saved_whole(const int64_t *st) { return !(st[RS_SIZE] < st[RS_C] && st[RS_HEAD] == 0); }
+
+// The row arrays and start queue, as many rows as b->saved says.
+static grsn_status list_state(grsn_seqbuf *b, GrsnTensorList *t) {
+    int whole = saved_whole(b->saved);
+    uint64_t rows = (uint64_t)(whole ? b->saved[RS_C] : b->saved[RS_SIZE]);
+    uint64_t nst = (uint64_t)(whole ? b->saved[RS_C] : b->saved[RS_COUNT]), O = (uint64_t)b->cfg.obs_dim;
+    GRSN_TRY(grsn_tensors_add(t, "replay.state", GRSN_DT_I64, b->saved, 1, RS_N, 0));
+    GRSN_TRY(grsn_tensors_add(t, "replay.obs", GRSN_DT_F32, b->obs, 2, rows, O));
+    GRSN_TRY(grsn_tensors_add(t, "replay.next_obs", GRSN_DT_F32, b->next_obs, 2, rows, O));
+    if (b->cfg.discrete) GRSN_TRY(grsn_tensors_add(t, "replay.act_index", GRSN_DT_I32, b->act_index, 1, rows, 0));
+    else GRSN_TRY(grsn_tensors_add(t, "replay.act", GRSN_DT_F32, b->act, 2, rows, (uint64_t)b->cfg.act_dim));
+    GRSN_TRY(grsn_tensors_add(t, "replay.rew", GRSN_DT_F32, b->rew, 1, rows, 0));
+    GRSN_TRY(grsn_tensors_add(t, "replay.term", GRSN_DT_U8, b->term, 1, rows, 0));
+    GRSN_TRY(grsn_tensors_add(t, "replay.valid", GRSN_DT_U8, b->valid, 1, rows, 0));
+    return grsn_tensors_add(t, "replay.starts", GRSN_DT_I32, b->starts, 1, nst, 0);
+}
+
+grsn_status grsn_seqbuf_add_tensors(grsn_seqbuf *b, GrsnTensorList *t) {
+    GRSN_ASSERT(b->stage_len == 0, "replay state saved with %d staged rows (mid-episode)", b->stage_len);
+    GRSN_ASSERT(b->size > 0 && b->starts_count > 0, "replay state saved while empty");
+    int64_t st[RS_N] = {b->C, b->top, b->size, b->episodes, b->starts_head, b->starts_count};
+    memcpy(b->saved, st, sizeof st);
+    return list_state(b, t);
+}
+
+grsn_status grsn_seqbuf_peek_state(grsn_seqbuf *b, const GrsnCkptFile *f, const char *path) {
+    uint64_t dims[1] = {RS_N};
+    GRSN_TRY(grsn_ckpt_get(f, "replay.state", GRSN_DT_I64, 1, dims, b->saved));
+    const int64_t *st = b->saved;
+    if (st[RS_C] < 1 || st[RS_SIZE] < 1 || st[RS_SIZE] > st[RS_C] || st[RS_TOP] < 0 || st[RS_TOP] >= st[RS_C] ||
+        st[RS_EPISODES] < 1 || st[RS_HEAD] < 0 || st[RS_HEAD] >= st[RS_C] || st[RS_COUNT] < 1 ||
+        st[RS_COUNT] > st[RS_C])
+        return grsn_fail(GRSN_ERR_FORMAT, "%s: replay counters out of range", path);
+    if (saved_whole(st) ? st[RS_C] != b->C : st[RS_SIZE] > b->C)
+        return grsn_fail(GRSN_ERR_FORMAT, "%s: a replay buffer of %lld rows (%lld stored) does not fit this run's "
+                         "%lld rows", path, (long long)st[RS_C], (long long)st[RS_SIZE], (long long)b->C);
+    return GRSN_OK;
+}
+
+grsn_status grsn_seqbuf_add_tensors_to_load(grsn_seqbuf *b, GrsnTensorList *t) { return list_state(b, t); }
+
+grsn_status grsn_seqbuf_finish_load(grsn_seqbuf *b, const char *path) {
+    const int64_t *st = b->saved;
+    b->top = st[RS_TOP]; b->size = st[RS_SIZE]; b->episodes = st[RS_EPISODES];
+    b->starts_head = st[RS_HEAD]; b->starts_count = st[RS_COUNT];
+    for (int64_t i = 0; i < b->starts_count; i++) {
+        int64_t row = b->starts[(b->starts_head + i) % b->C];
+        if (row < 0 || row >= b->size || !b->valid[row])
+            return grsn_fail(GRSN_ERR_FORMAT, "%s: replay start %lld is not a valid row", path, (long long)row);
+    }
+    if (b->cfg.discrete)
+        for (int64_t i = 0; i < b->size; i++)
+            if (b->act_index[i] < 0 || b->act_index[i] >= b->cfg.act_dim)
+                return grsn_fail(GRSN_ERR_FORMAT, "%s: replay action %d out of range", path, b->act_index[i]);
+    return GRSN_OK;
 }

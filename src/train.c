@@ -29,6 +29,10 @@
 #include "tensorlist.h"
 #include "grsn_train.h"
 #include <stddef.h>
+#include <dirent.h>
+#include <errno.h>
+#include <unistd.h>
+#include "io.h"
 
 // ----------------------------------------------------------------------------
 // Defaults and checks
@@ -325,6 +329,7 @@ grsn_status grsn_ckpt_load(const char *path, GrsnAgent **out, GrsnCkptInfo *info
     if (st == GRSN_OK) {
         grsn_agent_adam(agent, GRSN_PART_ACTOR)->step = (long)t.adam_step[0];
         grsn_agent_adam(agent, GRSN_PART_CRITIC)->step = (long)t.adam_step[1];
+        grsn_agent_set_updates(agent, (long)f.step);   // the policy delay carries on in phase
         if (grsn_agent_alpha_adam(agent)) grsn_agent_alpha_adam(agent)->step = (long)t.adam_step[2];
         if (info) {
             memset(info, 0, sizeof *info);
@@ -366,6 +371,10 @@ typedef struct {
     double ret_sum, q_sum, pi_sum, alpha_sum, ent_sum, fr_sum;
     long ret_n, upd_n;
     double eval_mean, eval_std;
+    // The run's own counters as the resume state stores them (save_replay).
+    int64_t rs_episodes, rs_wall_us;
+    uint64_t *rs_eval;             // eval_mean, eval_std, eval_returns[]: the doubles' bits
+    double wall0;                  // seconds run before a resume
     grsn_train_progress_fn progress_fn;
     void *user;
 } Run;
@@ -381,7 +390,7 @@ static void fill_progress(const Run *r, GrsnTrainProgress *p, int warmup, int ev
     p->q_loss = (float)(r->q_sum / u); p->pi_loss = (float)(r->pi_sum / u);
     p->alpha = (float)(r->alpha_sum / u); p->entropy = (float)(r->ent_sum / u);
     p->firing_rate = (float)(r->fr_sum / u);
-    p->wall_s = grsn_now_s() - r->rd.t0;
+    p->wall_s = r->wall0 + grsn_now_s() - r->rd.t0;
     p->updates_per_s = p->wall_s > 0 ? (double)r->updates / p->wall_s : 0;
     p->env_steps_per_s = p->wall_s > 0 ? (double)r->env_steps / p->wall_s : 0;
 }
@@ -445,6 +454,82 @@ static grsn_status save_ckpt(Run *r, const char *path) {
     return grsn_ckpt_save(path, &r->cfg, r->agent, (uint64_t)r->env_steps, &rng);
 }
 
+// ----------------------------------------------------------------------------
+// The resume state. Each evaluation writes ckpt_N.grsn (agent, optimisers,
+// streams, counters) and beside it replay_N.grsn: the replay buffer and the
+// run's own counters. Evaluations fall between episodes, so nothing else is
+// in flight: the environment resets from its saved stream at the next
+// episode, and the interval means start afresh after every evaluation.
+
+// Whether two configs describe the same run, budget and threads aside.
+static int same_run(const GrsnTrainConfig *a, const GrsnTrainConfig *b) {
+    GrsnTrainConfig x = *a, y = *b;
+    x.steps = y.steps; x.threads = y.threads;
+    char tx[4096], ty[4096];
+    grsn_train_config_text(&x, tx, sizeof tx);
+    grsn_train_config_text(&y, ty, sizeof ty);
+    return strcmp(tx, ty) == 0;
+}
+
+static void replay_path(const Run *r, long env_steps, char *out, size_t cap) {
+    char name[64];
+    snprintf(name, sizeof name, "replay_%08ld.grsn", env_steps);
+    grsn_rundir_path(&r->rd, out, cap, name);
+}
+
+static grsn_status run_tensors(Run *r, GrsnTensorList *t) {
+    GRSN_TRY(grsn_tensors_add(t, "run.episodes", GRSN_DT_I64, &r->rs_episodes, 1, 1, 0));
+    GRSN_TRY(grsn_tensors_add(t, "run.wall_us", GRSN_DT_I64, &r->rs_wall_us, 1, 1, 0));
+    return grsn_tensors_add(t, "run.eval", GRSN_DT_U64, r->rs_eval, 1, (uint64_t)r->cfg.eval_episodes + 2, 0);
+}
+
+static grsn_status save_replay(Run *r, const char *path) {
+    r->rs_episodes = r->episodes;
+    r->rs_wall_us = (int64_t)((r->wall0 + grsn_now_s() - r->rd.t0) * 1e6);
+    memcpy(&r->rs_eval[0], &r->eval_mean, sizeof(double));
+    memcpy(&r->rs_eval[1], &r->eval_std, sizeof(double));
+    for (int e = 0; e < r->cfg.eval_episodes; e++) memcpy(&r->rs_eval[2 + e], &r->eval_returns[e], sizeof(double));
+    GrsnTensorList t = {0};
+    grsn_status st = grsn_seqbuf_add_tensors(r->buf, &t);
+    if (st == GRSN_OK) st = run_tensors(r, &t);
+    char meta[4096];
+    size_t need = grsn_train_config_text(&r->cfg, meta, sizeof meta);
+    GRSN_ASSERT(need < sizeof meta, "config text of %zu bytes", need);
+    if (st == GRSN_OK) st = grsn_ckpt_write(path, (uint64_t)r->updates, (uint64_t)r->env_steps, meta, t.rec, t.n);
+    grsn_tensors_free(&t);
+    return st;
+}
+
+static grsn_status load_replay(Run *r, const char *path, long env_steps) {
+    GrsnCkptFile f;
+    GRSN_TRY(grsn_ckpt_read(&f, path));
+    grsn_status st = GRSN_OK;
+    if ((long)f.env_steps != env_steps)
+        st = grsn_fail(GRSN_ERR_FORMAT, "%s: replay state of env step %llu, the checkpoint is at %ld", path,
+                       (unsigned long long)f.env_steps, env_steps);
+    GrsnTrainConfig saved;
+    if (st == GRSN_OK && (grsn_train_config_parse(&saved, f.meta, f.meta_len) != GRSN_OK ||
+                          !same_run(&saved, &r->cfg)))
+        st = grsn_fail(GRSN_ERR_FORMAT, "%s: the replay state of another run", path);
+    GrsnTensorList t = {0};
+    if (st == GRSN_OK) st = grsn_seqbuf_peek_state(r->buf, &f, path);
+    if (st == GRSN_OK) st = grsn_seqbuf_add_tensors_to_load(r->buf, &t);
+    if (st == GRSN_OK) st = run_tensors(r, &t);
+    if (st == GRSN_OK) st = grsn_tensors_read(&t, &f, path, "replay state");
+    if (st == GRSN_OK) st = grsn_seqbuf_finish_load(r->buf, path);
+    if (st == GRSN_OK && (r->rs_episodes < 0 || r->rs_wall_us < 0))
+        st = grsn_fail(GRSN_ERR_FORMAT, "%s: negative run counters", path);
+    grsn_tensors_free(&t);
+    grsn_ckpt_close(&f);
+    GRSN_TRY(st);
+    r->episodes = (long)r->rs_episodes;
+    r->wall0 = (double)r->rs_wall_us * 1e-6;
+    memcpy(&r->eval_mean, &r->rs_eval[0], sizeof(double));
+    memcpy(&r->eval_std, &r->rs_eval[1], sizeof(double));
+    for (int e = 0; e < r->cfg.eval_episodes; e++) memcpy(&r->eval_returns[e], &r->rs_eval[2 + e], sizeof(double));
+    return GRSN_OK;
+}
+
 // Evaluate, append the rows, write the checkpoint, reset the interval means.
 static grsn_status evaluate_and_log(Run *r) {
     GRSN_TRY(grsn_evaluate(r->agent, &r->eval_env, r->cfg.eval_episodes, r->eval_returns, &r->eval_mean,
@@ -468,11 +553,13 @@ static grsn_status evaluate_and_log(Run *r) {
     fprintf(r->rd.timing, "%ld,%.3f,%.2f,%.2f\n", r->env_steps, p.wall_s, p.updates_per_s, p.env_steps_per_s);
     GRSN_TRY(grsn_rundir_flush(&r->rd));
 
-    // The new checkpoint first; then the previous one can go.
-    char path[600];
+    // The new checkpoint and its replay state first; then the previous pair can go.
+    char path[600], replay[600];
     grsn_rundir_ckpt_path(&r->rd, r->env_steps, path, sizeof path);
     GRSN_TRY(save_ckpt(r, path));
-    grsn_rundir_keep_ckpt(&r->rd, path);
+    replay_path(r, r->env_steps, replay, sizeof replay);
+    GRSN_TRY(save_replay(r, replay));
+    grsn_rundir_keep_pair(&r->rd, path, replay);
 
     if (r->progress_fn) r->progress_fn(&p, r->user);
     r->ret_sum = r->q_sum = r->pi_sum = r->alpha_sum = r->ent_sum = r->fr_sum = 0;
@@ -500,7 +587,7 @@ static grsn_status open_logs(Run *r) {
                                  "env_steps,wall_s,updates_per_s,env_steps_per_s");
 }
 
-static grsn_status run_setup(Run *r) {
+static grsn_status run_setup(Run *r, int resume) {
     const GrsnTrainConfig *c = &r->cfg;
     GRSN_TRY(grsn_train_check(c));
     GRSN_TRY(grsn_rundir_create(&r->rd));
@@ -525,8 +612,9 @@ static grsn_status run_setup(Run *r) {
 
     r->state = grsn_calloc((size_t)grsn_agent_state_size(r->agent) + 1, sizeof(float));
     r->eval_returns = grsn_calloc((size_t)c->eval_episodes, sizeof(double));
-    if (!r->state || !r->eval_returns) return GRSN_ERR_OOM;
-    GRSN_TRY(open_logs(r));
+    r->rs_eval = grsn_calloc((size_t)c->eval_episodes + 2, sizeof(uint64_t));
+    if (!r->state || !r->eval_returns || !r->rs_eval) return GRSN_ERR_OOM;
+    if (!resume) GRSN_TRY(open_logs(r));
     r->next_eval = c->eval_interval;
     r->last_eval_steps = -1;
     r->eval_mean = r->eval_std = NAN;
@@ -538,7 +626,7 @@ static grsn_status run_loop(Run *r) {
     double ret;
     int len;
     // 1. Warm-up with random actions.
-    for (int e = 0; e < c->warmup_episodes && r->env_steps < c->steps; e++) {
+    while (r->episodes < c->warmup_episodes && r->env_steps < c->steps) {   // (a resumed run may be past it)
         GRSN_TRY(collect(r, 1, &ret, &len));
         GRSN_TRY(after_episode(r, 1, ret));
     }
@@ -563,11 +651,37 @@ static grsn_status run_loop(Run *r) {
     for (int e = 0; e < c->eval_episodes; e++)
         off = grsn_kv_append(text, cap, off, "%s%.9g", e ? "," : "", r->eval_returns[e]);
     off = grsn_kv_append(text, cap, off, "\nenv_steps=%ld\nepisodes=%ld\nupdates=%ld\nwall_s=%.3f\n",
-                  r->env_steps, r->episodes, r->updates, grsn_now_s() - r->rd.t0);
+                  r->env_steps, r->episodes, r->updates, r->wall0 + grsn_now_s() - r->rd.t0);
     GRSN_ASSERT(off < cap, "result text of %zu bytes", off);
     grsn_status st = grsn_rundir_write(&r->rd, "result", text, off);
     free(text);
     return st;
+}
+
+static grsn_status restore(Run *r, const char *dir, long steps);
+
+// Setup (fresh or resumed), the loop, the result, and the teardown.
+static grsn_status train(Run *r, const char *resume_from, long resume_steps) {
+    grsn_status st = run_setup(r, resume_from != NULL);
+    if (st == GRSN_OK && resume_from) st = restore(r, resume_from, resume_steps);
+    if (st == GRSN_OK) st = run_loop(r);
+    grsn_rundir_close(&r->rd);
+    if (r->batch_ready) grsn_seqbatch_free(&r->batch);
+    grsn_seqbuf_free(r->buf);
+    if (r->agent) grsn_agent_free(r->agent);
+    free(r->state);
+    free(r->eval_returns);
+    free(r->rs_eval);
+    return st;
+}
+
+static void fill_result(const Run *r, GrsnTrainResult *result) {
+    result->eval_mean = r->eval_mean;
+    result->eval_std = r->eval_std;
+    result->env_steps = r->env_steps;
+    result->episodes = r->episodes;
+    result->updates = r->updates;
+    result->wall_s = r->wall0 + grsn_now_s() - r->rd.t0;
 }
 
 grsn_status grsn_train_run(const GrsnTrainConfig *cfg, const char *out_dir,
@@ -578,22 +692,98 @@ grsn_status grsn_train_run(const GrsnTrainConfig *cfg, const char *out_dir,
     r->progress_fn = progress;
     r->user = user;
     grsn_status st = grsn_rundir_init(&r->rd, out_dir);
-    if (st == GRSN_OK) st = run_setup(r);
-    if (st == GRSN_OK) st = run_loop(r);
-    if (st == GRSN_OK && result) {
-        result->eval_mean = r->eval_mean;
-        result->eval_std = r->eval_std;
-        result->env_steps = r->env_steps;
-        result->episodes = r->episodes;
-        result->updates = r->updates;
-        result->wall_s = grsn_now_s() - r->rd.t0;
+    if (st == GRSN_OK) st = train(r, NULL, 0);
+    if (st == GRSN_OK && result) fill_result(r, result);
+    free(r);
+    return st;
+}
+
+// The latest env step N with both ckpt_N.grsn and replay_N.grsn in dir; -1 if none.
+static long latest_pair(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    long best = -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long n;
+        char rest[8], path[1200];
+        if (sscanf(e->d_name, "ckpt_%ld.gr%4s", &n, rest) != 2 || strcmp(rest, "sn") != 0 || n <= best) continue;
+        snprintf(path, sizeof path, "%s/replay_%08ld.grsn", dir, n);
+        if (access(path, R_OK) == 0) best = n;
     }
-    grsn_rundir_close(&r->rd);
-    if (r->batch_ready) grsn_seqbatch_free(&r->batch);
-    grsn_seqbuf_free(r->buf);
-    if (r->agent) grsn_agent_free(r->agent);
-    free(r->state);
-    free(r->eval_returns);
+    closedir(d);
+    return best;
+}
+
+grsn_status grsn_train_resume_config(const char *dir, GrsnTrainConfig *cfg) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/config", dir);
+    char *text = grsn_read_text(path);
+    if (!text) return grsn_fail(GRSN_ERR_IO, "cannot resume %s: cannot read %s: %s", dir, path, strerror(errno));
+    grsn_status st = GRSN_OK;
+    if (strstr(text, "\nalgo=qmix\n"))
+        st = grsn_fail(GRSN_ERR_ARG, "cannot resume %s: a QMIX run (resuming is for the control runs; QMIX "
+                                     "checkpoints do not hold the episode buffer)", dir);
+    else if (grsn_train_config_parse(cfg, text, strlen(text)) != GRSN_OK)
+        st = grsn_kv_refail(GRSN_ERR_FORMAT, "cannot resume %s: %s: ", dir, path);
+    free(text);
+    return st;
+}
+
+// Load the latest checkpoint pair into the freshly set-up run r.
+static grsn_status restore(Run *r, const char *dir, long steps) {
+    long n = latest_pair(dir);
+    if (n < 0)
+        return grsn_fail(GRSN_ERR_FORMAT, "cannot resume %s: no checkpoint with its replay state "
+                                          "(ckpt_N.grsn and replay_N.grsn)", dir);
+    if (steps > 0 && steps < n)
+        return grsn_fail(GRSN_ERR_ARG, "cannot resume %s at --steps %ld: it has run %ld env steps", dir, steps, n);
+    char path[600];
+    grsn_rundir_ckpt_path(&r->rd, n, path, sizeof path);
+    GrsnAgent *agent = NULL;
+    GrsnCkptInfo info;
+    GRSN_TRY(grsn_ckpt_load(path, &agent, &info));
+    // The checkpoint must be this run's: the same config but for the budget and threads.
+    if (!same_run(&info.config, &r->cfg) || (long)info.env_steps != n) {
+        grsn_agent_free(agent);
+        return grsn_fail(GRSN_ERR_FORMAT, "cannot resume %s: %s is not this run's checkpoint", dir, path);
+    }
+    grsn_agent_free(r->agent);
+    r->agent = agent;
+    r->env_steps = n;
+    r->updates = (long)info.updates;
+    r->rng.explore = info.rng.explore;
+    r->rng.replay = info.rng.replay;
+    r->rng.target_noise = info.rng.target_noise;
+    r->env.rng = info.rng.env;
+    r->eval_env.rng = info.rng.eval_env;
+    char replay[600];
+    replay_path(r, n, replay, sizeof replay);
+    GRSN_TRY(load_replay(r, replay, n));
+    r->last_eval_steps = n;   // every checkpoint follows an evaluation
+    r->next_eval = r->cfg.eval_interval;
+    while (r->next_eval <= n) r->next_eval += r->cfg.eval_interval;
+    snprintf(r->rd.ckpt, sizeof r->rd.ckpt, "%s", path);
+    snprintf(r->rd.replay, sizeof r->rd.replay, "%s", replay);
+    char text[4096];
+    size_t len = grsn_train_config_text(&r->cfg, text, sizeof text);
+    return grsn_rundir_reopen_logs(&r->rd, text, len, n);
+}
+
+grsn_status grsn_train_resume(const char *dir, long steps, int threads, grsn_train_progress_fn progress,
+                              void *user, GrsnTrainResult *result) {
+    Run *r = grsn_calloc(1, sizeof *r);
+    if (!r) return GRSN_ERR_OOM;
+    grsn_status st = grsn_train_resume_config(dir, &r->cfg);
+    if (st == GRSN_OK) {
+        if (steps > 0) r->cfg.steps = steps;
+        r->cfg.threads = threads;
+        r->progress_fn = progress;
+        r->user = user;
+        st = grsn_rundir_init(&r->rd, dir);
+    }
+    if (st == GRSN_OK) st = train(r, dir, steps);
+    if (st == GRSN_OK && result) fill_result(r, result);
     free(r);
     return st;
 }

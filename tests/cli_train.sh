@@ -4,7 +4,8 @@
 # short CartPole-V run (its directory, the same progress.csv for the same
 # seed and for 1 and 2 threads), evaluation of its checkpoints, and
 # one-line errors for missing, empty, truncated, corrupt, foreign and
-# wrong-version checkpoints (exit 1). Ends with "cli_train: N passed, N failed".
+# wrong-version checkpoints (exit 1), and --resume of a killed run (the files
+# of an uninterrupted run) and its errors. Ends with "cli_train: N passed, N failed".
 #
 # Learning hook: GRSN_CLI_LEARN_STEPS=N also trains the paper's CartPole-V
 # setup for N env steps and prints its final evaluation.
@@ -100,6 +101,31 @@ expect_error "eval with 0 episodes" 2 "--episodes 0 must lie" eval --checkpoint 
 
 # --- A non-finite loss stops the run: one line, exit 1, the last checkpoint stays.
 check_nan_stop --env cartpole-v --steps 400 --threads 1 $tiny --eval-interval 50
+
+# --- Resuming: a run killed (SIGKILL) after a checkpoint and carried on with
+# --resume ends as the uninterrupted run did; a resume that cannot be is a
+# one-line error.
+run_k() { "$bin" train --env pendulum-p --seed 3 --steps 4000 --warmup-episodes 1 --updates-per-step 0.25 \
+              --threads 1 $tiny --out "$1"; }
+run_k "$tmp/k1" >/dev/null 2>&1
+run_k "$tmp/k2" >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ ! -e "$tmp/k2/replay_00000400.grsn" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+killed=0; [ -e "$tmp/k2/result" ] || killed=1
+"$bin" train --resume "$tmp/k2" --threads 1 >"$tmp/k2.out" 2>&1
+check "a killed run carried on with --resume ends as the uninterrupted one" \
+    '[ $killed -eq 1 ] && grep -q "^grsn train: resuming" "$tmp/k2.out" && cmp -s "$tmp/k1/progress.csv" "$tmp/k2/progress.csv" &&
+     cmp -s "$tmp/k1/ckpt_00004000.grsn" "$tmp/k2/ckpt_00004000.grsn" && [ -s "$tmp/k2/result" ] &&
+     [ "$(ls "$tmp/k2" | grep -c "^replay_[0-9]\{8\}\.grsn$")" -eq 1 ]'
+mkdir -p "$tmp/q" && printf 'grsn_version=0.1.0\nalgo=qmix\nenv=smac:3m\nnet=grsn\n' >"$tmp/q/config"
+expect_error "resume: no run there" 1 "cannot resume $tmp/none: cannot read $tmp/none/config" train --resume "$tmp/none"
+expect_error "resume: a QMIX run" 1 "a QMIX run (resuming is for the control runs" train --resume "$tmp/q"
+expect_error "resume: --steps below the run" 1 "it has run 4000 env steps" train --resume "$tmp/k1" --steps 400
+mkdir -p "$tmp/k3" && cp "$tmp/k1/config" "$tmp/k1/progress.csv" "$tmp/k1/timing.csv" "$tmp/k3/"
+expect_error "resume: no checkpoint pair" 1 "no checkpoint with its replay state" train --resume "$tmp/k3"
 
 # --- Optional: a real CartPole-V run of N steps (the learning test's hook).
 if [ -n "$GRSN_CLI_LEARN_STEPS" ]; then

@@ -3,7 +3,9 @@
  * key=value text; short CartPole runs that must give a byte-identical
  * progress.csv for the same seed and for 1 and 2 threads; the files of the
  * run directory; a non-finite loss stopping the run with the last good
- * checkpoint left loadable; the evaluation protocol.
+ * checkpoint left loadable; the evaluation protocol; runs cut short (as if
+ * killed) and resumed, or extended, writing the files of uninterrupted runs,
+ * and the errors of a resume that cannot be.
  *
  * Learning hook: GRSN_TEST_LEARN_STEPS=N runs the paper's CartPole-V setup
  * (GRSN, SAC-discrete, default sizes) for N env steps and prints the score
@@ -306,6 +308,118 @@ TEST(nan_stops_the_run) {
 // cannot flake; at the first evaluation (about 500 steps) the policy balances
 // for about 10 steps, and by the end it holds the pole for all 200.
 // GRSN_TEST_LEARN_STEPS=N runs the paper's full-size setup for N steps instead.
+// ----------------------------------------------------------------------------
+// Resuming
+
+static char *read_in(const char *sub, const char *name) {
+    char p[400];
+    path_in(p, sizeof p, sub, name);
+    return read_text(p);
+}
+
+static int same_file(const char *sub_a, const char *sub_b, const char *name) {
+    char pa[400], pb[400];
+    path_in(pa, sizeof pa, sub_a, name);
+    path_in(pb, sizeof pb, sub_b, name);
+    FILE *fa = fopen(pa, "rb"), *fb = fopen(pb, "rb");
+    int same = fa && fb;
+    while (same) {
+        int x = fgetc(fa), y = fgetc(fb);
+        if (x != y) same = 0;
+        if (x == EOF) break;
+    }
+    if (fa) fclose(fa);
+    if (fb) fclose(fb);
+    return same;
+}
+
+static void append_line(const char *sub, const char *name, const char *line) {
+    char p[400];
+    path_in(p, sizeof p, sub, name);
+    FILE *f = fopen(p, "a");
+    if (f) { fputs(line, f); fclose(f); }
+}
+
+// Run `c` straight to `steps` in sub "<name>_a"; to `cut` in "<name>_b", made
+// to look killed after its checkpoint at `cut` (a row logged past it, no
+// result, no final.grsn), then resumed to `steps`: the two must agree.
+static void check_resume(GrsnTrainConfig c, const char *name, long cut, long steps) {
+    char a[64], b[64], bdir[300];
+    snprintf(a, sizeof a, "%s_a", name);
+    snprintf(b, sizeof b, "%s_b", name);
+    GrsnTrainResult ra, rb;
+    Seen seen = {0};
+    c.steps = steps;
+    free(run_and_read(&c, a, &ra, &seen));
+    c.steps = cut;
+    free(run_and_read(&c, b, &rb, &seen));
+    char row[64], p[400];
+    snprintf(row, sizeof row, "%ld,99,99,0,0,0,0,0,0,0,0\n", 10 * steps);   // a row past every checkpoint
+    append_line(b, "progress.csv", row);
+    append_line(b, "timing.csv", row);
+    path_in(p, sizeof p, b, "result"); unlink(p);
+    path_in(p, sizeof p, b, "final.grsn"); unlink(p);
+    path_in(bdir, sizeof bdir, b, "");
+    grsn_status st = grsn_train_resume(bdir, steps, 1, count_progress, &seen, &rb);
+    CHECK_MSG(st == GRSN_OK, "%s: %s", name, grsn_last_error());
+    CHECK(same_file(a, b, "progress.csv"));
+    CHECK(same_file(a, b, "final.grsn"));
+    char ck[64];
+    snprintf(ck, sizeof ck, "ckpt_%08ld.grsn", ra.env_steps);
+    CHECK(same_file(a, b, ck));
+    char *res_a = read_in(a, "result"), *res_b = read_in(b, "result");
+    CHECK(res_a && res_b && !strncmp(res_a, res_b, (size_t)(strstr(res_a, "wall_s") - res_a)));
+    CHECK(ra.env_steps == rb.env_steps && ra.episodes == rb.episodes && ra.updates == rb.updates &&
+          ra.eval_mean == rb.eval_mean);
+    free(res_a); free(res_b);
+}
+
+// TD3 on Pendulum-P with tiny nets: 200-step episodes, an evaluation after each.
+static GrsnTrainConfig tiny_pendulum(uint64_t seed, long steps) {
+    GrsnTrainConfig c;
+    grsn_train_defaults(&c, "pendulum-p", -1, GRSN_NET_GRSN, seed);
+    c.agent.hidden = 16; c.agent.head_hidden = 16; c.agent.emb_o = 8;
+    c.agent.batch = 4; c.agent.seq_len = 16;
+    c.steps = steps; c.eval_interval = 200; c.eval_episodes = 2; c.warmup_episodes = 2;
+    c.updates_per_step = 0.25; c.threads = 1;
+    return c;
+}
+
+TEST(resumed_runs_match_uninterrupted_ones) {
+    check_resume(short_config(0), "resume_sacd", 400, 800);   // SAC-discrete, CartPole-V: uneven episodes
+    GrsnTrainConfig c = tiny_pendulum(2, 0);
+    c.agent.policy_delay = 2;          // TD3: the delay's phase carries on across the cut,
+    c.updates_per_step = 0.255;        // which falls after an odd count (51 updates per episode)
+    check_resume(c, "resume_td3", 600, 1000);
+}
+
+TEST(resume_errors_name_the_problem) {
+    char d[300], p[400], q[400];
+    path_in(d, sizeof d, "nowhere", "");
+    GrsnTrainResult r;
+    CHECK(grsn_train_resume(d, 0, 1, NULL, NULL, &r) == GRSN_ERR_IO && contains(grsn_last_error(), "nowhere/config"));
+    // A run of 400 steps: --steps below it, a truncated replay state, another run's replay state.
+    GrsnTrainConfig c = tiny_pendulum(3, 400);
+    Seen seen = {0};
+    free(run_and_read(&c, "resume_err", &r, &seen));
+    path_in(d, sizeof d, "resume_err", "");
+    CHECK(grsn_train_resume(d, 200, 1, NULL, NULL, &r) == GRSN_ERR_ARG && contains(grsn_last_error(), "400 env steps"));
+    c.seed = 9;
+    free(run_and_read(&c, "resume_other", &r, &seen));
+    path_in(p, sizeof p, "resume_other", "replay_00000400.grsn");
+    path_in(q, sizeof q, "resume_err", "replay_00000400.grsn");
+    char cmd[1000];
+    snprintf(cmd, sizeof cmd, "cp %s %s", p, q);
+    CHECK(system(cmd) == 0);
+    CHECK(grsn_train_resume(d, 0, 1, NULL, NULL, &r) == GRSN_ERR_FORMAT &&
+          contains(grsn_last_error(), "the replay state of another run"));
+    CHECK(truncate(q, 300) == 0);
+    CHECK(grsn_train_resume(d, 0, 1, NULL, NULL, &r) == GRSN_ERR_FORMAT && contains(grsn_last_error(), "replay_00000400"));
+    unlink(q);
+    CHECK(grsn_train_resume(d, 0, 1, NULL, NULL, &r) == GRSN_ERR_FORMAT &&
+          contains(grsn_last_error(), "no checkpoint with its replay state"));
+}
+
 TEST(learn_cartpole_v) {
 #if defined(__SANITIZE_ADDRESS__) || !defined(__OPTIMIZE__)
     // Sanitizer / -O0 builds (make debug) run every code path this test runs
@@ -354,6 +468,8 @@ int main(int argc, char **argv) {
     RUN(same_seed_same_progress);
     RUN(td3_short_run);
     RUN(nan_stops_the_run);
+    RUN(resumed_runs_match_uninterrupted_ones);
+    RUN(resume_errors_name_the_problem);
     RUN(learn_cartpole_v);
     scratch_remove();
     return test_summary("test_train");
