@@ -333,6 +333,7 @@ static int train_resume(int argc, char **argv) {
     GrsnTrainConfig cfg;
     if (grsn_train_resume_config(dir, &cfg) != GRSN_OK) cli_fail(CMD, "%s", grsn_last_error());
     if (steps > 0) cfg.steps = steps;
+    cfg.threads = threads;
     grsn_set_threads(threads);
     printf("grsn train: resuming %s (%s, %s, %s core, seed %llu) to %ld env steps, threads %d\n", dir, cfg.env,
            grsn_algo_name(cfg.agent.algo), grsn_net_name(cfg.agent.net), (unsigned long long)cfg.seed, cfg.steps,
@@ -340,7 +341,7 @@ static int train_resume(int argc, char **argv) {
     fflush(stdout);
     Progress pr = {isatty(fileno(stderr)), 0};
     GrsnTrainResult res;
-    grsn_status st = grsn_train_resume(dir, steps, threads, on_progress, &pr, &res);
+    grsn_status st = grsn_train_resume(&cfg, dir, on_progress, &pr, &res);
     clear_live(&pr);
     if (st != GRSN_OK) cli_fail(CMD, "%s", grsn_last_error());
     print_result(&cfg, &res, dir);

@@ -23,8 +23,9 @@
  * method across its seeds, trained for the same number of env steps. Runs of
  * another budget form a group of their own, so a tree holding both 300k- and
  * 1M-step runs of a method never averages them together; the tables show the
- * group with the largest budget and "Every method" lists all of them. A group's score is the mean and the population standard
- * deviation (numpy's default, ddof = 0) of its finished seeds' final scores.
+ * group with the largest budget and "Every method" lists all of them. A
+ * group's score is the mean and the population standard deviation (numpy's
+ * default, ddof = 0) of its finished seeds' final scores.
  */
 #ifndef GRSN_REPORT_H
 #define GRSN_REPORT_H

@@ -176,20 +176,22 @@ typedef struct {
 grsn_status grsn_train_run(const GrsnTrainConfig *cfg, const char *out_dir,
                            grsn_train_progress_fn progress, void *user, GrsnTrainResult *result);
 
-// Carry on the run in `dir` from its latest checkpoint pair (ckpt_N.grsn with
-// replay_N.grsn, written at every evaluation), to `steps` env steps (0: the
-// run's own budget; more extends a finished run). progress.csv and
-// timing.csv are cut back to step N and appended to. The rows, checkpoints
-// and result are those of an uninterrupted run of the same config (when
-// extending a finished run: one whose budget was a multiple of the
-// evaluation interval, so that it ended on a regular evaluation). Control
-// runs only. GRSN_ERR_FORMAT if dir holds no complete pair or a checkpoint of
-// another config, GRSN_ERR_ARG for a QMIX run or steps below N.
-grsn_status grsn_train_resume(const char *dir, long steps, int threads, grsn_train_progress_fn progress,
-                              void *user, GrsnTrainResult *result);
-
-// The config of the run in dir (its config file), as grsn_train_resume reads it.
+// The config of the run in dir (its config file). GRSN_ERR_IO if it cannot
+// be read, GRSN_ERR_ARG for a QMIX run, GRSN_ERR_FORMAT if it does not parse.
 grsn_status grsn_train_resume_config(const char *dir, GrsnTrainConfig *cfg);
+
+// Carry on the run in `dir` from its latest checkpoint pair (ckpt_N.grsn with
+// replay_N.grsn, written at every evaluation). cfg is the run's config
+// (grsn_train_resume_config) with the budget and threads wanted: a larger
+// cfg->steps extends a finished run. progress.csv and timing.csv are cut back
+// to step N and appended to. The rows, checkpoints and result are those of an
+// uninterrupted run of the same config (when extending a finished run: one
+// whose budget was a multiple of the evaluation interval, so that it ended on
+// a regular evaluation). Control runs only. GRSN_ERR_FORMAT if dir holds no
+// complete pair or a checkpoint or replay state of another config,
+// GRSN_ERR_ARG if cfg->steps is below N.
+grsn_status grsn_train_resume(const GrsnTrainConfig *cfg, const char *dir, grsn_train_progress_fn progress,
+                              void *user, GrsnTrainResult *result);
 
 #ifdef __cplusplus
 }

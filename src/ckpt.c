@@ -41,7 +41,7 @@ static size_t dtype_size(uint32_t dt) {
 }
 static const char *dtype_name(uint32_t dt) {
     return dt == GRSN_DT_F32 ? "f32" : dt == GRSN_DT_I64 ? "i64" : dt == GRSN_DT_U64 ? "u64"
-         : dt == GRSN_DT_U8 ? "u8" : dt == GRSN_DT_I32 ? "i32" : "?";
+         : dt == GRSN_DT_U8 ? "u8" : dt == GRSN_DT_I32 ? "i32" : dt == GRSN_DT_F64 ? "f64" : "?";
 }
 static uint64_t round_up(uint64_t x) { return (x + GRSN_CKPT_ALIGN - 1) / GRSN_CKPT_ALIGN * GRSN_CKPT_ALIGN; }
 
@@ -118,9 +118,11 @@ grsn_status grsn_ckpt_write(const char *path, uint64_t step, uint64_t env_steps,
             }
         } else if (t->dtype == GRSN_DT_U8) {
             memcpy(dst, t->data, count);
-        } else {
-            const uint64_t *src = t->data;   // i64 and u64 share the encoding
-            for (size_t k = 0; k < count; k++) put_u64(dst + 8 * k, src[k]);
+        } else {   // i64, u64 and f64: 64-bit patterns
+            const unsigned char *src = t->data;
+            for (size_t k = 0; k < count; k++) {
+                uint64_t bits; memcpy(&bits, src + 8 * k, 8); put_u64(dst + 8 * k, bits);
+            }
         }
     }
     put_u64(buf + total - 8, grsn_fnv1a64(buf, total - 8));
@@ -292,8 +294,8 @@ grsn_status grsn_ckpt_get(const GrsnCkptFile *f, const char *name, grsn_dtype dt
     } else if (dt == GRSN_DT_U8) {
         memcpy(dst, src, count);
     } else {
-        uint64_t *out = dst;
-        for (size_t k = 0; k < count; k++) out[k] = get_u64(src + 8 * k);
+        unsigned char *out = dst;
+        for (size_t k = 0; k < count; k++) { uint64_t bits = get_u64(src + 8 * k); memcpy(out + 8 * k, &bits, 8); }
     }
     return GRSN_OK;
 }

@@ -34,10 +34,13 @@
 #define GRSN_CKPT_ALIGN 64
 #define GRSN_CKPT_MAX_DIMS 4
 
-// Element types, little-endian in the file. u8 and i32 hold the replay
-// buffer's flags and indices (a run's resume state, see train.c).
-typedef enum { GRSN_DT_F32 = 0, GRSN_DT_I64 = 1, GRSN_DT_U64 = 2, GRSN_DT_U8 = 3, GRSN_DT_I32 = 4 } grsn_dtype;
-#define GRSN_DT_LAST GRSN_DT_I32
+// Element types, little-endian in the file. u8, i32 and f64 hold a run's
+// resume state (see train.c): the replay buffer's flags and indices, and the
+// evaluation returns as the run keeps them.
+typedef enum {
+    GRSN_DT_F32 = 0, GRSN_DT_I64 = 1, GRSN_DT_U64 = 2, GRSN_DT_U8 = 3, GRSN_DT_I32 = 4, GRSN_DT_F64 = 5
+} grsn_dtype;
+#define GRSN_DT_LAST GRSN_DT_F64
 
 typedef struct {
     char name[64];

@@ -22,8 +22,6 @@
 // ----------------------------------------------------------------------------
 // Reading files
 
-static char *read_text(const char *path) { return grsn_read_text(path); }
-
 static int file_exists(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
@@ -74,7 +72,7 @@ typedef struct {
 
 static int csv_read(Csv *c, const char *path) {
     memset(c, 0, sizeof *c);
-    char *text = read_text(path);
+    char *text = grsn_read_text(path);
     if (!text) return 0;
     char *line = text, *next = strchr(line, '\n');
     if (!next) { free(text); return 0; }
@@ -214,7 +212,7 @@ static void read_timing(GrsnRunInfo *r) {
 static void read_result(GrsnRunInfo *r) {
     char path[600];
     snprintf(path, sizeof path, "%s/result", r->dir);
-    char *text = read_text(path);
+    char *text = grsn_read_text(path);
     if (!text) {
         if (r->npoints > 0)
             snprintf(r->note, sizeof r->note,
@@ -250,7 +248,7 @@ grsn_status grsn_run_read(GrsnRunInfo *r, const char *dir) {
     snprintf(r->dir, sizeof r->dir, "%s", dir);
     char path[600], v[64], env[48] = "", map[48] = "";
     snprintf(path, sizeof path, "%s/config", dir);
-    char *cfg = read_text(path);
+    char *cfg = grsn_read_text(path);
     if (!cfg) return grsn_fail(GRSN_ERR_IO, "cannot read %s: %s", path, strerror(errno));
 
     kv_get(cfg, "env", env, sizeof env);
@@ -436,14 +434,17 @@ void grsn_groups_free(GrsnGroups *g) {
     memset(g, 0, sizeof *g);
 }
 
+// Whether group gr is the method (task, algo, net, substeps), of any budget; algo NULL: any algo.
+static int group_is(const GrsnRunGroup *gr, const char *task, const char *algo, const char *net, int substeps) {
+    return !strcmp(gr->task, task) && (!algo || !strcmp(gr->algo, algo)) && !strcmp(gr->net, net) &&
+           gr->substeps == substeps;
+}
+
+// Groups are sorted largest budget first, so the first match has the largest.
 const GrsnRunGroup *grsn_groups_find(const GrsnGroups *g, const char *task, const char *algo, const char *net,
                                      int substeps) {
-    for (int i = 0; i < g->n; i++) {
-        const GrsnRunGroup *gr = &g->group[i];
-        if (!strcmp(gr->task, task) && (!algo || !strcmp(gr->algo, algo)) && !strcmp(gr->net, net) &&
-            gr->substeps == substeps)
-            return gr;
-    }
+    for (int i = 0; i < g->n; i++)
+        if (group_is(&g->group[i], task, algo, net, substeps)) return &g->group[i];
     return NULL;
 }
 
@@ -1213,18 +1214,10 @@ static void safe_name(char *out, size_t cap, const char *s) {
     out[i] = '\0';
 }
 
-// How many groups are gr's method (any budget), and the largest budget among them.
-static int method_budgets(const GrsnGroups *g, const GrsnRunGroup *gr, long *largest) {
+// How many groups are gr's method (any budget).
+static int method_budgets(const GrsnGroups *g, const GrsnRunGroup *gr) {
     int n = 0;
-    *largest = gr->budget;
-    for (int i = 0; i < g->n; i++) {
-        const GrsnRunGroup *o = &g->group[i];
-        if (!strcmp(o->task, gr->task) && !strcmp(o->algo, gr->algo) && !strcmp(o->net, gr->net) &&
-            o->substeps == gr->substeps) {
-            n++;
-            if (o->budget > *largest) *largest = o->budget;
-        }
-    }
+    for (int i = 0; i < g->n; i++) n += group_is(&g->group[i], gr->task, gr->algo, gr->net, gr->substeps);
     return n;
 }
 
@@ -1271,10 +1264,9 @@ static int task_series(const GrsnRunList *l, const GrsnGroups *g, const char *ta
         char tap[48] = "";
         int n0 = 0;
         if (gr->substeps > 1) n0 = snprintf(tap, sizeof tap, " w/o TAP T=%d", gr->substeps);
-        long largest;
-        if (gr->budget > 0 && method_budgets(g, gr, &largest) > 1) {
+        if (gr->budget > 0 && method_budgets(g, gr) > 1) {
             snprintf(tap + n0, sizeof tap - (size_t)n0, " %ldk steps", gr->budget / 1000);
-            se->thin = gr->budget < largest;
+            se->thin = gr != grsn_groups_find(g, gr->task, gr->algo, gr->net, gr->substeps);   // not the largest
         }
         snprintf(se->label, sizeof se->label, "%s%s|%s, %d %sseed%s", net_label(gr->net), tap, gr->algo, k,
                  use_all ? "partial " : "", k == 1 ? "" : "s");
@@ -1388,6 +1380,12 @@ static void train_command(char *out, size_t cap, const GrsnRunInfo *r) {
                  r->seed, steps, tap, r->dir);
 }
 
+// A step budget for a table cell: the number, or "–" if unknown.
+static void budget_text(char *out, size_t cap, long budget) {
+    if (budget > 0) snprintf(out, cap, "%ld", budget);
+    else snprintf(out, cap, "–");
+}
+
 static void methods_table(FILE *f, const GrsnGroups *g) {
     fprintf(f, "## Every method\n\nRuns of one method with different step budgets are separate groups, never "
                "averaged together; Tables 1–4 show the group with the largest budget.\n\n"
@@ -1401,8 +1399,8 @@ static void methods_table(FILE *f, const GrsnGroups *g) {
         if (!isnan(gr->wall_mean)) snprintf(wall, sizeof wall, "%.0f", gr->wall_mean);
         if (gr->substeps > 1) snprintf(para, sizeof para, "w/o TAP (T=%d)", gr->substeps);
         else snprintf(para, sizeof para, "TAP");
-        char budget[32] = "–";
-        if (gr->budget > 0) snprintf(budget, sizeof budget, "%ld", gr->budget);
+        char budget[32];
+        budget_text(budget, sizeof budget, gr->budget);
         fprintf(f, "| %s | %s | %s | %s | %s | %d / %d%s | %s | %s | %.0f | %s |\n", gr->task, gr->algo,
                 net_label(gr->net), para, budget, gr->nfinished, gr->nruns, gr->nfinished < gr->nruns ? " ⚠" : "", score, win,
                 isnan(gr->steps_mean) ? 0.0 : gr->steps_mean, wall);
@@ -1449,11 +1447,11 @@ static void win_curve_table(FILE *f, const GrsnRunList *l, const char *root) {
     for (int i = 0; i < l->n; i++) {
         const GrsnRunInfo *r = &l->run[i];
         if (r->kind != GRSN_RUN_QMIX || r->tests == 0) continue;
-        char first[32] = "never", wall[32] = "–", fin[32] = "–", budget[32] = "–";
+        char first[32] = "never", wall[32] = "–", fin[32] = "–", budget[32];
         if (r->win95_steps >= 0) snprintf(first, sizeof first, "%ld", r->win95_steps);
         if (!isnan(r->win95_wall)) snprintf(wall, sizeof wall, "%.0f", r->win95_wall);
         if (r->finished && !isnan(r->win_rate)) snprintf(fin, sizeof fin, "%.1f", 100.0 * r->win_rate);
-        if (r->budget > 0) snprintf(budget, sizeof budget, "%ld", r->budget);
+        budget_text(budget, sizeof budget, r->budget);
         fprintf(f, "| `%s` | %s | %s | %d | %s | %s | %s | %d of %d | %.1f | %s |\n", rel(r->dir, root), r->task,
                 net_label(r->net), r->substeps, budget, first, wall, r->tests_win95, r->tests,
                 100.0 * r->win_last10, fin);

@@ -19,6 +19,9 @@
 #include "common.h"
 #include "tensorlist.h"
 
+// The ring's counters as a saved state lists them.
+enum { RS_C, RS_TOP, RS_SIZE, RS_EPISODES, RS_HEAD, RS_COUNT, RS_N };
+
 struct grsn_seqbuf {
     grsn_seqbuf_config cfg;
     int64_t C;            // capacity
@@ -39,11 +42,8 @@ struct grsn_seqbuf {
     float *s_obs, *s_next, *s_act, *s_rew;   // (cap, obs_dim), (cap, obs_dim), (cap, act_dim), (cap)
     int32_t *s_index;                        // (cap)
     uint8_t *s_term;                         // (cap)
-    int64_t saved[6];                        // the counters of a saved state (see the end of this file)
+    int64_t saved[RS_N];                     // the counters of a saved state (see the end of this file)
 };
-
-enum { RS_C, RS_TOP, RS_SIZE, RS_EPISODES, RS_HEAD, RS_COUNT, RS_N };
-
 grsn_seqbuf_config grsn_seqbuf_defaults(int obs_dim, int act_dim, int discrete) {
     grsn_seqbuf_config c;
     memset(&c, 0, sizeof c);
@@ -309,7 +309,7 @@ grsn_status grsn_seqbuf_add_tensors(grsn_seqbuf *b, GrsnTensorList *t) {
     return list_state(b, t);
 }
 
-grsn_status grsn_seqbuf_peek_state(grsn_seqbuf *b, const GrsnCkptFile *f, const char *path) {
+grsn_status grsn_seqbuf_list_saved(grsn_seqbuf *b, const GrsnCkptFile *f, const char *path, GrsnTensorList *t) {
     uint64_t dims[1] = {RS_N};
     GRSN_TRY(grsn_ckpt_get(f, "replay.state", GRSN_DT_I64, 1, dims, b->saved));
     const int64_t *st = b->saved;
@@ -320,10 +320,8 @@ grsn_status grsn_seqbuf_peek_state(grsn_seqbuf *b, const GrsnCkptFile *f, const 
     if (saved_whole(st) ? st[RS_C] != b->C : st[RS_SIZE] > b->C)
         return grsn_fail(GRSN_ERR_FORMAT, "%s: a replay buffer of %lld rows (%lld stored) does not fit this run's "
                          "%lld rows", path, (long long)st[RS_C], (long long)st[RS_SIZE], (long long)b->C);
-    return GRSN_OK;
+    return list_state(b, t);
 }
-
-grsn_status grsn_seqbuf_add_tensors_to_load(grsn_seqbuf *b, GrsnTensorList *t) { return list_state(b, t); }
 
 grsn_status grsn_seqbuf_finish_load(grsn_seqbuf *b, const char *path) {
     const int64_t *st = b->saved;

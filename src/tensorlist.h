@@ -39,13 +39,13 @@ void grsn_tensors_free(GrsnTensorList *t);
 // The replay buffer's whole state (src/seqbuf.c), between episodes: its
 // counters ("replay.state"), row arrays and start queue.
 //   saving:  grsn_seqbuf_add_tensors, then grsn_ckpt_write;
-//   loading: grsn_ckpt_read, grsn_seqbuf_peek_state (the counters, checked
-//   against this buffer), grsn_seqbuf_add_tensors_to_load, grsn_tensors_read,
-//   grsn_seqbuf_finish_load (the counters set, every start and index checked).
+//   loading: grsn_ckpt_read, grsn_seqbuf_list_saved (reads the counters,
+//   checks them against this buffer and lists the arrays they size),
+//   grsn_tensors_read, grsn_seqbuf_finish_load (the counters set, every
+//   start and index checked).
 typedef struct grsn_seqbuf grsn_seqbuf;
 grsn_status grsn_seqbuf_add_tensors(grsn_seqbuf *buf, GrsnTensorList *t);
-grsn_status grsn_seqbuf_peek_state(grsn_seqbuf *buf, const GrsnCkptFile *f, const char *path);
-grsn_status grsn_seqbuf_add_tensors_to_load(grsn_seqbuf *buf, GrsnTensorList *t);
+grsn_status grsn_seqbuf_list_saved(grsn_seqbuf *buf, const GrsnCkptFile *f, const char *path, GrsnTensorList *t);
 grsn_status grsn_seqbuf_finish_load(grsn_seqbuf *buf, const char *path);
 
 #endif

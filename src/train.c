@@ -371,13 +371,15 @@ typedef struct {
     double ret_sum, q_sum, pi_sum, alpha_sum, ent_sum, fr_sum;
     long ret_n, upd_n;
     double eval_mean, eval_std;
-    // The run's own counters as the resume state stores them (save_replay).
-    int64_t rs_episodes, rs_wall_us;
-    uint64_t *rs_eval;             // eval_mean, eval_std, eval_returns[]: the doubles' bits
     double wall0;                  // seconds run before a resume
+    int64_t saved_episodes;        // what the resume state stores of the counters (save_replay)
+    double saved_wall_s;
     grsn_train_progress_fn progress_fn;
     void *user;
 } Run;
+
+// Seconds the run has trained, across resumes.
+static double run_wall_s(const Run *r) { return r->wall0 + grsn_now_s() - r->rd.t0; }
 
 static void fill_progress(const Run *r, GrsnTrainProgress *p, int warmup, int evaluated, double episode_return) {
     memset(p, 0, sizeof *p);
@@ -390,7 +392,7 @@ static void fill_progress(const Run *r, GrsnTrainProgress *p, int warmup, int ev
     p->q_loss = (float)(r->q_sum / u); p->pi_loss = (float)(r->pi_sum / u);
     p->alpha = (float)(r->alpha_sum / u); p->entropy = (float)(r->ent_sum / u);
     p->firing_rate = (float)(r->fr_sum / u);
-    p->wall_s = r->wall0 + grsn_now_s() - r->rd.t0;
+    p->wall_s = run_wall_s(r);
     p->updates_per_s = p->wall_s > 0 ? (double)r->updates / p->wall_s : 0;
     p->env_steps_per_s = p->wall_s > 0 ? (double)r->env_steps / p->wall_s : 0;
 }
@@ -477,18 +479,19 @@ static void replay_path(const Run *r, long env_steps, char *out, size_t cap) {
     grsn_rundir_path(&r->rd, out, cap, name);
 }
 
+// The run's own part: counters, and the latest evaluation (a resumed run
+// that ends without another one reports it).
 static grsn_status run_tensors(Run *r, GrsnTensorList *t) {
-    GRSN_TRY(grsn_tensors_add(t, "run.episodes", GRSN_DT_I64, &r->rs_episodes, 1, 1, 0));
-    GRSN_TRY(grsn_tensors_add(t, "run.wall_us", GRSN_DT_I64, &r->rs_wall_us, 1, 1, 0));
-    return grsn_tensors_add(t, "run.eval", GRSN_DT_U64, r->rs_eval, 1, (uint64_t)r->cfg.eval_episodes + 2, 0);
+    GRSN_TRY(grsn_tensors_add(t, "run.episodes", GRSN_DT_I64, &r->saved_episodes, 1, 1, 0));
+    GRSN_TRY(grsn_tensors_add(t, "run.wall_s", GRSN_DT_F64, &r->saved_wall_s, 1, 1, 0));
+    GRSN_TRY(grsn_tensors_add(t, "run.eval_mean", GRSN_DT_F64, &r->eval_mean, 1, 1, 0));
+    GRSN_TRY(grsn_tensors_add(t, "run.eval_std", GRSN_DT_F64, &r->eval_std, 1, 1, 0));
+    return grsn_tensors_add(t, "run.eval_returns", GRSN_DT_F64, r->eval_returns, 1, (uint64_t)r->cfg.eval_episodes, 0);
 }
 
 static grsn_status save_replay(Run *r, const char *path) {
-    r->rs_episodes = r->episodes;
-    r->rs_wall_us = (int64_t)((r->wall0 + grsn_now_s() - r->rd.t0) * 1e6);
-    memcpy(&r->rs_eval[0], &r->eval_mean, sizeof(double));
-    memcpy(&r->rs_eval[1], &r->eval_std, sizeof(double));
-    for (int e = 0; e < r->cfg.eval_episodes; e++) memcpy(&r->rs_eval[2 + e], &r->eval_returns[e], sizeof(double));
+    r->saved_episodes = r->episodes;
+    r->saved_wall_s = run_wall_s(r);
     GrsnTensorList t = {0};
     grsn_status st = grsn_seqbuf_add_tensors(r->buf, &t);
     if (st == GRSN_OK) st = run_tensors(r, &t);
@@ -512,21 +515,17 @@ static grsn_status load_replay(Run *r, const char *path, long env_steps) {
                           !same_run(&saved, &r->cfg)))
         st = grsn_fail(GRSN_ERR_FORMAT, "%s: the replay state of another run", path);
     GrsnTensorList t = {0};
-    if (st == GRSN_OK) st = grsn_seqbuf_peek_state(r->buf, &f, path);
-    if (st == GRSN_OK) st = grsn_seqbuf_add_tensors_to_load(r->buf, &t);
+    if (st == GRSN_OK) st = grsn_seqbuf_list_saved(r->buf, &f, path, &t);
     if (st == GRSN_OK) st = run_tensors(r, &t);
     if (st == GRSN_OK) st = grsn_tensors_read(&t, &f, path, "replay state");
     if (st == GRSN_OK) st = grsn_seqbuf_finish_load(r->buf, path);
-    if (st == GRSN_OK && (r->rs_episodes < 0 || r->rs_wall_us < 0))
+    if (st == GRSN_OK && (r->saved_episodes < 0 || !(r->saved_wall_s >= 0)))
         st = grsn_fail(GRSN_ERR_FORMAT, "%s: negative run counters", path);
     grsn_tensors_free(&t);
     grsn_ckpt_close(&f);
     GRSN_TRY(st);
-    r->episodes = (long)r->rs_episodes;
-    r->wall0 = (double)r->rs_wall_us * 1e-6;
-    memcpy(&r->eval_mean, &r->rs_eval[0], sizeof(double));
-    memcpy(&r->eval_std, &r->rs_eval[1], sizeof(double));
-    for (int e = 0; e < r->cfg.eval_episodes; e++) memcpy(&r->eval_returns[e], &r->rs_eval[2 + e], sizeof(double));
+    r->episodes = (long)r->saved_episodes;
+    r->wall0 = r->saved_wall_s;
     return GRSN_OK;
 }
 
@@ -612,8 +611,7 @@ static grsn_status run_setup(Run *r, int resume) {
 
     r->state = grsn_calloc((size_t)grsn_agent_state_size(r->agent) + 1, sizeof(float));
     r->eval_returns = grsn_calloc((size_t)c->eval_episodes, sizeof(double));
-    r->rs_eval = grsn_calloc((size_t)c->eval_episodes + 2, sizeof(uint64_t));
-    if (!r->state || !r->eval_returns || !r->rs_eval) return GRSN_ERR_OOM;
+    if (!r->state || !r->eval_returns) return GRSN_ERR_OOM;
     if (!resume) GRSN_TRY(open_logs(r));
     r->next_eval = c->eval_interval;
     r->last_eval_steps = -1;
@@ -651,19 +649,19 @@ static grsn_status run_loop(Run *r) {
     for (int e = 0; e < c->eval_episodes; e++)
         off = grsn_kv_append(text, cap, off, "%s%.9g", e ? "," : "", r->eval_returns[e]);
     off = grsn_kv_append(text, cap, off, "\nenv_steps=%ld\nepisodes=%ld\nupdates=%ld\nwall_s=%.3f\n",
-                  r->env_steps, r->episodes, r->updates, r->wall0 + grsn_now_s() - r->rd.t0);
+                  r->env_steps, r->episodes, r->updates, run_wall_s(r));
     GRSN_ASSERT(off < cap, "result text of %zu bytes", off);
     grsn_status st = grsn_rundir_write(&r->rd, "result", text, off);
     free(text);
     return st;
 }
 
-static grsn_status restore(Run *r, const char *dir, long steps);
+static grsn_status restore(Run *r);
 
-// Setup (fresh or resumed), the loop, the result, and the teardown.
-static grsn_status train(Run *r, const char *resume_from, long resume_steps) {
-    grsn_status st = run_setup(r, resume_from != NULL);
-    if (st == GRSN_OK && resume_from) st = restore(r, resume_from, resume_steps);
+// Setup (fresh, or resumed from r->rd's directory), the loop, the result, and the teardown.
+static grsn_status train(Run *r, int resume) {
+    grsn_status st = run_setup(r, resume);
+    if (st == GRSN_OK && resume) st = restore(r);
     if (st == GRSN_OK) st = run_loop(r);
     grsn_rundir_close(&r->rd);
     if (r->batch_ready) grsn_seqbatch_free(&r->batch);
@@ -671,7 +669,6 @@ static grsn_status train(Run *r, const char *resume_from, long resume_steps) {
     if (r->agent) grsn_agent_free(r->agent);
     free(r->state);
     free(r->eval_returns);
-    free(r->rs_eval);
     return st;
 }
 
@@ -681,7 +678,7 @@ static void fill_result(const Run *r, GrsnTrainResult *result) {
     result->env_steps = r->env_steps;
     result->episodes = r->episodes;
     result->updates = r->updates;
-    result->wall_s = r->wall0 + grsn_now_s() - r->rd.t0;
+    result->wall_s = run_wall_s(r);
 }
 
 grsn_status grsn_train_run(const GrsnTrainConfig *cfg, const char *out_dir,
@@ -692,7 +689,7 @@ grsn_status grsn_train_run(const GrsnTrainConfig *cfg, const char *out_dir,
     r->progress_fn = progress;
     r->user = user;
     grsn_status st = grsn_rundir_init(&r->rd, out_dir);
-    if (st == GRSN_OK) st = train(r, NULL, 0);
+    if (st == GRSN_OK) st = train(r, 0);
     if (st == GRSN_OK && result) fill_result(r, result);
     free(r);
     return st;
@@ -706,8 +703,10 @@ static long latest_pair(const char *dir) {
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         long n;
-        char rest[8], path[1200];
-        if (sscanf(e->d_name, "ckpt_%ld.gr%4s", &n, rest) != 2 || strcmp(rest, "sn") != 0 || n <= best) continue;
+        int end = 0;
+        char path[1200];
+        if (sscanf(e->d_name, "ckpt_%ld.grsn%n", &n, &end) != 1 || end == 0 || e->d_name[end] != '\0' || n <= best)
+            continue;
         snprintf(path, sizeof path, "%s/replay_%08ld.grsn", dir, n);
         if (access(path, R_OK) == 0) best = n;
     }
@@ -730,14 +729,16 @@ grsn_status grsn_train_resume_config(const char *dir, GrsnTrainConfig *cfg) {
     return st;
 }
 
-// Load the latest checkpoint pair into the freshly set-up run r.
-static grsn_status restore(Run *r, const char *dir, long steps) {
+// Load the latest checkpoint pair of r's directory into the freshly set-up run r.
+static grsn_status restore(Run *r) {
+    const char *dir = r->rd.dir;
     long n = latest_pair(dir);
     if (n < 0)
         return grsn_fail(GRSN_ERR_FORMAT, "cannot resume %s: no checkpoint with its replay state "
                                           "(ckpt_N.grsn and replay_N.grsn)", dir);
-    if (steps > 0 && steps < n)
-        return grsn_fail(GRSN_ERR_ARG, "cannot resume %s at --steps %ld: it has run %ld env steps", dir, steps, n);
+    if (r->cfg.steps < n)
+        return grsn_fail(GRSN_ERR_ARG, "cannot resume %s at --steps %ld: it has run %ld env steps", dir,
+                         r->cfg.steps, n);
     char path[600];
     grsn_rundir_ckpt_path(&r->rd, n, path, sizeof path);
     GrsnAgent *agent = NULL;
@@ -770,19 +771,15 @@ static grsn_status restore(Run *r, const char *dir, long steps) {
     return grsn_rundir_reopen_logs(&r->rd, text, len, n);
 }
 
-grsn_status grsn_train_resume(const char *dir, long steps, int threads, grsn_train_progress_fn progress,
+grsn_status grsn_train_resume(const GrsnTrainConfig *cfg, const char *dir, grsn_train_progress_fn progress,
                               void *user, GrsnTrainResult *result) {
     Run *r = grsn_calloc(1, sizeof *r);
     if (!r) return GRSN_ERR_OOM;
-    grsn_status st = grsn_train_resume_config(dir, &r->cfg);
-    if (st == GRSN_OK) {
-        if (steps > 0) r->cfg.steps = steps;
-        r->cfg.threads = threads;
-        r->progress_fn = progress;
-        r->user = user;
-        st = grsn_rundir_init(&r->rd, dir);
-    }
-    if (st == GRSN_OK) st = train(r, dir, steps);
+    r->cfg = *cfg;
+    r->progress_fn = progress;
+    r->user = user;
+    grsn_status st = grsn_rundir_init(&r->rd, dir);
+    if (st == GRSN_OK) st = train(r, 1);
     if (st == GRSN_OK && result) fill_result(r, result);
     free(r);
     return st;

@@ -340,6 +340,16 @@ static void append_line(const char *sub, const char *name, const char *line) {
     if (f) { fputs(line, f); fclose(f); }
 }
 
+// Resume the run in dir to `steps` (0: its own budget) on one thread.
+static grsn_status resume_dir(const char *run, long steps, GrsnTrainResult *res) {
+    GrsnTrainConfig c;
+    grsn_status st = grsn_train_resume_config(run, &c);
+    if (st != GRSN_OK) return st;
+    if (steps > 0) c.steps = steps;
+    c.threads = 1;
+    return grsn_train_resume(&c, run, NULL, NULL, res);
+}
+
 // Run `c` straight to `steps` in sub "<name>_a"; to `cut` in "<name>_b", made
 // to look killed after its checkpoint at `cut` (a row logged past it, no
 // result, no final.grsn), then resumed to `steps`: the two must agree.
@@ -360,7 +370,7 @@ static void check_resume(GrsnTrainConfig c, const char *name, long cut, long ste
     path_in(p, sizeof p, b, "result"); unlink(p);
     path_in(p, sizeof p, b, "final.grsn"); unlink(p);
     path_in(bdir, sizeof bdir, b, "");
-    grsn_status st = grsn_train_resume(bdir, steps, 1, count_progress, &seen, &rb);
+    grsn_status st = resume_dir(bdir, steps, &rb);
     CHECK_MSG(st == GRSN_OK, "%s: %s", name, grsn_last_error());
     CHECK(same_file(a, b, "progress.csv"));
     CHECK(same_file(a, b, "final.grsn"));
@@ -397,13 +407,13 @@ TEST(resume_errors_name_the_problem) {
     char d[300], p[400], q[400];
     path_in(d, sizeof d, "nowhere", "");
     GrsnTrainResult r;
-    CHECK(grsn_train_resume(d, 0, 1, NULL, NULL, &r) == GRSN_ERR_IO && contains(grsn_last_error(), "nowhere/config"));
+    CHECK(resume_dir(d, 0, &r) == GRSN_ERR_IO && contains(grsn_last_error(), "nowhere/config"));
     // A run of 400 steps: --steps below it, a truncated replay state, another run's replay state.
     GrsnTrainConfig c = tiny_pendulum(3, 400);
     Seen seen = {0};
     free(run_and_read(&c, "resume_err", &r, &seen));
     path_in(d, sizeof d, "resume_err", "");
-    CHECK(grsn_train_resume(d, 200, 1, NULL, NULL, &r) == GRSN_ERR_ARG && contains(grsn_last_error(), "400 env steps"));
+    CHECK(resume_dir(d, 200, &r) == GRSN_ERR_ARG && contains(grsn_last_error(), "400 env steps"));
     c.seed = 9;
     free(run_and_read(&c, "resume_other", &r, &seen));
     path_in(p, sizeof p, "resume_other", "replay_00000400.grsn");
@@ -411,12 +421,12 @@ TEST(resume_errors_name_the_problem) {
     char cmd[1000];
     snprintf(cmd, sizeof cmd, "cp %s %s", p, q);
     CHECK(system(cmd) == 0);
-    CHECK(grsn_train_resume(d, 0, 1, NULL, NULL, &r) == GRSN_ERR_FORMAT &&
+    CHECK(resume_dir(d, 0, &r) == GRSN_ERR_FORMAT &&
           contains(grsn_last_error(), "the replay state of another run"));
     CHECK(truncate(q, 300) == 0);
-    CHECK(grsn_train_resume(d, 0, 1, NULL, NULL, &r) == GRSN_ERR_FORMAT && contains(grsn_last_error(), "replay_00000400"));
+    CHECK(resume_dir(d, 0, &r) == GRSN_ERR_FORMAT && contains(grsn_last_error(), "replay_00000400"));
     unlink(q);
-    CHECK(grsn_train_resume(d, 0, 1, NULL, NULL, &r) == GRSN_ERR_FORMAT &&
+    CHECK(resume_dir(d, 0, &r) == GRSN_ERR_FORMAT &&
           contains(grsn_last_error(), "no checkpoint with its replay state"));
 }
 
