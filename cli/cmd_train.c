@@ -161,14 +161,22 @@ static void apply_neuron_flags(const NeuronFlags *nf, grsn_net net, GrsnCellConf
 static int train_qmix(int argc, char **argv);
 static int train_resume(int argc, char **argv);
 
-// The final evaluation beside the paper's score, and the run's counters.
-static void print_result(const GrsnTrainConfig *cfg, const GrsnTrainResult *res, const char *dir) {
+// Train (fresh, or resumed from dir's last checkpoint) with the live progress
+// line, then print the final evaluation beside the paper's score and the
+// run's counters; a failure exits with its message.
+static void train_and_report(const GrsnTrainConfig *cfg, const char *dir, int resume) {
+    Progress pr = {isatty(fileno(stderr)), 0};
+    GrsnTrainResult res;
+    grsn_status st = resume ? grsn_train_resume(cfg, dir, on_progress, &pr, &res)
+                            : grsn_train_run(cfg, dir, on_progress, &pr, &res);
+    clear_live(&pr);
+    if (st != GRSN_OK) cli_fail(CMD, "%s", grsn_last_error());
     const char *paper = paper_score(cfg);
-    printf("final evaluation (%d episodes): %.2f ± %.2f", cfg->eval_episodes, res->eval_mean, res->eval_std);
+    printf("final evaluation (%d episodes): %.2f ± %.2f", cfg->eval_episodes, res.eval_mean, res.eval_std);
     if (paper) printf("   paper (GRSN, 5 seeds): %s", paper);
     printf("\n%ld env steps, %ld episodes, %ld updates in %.1f s (%.1f updates/s); run directory %s\n",
-           res->env_steps, res->episodes, res->updates, res->wall_s,
-           res->wall_s > 0 ? (double)res->updates / res->wall_s : 0.0, dir);
+           res.env_steps, res.episodes, res.updates, res.wall_s,
+           res.wall_s > 0 ? (double)res.updates / res.wall_s : 0.0, dir);
 }
 
 // The value of flag --name in argv (as "--name V" or "--name=V"), or NULL.
@@ -301,13 +309,7 @@ int cmd_train(int argc, char **argv) {
            c->substeps > 1 ? ", w/o TAP" : "", seed, cfg.steps, grsn_threads(), dir);
     fflush(stdout);
 
-    Progress pr = {isatty(fileno(stderr)), 0};
-    GrsnTrainResult res;
-    grsn_status st = grsn_train_run(&cfg, dir, on_progress, &pr, &res);
-    clear_live(&pr);
-    if (st != GRSN_OK) cli_fail(CMD, "%s", grsn_last_error());
-
-    print_result(&cfg, &res, dir);
+    train_and_report(&cfg, dir, 0);
     return 0;
 }
 
@@ -339,12 +341,7 @@ static int train_resume(int argc, char **argv) {
            grsn_algo_name(cfg.agent.algo), grsn_net_name(cfg.agent.net), (unsigned long long)cfg.seed, cfg.steps,
            grsn_threads());
     fflush(stdout);
-    Progress pr = {isatty(fileno(stderr)), 0};
-    GrsnTrainResult res;
-    grsn_status st = grsn_train_resume(&cfg, dir, on_progress, &pr, &res);
-    clear_live(&pr);
-    if (st != GRSN_OK) cli_fail(CMD, "%s", grsn_last_error());
-    print_result(&cfg, &res, dir);
+    train_and_report(&cfg, dir, 1);
     return 0;
 }
 

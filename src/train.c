@@ -681,18 +681,24 @@ static void fill_result(const Run *r, GrsnTrainResult *result) {
     result->wall_s = run_wall_s(r);
 }
 
-grsn_status grsn_train_run(const GrsnTrainConfig *cfg, const char *out_dir,
-                           grsn_train_progress_fn progress, void *user, GrsnTrainResult *result) {
+// A run in dir, fresh or resumed from dir's latest checkpoint pair.
+static grsn_status run_in(const GrsnTrainConfig *cfg, const char *dir, int resume, grsn_train_progress_fn progress,
+                          void *user, GrsnTrainResult *result) {
     Run *r = grsn_calloc(1, sizeof *r);
     if (!r) return GRSN_ERR_OOM;
     r->cfg = *cfg;
     r->progress_fn = progress;
     r->user = user;
-    grsn_status st = grsn_rundir_init(&r->rd, out_dir);
-    if (st == GRSN_OK) st = train(r, 0);
+    grsn_status st = grsn_rundir_init(&r->rd, dir);
+    if (st == GRSN_OK) st = train(r, resume);
     if (st == GRSN_OK && result) fill_result(r, result);
     free(r);
     return st;
+}
+
+grsn_status grsn_train_run(const GrsnTrainConfig *cfg, const char *out_dir,
+                           grsn_train_progress_fn progress, void *user, GrsnTrainResult *result) {
+    return run_in(cfg, out_dir, 0, progress, user, result);
 }
 
 // The latest env step N with both ckpt_N.grsn and replay_N.grsn in dir; -1 if none.
@@ -773,14 +779,5 @@ static grsn_status restore(Run *r) {
 
 grsn_status grsn_train_resume(const GrsnTrainConfig *cfg, const char *dir, grsn_train_progress_fn progress,
                               void *user, GrsnTrainResult *result) {
-    Run *r = grsn_calloc(1, sizeof *r);
-    if (!r) return GRSN_ERR_OOM;
-    r->cfg = *cfg;
-    r->progress_fn = progress;
-    r->user = user;
-    grsn_status st = grsn_rundir_init(&r->rd, dir);
-    if (st == GRSN_OK) st = train(r, 1);
-    if (st == GRSN_OK && result) fill_result(r, result);
-    free(r);
-    return st;
+    return run_in(cfg, dir, 1, progress, user, result);
 }
