@@ -45,11 +45,32 @@ static const char *dtype_name(uint32_t dt) {
 }
 static uint64_t round_up(uint64_t x) { return (x + GRSN_CKPT_ALIGN - 1) / GRSN_CKPT_ALIGN * GRSN_CKPT_ALIGN; }
 
-uint64_t grsn_fnv1a64(const void *data, size_t n) {
+// FNV-1a 64, continued over n more bytes.
+#define FNV_OFFSET 14695981039346656037ULL
+static uint64_t fnv_update(uint64_t h, const void *data, size_t n) {
     const unsigned char *p = data;
-    uint64_t h = 14695981039346656037ULL;
     for (size_t i = 0; i < n; i++) { h ^= p[i]; h *= 1099511628211ULL; }
     return h;
+}
+
+uint64_t grsn_fnv1a64(const void *data, size_t n) { return fnv_update(FNV_OFFSET, data, n); }
+
+// count elements of `width` bytes from host order to little-endian, and back.
+static void encode(unsigned char *dst, const void *src, size_t count, size_t width) {
+    const unsigned char *s = src;
+    if (width == 1) { memcpy(dst, s, count); return; }
+    for (size_t k = 0; k < count; k++) {
+        if (width == 4) { uint32_t bits; memcpy(&bits, s + 4 * k, 4); put_u32(dst + 4 * k, bits); }
+        else { uint64_t bits; memcpy(&bits, s + 8 * k, 8); put_u64(dst + 8 * k, bits); }
+    }
+}
+static void decode(void *dst, const unsigned char *src, size_t count, size_t width) {
+    unsigned char *d = dst;
+    if (width == 1) { memcpy(d, src, count); return; }
+    for (size_t k = 0; k < count; k++) {
+        if (width == 4) { uint32_t bits = get_u32(src + 4 * k); memcpy(d + 4 * k, &bits, 4); }
+        else { uint64_t bits = get_u64(src + 8 * k); memcpy(d + 8 * k, &bits, 8); }
+    }
 }
 
 // "[128, 40]"
@@ -77,6 +98,41 @@ void grsn_tensor_rec(GrsnTensorRec *r, const char *name, grsn_dtype dt, const vo
     r->data = data;
 }
 
+// The file on its way to disk, and the checksum of what has gone so far.
+typedef struct {
+    GrsnAtomicFile af;
+    uint64_t hash;
+} Out;
+
+static void out_bytes(Out *o, const void *p, size_t n) {
+    o->hash = fnv_update(o->hash, p, n);
+    fwrite(p, 1, n, o->af.fp);   // a failed write shows in grsn_atomic_commit
+}
+
+// One tensor's elements, encoded a block at a time, then its zero padding.
+static void out_tensor(Out *o, const GrsnTensorRec *t) {
+    static const unsigned char zeros[GRSN_CKPT_ALIGN];
+    unsigned char block[1 << 15];
+    size_t width = dtype_size(t->dtype), per_block = sizeof block / width;
+    GrsnTensorPiece whole = {(void *)t->data, t->nbytes / width};
+    const GrsnTensorPiece *pieces = t->n_pieces > 0 ? t->pieces : &whole;
+    int n = t->n_pieces > 0 ? t->n_pieces : 1;
+    uint64_t count = 0;
+    for (int i = 0; i < n; i++) {
+        const unsigned char *src = pieces[i].data;
+        for (uint64_t done = 0; done < pieces[i].count;) {
+            size_t k = (size_t)(pieces[i].count - done < per_block ? pieces[i].count - done : per_block);
+            encode(block, src + done * width, k, width);
+            out_bytes(o, block, k * width);
+            done += k;
+        }
+        count += pieces[i].count;
+    }
+    GRSN_ASSERT(count * width == t->nbytes, "tensor %s: pieces of %llu elements for %llu bytes", t->name,
+                (unsigned long long)count, (unsigned long long)t->nbytes);
+    out_bytes(o, zeros, (size_t)(round_up(t->nbytes) - t->nbytes));
+}
+
 grsn_status grsn_ckpt_write(const char *path, uint64_t step, uint64_t env_steps,
                             const char *meta, GrsnTensorRec *recs, int n) {
     size_t meta_len = strlen(meta);
@@ -87,19 +143,17 @@ grsn_status grsn_ckpt_write(const char *path, uint64_t step, uint64_t env_steps,
         recs[i].offset = blob;
         blob = round_up(blob + recs[i].nbytes);
     }
-    size_t total = (size_t)(header + blob + 8);
-    unsigned char *buf = grsn_calloc(total, 1);
-    if (!buf) return GRSN_ERR_OOM;
-
-    memcpy(buf, GRSN_CKPT_MAGIC, 4);
-    put_u32(buf + 4, GRSN_CKPT_VERSION);
-    put_u32(buf + 8, (uint32_t)header);
-    put_u32(buf + 12, (uint32_t)n);
-    put_u64(buf + 16, step);
-    put_u64(buf + 24, env_steps);
-    put_u64(buf + 32, meta_len);
-    memcpy(buf + GRSN_CKPT_FIXED_BYTES, meta, meta_len);
-    unsigned char *r = buf + GRSN_CKPT_FIXED_BYTES + meta_len;
+    unsigned char *head = grsn_calloc((size_t)header, 1);
+    if (!head) return GRSN_ERR_OOM;
+    memcpy(head, GRSN_CKPT_MAGIC, 4);
+    put_u32(head + 4, GRSN_CKPT_VERSION);
+    put_u32(head + 8, (uint32_t)header);
+    put_u32(head + 12, (uint32_t)n);
+    put_u64(head + 16, step);
+    put_u64(head + 24, env_steps);
+    put_u64(head + 32, meta_len);
+    memcpy(head + GRSN_CKPT_FIXED_BYTES, meta, meta_len);
+    unsigned char *r = head + GRSN_CKPT_FIXED_BYTES + meta_len;
     for (int i = 0; i < n; i++, r += GRSN_CKPT_RECORD_BYTES) {
         const GrsnTensorRec *t = &recs[i];
         memcpy(r, t->name, sizeof t->name);
@@ -108,26 +162,18 @@ grsn_status grsn_ckpt_write(const char *path, uint64_t step, uint64_t env_steps,
         for (int d = 0; d < GRSN_CKPT_MAX_DIMS; d++) put_u64(r + 72 + 8 * d, t->dims[d]);
         put_u64(r + 104, t->offset);
         put_u64(r + 112, t->nbytes);
-        // The elements, one at a time in little-endian order.
-        unsigned char *dst = buf + header + t->offset;
-        size_t count = (size_t)(t->nbytes / dtype_size(t->dtype));
-        if (t->dtype == GRSN_DT_F32 || t->dtype == GRSN_DT_I32) {   // 32-bit patterns
-            const unsigned char *src = t->data;
-            for (size_t k = 0; k < count; k++) {
-                uint32_t bits; memcpy(&bits, src + 4 * k, 4); put_u32(dst + 4 * k, bits);
-            }
-        } else if (t->dtype == GRSN_DT_U8) {
-            memcpy(dst, t->data, count);
-        } else {   // i64, u64 and f64: 64-bit patterns
-            const unsigned char *src = t->data;
-            for (size_t k = 0; k < count; k++) {
-                uint64_t bits; memcpy(&bits, src + 8 * k, 8); put_u64(dst + 8 * k, bits);
-            }
-        }
     }
-    put_u64(buf + total - 8, grsn_fnv1a64(buf, total - 8));
-    grsn_status st = grsn_write_file_atomic(path, buf, total);
-    free(buf);
+    Out o = {.hash = FNV_OFFSET};
+    grsn_status st = grsn_atomic_open(&o.af, path);
+    if (st == GRSN_OK) {
+        out_bytes(&o, head, (size_t)header);
+        for (int i = 0; i < n; i++) out_tensor(&o, &recs[i]);
+        unsigned char sum[8];
+        put_u64(sum, o.hash);
+        fwrite(sum, 1, sizeof sum, o.af.fp);
+        st = grsn_atomic_commit(&o.af);
+    }
+    free(head);
     return st;
 }
 
@@ -268,8 +314,8 @@ void grsn_ckpt_close(GrsnCkptFile *f) {
     f->buf = NULL; f->meta = NULL; f->rec = NULL; f->n = 0; f->size = 0;
 }
 
-grsn_status grsn_ckpt_get(const GrsnCkptFile *f, const char *name, grsn_dtype dt, int ndim,
-                          const uint64_t *dims, void *dst) {
+grsn_status grsn_ckpt_get_pieces(const GrsnCkptFile *f, const char *name, grsn_dtype dt, int ndim,
+                                 const uint64_t *dims, const GrsnTensorPiece *pieces, int n) {
     const GrsnTensorRec *t = NULL;
     for (int i = 0; i < f->n; i++)
         if (!strcmp(f->rec[i].name, name)) { t = &f->rec[i]; break; }
@@ -287,15 +333,22 @@ grsn_status grsn_ckpt_get(const GrsnCkptFile *f, const char *name, grsn_dtype dt
                          dtype_name(t->dtype), dtype_name(dt));
     // grsn_ckpt_read checked that the bytes lie inside the file.
     const unsigned char *src = f->buf + get_u32(f->buf + 8) + t->offset;
-    size_t count = (size_t)(t->nbytes / dtype_size(t->dtype));
-    if (dt == GRSN_DT_F32 || dt == GRSN_DT_I32) {
-        unsigned char *out = dst;
-        for (size_t k = 0; k < count; k++) { uint32_t bits = get_u32(src + 4 * k); memcpy(out + 4 * k, &bits, 4); }
-    } else if (dt == GRSN_DT_U8) {
-        memcpy(dst, src, count);
-    } else {
-        unsigned char *out = dst;
-        for (size_t k = 0; k < count; k++) { uint64_t bits = get_u64(src + 8 * k); memcpy(out + 8 * k, &bits, 8); }
+    size_t width = dtype_size(t->dtype);
+    uint64_t count = 0;
+    for (int i = 0; i < n; i++) count += pieces[i].count;
+    GRSN_ASSERT(count * width == t->nbytes, "tensor %s: pieces of %llu elements for %llu bytes", name,
+                (unsigned long long)count, (unsigned long long)t->nbytes);
+    for (int i = 0; i < n; i++) {
+        decode(pieces[i].data, src, (size_t)pieces[i].count, width);
+        src += pieces[i].count * width;
     }
     return GRSN_OK;
+}
+
+grsn_status grsn_ckpt_get(const GrsnCkptFile *f, const char *name, grsn_dtype dt, int ndim,
+                          const uint64_t *dims, void *dst) {
+    uint64_t count = 1;
+    for (int d = 0; d < ndim; d++) count *= dims[d];
+    GrsnTensorPiece whole = {dst, count};
+    return grsn_ckpt_get_pieces(f, name, dt, ndim, dims, &whole, 1);
 }

@@ -2,7 +2,8 @@
  * ckpt.h — the checkpoint container (style-and-anchors.md B.9), independent
  * of what is stored in it: a header, a key=value metadata text, named typed
  * tensors, all little-endian, checked on reading so that no corrupt, foreign
- * or truncated file is ever read past its end. train.c stores an agent in it.
+ * or truncated file is ever read past its end. train.c and train_qmix.c store
+ * their learners and resume states in it.
  *
  * Layout (every integer little-endian):
  *
@@ -42,19 +43,31 @@ typedef enum {
 } grsn_dtype;
 #define GRSN_DT_LAST GRSN_DT_F64
 
+// A tensor whose elements lie in several places in memory is given as
+// pieces, stored one after the other as one tensor and read back into them:
+// a buffer's filled rows without the padding between them, or one stream per
+// environment.
+typedef struct {
+    void *data;                   // count elements in host order
+    uint64_t count;
+} GrsnTensorPiece;
+
 typedef struct {
     char name[64];
     uint32_t dtype, ndim;
     uint64_t dims[GRSN_CKPT_MAX_DIMS];
     uint64_t offset, nbytes;      // into the data blob
     const void *data;             // writing: the elements in host order; reading: unused
+    const GrsnTensorPiece *pieces;   // writing, if n_pieces > 0: the elements, in these pieces
+    int n_pieces;
 } GrsnTensorRec;
 
 // Fill a record for writing: name, dtype, shape (ndim <= 4 dims), data.
 void grsn_tensor_rec(GrsnTensorRec *r, const char *name, grsn_dtype dt, const void *data,
                      int ndim, const uint64_t *dims);
 
-// Write a checkpoint atomically. Offsets and sizes are computed here.
+// Write a checkpoint atomically. Offsets and sizes are computed here. The
+// file is streamed to disk through a small buffer, never held whole in memory.
 grsn_status grsn_ckpt_write(const char *path, uint64_t step, uint64_t env_steps,
                             const char *meta, GrsnTensorRec *recs, int n);
 
@@ -82,6 +95,11 @@ void grsn_ckpt_close(GrsnCkptFile *f);
 // dtype and shape given. GRSN_ERR_FORMAT naming the file and tensor if not.
 grsn_status grsn_ckpt_get(const GrsnCkptFile *f, const char *name, grsn_dtype dt, int ndim,
                           const uint64_t *dims, void *dst);
+
+// The same, decoding the elements into n pieces, in order (their counts
+// must add up to the tensor's).
+grsn_status grsn_ckpt_get_pieces(const GrsnCkptFile *f, const char *name, grsn_dtype dt, int ndim,
+                                 const uint64_t *dims, const GrsnTensorPiece *pieces, int n);
 
 // FNV-1a 64 over n bytes (the container's checksum).
 uint64_t grsn_fnv1a64(const void *data, size_t n);

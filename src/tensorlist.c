@@ -20,6 +20,18 @@ grsn_status grsn_tensors_add(GrsnTensorList *t, const char *name, grsn_dtype dt,
     return GRSN_OK;
 }
 
+grsn_status grsn_tensors_add_pieces(GrsnTensorList *t, const char *name, grsn_dtype dt, int n_pieces, int ndim,
+                                    uint64_t d0, uint64_t d1, GrsnTensorPiece **pieces) {
+    GrsnTensorPiece *p = calloc(n_pieces > 0 ? (size_t)n_pieces : 1, sizeof *p);
+    if (!p) return grsn_fail(GRSN_ERR_OOM, "out of memory listing checkpoint tensors");
+    grsn_status st = grsn_tensors_add(t, name, dt, NULL, ndim, d0, d1);
+    if (st != GRSN_OK) { free(p); return st; }
+    t->rec[t->n - 1].pieces = p;
+    t->rec[t->n - 1].n_pieces = n_pieces;
+    *pieces = p;
+    return GRSN_OK;
+}
+
 grsn_status grsn_tensors_add_arena(GrsnTensorList *t, const GrsnParams *p, const char *prefix, float *values) {
     for (int i = 0; i < p->count; i++) {
         const GrsnParamInfo *info = &p->info[i];
@@ -36,7 +48,11 @@ grsn_status grsn_tensors_read(const GrsnTensorList *t, const GrsnCkptFile *f, co
                               const char *owner) {
     for (int i = 0; i < t->n; i++) {
         const GrsnTensorRec *r = &t->rec[i];
-        GRSN_TRY(grsn_ckpt_get(f, r->name, (grsn_dtype)r->dtype, (int)r->ndim, r->dims, (void *)r->data));
+        if (r->n_pieces > 0)
+            GRSN_TRY(grsn_ckpt_get_pieces(f, r->name, (grsn_dtype)r->dtype, (int)r->ndim, r->dims, r->pieces,
+                                          r->n_pieces));
+        else
+            GRSN_TRY(grsn_ckpt_get(f, r->name, (grsn_dtype)r->dtype, (int)r->ndim, r->dims, (void *)r->data));
     }
     if (f->n == t->n) return GRSN_OK;
     // Every expected tensor is there, so the file has some the list lacks.
@@ -51,6 +67,7 @@ grsn_status grsn_tensors_read(const GrsnTensorList *t, const GrsnCkptFile *f, co
 }
 
 void grsn_tensors_free(GrsnTensorList *t) {
+    for (int i = 0; i < t->n; i++) free((void *)t->rec[i].pieces);
     free(t->rec);
     *t = (GrsnTensorList){0};
 }

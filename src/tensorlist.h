@@ -24,6 +24,11 @@ typedef struct {
 grsn_status grsn_tensors_add(GrsnTensorList *t, const char *name, grsn_dtype dt, void *data, int ndim,
                              uint64_t d0, uint64_t d1);
 
+// Append one tensor whose elements lie in n_pieces places: *pieces receives
+// the list's own array of them (freed with the list) for the caller to fill.
+grsn_status grsn_tensors_add_pieces(GrsnTensorList *t, const char *name, grsn_dtype dt, int n_pieces, int ndim,
+                                    uint64_t d0, uint64_t d1, GrsnTensorPiece **pieces);
+
 // Append every parameter of arena `p` as "<prefix><name>", pointing into
 // `values` (p->data for the parameters, Adam's m or v for its moments).
 grsn_status grsn_tensors_add_arena(GrsnTensorList *t, const GrsnParams *p, const char *prefix, float *values);
