@@ -242,9 +242,19 @@ static int job_config(const Job *j, const char *self, char *buf, size_t cap) {
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// Config lines that do not make two runs differ. The build commit
+// (grsn_build) says which code ran, not what was asked for: a run of the
+// same config by another build is the same run. resume_interval (QMIX;
+// absent from the configs of earlier builds) says how often a run saves its
+// resume state, not what it computes.
+static int ignored_line(const char *line) {
+    return !strncmp(line, "grsn_build=", 11) || !strncmp(line, "resume_interval=", 16);
+}
+
 // Does the finished run in j->dir have the configuration this sweep asks
 // for? Lines are compared in order, except threads= (results do not depend
-// on it). On a difference, `diff` names the first differing line.
+// on it) and the ignored lines. On a difference, `diff` names the first
+// differing line.
 static int same_config(const Job *j, const char *self, char *diff, size_t cap) {
     static char want[16384], have[16384];
     char path[600];
@@ -255,13 +265,11 @@ static int same_config(const Job *j, const char *self, char *diff, size_t cap) {
     have[n] = '\0';
     fclose(f);
     if (!job_config(j, self, want, sizeof want)) { snprintf(diff, cap, "grsn train --print-config failed"); return 0; }
-    // The build commit (grsn_build) says which code ran, not what was asked
-    // for: a run of the same config by another build is the same run.
     char *a = want, *b = have;
     while (*a || *b) {
         size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
-        if (!strncmp(a, "grsn_build=", 11)) { a += la + (a[la] == '\n'); continue; }
-        if (!strncmp(b, "grsn_build=", 11)) { b += lb + (b[lb] == '\n'); continue; }
+        if (ignored_line(a)) { a += la + (a[la] == '\n'); continue; }
+        if (ignored_line(b)) { b += lb + (b[lb] == '\n'); continue; }
         int skip = !strncmp(a, "threads=", 8) && !strncmp(b, "threads=", 8);
         if (!skip && (la != lb || strncmp(a, b, la) != 0)) {
             snprintf(diff, cap, "the run has '%.*s', this sweep '%.*s'", (int)(lb < 80 ? lb : 80), b,

@@ -17,6 +17,9 @@
  * hyperparameters as flag defaults:
  *
  *   grsn train --env smac:8m --algo qmix --net grsn --seed 0 --out runs/8m
+ *
+ * `--resume DIR` carries on a killed (or finished) run of either kind from
+ * its latest resume pair, with the config in DIR/config.
  */
 #include "cli.h"
 #include "grsn_train.h"
@@ -160,6 +163,7 @@ static void apply_neuron_flags(const NeuronFlags *nf, grsn_net net, GrsnCellConf
 
 static int train_qmix(int argc, char **argv);
 static int train_resume(int argc, char **argv);
+static void qmix_train_and_report(const GrsnQmixTrainConfig *cfg, const char *dir, int resume);
 
 // Train (fresh, or resumed from dir's last checkpoint) with the live progress
 // line, then print the final evaluation beside the paper's score and the
@@ -314,29 +318,41 @@ int cmd_train(int argc, char **argv) {
 }
 
 // ----------------------------------------------------------------------------
-// Carrying on a stopped (or finished) control run from its last checkpoint
+// Carrying on a stopped (or finished) run from its latest resume pair
 
 static int train_resume(int argc, char **argv) {
     const char *dir;
     int steps, threads;
     ArgSpec specs[] = {
-        {"resume", ARG_STR, &dir, NULL, "run directory of a control run to carry on from its last checkpoint",
+        {"resume", ARG_STR, &dir, NULL, "run directory to carry on from its latest checkpoint and resume state",
          NULL},
         {"steps", ARG_INT, &steps, "0", "env-step budget; 0: the run's own; more extends a finished run", NULL},
         {"threads", ARG_INT, &threads, "0", "threads (0: all cores; results do not depend on it)", NULL},
     };
     char *pos[1];
     args_parse(CMD, "train --resume DIR [--steps N] [--threads N]\n\n"
-               "Carries on the run in DIR from its latest checkpoint (ckpt_N.grsn with replay_N.grsn, written at\n"
-               "every evaluation) with the config in DIR/config: the rows, checkpoints and result are those the\n"
-               "uninterrupted run would have written. Control runs only (QMIX runs do not save their buffer).",
+               "Carries on the run in DIR from its latest checkpoint with its resume state (ckpt_N.grsn with\n"
+               "replay_N.grsn: a control run writes them at every evaluation, a QMIX run at the first test past\n"
+               "every --resume-interval env steps and at its end) with the config in DIR/config: the rows,\n"
+               "checkpoints and result are those the uninterrupted run would have written.",
                specs, (int)(sizeof specs / sizeof specs[0]), argc, argv, pos, 0);
     if (steps < 0) cli_usage_error(CMD, "--steps %d must be >= 0", steps);
+    grsn_set_threads(threads);
+    if (grsn_qmix_run_probe(dir)) {
+        GrsnQmixTrainConfig q;
+        if (grsn_qmix_train_resume_config(dir, &q) != GRSN_OK) cli_fail(CMD, "%s", grsn_last_error());
+        if (steps > 0) q.steps = steps;
+        q.threads = threads;
+        printf("grsn train: resuming %s (smac:%s, qmix, %s agents, seed %llu) to %ld env steps, threads %d\n", dir,
+               q.qmix.map, grsn_net_name(q.qmix.net), (unsigned long long)q.seed, q.steps, grsn_threads());
+        fflush(stdout);
+        qmix_train_and_report(&q, dir, 1);
+        return 0;
+    }
     GrsnTrainConfig cfg;
     if (grsn_train_resume_config(dir, &cfg) != GRSN_OK) cli_fail(CMD, "%s", grsn_last_error());
     if (steps > 0) cfg.steps = steps;
     cfg.threads = threads;
-    grsn_set_threads(threads);
     printf("grsn train: resuming %s (%s, %s, %s core, seed %llu) to %ld env steps, threads %d\n", dir, cfg.env,
            grsn_algo_name(cfg.agent.algo), grsn_net_name(cfg.agent.net), (unsigned long long)cfg.seed, cfg.steps,
            grsn_threads());
@@ -370,9 +386,27 @@ static void on_qmix_progress(const GrsnQmixTrainProgress *p, void *user) {
     }
 }
 
+// Train QMIX (fresh, or resumed from dir's latest resume pair) with the live
+// progress line, then print the final test and the run's counters; a
+// failure exits with its message.
+static void qmix_train_and_report(const GrsnQmixTrainConfig *cfg, const char *dir, int resume) {
+    Progress pr = {isatty(fileno(stderr)), 0};
+    GrsnQmixTrainResult res;
+    grsn_status st = resume ? grsn_qmix_train_resume(cfg, dir, on_qmix_progress, &pr, &res)
+                            : grsn_qmix_train_run(cfg, dir, on_qmix_progress, &pr, &res);
+    clear_live(&pr);
+    if (st != GRSN_OK) cli_fail(CMD, "%s", grsn_last_error());
+    printf("final test (%d greedy episodes): win rate %.1f%%, return %.2f ± %.2f, length %.1f\n", cfg->test_episodes,
+           100.0 * res.test_win_rate, res.test_return, res.test_return_std, res.test_length);
+    printf("%ld env steps, %ld episodes, %ld updates, %ld tests in %.1f s (%.0f env-steps/s, %.2f updates/s); "
+           "run directory %s\n", res.env_steps, res.episodes, res.updates, res.tests, res.wall_s,
+           res.wall_s > 0 ? (double)res.env_steps / res.wall_s : 0.0,
+           res.wall_s > 0 ? (double)res.updates / res.wall_s : 0.0, dir);
+}
+
 static int train_qmix(int argc, char **argv) {
     const char *env = NULL, *algo, *net, *out = NULL, *units;
-    int seed, steps, force, threads, print_config, test_interval, test_episodes;
+    int seed, steps, force, threads, print_config, test_interval, test_episodes, resume_interval;
     int n_envs, batch, buffer, eps_anneal, target_update, hidden, mixer_embed, hypernet_embed, state_last_action;
     double lr, gamma, td_lambda, grad_clip, eps_start, eps_finish;
     NeuronFlags nf;
@@ -387,6 +421,8 @@ static int train_qmix(int argc, char **argv) {
         {"steps", ARG_INT, &steps, "10050000", "env-step budget (pymarl2's t_max)", NULL},
         {"test-interval", ARG_INT, &test_interval, "10000", "env steps between greedy tests", NULL},
         {"test-episodes", ARG_INT, &test_episodes, "32", "greedy episodes per test", NULL},
+        {"resume-interval", ARG_INT, &resume_interval, "100000",
+         "env steps between resume states (episode buffer, streams) for --resume; 0: at the end only", NULL},
         {"threads", ARG_INT, &threads, "0", "threads (0: all cores; results do not depend on it)", NULL},
         {"print-config", ARG_BOOL, &print_config, "0", "print the resolved config and exit", NULL},
         // The learner (pymarl2)
@@ -411,7 +447,8 @@ static int train_qmix(int argc, char **argv) {
                      "w/o-TAP output: auto = rate"),
     };
     args_parse(CMD, "train --env smac:MAP --algo qmix [--net grsn|lif|gru] [--steps N] [--seed S] [--out DIR] [flags]\n\n"
-               "Trains QMIX with recurrent agents on the SMAC-compatible simulator (pymarl2 defaults).",
+               "Trains QMIX with recurrent agents on the SMAC-compatible simulator (pymarl2 defaults).\n"
+               "Carry on a stopped run: grsn train --resume DIR [--steps N] [--threads N]",
                specs, (int)(sizeof specs / sizeof specs[0]), argc, argv, NULL, 0);
 
     // Names first: each error lists the choices.
@@ -434,6 +471,7 @@ static int train_qmix(int argc, char **argv) {
     cfg.steps = steps;
     cfg.test_interval = test_interval;
     cfg.test_episodes = test_episodes;
+    cfg.resume_interval = resume_interval;
     cfg.threads = threads;
     GrsnQmixConfig *q = &cfg.qmix;
     q->n_envs = n_envs; q->batch = batch; q->buffer = buffer;
@@ -465,17 +503,6 @@ static int train_qmix(int argc, char **argv) {
            c->substeps > 1 ? ", w/o TAP" : "", seed, cfg.steps, q->n_envs, q->batch, grsn_threads(), dir);
     fflush(stdout);
 
-    Progress pr = {isatty(fileno(stderr)), 0};
-    GrsnQmixTrainResult res;
-    grsn_status st = grsn_qmix_train_run(&cfg, dir, on_qmix_progress, &pr, &res);
-    clear_live(&pr);
-    if (st != GRSN_OK) cli_fail(CMD, "%s", grsn_last_error());
-
-    printf("final test (%d greedy episodes): win rate %.1f%%, return %.2f ± %.2f, length %.1f\n", cfg.test_episodes,
-           100.0 * res.test_win_rate, res.test_return, res.test_return_std, res.test_length);
-    printf("%ld env steps, %ld episodes, %ld updates, %ld tests in %.1f s (%.0f env-steps/s, %.2f updates/s); "
-           "run directory %s\n", res.env_steps, res.episodes, res.updates, res.tests, res.wall_s,
-           res.wall_s > 0 ? (double)res.env_steps / res.wall_s : 0.0,
-           res.wall_s > 0 ? (double)res.updates / res.wall_s : 0.0, dir);
+    qmix_train_and_report(&cfg, dir, 0);
     return 0;
 }

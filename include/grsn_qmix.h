@@ -215,8 +215,31 @@ GrsnParams *grsn_qmix_params(GrsnQmix *q, grsn_qmix_part part);
 GrsnAdam *grsn_qmix_adam(GrsnQmix *q);
 // The learner's own random streams (the simulators own theirs).
 grsn_rng *grsn_qmix_rng_state(GrsnQmix *q, grsn_qmix_rng which);
-// Episodes currently stored in the buffer.
+// The stream of training environment `env` (test 0) or of test environment
+// `env` (test 1), 0 <= env < n_envs; NULL otherwise (grsn_smac_rng). With the
+// episode buffer, the streams are the learner's state beyond a checkpoint
+// (a run's resume state, grsn_train_qmix.h).
+grsn_rng *grsn_qmix_env_rng(GrsnQmix *q, int test, int env);
+
+// The episode buffer: a ring of `buffer` slots that fills slots 0, 1, ...
+// and, once full, overwrites the oldest episode at the head.
+typedef struct {
+    int len;                    // transitions
+    const float *obs;           // [len + 1][n_agents][obs_dim]
+    const float *state;         // [len + 1][state_dim]
+    const uint8_t *avail;       // [len + 1][n_agents][n_actions]
+    const uint8_t *actions;     // [len + 1][n_agents], 0 at step len (no decision there)
+    const float *reward;        // [len]
+    const uint8_t *terminated;  // [len]
+} GrsnQmixEpisode;
+
+// Episodes currently stored in the buffer (slots 0 .. size-1).
 int grsn_qmix_buffer_size(const GrsnQmix *q);
+// The slot the next rollout's first episode goes to.
+int grsn_qmix_buffer_head(const GrsnQmix *q);
+// The episode in `slot`, pointing into the buffer until the next rollout.
+// GRSN_ERR_ARG for a slot outside [0, size).
+grsn_status grsn_qmix_buffer_episode(const GrsnQmix *q, int slot, GrsnQmixEpisode *e);
 
 #ifdef __cplusplus
 }

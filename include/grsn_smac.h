@@ -152,6 +152,12 @@ grsn_status grsn_smac_step(grsn_smac *s, const int32_t *actions, const grsn_smac
 // Whether environment `env`'s current episode has ended.
 int grsn_smac_terminated(const grsn_smac *s, int env);
 
+// The random stream of environment `env` (NULL if out of range). It is all
+// an environment carries from one episode to the next (a reset rebuilds
+// everything else), so between episodes a copy of it saves the environment,
+// and setting it back continues its episodes exactly where they were.
+grsn_rng *grsn_smac_rng(grsn_smac *s, int env);
+
 // ----------------------------------------------------------------------------
 // Inspection (replays, viewers, tests)
 

@@ -187,9 +187,9 @@ grsn_status grsn_train_resume_config(const char *dir, GrsnTrainConfig *cfg);
 // to step N and appended to. The rows, checkpoints and result are those of an
 // uninterrupted run of the same config (when extending a finished run: one
 // whose budget was a multiple of the evaluation interval, so that it ended on
-// a regular evaluation). Control runs only. GRSN_ERR_FORMAT if dir holds no
-// complete pair or a checkpoint or replay state of another config,
-// GRSN_ERR_ARG if cfg->steps is below N.
+// a regular evaluation). QMIX runs resume with grsn_qmix_train_resume.
+// GRSN_ERR_FORMAT if dir holds no complete pair or a checkpoint or replay
+// state of another config, GRSN_ERR_ARG if cfg->steps is below N.
 grsn_status grsn_train_resume(const GrsnTrainConfig *cfg, const char *dir, grsn_train_progress_fn progress,
                               void *user, GrsnTrainResult *result);
 

@@ -2,7 +2,8 @@
  * grsn_train_qmix.h — training runs for QMIX on the SMAC-compatible simulator
  * (paper Table 2; reference-implementation.md §9, issue 5 item 4): the run
  * configuration and its key=value text, the pymarl2 training loop with greedy
- * tests, and QMIX checkpoints in the container of the control-task runs.
+ * tests, QMIX checkpoints in the container of the control-task runs, and
+ * resuming a killed run from its resume state.
  *
  * A run (grsn_qmix_train_run) is pymarl2's run loop:
  *
@@ -29,6 +30,12 @@
  *   timing.csv      env_steps, wall_s, env_steps_per_s, updates_per_s
  *   ckpt_%08d.grsn  the checkpoint of the latest test (the previous one is
  *                   removed once the new one is on disk); final.grsn at the end
+ *   replay_%08d.grsn  the resume state, beside the checkpoint of its test:
+ *                   written at the first test at or past every multiple of
+ *                   `resume_interval` env steps and at the end; the newest
+ *                   pair replaces the one before once both files are on
+ *                   disk, so the directory can hold two checkpoints, the
+ *                   latest test's and the resume pair's
  *   result          the final test: win rate, return mean and std, length
  *
  * Checkpoints use the container of src/ckpt.h. The metadata is the run
@@ -40,10 +47,19 @@
  *   counters                       i64 [4]: env_steps, episodes, updates,
  *                                  last_target_update
  *   rng.explore, rng.replay        u64 [4]: the learner's random streams
- * The simulators' own streams are private to the learner (grsn_qmix.h has no
- * accessor for them), so they are not saved: a checkpoint restores the
- * networks, the optimiser and the learner's streams, and a learner built
- * from it tests on freshly seeded test environments.
+ * A learner built from a checkpoint alone tests on freshly seeded test
+ * environments. The resume state, replay_N.grsn in the same container with
+ * the same metadata, holds the rest of the run at that test:
+ *   buffer.ring                    i64 [3]: capacity, size, head
+ *   buffer.len                     i32 [size]: the stored episodes' lengths
+ *   buffer.obs, .state, .avail, .actions   f32/u8 [steps][...]: the filled
+ *                                  steps of every stored episode in slot
+ *                                  order, len + 1 each (no padding)
+ *   buffer.reward, .terminated     f32/u8 [transitions]: len each
+ *   env.rng, test_env.rng          u64 [n_envs][4]: the simulators' streams
+ *   run.tests, run.wall_s, run.test_*   the test count, the seconds run and
+ *                                  the latest test
+ * With both, grsn_qmix_train_resume carries a killed run on exactly.
  */
 #ifndef GRSN_TRAIN_QMIX_H
 #define GRSN_TRAIN_QMIX_H
@@ -65,6 +81,7 @@ typedef struct {
     long steps;                // env-step budget: 10,050,000
     long test_interval;        // env steps between tests: 10,000
     int test_episodes;         // greedy episodes per test: 32
+    long resume_interval;      // env steps between resume states: 100,000; 0: at the end only
     int threads;               // OpenMP threads, 0: all cores (results do not depend on it)
     long test_poison_update;   // test hook: after this many updates the online
                                // weights become NaN, so the next update fails; 0: off
@@ -160,6 +177,28 @@ typedef struct {
 // the message says so and names the last checkpoint, which stays on disk.
 grsn_status grsn_qmix_train_run(const GrsnQmixTrainConfig *cfg, const char *out_dir,
                                 grsn_qmix_progress_fn progress, void *user, GrsnQmixTrainResult *result);
+
+// 1 if dir/config is a QMIX run's (algo=qmix), else 0 (also when it cannot
+// be read: grsn_qmix_train_resume_config reports why).
+int grsn_qmix_run_probe(const char *dir);
+
+// The config of the QMIX run in dir (its config file). GRSN_ERR_IO if it
+// cannot be read, GRSN_ERR_FORMAT if it is not a QMIX run's or does not parse.
+grsn_status grsn_qmix_train_resume_config(const char *dir, GrsnQmixTrainConfig *cfg);
+
+// Carry on the run in `dir` from its latest resume pair (ckpt_N.grsn with
+// replay_N.grsn). cfg is the run's config (grsn_qmix_train_resume_config)
+// with the budget and threads wanted: a larger cfg->steps extends a
+// finished run. progress.csv and timing.csv are cut back to step N and
+// appended to; wall_s continues from the seconds run before. The rows,
+// checkpoints and result are those of an uninterrupted run of the same
+// config (when extending a finished run: one whose budget was a multiple of
+// the test interval, so that it ended on a regular test). GRSN_ERR_FORMAT if
+// dir holds no complete pair, or a checkpoint or resume state of another
+// config, or a damaged one (the message names the file); GRSN_ERR_ARG if
+// cfg->steps is below N.
+grsn_status grsn_qmix_train_resume(const GrsnQmixTrainConfig *cfg, const char *dir, grsn_qmix_progress_fn progress,
+                                   void *user, GrsnQmixTrainResult *result);
 
 #ifdef __cplusplus
 }

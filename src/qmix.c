@@ -9,9 +9,14 @@
  * observations, state and availability masks seen at t and the actions taken
  * there; transitions t < len also hold the reward and the terminated flag.
  * Step len holds the final observations (filled, no transition).
+ *
+ * Between rollouts, the buffer and the simulators' streams are all the
+ * learner holds beyond a checkpoint; the end of this file lists them for a
+ * run's resume state.
  */
 #include "qmix_net.h"
 #include "grsn_qmix.h"
+#include "tensorlist.h"
 
 struct GrsnQmix {
     GrsnQmixConfig cfg;
@@ -28,7 +33,8 @@ struct GrsnQmix {
     uint8_t *buf_act;               // [cap][T1][n_agents]
     float *buf_reward;              // [cap][T1 - 1]
     uint8_t *buf_term;              // [cap][T1 - 1]
-    int *buf_len;                   // [cap] transitions
+    int32_t *buf_len;               // [cap] transitions
+    int64_t ring[3];                // cap, size, head of a saved state (the end of this file)
     int *pick;                      // [cap] sampling scratch
     QBatch batch;                   // the sampled episodes, time-major, compact for their T
     // Acting scratch for n_envs environments.
@@ -208,7 +214,9 @@ GrsnAdam *grsn_qmix_adam(GrsnQmix *q) { return &q->core.adam; }
 grsn_rng *grsn_qmix_rng_state(GrsnQmix *q, grsn_qmix_rng which) {
     return (unsigned)which < GRSN_QMIX_RNG_COUNT ? &q->rng[which] : NULL;
 }
+grsn_rng *grsn_qmix_env_rng(GrsnQmix *q, int test, int env) { return grsn_smac_rng(test ? q->test_env : q->env, env); }
 int grsn_qmix_buffer_size(const GrsnQmix *q) { return q->size; }
+int grsn_qmix_buffer_head(const GrsnQmix *q) { return q->head; }
 int grsn_qmix_can_update(const GrsnQmix *q) { return q->size >= q->cfg.batch; }
 
 float grsn_qmix_epsilon(const GrsnQmix *q) {
@@ -246,6 +254,21 @@ typedef struct { long steps; int wins; double spikes, neuron_steps; } PlayTotals
 
 // Step size helpers for the buffer slot of episode slot `s`, step t.
 static size_t slot_step(const GrsnQmix *q, int s, int t) { return (size_t)s * q->T1 + t; }
+
+grsn_status grsn_qmix_buffer_episode(const GrsnQmix *q, int slot, GrsnQmixEpisode *e) {
+    if (slot < 0 || slot >= q->size)
+        return grsn_fail(GRSN_ERR_ARG, "qmix buffer: slot %d is not in [0, %d)", slot, q->size);
+    const grsn_smac_dims *d = &q->dims;
+    size_t k = slot_step(q, slot, 0), n = (size_t)d->n_agents;
+    e->len = q->buf_len[slot];
+    e->obs = q->buf_obs + k * n * d->obs_dim;
+    e->state = q->buf_state + k * d->state_dim;
+    e->avail = q->buf_avail + k * n * d->n_actions;
+    e->actions = q->buf_act + k * n;
+    e->reward = q->buf_reward + (size_t)slot * (q->T1 - 1);
+    e->terminated = q->buf_term + (size_t)slot * (q->T1 - 1);
+    return GRSN_OK;
+}
 
 // One episode in each environment of `env`. With `store`, episode e goes to
 // buffer slot (head + e) mod cap. Returns the per-env lengths and returns in
@@ -546,5 +569,100 @@ grsn_status grsn_qmix_player_step(GrsnQmixPlayer *p, long long *spikes, int32_t 
     memcpy(p->last, p->actions, (size_t)n * sizeof(int32_t));
     if (actions) memcpy(actions, p->actions, (size_t)n * sizeof(int32_t));
     p->t = s->done ? -1 : p->t + 1;
+    return GRSN_OK;
+}
+
+// ----------------------------------------------------------------------------
+// The resume state (tensorlist.h): the episode buffer and the simulators'
+// streams, between rollouts
+//
+// The ring fills slots 0, 1, ... and, once full, overwrites the oldest at
+// the head, so the stored episodes are those of slots 0 .. size-1. They are
+// saved in slot order, each as its filled steps only: len + 1 steps of
+// observations, states, masks and actions, len rewards and flags, listed as
+// pieces pointing into the slots. Nothing past an episode's end is ever
+// read (gather pads with zeros), so the padding is not saved. An
+// environment carries only its stream from one episode to the next.
+
+enum { RING_CAP, RING_SIZE, RING_HEAD, RING_N };
+
+// One buffer array as a tensor of `width` elements per step ([steps] when
+// width is 1): episode s's first len_s + extra steps of its slot, the slots
+// `per_slot` steps apart.
+static grsn_status add_filled(GrsnQmix *q, GrsnTensorList *t, const char *name, grsn_dtype dt, void *base,
+                              uint64_t width, int per_slot, int extra) {
+    int size = (int)q->ring[RING_SIZE];
+    size_t elem = dt == GRSN_DT_U8 ? 1 : 4;
+    uint64_t steps = 0;
+    for (int s = 0; s < size; s++) steps += (uint64_t)(q->buf_len[s] + extra);
+    GrsnTensorPiece *p;
+    GRSN_TRY(grsn_tensors_add_pieces(t, name, dt, size, width > 1 ? 2 : 1, steps, width, &p));
+    for (int s = 0; s < size; s++) {
+        p[s].data = (char *)base + (size_t)s * per_slot * width * elem;
+        p[s].count = (uint64_t)(q->buf_len[s] + extra) * width;
+    }
+    return GRSN_OK;
+}
+
+// The streams of every environment of `env`, [n_envs][4].
+static grsn_status add_streams(GrsnTensorList *t, const char *name, grsn_smac *env) {
+    int E = grsn_smac_n_envs(env);
+    GrsnTensorPiece *p;
+    GRSN_TRY(grsn_tensors_add_pieces(t, name, GRSN_DT_U64, E, 2, (uint64_t)E, 4, &p));
+    for (int e = 0; e < E; e++) { p[e].data = grsn_smac_rng(env, e)->s; p[e].count = 4; }
+    return GRSN_OK;
+}
+
+// Every tensor of the state, sized by q->ring and q->buf_len.
+static grsn_status list_state(GrsnQmix *q, GrsnTensorList *t) {
+    const grsn_smac_dims *d = &q->dims;
+    uint64_t n = (uint64_t)d->n_agents, O = (uint64_t)d->obs_dim, A = (uint64_t)d->n_actions;
+    GRSN_TRY(grsn_tensors_add(t, "buffer.ring", GRSN_DT_I64, q->ring, 1, RING_N, 0));
+    GRSN_TRY(grsn_tensors_add(t, "buffer.len", GRSN_DT_I32, q->buf_len, 1, (uint64_t)q->ring[RING_SIZE], 0));
+    GRSN_TRY(add_filled(q, t, "buffer.obs", GRSN_DT_F32, q->buf_obs, n * O, q->T1, 1));
+    GRSN_TRY(add_filled(q, t, "buffer.state", GRSN_DT_F32, q->buf_state, (uint64_t)d->state_dim, q->T1, 1));
+    GRSN_TRY(add_filled(q, t, "buffer.avail", GRSN_DT_U8, q->buf_avail, n * A, q->T1, 1));
+    GRSN_TRY(add_filled(q, t, "buffer.actions", GRSN_DT_U8, q->buf_act, n, q->T1, 1));
+    GRSN_TRY(add_filled(q, t, "buffer.reward", GRSN_DT_F32, q->buf_reward, 1, q->T1 - 1, 0));
+    GRSN_TRY(add_filled(q, t, "buffer.terminated", GRSN_DT_U8, q->buf_term, 1, q->T1 - 1, 0));
+    GRSN_TRY(add_streams(t, "env.rng", q->env));
+    return add_streams(t, "test_env.rng", q->test_env);
+}
+
+grsn_status grsn_qmix_state_add_tensors(GrsnQmix *q, GrsnTensorList *t) {
+    GRSN_ASSERT(q->size > 0, "qmix state saved before the first rollout");
+    q->ring[RING_CAP] = q->cap; q->ring[RING_SIZE] = q->size; q->ring[RING_HEAD] = q->head;
+    return list_state(q, t);
+}
+
+grsn_status grsn_qmix_state_list_saved(GrsnQmix *q, const GrsnCkptFile *f, const char *path, GrsnTensorList *t) {
+    uint64_t dims[1] = {RING_N};
+    GRSN_TRY(grsn_ckpt_get(f, "buffer.ring", GRSN_DT_I64, 1, dims, q->ring));
+    const int64_t *r = q->ring;
+    if (r[RING_CAP] != q->cap)
+        return grsn_fail(GRSN_ERR_FORMAT, "%s: an episode buffer of %lld episodes, the learner's holds %d", path,
+                         (long long)r[RING_CAP], q->cap);
+    if (r[RING_SIZE] < 1 || r[RING_SIZE] > q->cap || r[RING_HEAD] < 0 || r[RING_HEAD] >= q->cap ||
+        (r[RING_SIZE] < q->cap && r[RING_HEAD] != r[RING_SIZE]))
+        return grsn_fail(GRSN_ERR_FORMAT, "%s: episode buffer counters out of range (size %lld, head %lld)", path,
+                         (long long)r[RING_SIZE], (long long)r[RING_HEAD]);
+    dims[0] = (uint64_t)r[RING_SIZE];
+    GRSN_TRY(grsn_ckpt_get(f, "buffer.len", GRSN_DT_I32, 1, dims, q->buf_len));
+    for (int s = 0; s < r[RING_SIZE]; s++)
+        if (q->buf_len[s] < 1 || q->buf_len[s] > q->dims.episode_limit)
+            return grsn_fail(GRSN_ERR_FORMAT, "%s: stored episode %d has %d steps, outside [1, %d]", path, s,
+                             q->buf_len[s], q->dims.episode_limit);
+    return list_state(q, t);
+}
+
+grsn_status grsn_qmix_state_finish_load(GrsnQmix *q, const char *path) {
+    int size = (int)q->ring[RING_SIZE], n = q->dims.n_agents, A = q->dims.n_actions;
+    for (int s = 0; s < size; s++)
+        for (size_t k = slot_step(q, s, 0) * n; k < slot_step(q, s, q->buf_len[s] + 1) * n; k++)
+            if (q->buf_act[k] >= A)
+                return grsn_fail(GRSN_ERR_FORMAT, "%s: stored action %d of episode %d out of range (%d actions)",
+                                 path, q->buf_act[k], s, A);
+    q->size = size;
+    q->head = (int)q->ring[RING_HEAD];
     return GRSN_OK;
 }

@@ -1,11 +1,13 @@
 /*
  * rundir.c — the run directory of a training run (rundir.h): mkdir -p, the
  * config and result written atomically, the CSV logs, the periodic
- * checkpoint that replaces the one before, and the run's monotonic clock.
+ * checkpoint and the resume pair that replace the ones before, and the
+ * run's monotonic clock.
  */
 #include "common.h"
 #include "io.h"
 #include "rundir.h"
+#include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -88,15 +90,41 @@ void grsn_rundir_ckpt_path(const GrsnRunDir *d, long env_steps, char *out, size_
     grsn_rundir_path(d, out, cap, name);
 }
 
+void grsn_rundir_replay_path(const GrsnRunDir *d, long env_steps, char *out, size_t cap) {
+    char name[64];
+    snprintf(name, sizeof name, "replay_%08ld.grsn", env_steps);
+    grsn_rundir_path(d, out, cap, name);
+}
+
 void grsn_rundir_keep_ckpt(GrsnRunDir *d, const char *path) {
-    if (d->ckpt[0] && strcmp(d->ckpt, path) != 0) unlink(d->ckpt);
+    if (d->ckpt[0] && strcmp(d->ckpt, path) != 0 && strcmp(d->ckpt, d->pair) != 0) unlink(d->ckpt);
     snprintf(d->ckpt, sizeof d->ckpt, "%s", path);
 }
 
 void grsn_rundir_keep_pair(GrsnRunDir *d, const char *ckpt, const char *replay) {
     grsn_rundir_keep_ckpt(d, ckpt);
-    if (d->replay[0] && (!replay || strcmp(d->replay, replay) != 0)) unlink(d->replay);
-    snprintf(d->replay, sizeof d->replay, "%s", replay ? replay : "");
+    if (d->pair[0] && strcmp(d->pair, ckpt) != 0 && strcmp(d->pair, d->ckpt) != 0) unlink(d->pair);
+    if (d->replay[0] && strcmp(d->replay, replay) != 0) unlink(d->replay);
+    snprintf(d->pair, sizeof d->pair, "%s", ckpt);
+    snprintf(d->replay, sizeof d->replay, "%s", replay);
+}
+
+long grsn_rundir_latest_pair(const char *dir) {
+    DIR *dd = opendir(dir);
+    if (!dd) return -1;
+    long best = -1;
+    struct dirent *e;
+    while ((e = readdir(dd)) != NULL) {
+        long n;
+        int end = 0;
+        char path[1200];
+        if (sscanf(e->d_name, "ckpt_%ld.grsn%n", &n, &end) != 1 || end == 0 || e->d_name[end] != '\0' || n <= best)
+            continue;
+        snprintf(path, sizeof path, "%s/replay_%08ld.grsn", dir, n);
+        if (access(path, R_OK) == 0) best = n;
+    }
+    closedir(dd);
+    return best;
 }
 
 // Keep the header and the rows whose first field is <= upto; reopen to append.

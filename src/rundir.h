@@ -19,7 +19,8 @@
 typedef struct {
     char dir[512];
     char ckpt[600];             // the latest periodic checkpoint ("" if none)
-    char replay[600];           // its replay state (control runs), "" if none
+    char pair[600];             // the checkpoint of the latest resume pair ("" if none)
+    char replay[600];           // its replay state, "" if none
     FILE *progress, *timing;    // the logs, open after grsn_rundir_open_logs
     double t0;                  // grsn_now_s() when the run started
 } GrsnRunDir;
@@ -53,12 +54,22 @@ grsn_status grsn_rundir_flush(GrsnRunDir *d);
 // The path of the periodic checkpoint at env_steps: dir/ckpt_NNNNNNNN.grsn.
 void grsn_rundir_ckpt_path(const GrsnRunDir *d, long env_steps, char *out, size_t cap);
 
-// The periodic checkpoint at `path` is written: remove the one before it.
+// The path of the replay state at env_steps: dir/replay_NNNNNNNN.grsn.
+void grsn_rundir_replay_path(const GrsnRunDir *d, long env_steps, char *out, size_t cap);
+
+// The periodic checkpoint at `path` is written: remove the one before it,
+// unless it belongs to the resume pair.
 void grsn_rundir_keep_ckpt(GrsnRunDir *d, const char *path);
 
-// The same for a checkpoint and its replay state (replay NULL: none), both
-// written: the pair before them goes. Until then the older pair is complete.
+// A resume pair, a periodic checkpoint and its replay state, both written:
+// the pair before them goes. Until then the older pair is complete. Control
+// runs write a pair at every evaluation; QMIX runs a checkpoint at every
+// test and a pair at some of them, so the latest checkpoint and the resume
+// pair's may differ.
 void grsn_rundir_keep_pair(GrsnRunDir *d, const char *ckpt, const char *replay);
+
+// The latest env step N with both ckpt_N.grsn and replay_N.grsn in dir; -1 if none.
+long grsn_rundir_latest_pair(const char *dir);
 
 // Resuming: write the config text as dir/config, cut progress.csv and
 // timing.csv back to their header and the rows of env_steps <= upto (rows a

@@ -53,4 +53,18 @@ grsn_status grsn_seqbuf_add_tensors(grsn_seqbuf *buf, GrsnTensorList *t);
 grsn_status grsn_seqbuf_list_saved(grsn_seqbuf *buf, const GrsnCkptFile *f, const char *path, GrsnTensorList *t);
 grsn_status grsn_seqbuf_finish_load(grsn_seqbuf *buf, const char *path);
 
+// The QMIX learner's state beyond its checkpoint (src/qmix.c), between
+// rollouts: the episode buffer ("buffer.*": its ring counters, the episode
+// lengths and each episode's filled steps) and the streams of the training
+// and test environments ("env.rng", "test_env.rng").
+//   saving:  grsn_qmix_state_add_tensors, then grsn_ckpt_write;
+//   loading: grsn_ckpt_read, grsn_qmix_state_list_saved (reads the ring's
+//   counters and the lengths, checks them against this learner and lists
+//   the arrays they size), grsn_tensors_read, grsn_qmix_state_finish_load
+//   (the counters set, every action checked).
+typedef struct GrsnQmix GrsnQmix;
+grsn_status grsn_qmix_state_add_tensors(GrsnQmix *q, GrsnTensorList *t);
+grsn_status grsn_qmix_state_list_saved(GrsnQmix *q, const GrsnCkptFile *f, const char *path, GrsnTensorList *t);
+grsn_status grsn_qmix_state_finish_load(GrsnQmix *q, const char *path);
+
 #endif

@@ -29,9 +29,7 @@
 #include "tensorlist.h"
 #include "grsn_train.h"
 #include <stddef.h>
-#include <dirent.h>
 #include <errno.h>
-#include <unistd.h>
 #include "io.h"
 
 // ----------------------------------------------------------------------------
@@ -473,12 +471,6 @@ static int same_run(const GrsnTrainConfig *a, const GrsnTrainConfig *b) {
     return strcmp(tx, ty) == 0;
 }
 
-static void replay_path(const Run *r, long env_steps, char *out, size_t cap) {
-    char name[64];
-    snprintf(name, sizeof name, "replay_%08ld.grsn", env_steps);
-    grsn_rundir_path(&r->rd, out, cap, name);
-}
-
 // The run's own part: counters, and the latest evaluation (a resumed run
 // that ends without another one reports it).
 static grsn_status run_tensors(Run *r, GrsnTensorList *t) {
@@ -556,7 +548,7 @@ static grsn_status evaluate_and_log(Run *r) {
     char path[600], replay[600];
     grsn_rundir_ckpt_path(&r->rd, r->env_steps, path, sizeof path);
     GRSN_TRY(save_ckpt(r, path));
-    replay_path(r, r->env_steps, replay, sizeof replay);
+    grsn_rundir_replay_path(&r->rd, r->env_steps, replay, sizeof replay);
     GRSN_TRY(save_replay(r, replay));
     grsn_rundir_keep_pair(&r->rd, path, replay);
 
@@ -701,25 +693,6 @@ grsn_status grsn_train_run(const GrsnTrainConfig *cfg, const char *out_dir,
     return run_in(cfg, out_dir, 0, progress, user, result);
 }
 
-// The latest env step N with both ckpt_N.grsn and replay_N.grsn in dir; -1 if none.
-static long latest_pair(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return -1;
-    long best = -1;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        long n;
-        int end = 0;
-        char path[1200];
-        if (sscanf(e->d_name, "ckpt_%ld.grsn%n", &n, &end) != 1 || end == 0 || e->d_name[end] != '\0' || n <= best)
-            continue;
-        snprintf(path, sizeof path, "%s/replay_%08ld.grsn", dir, n);
-        if (access(path, R_OK) == 0) best = n;
-    }
-    closedir(d);
-    return best;
-}
-
 grsn_status grsn_train_resume_config(const char *dir, GrsnTrainConfig *cfg) {
     char path[600];
     snprintf(path, sizeof path, "%s/config", dir);
@@ -727,8 +700,8 @@ grsn_status grsn_train_resume_config(const char *dir, GrsnTrainConfig *cfg) {
     if (!text) return grsn_fail(GRSN_ERR_IO, "cannot resume %s: cannot read %s: %s", dir, path, strerror(errno));
     grsn_status st = GRSN_OK;
     if (strstr(text, "\nalgo=qmix\n"))
-        st = grsn_fail(GRSN_ERR_ARG, "cannot resume %s: a QMIX run (resuming is for the control runs; QMIX "
-                                     "checkpoints do not hold the episode buffer)", dir);
+        st = grsn_fail(GRSN_ERR_ARG, "cannot resume %s as a control run: it holds a QMIX run "
+                                     "(grsn_qmix_train_resume)", dir);
     else if (grsn_train_config_parse(cfg, text, strlen(text)) != GRSN_OK)
         st = grsn_kv_refail(GRSN_ERR_FORMAT, "cannot resume %s: %s: ", dir, path);
     free(text);
@@ -738,7 +711,7 @@ grsn_status grsn_train_resume_config(const char *dir, GrsnTrainConfig *cfg) {
 // Load the latest checkpoint pair of r's directory into the freshly set-up run r.
 static grsn_status restore(Run *r) {
     const char *dir = r->rd.dir;
-    long n = latest_pair(dir);
+    long n = grsn_rundir_latest_pair(dir);
     if (n < 0)
         return grsn_fail(GRSN_ERR_FORMAT, "cannot resume %s: no checkpoint with its replay state "
                                           "(ckpt_N.grsn and replay_N.grsn)", dir);
@@ -765,13 +738,12 @@ static grsn_status restore(Run *r) {
     r->env.rng = info.rng.env;
     r->eval_env.rng = info.rng.eval_env;
     char replay[600];
-    replay_path(r, n, replay, sizeof replay);
+    grsn_rundir_replay_path(&r->rd, n, replay, sizeof replay);
     GRSN_TRY(load_replay(r, replay, n));
     r->last_eval_steps = n;   // every checkpoint follows an evaluation
     r->next_eval = r->cfg.eval_interval;
     while (r->next_eval <= n) r->next_eval += r->cfg.eval_interval;
-    snprintf(r->rd.ckpt, sizeof r->rd.ckpt, "%s", path);
-    snprintf(r->rd.replay, sizeof r->rd.replay, "%s", replay);
+    grsn_rundir_keep_pair(&r->rd, path, replay);   // the pair the next one replaces
     char text[4096];
     size_t len = grsn_train_config_text(&r->cfg, text, sizeof text);
     return grsn_rundir_reopen_logs(&r->rd, text, len, n);

@@ -2,8 +2,8 @@
  * train_qmix.c — QMIX training runs on the SMAC-compatible simulator (paper
  * Table 2; reference-implementation.md §9; grsn_train_qmix.h): the run
  * configuration and its key=value text, pymarl2's run loop with greedy
- * tests, the run directory, and QMIX checkpoints stored in the container of
- * ckpt.c.
+ * tests, the run directory, QMIX checkpoints stored in the container of
+ * ckpt.c, and the resume state that carries a killed run on.
  *
  * The loop, as pymarl2's run.py runs it:
  *
@@ -15,8 +15,9 @@
  *       test:    after the first rollout, then at the first rollout boundary
  *                at or past every multiple of test_interval env steps:
  *                test_episodes greedy episodes; a row in progress.csv and a
- *                checkpoint
- *   test once more at the end: the run's score
+ *                checkpoint; every resume_interval env steps the resume
+ *                state beside it
+ *   test once more at the end: the run's score (and the resume state)
  *
  * Every random draw comes from a stream of the master seed (the learner's
  * explore and replay streams, one stream per training and per test
@@ -26,11 +27,13 @@
  */
 #include "common.h"
 #include "ckpt.h"
+#include "io.h"
 #include "kvconf.h"
 #include "rundir.h"
 #include "tensorlist.h"
 #include "grsn_train_qmix.h"
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 
 #define SMAC_PREFIX "smac:"
@@ -61,6 +64,7 @@ grsn_status grsn_qmix_train_defaults(GrsnQmixTrainConfig *cfg, const char *map, 
     cfg->steps = GRSN_QMIX_TRAIN_STEPS;
     cfg->test_interval = 10000;
     cfg->test_episodes = 32;
+    cfg->resume_interval = 100000;
     return grsn_qmix_train_check(cfg);
 }
 
@@ -75,6 +79,7 @@ grsn_status grsn_qmix_train_check(const GrsnQmixTrainConfig *cfg) {
         {"steps", (double)cfg->steps, 1, 1e13},
         {"test_interval", (double)cfg->test_interval, 1, 1e13},
         {"test_episodes", cfg->test_episodes, 1, 1e6},
+        {"resume_interval", (double)cfg->resume_interval, 0, 1e13},
         {"threads", cfg->threads, 0, 1024},
         {"n_envs", q->n_envs, 1, 4096},
         {"hidden", q->hidden, 1, 1e5}, {"mixer_embed", q->mixer_embed, 1, 1e5},
@@ -118,7 +123,8 @@ static const GrsnKvField KEYS[] = {
     KEY("seed", U64, seed, 0),
     // The run
     KEY("steps", LONG, steps, 0), KEY("test_interval", LONG, test_interval, 0),
-    KEY("test_episodes", INT, test_episodes, 0), KEY("threads", INT, threads, 0),
+    KEY("test_episodes", INT, test_episodes, 0), KEY("resume_interval", LONG, resume_interval, 0),
+    KEY("threads", INT, threads, 0),
     // The learner (pymarl2 defaults, spec §9.2)
     KEY("n_envs", INT, qmix.n_envs, 0),
     KEY("hidden", INT, qmix.hidden, NETWORK), KEY("mixer_embed", INT, qmix.mixer_embed, NETWORK),
@@ -384,13 +390,27 @@ typedef struct {
     GrsnQmix *q;
     GrsnRunDir rd;
     long next_test, last_test_steps, tests;
+    long next_resume, last_resume_steps;   // the resume state: due at the first test at or past
+                                           // next_resume; last written at last_resume_steps
     // Sums since the previous test.
     double win_sum, ret_sum, loss_sum;
     long ep_n, upd_n;
     GrsnQmixTest test;             // the latest test (test.episodes == 0 before the first)
+    double wall0;                  // seconds run before a resume
+    int64_t saved_tests;           // what the resume state stores of the run (save_replay)
+    double saved_wall_s;
     grsn_qmix_progress_fn progress_fn;
     void *user;
 } Run;
+
+// Seconds the run has trained, across resumes.
+static double run_wall_s(const Run *r) { return r->wall0 + grsn_now_s() - r->rd.t0; }
+
+// The first env step past n that makes a test write the resume state
+// (never with resume_interval 0: the run writes it at its end only).
+static long resume_due_after(const GrsnQmixTrainConfig *c, long n) {
+    return c->resume_interval > 0 ? (n / c->resume_interval + 1) * c->resume_interval : LONG_MAX;
+}
 
 static void fill_progress(const Run *r, GrsnQmixTrainProgress *p, int tested, const GrsnQmixRollout *ro) {
     const GrsnQmixCounters *c = grsn_qmix_counters(r->q);
@@ -409,7 +429,7 @@ static void fill_progress(const Run *r, GrsnQmixTrainProgress *p, int tested, co
     p->test_return_std = t ? r->test.return_std : NAN;
     p->test_length = t ? r->test.length_mean : NAN;
     p->firing_rate = t ? r->test.firing_rate : NAN;
-    p->wall_s = grsn_now_s() - r->rd.t0;
+    p->wall_s = run_wall_s(r);
     p->env_steps_per_s = p->wall_s > 0 ? (double)c->env_steps / p->wall_s : 0;
     p->updates_per_s = p->wall_s > 0 ? (double)c->updates / p->wall_s : 0;
 }
@@ -430,7 +450,98 @@ static grsn_status update(Run *r) {
     return GRSN_OK;
 }
 
-// Test, append the rows, write the checkpoint, reset the sums.
+// ----------------------------------------------------------------------------
+// The resume state. A test writes ckpt_N.grsn (networks, Adam, counters, the
+// learner's streams); at the first test at or past every multiple of
+// resume_interval env steps, and at the end, replay_N.grsn joins it: the
+// episode buffer, the simulators' streams and the run's own counters. Tests
+// fall between rollouts, when every environment has finished its episode,
+// so nothing else is in flight, and the sums since the previous test are
+// empty.
+
+// Whether two configs describe the same run, budget and threads aside.
+static int same_run(const GrsnQmixTrainConfig *a, const GrsnQmixTrainConfig *b) {
+    GrsnQmixTrainConfig x = *a, y = *b;
+    x.steps = y.steps; x.threads = y.threads;
+    char tx[4096], ty[4096];
+    grsn_qmix_train_config_text(&x, tx, sizeof tx);
+    grsn_qmix_train_config_text(&y, ty, sizeof ty);
+    return strcmp(tx, ty) == 0;
+}
+
+// The run's own part: the test count, the wall time, and the latest test
+// (a resumed run that ends without another one reports it).
+static grsn_status run_tensors(Run *r, GrsnTensorList *t) {
+    GRSN_TRY(grsn_tensors_add(t, "run.tests", GRSN_DT_I64, &r->saved_tests, 1, 1, 0));
+    GRSN_TRY(grsn_tensors_add(t, "run.wall_s", GRSN_DT_F64, &r->saved_wall_s, 1, 1, 0));
+    GRSN_TRY(grsn_tensors_add(t, "run.test_win_rate", GRSN_DT_F32, &r->test.win_rate, 1, 1, 0));
+    GRSN_TRY(grsn_tensors_add(t, "run.test_return_mean", GRSN_DT_F32, &r->test.return_mean, 1, 1, 0));
+    GRSN_TRY(grsn_tensors_add(t, "run.test_return_std", GRSN_DT_F32, &r->test.return_std, 1, 1, 0));
+    GRSN_TRY(grsn_tensors_add(t, "run.test_length_mean", GRSN_DT_F32, &r->test.length_mean, 1, 1, 0));
+    return grsn_tensors_add(t, "run.test_firing_rate", GRSN_DT_F32, &r->test.firing_rate, 1, 1, 0);
+}
+
+static grsn_status save_replay(Run *r, const char *path) {
+    const GrsnQmixCounters *c = grsn_qmix_counters(r->q);
+    r->saved_tests = r->tests;
+    r->saved_wall_s = run_wall_s(r);
+    GrsnTensorList t = {0};
+    grsn_status st = grsn_qmix_state_add_tensors(r->q, &t);
+    if (st == GRSN_OK) st = run_tensors(r, &t);
+    char meta[4096];
+    size_t need = grsn_qmix_train_config_text(&r->cfg, meta, sizeof meta);
+    GRSN_ASSERT(need < sizeof meta, "config text of %zu bytes", need);
+    if (st == GRSN_OK) st = grsn_ckpt_write(path, (uint64_t)c->updates, (uint64_t)c->env_steps, meta, t.rec, t.n);
+    grsn_tensors_free(&t);
+    return st;
+}
+
+static grsn_status load_replay(Run *r, const char *path, long env_steps) {
+    GrsnCkptFile f;
+    GRSN_TRY(grsn_ckpt_read(&f, path));
+    grsn_status st = GRSN_OK;
+    if ((long)f.env_steps != env_steps)
+        st = grsn_fail(GRSN_ERR_FORMAT, "%s: resume state of env step %llu, the checkpoint is at %ld", path,
+                       (unsigned long long)f.env_steps, env_steps);
+    GrsnQmixTrainConfig saved;
+    if (st == GRSN_OK && (grsn_qmix_train_config_parse(&saved, f.meta, f.meta_len) != GRSN_OK ||
+                          !same_run(&saved, &r->cfg)))
+        st = grsn_fail(GRSN_ERR_FORMAT, "%s: the resume state of another run", path);
+    GrsnTensorList t = {0};
+    if (st == GRSN_OK) st = grsn_qmix_state_list_saved(r->q, &f, path, &t);
+    if (st == GRSN_OK) st = run_tensors(r, &t);
+    if (st == GRSN_OK) st = grsn_tensors_read(&t, &f, path, "resume state");
+    if (st == GRSN_OK) st = grsn_qmix_state_finish_load(r->q, path);
+    if (st == GRSN_OK && (r->saved_tests < 1 || !(r->saved_wall_s >= 0)))
+        st = grsn_fail(GRSN_ERR_FORMAT, "%s: run counters out of range", path);
+    grsn_tensors_free(&t);
+    grsn_ckpt_close(&f);
+    GRSN_TRY(st);
+    r->tests = (long)r->saved_tests;
+    r->wall0 = r->saved_wall_s;
+    r->test.episodes = r->cfg.test_episodes;
+    return GRSN_OK;
+}
+
+// The resume pair at this test: its checkpoint, which the test wrote, and
+// the replay state beside it; then the previous pair can go.
+static grsn_status save_resume(Run *r) {
+    long n = grsn_qmix_counters(r->q)->env_steps;
+    char ckpt[600], replay[600];
+    grsn_rundir_ckpt_path(&r->rd, n, ckpt, sizeof ckpt);
+    grsn_rundir_replay_path(&r->rd, n, replay, sizeof replay);
+    GRSN_TRY(save_replay(r, replay));
+    grsn_rundir_keep_pair(&r->rd, ckpt, replay);
+    r->last_resume_steps = n;
+    r->next_resume = resume_due_after(&r->cfg, n);
+    return GRSN_OK;
+}
+
+// ----------------------------------------------------------------------------
+// Tests and the run
+
+// Test, append the rows, write the checkpoint, reset the sums, and write
+// the resume state when it is due.
 static grsn_status test_and_log(Run *r) {
     const GrsnQmixCounters *c = grsn_qmix_counters(r->q);
     GRSN_TRY(grsn_qmix_test(r->q, r->cfg.test_episodes, &r->test));
@@ -464,6 +575,7 @@ static grsn_status test_and_log(Run *r) {
     if (r->progress_fn) r->progress_fn(&p, r->user);
     r->win_sum = r->ret_sum = r->loss_sum = 0;
     r->ep_n = r->upd_n = 0;
+    if (c->env_steps >= r->next_resume) GRSN_TRY(save_resume(r));
     return GRSN_OK;
 }
 
@@ -477,16 +589,47 @@ static grsn_status open_logs(Run *r) {
                                  "env_steps,wall_s,env_steps_per_s,updates_per_s");
 }
 
-static grsn_status run_setup(Run *r) {
+static grsn_status run_setup(Run *r, int resume) {
     const GrsnQmixTrainConfig *c = &r->cfg;
     GRSN_TRY(grsn_qmix_train_check(c));
     GRSN_TRY(grsn_rundir_create(&r->rd));
     grsn_set_threads(c->threads);
     GRSN_TRY(grsn_qmix_create(&r->q, &c->qmix, c->seed));
-    GRSN_TRY(open_logs(r));
+    if (!resume) GRSN_TRY(open_logs(r));
     r->next_test = 0;               // the first test follows the first rollout
     r->last_test_steps = -1;
+    r->next_resume = resume_due_after(c, 0);
+    r->last_resume_steps = -1;
     return GRSN_OK;
+}
+
+// Load the latest resume pair of r's directory into the freshly set-up run r.
+static grsn_status restore(Run *r) {
+    const char *dir = r->rd.dir;
+    long n = grsn_rundir_latest_pair(dir);
+    if (n < 0)
+        return grsn_fail(GRSN_ERR_FORMAT, "cannot resume %s: no checkpoint with its resume state "
+                                          "(ckpt_N.grsn and replay_N.grsn)", dir);
+    if (r->cfg.steps < n)
+        return grsn_fail(GRSN_ERR_ARG, "cannot resume %s at --steps %ld: it has run %ld env steps", dir,
+                         r->cfg.steps, n);
+    char path[600], replay[600];
+    grsn_rundir_ckpt_path(&r->rd, n, path, sizeof path);
+    GrsnQmixCkptInfo info;
+    GRSN_TRY(grsn_qmix_ckpt_restore(path, r->q, &info));
+    // The checkpoint must be this run's: the same config but for the budget and threads.
+    if (!same_run(&info.config, &r->cfg) || info.counters.env_steps != n)
+        return grsn_fail(GRSN_ERR_FORMAT, "cannot resume %s: %s is not this run's checkpoint", dir, path);
+    grsn_rundir_replay_path(&r->rd, n, replay, sizeof replay);
+    GRSN_TRY(load_replay(r, replay, n));
+    r->last_test_steps = n;   // every resume pair follows a test
+    while (r->next_test <= n) r->next_test += r->cfg.test_interval;
+    r->last_resume_steps = n;
+    r->next_resume = resume_due_after(&r->cfg, n);
+    grsn_rundir_keep_pair(&r->rd, path, replay);   // the pair the next one replaces
+    char text[4096];
+    size_t len = grsn_qmix_train_config_text(&r->cfg, text, sizeof text);
+    return grsn_rundir_reopen_logs(&r->rd, text, len, n);
 }
 
 static grsn_status write_result(Run *r) {
@@ -499,7 +642,7 @@ static grsn_status write_result(Run *r) {
                   r->test.win_rate, r->test.return_mean, r->test.return_std, r->test.length_mean,
                   r->test.episodes, r->test.firing_rate);
     off = grsn_kv_append(text, sizeof text, off, "env_steps=%ld\nepisodes=%ld\nupdates=%ld\ntests=%ld\nwall_s=%.3f\n",
-                  c->env_steps, c->episodes, c->updates, r->tests, grsn_now_s() - r->rd.t0);
+                  c->env_steps, c->episodes, c->updates, r->tests, run_wall_s(r));
     GRSN_ASSERT(off < sizeof text, "result text of %zu bytes", off);
     return grsn_rundir_write(&r->rd, "result", text, off);
 }
@@ -525,33 +668,70 @@ static grsn_status run_loop(Run *r) {
     char path[600];
     grsn_rundir_path(&r->rd, path, sizeof path, "final.grsn");
     GRSN_TRY(grsn_qmix_ckpt_save(path, &r->cfg, r->q));
+    // The resume state at the end too, from which --steps extends the run.
+    if (r->last_resume_steps != c->env_steps) GRSN_TRY(save_resume(r));
     return write_result(r);
 }
 
-grsn_status grsn_qmix_train_run(const GrsnQmixTrainConfig *cfg, const char *out_dir,
-                                grsn_qmix_progress_fn progress, void *user, GrsnQmixTrainResult *result) {
+static void fill_result(const Run *r, GrsnQmixTrainResult *result) {
+    const GrsnQmixCounters *c = grsn_qmix_counters(r->q);
+    result->test_win_rate = r->test.win_rate;
+    result->test_return = r->test.return_mean;
+    result->test_return_std = r->test.return_std;
+    result->test_length = r->test.length_mean;
+    result->env_steps = c->env_steps;
+    result->episodes = c->episodes;
+    result->updates = c->updates;
+    result->tests = r->tests;
+    result->wall_s = run_wall_s(r);
+}
+
+// A run in dir, fresh or resumed from dir's latest resume pair.
+static grsn_status run_in(const GrsnQmixTrainConfig *cfg, const char *dir, int resume,
+                          grsn_qmix_progress_fn progress, void *user, GrsnQmixTrainResult *result) {
     Run *r = grsn_calloc(1, sizeof *r);
     if (!r) return GRSN_ERR_OOM;
     r->cfg = *cfg;
     r->progress_fn = progress;
     r->user = user;
-    grsn_status st = grsn_rundir_init(&r->rd, out_dir);
-    if (st == GRSN_OK) st = run_setup(r);
+    grsn_status st = grsn_rundir_init(&r->rd, dir);
+    if (st == GRSN_OK) st = run_setup(r, resume);
+    if (st == GRSN_OK && resume) st = restore(r);
     if (st == GRSN_OK) st = run_loop(r);
-    if (st == GRSN_OK && result) {
-        const GrsnQmixCounters *c = grsn_qmix_counters(r->q);
-        result->test_win_rate = r->test.win_rate;
-        result->test_return = r->test.return_mean;
-        result->test_return_std = r->test.return_std;
-        result->test_length = r->test.length_mean;
-        result->env_steps = c->env_steps;
-        result->episodes = c->episodes;
-        result->updates = c->updates;
-        result->tests = r->tests;
-        result->wall_s = grsn_now_s() - r->rd.t0;
-    }
+    if (st == GRSN_OK && result) fill_result(r, result);
     grsn_rundir_close(&r->rd);
     grsn_qmix_free(r->q);
     free(r);
     return st;
+}
+
+grsn_status grsn_qmix_train_run(const GrsnQmixTrainConfig *cfg, const char *out_dir,
+                                grsn_qmix_progress_fn progress, void *user, GrsnQmixTrainResult *result) {
+    return run_in(cfg, out_dir, 0, progress, user, result);
+}
+
+int grsn_qmix_run_probe(const char *dir) {
+    char path[600], algo[32] = "";
+    snprintf(path, sizeof path, "%s/config", dir);
+    char *text = grsn_read_text(path);
+    int is_qmix = text && grsn_kv_find(text, strlen(text), "algo", algo, sizeof algo) && !strcmp(algo, "qmix");
+    free(text);
+    return is_qmix;
+}
+
+grsn_status grsn_qmix_train_resume_config(const char *dir, GrsnQmixTrainConfig *cfg) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/config", dir);
+    char *text = grsn_read_text(path);
+    if (!text) return grsn_fail(GRSN_ERR_IO, "cannot resume %s: cannot read %s: %s", dir, path, strerror(errno));
+    grsn_status st = GRSN_OK;
+    if (grsn_qmix_train_config_parse(cfg, text, strlen(text)) != GRSN_OK)
+        st = grsn_kv_refail(GRSN_ERR_FORMAT, "cannot resume %s: %s: ", dir, path);
+    free(text);
+    return st;
+}
+
+grsn_status grsn_qmix_train_resume(const GrsnQmixTrainConfig *cfg, const char *dir, grsn_qmix_progress_fn progress,
+                                   void *user, GrsnQmixTrainResult *result) {
+    return run_in(cfg, dir, 1, progress, user, result);
 }

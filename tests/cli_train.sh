@@ -102,16 +102,16 @@ expect_error "eval with 0 episodes" 2 "--episodes 0 must lie" eval --checkpoint 
 # --- A non-finite loss stops the run: one line, exit 1, the last checkpoint stays.
 check_nan_stop --env cartpole-v --steps 400 --threads 1 $tiny --eval-interval 50
 
-# --- Resuming: a run killed (SIGKILL) after a checkpoint and carried on with
-# --resume ends as the uninterrupted run did; a resume that cannot be is a
-# one-line error.
-run_k() { "$bin" train --env pendulum-p --seed 3 --steps 4000 --warmup-episodes 1 --updates-per-step 0.25 \
-              --threads 1 $tiny --out "$1"; }
-run_k "$tmp/k1" >/dev/null 2>&1
-run_k "$tmp/k2" >/dev/null 2>&1 &
+# --- Resuming: a run killed (SIGKILL) after its first checkpoint pair and
+# carried on with --resume ends as the uninterrupted run did; a resume that
+# cannot be is a one-line error. (grsn runs in the background itself, not in
+# a function's subshell, so that $! is its pid.)
+k="--env pendulum-p --seed 3 --steps 4000 --warmup-episodes 1 --updates-per-step 0.25 --threads 1 $tiny"
+"$bin" train $k --out "$tmp/k1" >/dev/null 2>&1
+"$bin" train $k --out "$tmp/k2" >/dev/null 2>&1 &
 pid=$!
 i=0
-while [ ! -e "$tmp/k2/replay_00000400.grsn" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
+while ! ls "$tmp/k2" 2>/dev/null | grep -q "^replay_[0-9]*\.grsn$" && [ $i -lt 3000 ]; do sleep 0.01; i=$((i + 1)); done
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 killed=0; [ -e "$tmp/k2/result" ] || killed=1
@@ -122,7 +122,8 @@ check "a killed run carried on with --resume ends as the uninterrupted one" \
      [ "$(ls "$tmp/k2" | grep -c "^replay_[0-9]\{8\}\.grsn$")" -eq 1 ]'
 mkdir -p "$tmp/q" && printf 'grsn_version=0.1.0\nalgo=qmix\nenv=smac:3m\nnet=grsn\n' >"$tmp/q/config"
 expect_error "resume: no run there" 1 "cannot resume $tmp/none: cannot read $tmp/none/config" train --resume "$tmp/none"
-expect_error "resume: a QMIX run" 1 "a QMIX run (resuming is for the control runs" train --resume "$tmp/q"
+expect_error "resume: a QMIX run goes to the QMIX resume" 1 "cannot resume $tmp/q: no checkpoint with its resume state" \
+    train --resume "$tmp/q"
 expect_error "resume: --steps below the run" 1 "it has run 4000 env steps" train --resume "$tmp/k1" --steps 400
 mkdir -p "$tmp/k3" && cp "$tmp/k1/config" "$tmp/k1/progress.csv" "$tmp/k1/timing.csv" "$tmp/k3/"
 expect_error "resume: no checkpoint pair" 1 "no checkpoint with its replay state" train --resume "$tmp/k3"

@@ -5,7 +5,8 @@
 # test schedule, the same progress.csv for the same seed and for 1 and 2
 # threads), evaluation of its checkpoints (the run's own final test
 # replayed), checkpoints of another map, net or kind told apart (exit 1),
-# and a non-finite loss stopping the run. Ends with
+# a non-finite loss stopping the run, and --resume of a killed run (the
+# files of an uninterrupted run) and its errors. Ends with
 # "cli_train_qmix: N passed, N failed".
 . "$(dirname "$0")/lib_cli.sh"
 . "$(dirname "$0")/lib_train.sh"
@@ -24,7 +25,7 @@ check "train --env smac:MAP --help lists the pymarl2 defaults" \
      grep -q -- "--hidden N.*\[64\]" "$tmp/help" && grep -q -- "--mixer-embed N.*\[32\]" "$tmp/help" &&
      grep -q -- "--hypernet-embed N.*\[64\]" "$tmp/help" && grep -q -- "--test-interval N.*\[10000\]" "$tmp/help" &&
      grep -q -- "--test-episodes N.*\[32\]" "$tmp/help" && grep -q -- "--units .*\[liberty\]" "$tmp/help" &&
-     grep -q -- "--substeps N.*\[4\]" "$tmp/help"'
+     grep -q -- "--substeps N.*\[4\]" "$tmp/help" && grep -q -- "--resume-interval N.*\[100000\]" "$tmp/help"'
 "$bin" train --help >"$tmp/help2"
 check "the control-task help points to QMIX" 'grep -q "smac:MAP --algo qmix" "$tmp/help2"'
 "$bin" train --env smac:8m --algo qmix --print-config >"$tmp/c1"
@@ -33,7 +34,7 @@ check "8m defaults: pymarl2's t_max, batch, buffer, sizes, map dims" \
      grep -qx "steps=10050000" "$tmp/c1" && grep -qx "n_envs=8" "$tmp/c1" && grep -qx "batch=128" "$tmp/c1" &&
      grep -qx "buffer=5000" "$tmp/c1" && grep -qx "eps_anneal=100000" "$tmp/c1" && grep -qx "n_agents=8" "$tmp/c1" &&
      grep -qx "target_update_episodes=200" "$tmp/c1" && grep -qx "cell.substeps=1" "$tmp/c1" &&
-     grep -qx "cell.beta_mode=layer" "$tmp/c1"'
+     grep -qx "cell.beta_mode=layer" "$tmp/c1" && grep -qx "resume_interval=100000" "$tmp/c1"'
 "$bin" train --env smac:3m --net lif --no-tap --substeps 4 --units lotv --beta-mode neuron --lr 5e-4 \
     --state-last-action 0 --print-config >"$tmp/c2"
 check "flags override the defaults" \
@@ -122,5 +123,38 @@ check_damaged "truncated QMIX checkpoint" "corrupt QMIX checkpoint"
 
 # --- A non-finite loss stops the run: one line, exit 1, the last checkpoint stays.
 check_nan_stop --env smac:3m --steps 2000 --threads 1 $tiny --test-interval 50
+
+# --- Resuming: a run killed (SIGKILL) after its first resume pair and carried
+# on with --resume ends as the uninterrupted run did; a resume that cannot be
+# is a one-line error. (grsn runs in the background itself, not in a
+# function's subshell, so that $! is its pid.)
+k="--env smac:3m --seed 3 --steps 10000 --threads 1 $tiny --resume-interval 1000"
+"$bin" train $k --out "$tmp/k1" >/dev/null 2>&1
+"$bin" train $k --out "$tmp/k2" >/dev/null 2>&1 &
+pid=$!
+i=0
+while ! ls "$tmp/k2" 2>/dev/null | grep -q "^replay_[0-9]*\.grsn$" && [ $i -lt 3000 ]; do sleep 0.01; i=$((i + 1)); done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+killed=0; [ -e "$tmp/k2/result" ] || killed=1
+"$bin" train --resume "$tmp/k2" --threads 1 >"$tmp/k2.out" 2>&1
+last=$(ls "$tmp/k1" | grep "^ckpt_")
+check "a killed run carried on with --resume ends as the uninterrupted one" \
+    '[ $killed -eq 1 ] && grep -q "^grsn train: resuming .*(smac:3m, qmix, grsn agents, seed 3)" "$tmp/k2.out" &&
+     cmp -s "$tmp/k1/progress.csv" "$tmp/k2/progress.csv" && cmp -s "$tmp/k1/final.grsn" "$tmp/k2/final.grsn" &&
+     cmp -s "$tmp/k1/$last" "$tmp/k2/$last" && [ -s "$tmp/k2/result" ] &&
+     [ "$(ls "$tmp/k2" | grep -c "^ckpt_[0-9]\{8\}\.grsn$")" -eq 1 ] &&
+     [ "$(ls "$tmp/k2" | grep -c "^replay_[0-9]\{8\}\.grsn$")" -eq 1 ]'
+check "timing.csv: wall_s carries on across the resume" \
+    '[ "$(wc -l <"$tmp/k2/timing.csv")" -eq "$(wc -l <"$tmp/k1/timing.csv")" ] &&
+     awk -F, "NR > 2 && \$2 < prev { exit 1 } NR > 1 { prev = \$2 }" "$tmp/k2/timing.csv"'
+mkdir -p "$tmp/k3" && cp "$tmp/k1/config" "$tmp/k1/progress.csv" "$tmp/k1/timing.csv" "$tmp/k3/"
+expect_error "resume: no resume pair" 1 "cannot resume $tmp/k3: no checkpoint with its resume state" train --resume "$tmp/k3"
+expect_error "resume: --steps below the run" 1 "cannot resume $tmp/k1 at --steps 5000: it has run 10[0-9]* env steps" \
+    train --resume "$tmp/k1" --steps 5000
+mkdir -p "$tmp/k4" && cp "$tmp/k1"/* "$tmp/k4/"
+replay=$(ls "$tmp/k4" | grep "^replay_")
+head -c 5000 "$tmp/k1/$replay" >"$tmp/k4/$replay"
+expect_error "resume: a truncated resume state" 1 "$replay: truncated" train --resume "$tmp/k4" --steps 20000
 
 finish cli_train_qmix

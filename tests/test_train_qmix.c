@@ -7,13 +7,20 @@
  * stream and replay the same greedy tests; checkpoints of another map,
  * net, network shape or kind, and corrupt ones, refused with a message
  * naming the mismatch; a non-finite loss stopping the run with the last
- * good checkpoint left loadable.
+ * good checkpoint left loadable; the learner's resume state (episode buffer,
+ * simulator streams) round-tripping exactly; runs stopped part way (the
+ * buffer wrapped) and resumed, or finished and extended, writing the files
+ * of uninterrupted runs at 1 and 2 threads; and the errors of a resume that
+ * cannot be.
  */
 #include "test.h"
 #include "grsn.h"
 #include "grsn_train.h"
 #include "ckpt.h"
+#include "rundir.h"
+#include "tensorlist.h"
 #include "run_helpers.h"
+#include <dirent.h>
 
 // A run small enough for a test: 2 environments, batches of 4 episodes.
 static GrsnQmixTrainConfig tiny(const char *map, grsn_net net, uint64_t seed) {
@@ -283,9 +290,10 @@ TEST(checkpoint_round_trip) {
 }
 
 // Rewrite checkpoint `src` to `dst` with the metadata line `from` replaced by
-// `to` and the tensor `drop` left out (NULL: none), keeping the others.
+// `to`, the tensor `drop` left out, a tensor `add` added and the first byte
+// of tensor `poke` set to 0xff (each NULL: none), keeping the others.
 static int rewrite(const char *src, const char *dst, const char *from, const char *to, const char *drop,
-                   const char *add) {
+                   const char *add, const char *poke) {
     GrsnCkptFile f;
     if (grsn_ckpt_read(&f, src) != GRSN_OK) return 0;
     char meta[8192];
@@ -300,6 +308,7 @@ static int rewrite(const char *src, const char *dst, const char *from, const cha
         if (drop && !strcmp(r->name, drop)) continue;
         bufs[n] = malloc((size_t)r->nbytes);
         grsn_ckpt_get(&f, r->name, (grsn_dtype)r->dtype, (int)r->ndim, r->dims, bufs[n]);
+        if (poke && !strcmp(r->name, poke)) *(unsigned char *)bufs[n] = 0xff;
         grsn_tensor_rec(&recs[n], r->name, (grsn_dtype)r->dtype, bufs[n], (int)r->ndim, r->dims);
         n++;
     }
@@ -346,20 +355,20 @@ TEST(mismatched_checkpoints) {
     // Files whose metadata and tensors disagree: never a crash, the tensor named.
     GrsnQmix *out = NULL;
     path_in(bad, sizeof bad, "", "shape.grsn");
-    CHECK(rewrite(path, bad, "\nhidden=64\n", "\nhidden=32\n", NULL, NULL));
+    CHECK(rewrite(path, bad, "\nhidden=64\n", "\nhidden=32\n", NULL, NULL, NULL));
     CHECK(grsn_qmix_ckpt_load(bad, 0, 0, &out, NULL) == GRSN_ERR_FORMAT && out == NULL);
     CHECK_MSG(contains(grsn_last_error(), "online.agent.") && contains(grsn_last_error(), "has shape [64"), "%s",
               grsn_last_error());
     path_in(bad, sizeof bad, "", "dims.grsn");
-    CHECK(rewrite(path, bad, "\nobs_dim=", "\nobs_dim=1", NULL, NULL));
+    CHECK(rewrite(path, bad, "\nobs_dim=", "\nobs_dim=1", NULL, NULL, NULL));
     CHECK(grsn_qmix_ckpt_load(bad, 0, 0, &out, NULL) == GRSN_ERR_FORMAT && out == NULL);
     CHECK_MSG(contains(grsn_last_error(), "but map 3m has obs_dim"), "%s", grsn_last_error());
     path_in(bad, sizeof bad, "", "missing.grsn");
-    CHECK(rewrite(path, bad, "\nseed=", "\nseed=", "rng.replay", NULL));
+    CHECK(rewrite(path, bad, "\nseed=", "\nseed=", "rng.replay", NULL, NULL));
     CHECK(grsn_qmix_ckpt_load(bad, 0, 0, &out, NULL) == GRSN_ERR_FORMAT && out == NULL);
     CHECK_MSG(contains(grsn_last_error(), "tensor 'rng.replay' is missing"), "%s", grsn_last_error());
     path_in(bad, sizeof bad, "", "extra.grsn");
-    CHECK(rewrite(path, bad, "\nseed=", "\nseed=", NULL, "online.agent.fc3.w"));
+    CHECK(rewrite(path, bad, "\nseed=", "\nseed=", NULL, "online.agent.fc3.w", NULL));
     CHECK(grsn_qmix_ckpt_load(bad, 0, 0, &out, NULL) == GRSN_ERR_FORMAT && out == NULL);
     CHECK_MSG(contains(grsn_last_error(), "unexpected 'online.agent.fc3.w'"), "%s", grsn_last_error());
 }
@@ -444,6 +453,276 @@ TEST(nan_stops_the_run) {
     grsn_qmix_free(q);
 }
 
+// ----------------------------------------------------------------------------
+// Resuming
+
+// Whether checkpoints a and b hold the same tensors, byte for byte, but for
+// the tensor `skip` (NULL: none); their metadata may differ (threads).
+static int same_tensors(const char *a, const char *b, const char *skip) {
+    GrsnCkptFile fa, fb;
+    if (grsn_ckpt_read(&fa, a) != GRSN_OK) return 0;
+    if (grsn_ckpt_read(&fb, b) != GRSN_OK) { grsn_ckpt_close(&fa); return 0; }
+    int same = fa.n == fb.n && fa.step == fb.step && fa.env_steps == fb.env_steps;
+    for (int i = 0; same && i < fa.n; i++) {
+        const GrsnTensorRec *r = &fa.rec[i];
+        if (skip && !strcmp(r->name, skip)) continue;
+        void *x = malloc((size_t)r->nbytes), *y = malloc((size_t)r->nbytes);
+        same = x && y && grsn_ckpt_get(&fa, r->name, (grsn_dtype)r->dtype, (int)r->ndim, r->dims, x) == GRSN_OK &&
+               grsn_ckpt_get(&fb, r->name, (grsn_dtype)r->dtype, (int)r->ndim, r->dims, y) == GRSN_OK &&
+               !memcmp(x, y, (size_t)r->nbytes);
+        free(x); free(y);
+    }
+    grsn_ckpt_close(&fa); grsn_ckpt_close(&fb);
+    return same;
+}
+
+// The learner's resume state into `path` and back (tensorlist.h).
+static grsn_status save_state(GrsnQmix *q, const char *path) {
+    GrsnTensorList t = {0};
+    grsn_status st = grsn_qmix_state_add_tensors(q, &t);
+    if (st == GRSN_OK) st = grsn_ckpt_write(path, 0, 0, "algo=qmix\n", t.rec, t.n);
+    grsn_tensors_free(&t);
+    return st;
+}
+
+static grsn_status load_state(GrsnQmix *q, const char *path) {
+    GrsnCkptFile f;
+    grsn_status st = grsn_ckpt_read(&f, path);
+    if (st != GRSN_OK) return st;
+    GrsnTensorList t = {0};
+    st = grsn_qmix_state_list_saved(q, &f, path, &t);
+    if (st == GRSN_OK) st = grsn_tensors_read(&t, &f, path, "learner state");
+    if (st == GRSN_OK) st = grsn_qmix_state_finish_load(q, path);
+    grsn_tensors_free(&t);
+    grsn_ckpt_close(&f);
+    return st;
+}
+
+static int same_episode(const GrsnQmixEpisode *a, const GrsnQmixEpisode *b, grsn_smac_dims d) {
+    size_t steps = (size_t)a->len + 1, n = (size_t)d.n_agents;
+    return a->len == b->len && !memcmp(a->obs, b->obs, steps * n * d.obs_dim * sizeof(float)) &&
+           !memcmp(a->state, b->state, steps * d.state_dim * sizeof(float)) &&
+           !memcmp(a->avail, b->avail, steps * n * d.n_actions) && !memcmp(a->actions, b->actions, steps * n) &&
+           !memcmp(a->reward, b->reward, (size_t)a->len * sizeof(float)) &&
+           !memcmp(a->terminated, b->terminated, (size_t)a->len);
+}
+
+TEST(learner_state_round_trip) {
+    // 13 rollouts of 2 episodes into 16 slots: the ring has wrapped.
+    GrsnQmixTrainConfig c = tiny("3m", GRSN_NET_GRSN, 1);
+    GrsnQmix *q1 = NULL, *q2 = NULL;
+    CHECK(grsn_qmix_create(&q1, &c.qmix, 1) == GRSN_OK && grsn_qmix_create(&q2, &c.qmix, 2) == GRSN_OK);
+    if (!q1 || !q2) { grsn_qmix_free(q1); grsn_qmix_free(q2); return; }
+    GrsnQmixRollout r1, r2;
+    GrsnQmixStats s1, s2;
+    GrsnQmixTest t1, t2;
+    for (int i = 0; i < 13; i++) {
+        CHECK(grsn_qmix_rollout(q1, &r1) == GRSN_OK);
+        if (grsn_qmix_can_update(q1)) CHECK(grsn_qmix_update(q1, &s1) == GRSN_OK);
+    }
+    CHECK(grsn_qmix_test(q1, 4, &t1) == GRSN_OK);   // the test environments move on too
+    CHECK(grsn_qmix_buffer_size(q1) == 16 && grsn_qmix_buffer_head(q1) == 26 % 16);
+    char ckpt[400], state[400];
+    path_in(ckpt, sizeof ckpt, "", "learner.grsn");
+    path_in(state, sizeof state, "", "learner_state.grsn");
+    CHECK(grsn_qmix_ckpt_save(ckpt, &c, q1) == GRSN_OK);
+    CHECK_MSG(save_state(q1, state) == GRSN_OK, "%s", grsn_last_error());
+    CHECK(grsn_qmix_ckpt_restore(ckpt, q2, NULL) == GRSN_OK);
+    CHECK_MSG(load_state(q2, state) == GRSN_OK, "%s", grsn_last_error());
+
+    // The same buffer, slot by slot, saved without its padding, and the same streams.
+    grsn_smac_dims d = grsn_qmix_dims(q1);
+    CHECK(grsn_qmix_buffer_size(q2) == 16 && grsn_qmix_buffer_head(q2) == grsn_qmix_buffer_head(q1));
+    uint64_t steps = 0;
+    for (int k = 0; k < 16; k++) {
+        GrsnQmixEpisode e1, e2;
+        CHECK(grsn_qmix_buffer_episode(q1, k, &e1) == GRSN_OK && grsn_qmix_buffer_episode(q2, k, &e2) == GRSN_OK);
+        CHECK_MSG(same_episode(&e1, &e2, d), "slot %d", k);
+        steps += (uint64_t)e1.len + 1;
+    }
+    GrsnQmixEpisode none;
+    CHECK(grsn_qmix_buffer_episode(q1, 16, &none) == GRSN_ERR_ARG);
+    GrsnCkptFile f;
+    CHECK(grsn_ckpt_read(&f, state) == GRSN_OK);
+    for (int i = 0; i < f.n; i++)
+        if (!strcmp(f.rec[i].name, "buffer.obs"))
+            CHECK_MSG(f.rec[i].dims[0] == steps && steps < 16 * (uint64_t)(d.episode_limit + 1), "%llu steps",
+                      (unsigned long long)f.rec[i].dims[0]);
+    grsn_ckpt_close(&f);
+    for (int test = 0; test <= 1; test++)
+        for (int e = 0; e < c.qmix.n_envs; e++)
+            CHECK(!memcmp(grsn_qmix_env_rng(q1, test, e), grsn_qmix_env_rng(q2, test, e), sizeof(grsn_rng)));
+    CHECK(grsn_qmix_env_rng(q1, 0, c.qmix.n_envs) == NULL);
+
+    // From here on, the same learner: rollouts, updates and tests.
+    for (int i = 0; i < 3; i++) {
+        CHECK(grsn_qmix_rollout(q1, &r1) == GRSN_OK && grsn_qmix_rollout(q2, &r2) == GRSN_OK);
+        CHECK(!memcmp(&r1, &r2, sizeof r1));
+        CHECK(grsn_qmix_update(q1, &s1) == GRSN_OK && grsn_qmix_update(q2, &s2) == GRSN_OK);
+        CHECK(!memcmp(&s1, &s2, sizeof s1));
+    }
+    CHECK(grsn_qmix_test(q1, 4, &t1) == GRSN_OK && grsn_qmix_test(q2, 4, &t2) == GRSN_OK);
+    CHECK(!memcmp(&t1, &t2, sizeof t1));
+    grsn_qmix_free(q1);
+    grsn_qmix_free(q2);
+}
+
+// Resume the QMIX run in `run` to `steps` (0: its own budget) on `threads` threads.
+static grsn_status resume_dir(const char *run, long steps, int threads, GrsnQmixTrainResult *res) {
+    GrsnQmixTrainConfig c;
+    grsn_status st = grsn_qmix_train_resume_config(run, &c);
+    if (st != GRSN_OK) return st;
+    if (steps > 0) c.steps = steps;
+    c.threads = threads;
+    return grsn_qmix_train_resume(&c, run, NULL, NULL, res);
+}
+
+// Files in sub whose names start with `prefix`.
+static int count_files(const char *sub, const char *prefix) {
+    char path[400];
+    path_in(path, sizeof path, sub, "");
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) n += !strncmp(e->d_name, prefix, strlen(prefix));
+    closedir(d);
+    return n;
+}
+
+// Run `sub` (made like `a`, to its own budget) against the uninterrupted
+// run in sub `a`: the same rows, final tensors, result and files.
+static void check_like(const char *a, const char *sub) {
+    char pa[400], pb[400];
+    char *ra = NULL, *rb = NULL;
+    path_in(pa, sizeof pa, a, "progress.csv");
+    path_in(pb, sizeof pb, sub, "progress.csv");
+    ra = read_text(pa); rb = read_text(pb);
+    CHECK_MSG(ra && rb && !strcmp(ra, rb), "%s: progress.csv", sub);
+    free(ra); free(rb);
+    path_in(pa, sizeof pa, a, "final.grsn");
+    path_in(pb, sizeof pb, sub, "final.grsn");
+    CHECK_MSG(same_tensors(pa, pb, NULL), "%s: final.grsn", sub);
+    path_in(pa, sizeof pa, a, "result");
+    path_in(pb, sizeof pb, sub, "result");
+    ra = read_text(pa); rb = read_text(pb);
+    CHECK_MSG(ra && rb && !strncmp(ra, rb, (size_t)(strstr(ra, "wall_s") - ra)), "%s: result", sub);
+    free(ra); free(rb);
+    CHECK_MSG(count_files(sub, "ckpt_") == 1 && count_files(sub, "replay_") == 1, "%s: one resume pair", sub);
+    path_in(pa, sizeof pa, a, "");
+    long n = grsn_rundir_latest_pair(pa);
+    char name[64];
+    snprintf(name, sizeof name, "replay_%08ld.grsn", n);
+    path_in(pa, sizeof pa, a, name);
+    path_in(pb, sizeof pb, sub, name);
+    CHECK_MSG(same_tensors(pa, pb, "run.wall_s"), "%s: %s", sub, name);
+}
+
+// 3000 env steps of 2 environments into a 16-episode buffer, which wraps
+// every 8 rollouts; a resume state at the first test past every 700 steps.
+static GrsnQmixTrainConfig resumable(void) {
+    GrsnQmixTrainConfig c = tiny("3m", GRSN_NET_GRSN, 11);
+    c.steps = 3000; c.resume_interval = 700;
+    return c;
+}
+
+TEST(resumed_runs_match_uninterrupted_ones) {
+    GrsnQmixTrainConfig c = resumable();
+    char a[300], b[300];
+    path_in(a, sizeof a, "resume_a", "");
+    CHECK_MSG(grsn_qmix_train_run(&c, a, NULL, NULL, NULL) == GRSN_OK, "%s", grsn_last_error());
+    CHECK(count_files("resume_a", "ckpt_") == 1 && count_files("resume_a", "replay_") == 1);
+    for (int threads = 1; threads <= 2; threads++) {
+        // Stopped part way (a non-finite loss stops a run where it stands),
+        // with rows logged after its latest resume pair, then resumed.
+        char sub[32];
+        snprintf(sub, sizeof sub, "resume_b%d", threads);
+        path_in(b, sizeof b, sub, "");
+        GrsnQmixTrainConfig k = c;
+        k.test_poison_update = 45;
+        CHECK(grsn_qmix_train_run(&k, b, NULL, NULL, NULL) == GRSN_ERR_NAN);
+        long n = grsn_rundir_latest_pair(b);
+        char ck[64], path[400];
+        snprintf(ck, sizeof ck, "ckpt_%08ld.grsn", n);
+        path_in(path, sizeof path, sub, ck);
+        GrsnQmixCkptInfo info;
+        CHECK_MSG(n >= 1400 && grsn_qmix_ckpt_info(path, &info) == GRSN_OK, "pair at %ld", n);
+        CHECK_MSG(info.counters.episodes > c.qmix.buffer, "%ld episodes", info.counters.episodes);   // wrapped
+        path_in(path, sizeof path, sub, "progress.csv");
+        char *rows = read_text(path);
+        const char *last = rows ? strrchr(rows, '\n') : NULL;
+        while (last && last > rows && last[-1] != '\n') last--;
+        CHECK_MSG(last && atol(last) > n, "the last row lies past the resume pair at %ld", n);
+        free(rows);
+        GrsnQmixTrainResult res;
+        CHECK_MSG(resume_dir(b, 0, threads, &res) == GRSN_OK, "%s", grsn_last_error());
+        CHECK(res.env_steps >= 3000);
+        check_like("resume_a", sub);
+    }
+    // Finished at 1600 env steps (a multiple of the test interval), then extended.
+    GrsnQmixTrainConfig e = c;
+    e.steps = 1600;
+    path_in(b, sizeof b, "resume_c", "");
+    CHECK(grsn_qmix_train_run(&e, b, NULL, NULL, NULL) == GRSN_OK);
+    CHECK_MSG(resume_dir(b, 3000, 1, NULL) == GRSN_OK, "%s", grsn_last_error());
+    check_like("resume_a", "resume_c");
+}
+
+TEST(resume_errors_name_the_problem) {
+    char d[300], p[400], q[400];
+    path_in(d, sizeof d, "nowhere", "");
+    CHECK(resume_dir(d, 0, 1, NULL) == GRSN_ERR_IO && contains(grsn_last_error(), "nowhere/config"));
+    CHECK(grsn_qmix_run_probe(d) == 0);
+    // A run of 600 steps, another with 5 test episodes (the same training, so
+    // the same resume step), and a control run.
+    GrsnQmixTrainConfig c = tiny("3m", GRSN_NET_GRSN, 12);
+    path_in(d, sizeof d, "resume_err", "");
+    CHECK(grsn_qmix_train_run(&c, d, NULL, NULL, NULL) == GRSN_OK);
+    c.test_episodes = 5;
+    path_in(p, sizeof p, "resume_other", "");
+    CHECK(grsn_qmix_train_run(&c, p, NULL, NULL, NULL) == GRSN_OK);
+    long n = grsn_rundir_latest_pair(d);
+    CHECK(n >= 600 && grsn_rundir_latest_pair(p) == n);
+    CHECK(grsn_qmix_run_probe(d) == 1);
+    GrsnTrainConfig tc;
+    CHECK(grsn_train_resume_config(d, &tc) == GRSN_ERR_ARG && contains(grsn_last_error(), "it holds a QMIX run"));
+    GrsnQmixTrainConfig qc;
+    CHECK(grsn_train_defaults(&tc, "cartpole-v", -1, GRSN_NET_GRU, 0) == GRSN_OK);
+    tc.steps = 1; tc.warmup_episodes = 1; tc.eval_episodes = 1;
+    tc.agent.hidden = 8; tc.agent.head_hidden = 8; tc.agent.emb_o = 4; tc.agent.seq_len = 4; tc.agent.batch = 2;
+    path_in(q, sizeof q, "resume_control", "");
+    CHECK(grsn_train_run(&tc, q, NULL, NULL, NULL) == GRSN_OK);
+    CHECK(grsn_qmix_run_probe(q) == 0);
+    CHECK(grsn_qmix_train_resume_config(q, &qc) == GRSN_ERR_FORMAT && contains(grsn_last_error(), "not a QMIX run"));
+
+    char msg[120], replay[400], name[64];
+    snprintf(msg, sizeof msg, "it has run %ld env steps", n);
+    CHECK(resume_dir(d, 300, 1, NULL) == GRSN_ERR_ARG && contains(grsn_last_error(), msg));
+    snprintf(name, sizeof name, "replay_%08ld.grsn", n);
+    path_in(replay, sizeof replay, "resume_err", name);
+    path_in(p, sizeof p, "resume_other", name);
+    path_in(q, sizeof q, "", "good_replay.grsn");
+    CHECK(rename(replay, q) == 0);
+    // Another run's resume state; damaged lengths and actions; a truncated
+    // file; none (each resume is to 2000 steps, past the run's end).
+    CHECK(rewrite(p, replay, "\nseed=", "\nseed=", NULL, NULL, NULL));
+    CHECK(resume_dir(d, 2000, 1, NULL) == GRSN_ERR_FORMAT &&
+          contains(grsn_last_error(), "the resume state of another run"));
+    CHECK(rewrite(q, replay, "\nseed=", "\nseed=", NULL, NULL, "buffer.len"));
+    CHECK(resume_dir(d, 2000, 1, NULL) == GRSN_ERR_FORMAT && contains(grsn_last_error(), name) &&
+          contains(grsn_last_error(), "stored episode 0 has 255 steps"));
+    CHECK(rewrite(q, replay, "\nseed=", "\nseed=", NULL, NULL, "buffer.actions"));
+    CHECK(resume_dir(d, 2000, 1, NULL) == GRSN_ERR_FORMAT && contains(grsn_last_error(), "stored action 255"));
+    CHECK(rewrite(q, replay, "\nseed=", "\nseed=", "env.rng", NULL, NULL));
+    CHECK(resume_dir(d, 2000, 1, NULL) == GRSN_ERR_FORMAT &&
+          contains(grsn_last_error(), "tensor 'env.rng' is missing"));
+    CHECK(rewrite(q, replay, "\nseed=", "\nseed=", NULL, NULL, NULL) && truncate(replay, 3000) == 0);
+    CHECK(resume_dir(d, 2000, 1, NULL) == GRSN_ERR_FORMAT && contains(grsn_last_error(), name) &&
+          contains(grsn_last_error(), "truncated"));
+    unlink(replay);
+    CHECK(resume_dir(d, 2000, 1, NULL) == GRSN_ERR_FORMAT &&
+          contains(grsn_last_error(), "no checkpoint with its resume state"));
+}
+
 int main(int argc, char **argv) {
     (void)argc;
     wait_passively(argv);
@@ -459,6 +738,9 @@ int main(int argc, char **argv) {
     RUN(mismatched_checkpoints);
     RUN(foreign_and_corrupt_checkpoints);
     RUN(nan_stops_the_run);
+    RUN(learner_state_round_trip);
+    RUN(resumed_runs_match_uninterrupted_ones);
+    RUN(resume_errors_name_the_problem);
     scratch_remove();
     return test_summary("test_train_qmix");
 }

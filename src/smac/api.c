@@ -108,6 +108,10 @@ int grsn_smac_terminated(const grsn_smac *s, int env) {
     return env >= 0 && env < s->n_envs ? s->envs[env].done : 1;
 }
 
+grsn_rng *grsn_smac_rng(grsn_smac *s, int env) {
+    return env >= 0 && env < s->n_envs ? &s->envs[env].rng : NULL;
+}
+
 // ----------------------------------------------------------------------------
 // Reset and step
 
