@@ -244,11 +244,12 @@ static int job_config(const Job *j, const char *self, char *buf, size_t cap) {
 
 // Config lines that do not make two runs differ. The build commit
 // (grsn_build) says which code ran, not what was asked for: a run of the
-// same config by another build is the same run. resume_interval (QMIX;
-// absent from the configs of earlier builds) says how often a run saves its
-// resume state, not what it computes.
+// same config by another build is the same run. resume_interval and
+// keep_resume (QMIX; absent from the configs of earlier builds) say how a run
+// saves its resume state, not what it computes.
 static int ignored_line(const char *line) {
-    return !strncmp(line, "grsn_build=", 11) || !strncmp(line, "resume_interval=", 16);
+    return !strncmp(line, "grsn_build=", 11) || !strncmp(line, "resume_interval=", 16) ||
+           !strncmp(line, "keep_resume=", 12);
 }
 
 // Does the finished run in j->dir have the configuration this sweep asks

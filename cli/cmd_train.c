@@ -407,6 +407,7 @@ static void qmix_train_and_report(const GrsnQmixTrainConfig *cfg, const char *di
 static int train_qmix(int argc, char **argv) {
     const char *env = NULL, *algo, *net, *out = NULL, *units;
     int seed, steps, force, threads, print_config, test_interval, test_episodes, resume_interval;
+    int keep_resume;
     int n_envs, batch, buffer, eps_anneal, target_update, hidden, mixer_embed, hypernet_embed, state_last_action;
     double lr, gamma, td_lambda, grad_clip, eps_start, eps_finish;
     NeuronFlags nf;
@@ -422,7 +423,10 @@ static int train_qmix(int argc, char **argv) {
         {"test-interval", ARG_INT, &test_interval, "10000", "env steps between greedy tests", NULL},
         {"test-episodes", ARG_INT, &test_episodes, "32", "greedy episodes per test", NULL},
         {"resume-interval", ARG_INT, &resume_interval, "100000",
-         "env steps between resume states (episode buffer, streams) for --resume; 0: at the end only", NULL},
+         "env steps between resume states (episode buffer, streams) for --resume; 0: none", NULL},
+        {"keep-resume", ARG_BOOL, &keep_resume, "0",
+         "keep the resume state when the run finishes, so --resume --steps can extend it (a full buffer is GBs)",
+         NULL},
         {"threads", ARG_INT, &threads, "0", "threads (0: all cores; results do not depend on it)", NULL},
         {"print-config", ARG_BOOL, &print_config, "0", "print the resolved config and exit", NULL},
         // The learner (pymarl2)
@@ -472,6 +476,7 @@ static int train_qmix(int argc, char **argv) {
     cfg.test_interval = test_interval;
     cfg.test_episodes = test_episodes;
     cfg.resume_interval = resume_interval;
+    cfg.keep_resume = keep_resume;
     cfg.threads = threads;
     GrsnQmixConfig *q = &cfg.qmix;
     q->n_envs = n_envs; q->batch = batch; q->buffer = buffer;

@@ -32,10 +32,12 @@
  *                   removed once the new one is on disk); final.grsn at the end
  *   replay_%08d.grsn  the resume state, beside the checkpoint of its test:
  *                   written at the first test at or past every multiple of
- *                   `resume_interval` env steps and at the end; the newest
- *                   pair replaces the one before once both files are on
- *                   disk, so the directory can hold two checkpoints, the
- *                   latest test's and the resume pair's
+ *                   `resume_interval` env steps (and at the end with
+ *                   keep_resume); the newest pair replaces the one before
+ *                   once both files are on disk, so the directory can hold
+ *                   two checkpoints, the latest test's and the resume pair's.
+ *                   A finished run removes its pair unless keep_resume is
+ *                   set: a full buffer is gigabytes
  *   result          the final test: win rate, return mean and std, length
  *
  * Checkpoints use the container of src/ckpt.h. The metadata is the run
@@ -81,7 +83,9 @@ typedef struct {
     long steps;                // env-step budget: 10,050,000
     long test_interval;        // env steps between tests: 10,000
     int test_episodes;         // greedy episodes per test: 32
-    long resume_interval;      // env steps between resume states: 100,000; 0: at the end only
+    long resume_interval;      // env steps between resume states: 100,000; 0: none during the run
+    int keep_resume;           // 1: a finished run keeps its resume state (so --steps can
+                               // extend it); 0 (default): it is removed at the end
     int threads;               // OpenMP threads, 0: all cores (results do not depend on it)
     long test_poison_update;   // test hook: after this many updates the online
                                // weights become NaN, so the next update fails; 0: off

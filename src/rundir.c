@@ -109,6 +109,12 @@ void grsn_rundir_keep_pair(GrsnRunDir *d, const char *ckpt, const char *replay) 
     snprintf(d->replay, sizeof d->replay, "%s", replay);
 }
 
+void grsn_rundir_drop_pair(GrsnRunDir *d) {
+    if (d->replay[0]) unlink(d->replay);
+    if (d->pair[0] && strcmp(d->pair, d->ckpt) != 0) unlink(d->pair);
+    d->pair[0] = d->replay[0] = '\0';
+}
+
 long grsn_rundir_latest_pair(const char *dir) {
     DIR *dd = opendir(dir);
     if (!dd) return -1;

@@ -68,6 +68,10 @@ void grsn_rundir_keep_ckpt(GrsnRunDir *d, const char *path);
 // pair's may differ.
 void grsn_rundir_keep_pair(GrsnRunDir *d, const char *ckpt, const char *replay);
 
+// Remove the resume pair's replay state, and its checkpoint unless that is
+// the latest one (a finished run that keeps no resume state).
+void grsn_rundir_drop_pair(GrsnRunDir *d);
+
 // The latest env step N with both ckpt_N.grsn and replay_N.grsn in dir; -1 if none.
 long grsn_rundir_latest_pair(const char *dir);
 

@@ -17,7 +17,8 @@
  *                test_episodes greedy episodes; a row in progress.csv and a
  *                checkpoint; every resume_interval env steps the resume
  *                state beside it
- *   test once more at the end: the run's score (and the resume state)
+ *   test once more at the end: the run's score; the resume state is then
+ *   kept (keep_resume, so that --steps can extend the run) or removed
  *
  * Every random draw comes from a stream of the master seed (the learner's
  * explore and replay streams, one stream per training and per test
@@ -80,6 +81,7 @@ grsn_status grsn_qmix_train_check(const GrsnQmixTrainConfig *cfg) {
         {"test_interval", (double)cfg->test_interval, 1, 1e13},
         {"test_episodes", cfg->test_episodes, 1, 1e6},
         {"resume_interval", (double)cfg->resume_interval, 0, 1e13},
+        {"keep_resume", cfg->keep_resume, 0, 1},
         {"threads", cfg->threads, 0, 1024},
         {"n_envs", q->n_envs, 1, 4096},
         {"hidden", q->hidden, 1, 1e5}, {"mixer_embed", q->mixer_embed, 1, 1e5},
@@ -124,7 +126,7 @@ static const GrsnKvField KEYS[] = {
     // The run
     KEY("steps", LONG, steps, 0), KEY("test_interval", LONG, test_interval, 0),
     KEY("test_episodes", INT, test_episodes, 0), KEY("resume_interval", LONG, resume_interval, 0),
-    KEY("threads", INT, threads, 0),
+    KEY("keep_resume", INT, keep_resume, 0), KEY("threads", INT, threads, 0),
     // The learner (pymarl2 defaults, spec §9.2)
     KEY("n_envs", INT, qmix.n_envs, 0),
     KEY("hidden", INT, qmix.hidden, NETWORK), KEY("mixer_embed", INT, qmix.mixer_embed, NETWORK),
@@ -407,7 +409,7 @@ typedef struct {
 static double run_wall_s(const Run *r) { return r->wall0 + grsn_now_s() - r->rd.t0; }
 
 // The first env step past n that makes a test write the resume state
-// (never with resume_interval 0: the run writes it at its end only).
+// (never with resume_interval 0).
 static long resume_due_after(const GrsnQmixTrainConfig *c, long n) {
     return c->resume_interval > 0 ? (n / c->resume_interval + 1) * c->resume_interval : LONG_MAX;
 }
@@ -609,7 +611,8 @@ static grsn_status restore(Run *r) {
     long n = grsn_rundir_latest_pair(dir);
     if (n < 0)
         return grsn_fail(GRSN_ERR_FORMAT, "cannot resume %s: no checkpoint with its resume state "
-                                          "(ckpt_N.grsn and replay_N.grsn)", dir);
+                                          "(ckpt_N.grsn and replay_N.grsn; a finished QMIX run keeps "
+                                          "them only when trained with --keep-resume 1)", dir);
     if (r->cfg.steps < n)
         return grsn_fail(GRSN_ERR_ARG, "cannot resume %s at --steps %ld: it has run %ld env steps", dir,
                          r->cfg.steps, n);
@@ -668,8 +671,10 @@ static grsn_status run_loop(Run *r) {
     char path[600];
     grsn_rundir_path(&r->rd, path, sizeof path, "final.grsn");
     GRSN_TRY(grsn_qmix_ckpt_save(path, &r->cfg, r->q));
-    // The resume state at the end too, from which --steps extends the run.
-    if (r->last_resume_steps != c->env_steps) GRSN_TRY(save_resume(r));
+    // The resume state at the end, from which --steps extends the run, only
+    // when asked for: the buffer of a finished run is up to gigabytes.
+    if (!r->cfg.keep_resume) grsn_rundir_drop_pair(&r->rd);
+    else if (r->last_resume_steps != c->env_steps) GRSN_TRY(save_resume(r));
     return write_result(r);
 }
 

@@ -72,7 +72,8 @@ expect_error "control tasks keep their errors" 2 "unknown algo 'ppo'; valid algo
 check "short run succeeds quietly on stderr" '[ $? -eq 0 ] && [ ! -s "$tmp/r1.err" ]'
 check "run directory" \
     'for f in config progress.csv timing.csv result final.grsn; do [ -s "$tmp/r1/$f" ] || exit 1; done;
-     [ "$(ls "$tmp/r1" | grep -c "^ckpt_[0-9]\{8\}\.grsn$")" -eq 1 ] && grep -q "^test_win_rate=" "$tmp/r1/result" &&
+     [ "$(ls "$tmp/r1" | grep -c "^ckpt_[0-9]\{8\}\.grsn$")" -eq 1 ] && [ "$(ls "$tmp/r1" | grep -c "^replay_")" -eq 0 ] &&
+     grep -q "^test_win_rate=" "$tmp/r1/result" &&
      grep -q "^test_return_mean=" "$tmp/r1/result" && grep -qx "env=smac:3m" "$tmp/r1/config"'
 check "progress.csv: header and rows of 12 columns" \
     '[ "$(head -n 1 "$tmp/r1/progress.csv")" = "env_steps,episodes,updates,train_win_rate,train_return,test_win_rate,test_return,test_return_std,test_length,loss,epsilon,firing_rate" ] &&
@@ -128,7 +129,7 @@ check_nan_stop --env smac:3m --steps 2000 --threads 1 $tiny --test-interval 50
 # on with --resume ends as the uninterrupted run did; a resume that cannot be
 # is a one-line error. (grsn runs in the background itself, not in a
 # function's subshell, so that $! is its pid.)
-k="--env smac:3m --seed 3 --steps 10000 --threads 1 $tiny --resume-interval 1000"
+k="--env smac:3m --seed 3 --steps 10000 --threads 1 $tiny --resume-interval 1000 --keep-resume 1"
 "$bin" train $k --out "$tmp/k1" >/dev/null 2>&1
 "$bin" train $k --out "$tmp/k2" >/dev/null 2>&1 &
 pid=$!

@@ -28,6 +28,7 @@ static GrsnQmixTrainConfig tiny(const char *map, grsn_net net, uint64_t seed) {
     if (grsn_qmix_train_defaults(&c, map, net, seed) != GRSN_OK) printf("    defaults: %s\n", grsn_last_error());
     c.qmix.n_envs = 2; c.qmix.batch = 4; c.qmix.buffer = 16;
     c.steps = 600; c.test_interval = 200; c.test_episodes = 4; c.threads = 1;
+    c.keep_resume = 1;   // the resume tests extend and damage finished runs' resume states
     return c;
 }
 
@@ -723,6 +724,20 @@ TEST(resume_errors_name_the_problem) {
           contains(grsn_last_error(), "no checkpoint with its resume state"));
 }
 
+TEST(finished_run_drops_its_resume_state) {
+    // Resume pairs during the run (every 200 steps), none left at the end:
+    // the latest test's checkpoint and final.grsn stay, the buffer goes.
+    GrsnQmixTrainConfig c = tiny("3m", GRSN_NET_GRSN, 4);
+    c.keep_resume = 0;
+    c.resume_interval = 200;
+    char d[300];
+    path_in(d, sizeof d, "dropped", "");
+    CHECK_MSG(grsn_qmix_train_run(&c, d, NULL, NULL, NULL) == GRSN_OK, "%s", grsn_last_error());
+    CHECK(count_files("dropped", "replay_") == 0 && count_files("dropped", "ckpt_") == 1 &&
+          count_files("dropped", "final.grsn") == 1);
+    CHECK(resume_dir(d, 1000, 1, NULL) == GRSN_ERR_FORMAT && contains(grsn_last_error(), "--keep-resume 1"));
+}
+
 int main(int argc, char **argv) {
     (void)argc;
     wait_passively(argv);
@@ -741,6 +756,7 @@ int main(int argc, char **argv) {
     RUN(learner_state_round_trip);
     RUN(resumed_runs_match_uninterrupted_ones);
     RUN(resume_errors_name_the_problem);
+    RUN(finished_run_drops_its_resume_state);
     scratch_remove();
     return test_summary("test_train_qmix");
 }
