@@ -12,8 +12,10 @@
  * a `result` is finished and skipped, so a sweep resumes where it stopped,
  * provided its config is the one asked for (`grsn train --print-config`,
  * threads aside); a finished run with another config is reported and left
- * alone. A directory without a result (a run killed half-way) is trained
- * again from the start. Each job's output goes to its directory's
+ * alone. A directory without a result (a run killed half-way) is carried
+ * on from its last resume pair (`grsn train --resume`) when it has one and
+ * the config asked for, else trained again from the start. Each job's
+ * output goes to its directory's
  * train.log. Jobs get --threads so that jobs x threads <= cores (results do
  * not depend on it).
  * A failing job is reported and the others continue; the exit status is 1
@@ -50,6 +52,7 @@ typedef struct {
     char command[2048];           // "grsn train ..." as run
     char seed_s[12], threads_s[12];   // argument strings
     JobState state;
+    int resumed;                  // carried on from the resume pair of a stopped run
     pid_t pid;
     int exit_code;
     time_t started;
@@ -180,35 +183,6 @@ static void self_path(char *out, size_t cap) {
     else snprintf(out, cap, "grsn");
 }
 
-static pid_t start_job(Job *j, const char *self) {
-    if (!make_dirs(j->dir)) return -1;
-    char cfg[600], log[600];
-    snprintf(cfg, sizeof cfg, "%s/config", j->dir);
-    snprintf(log, sizeof log, "%s/train.log", j->dir);
-    // A directory with a config but no result is a run that was stopped:
-    // train it again from the start (grsn train refuses it without --force).
-    int force = file_exists(cfg);
-    char *argv[MAX_EXTRA + 28];
-    int n = 0;
-    argv[n++] = (char *)self;
-    for (int i = 0; j->argv[i]; i++) argv[n++] = j->argv[i];
-    if (force) { argv[n++] = "--force"; argv[n++] = "1"; }
-    argv[n] = NULL;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); close(fd); }
-        execv(self, argv);
-        execvp("grsn", argv);
-        fprintf(stderr, "grsn sweep: cannot run %s: %s\n", self, strerror(errno));
-        _exit(127);
-    }
-    return pid;
-}
-
 // The configuration a job would run (`grsn train ... --print-config 1`),
 // into buf; 0 if the child fails.
 static int job_config(const Job *j, const char *self, char *buf, size_t cap) {
@@ -281,6 +255,45 @@ static int same_config(const Job *j, const char *self, char *diff, size_t cap) {
         b += lb + (b[lb] == '\n');
     }
     return 1;
+}
+
+// A directory with a config but no result is a run that was stopped. With
+// the config this sweep asks for and a resume pair on disk it is carried on
+// (`grsn train --resume DIR`: the rows and result of an uninterrupted run,
+// its log appended to); otherwise it is trained again from the start
+// (grsn train refuses the directory without --force).
+static pid_t start_job(Job *j, const char *self) {
+    if (!make_dirs(j->dir)) return -1;
+    char cfg[600], log[600], diff[256];
+    snprintf(cfg, sizeof cfg, "%s/config", j->dir);
+    snprintf(log, sizeof log, "%s/train.log", j->dir);
+    int stopped = file_exists(cfg);
+    int resume = j->resumed =
+        stopped && grsn_train_resume_point(j->dir) >= 0 && same_config(j, self, diff, sizeof diff);
+    char *argv[MAX_EXTRA + 28];
+    int n = 0;
+    argv[n++] = (char *)self;
+    if (resume) {
+        argv[n++] = "train"; argv[n++] = "--resume"; argv[n++] = j->dir;
+        argv[n++] = "--threads"; argv[n++] = j->threads_s;
+    } else {
+        for (int i = 0; j->argv[i]; i++) argv[n++] = j->argv[i];
+        if (stopped) { argv[n++] = "--force"; argv[n++] = "1"; }
+    }
+    argv[n] = NULL;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | (resume ? O_APPEND : O_TRUNC), 0644);
+        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); close(fd); }
+        execv(self, argv);
+        execvp("grsn", argv);
+        fprintf(stderr, "grsn sweep: cannot run %s: %s\n", self, strerror(errno));
+        _exit(127);
+    }
+    return pid;
 }
 
 // The last non-empty line of a job's log, for the failure message.
@@ -503,7 +516,8 @@ int cmd_sweep(int argc, char **argv) {
             j->state = JOB_RUNNING;
             j->started = time(NULL);
             running++;
-            printf("start  %s\n", j->command);
+            if (j->resumed) printf("resume %s  (from its last resume pair in %s)\n", j->command, j->dir);
+            else printf("start  %s\n", j->command);
             fflush(stdout);
         }
         if (running == 0) break;

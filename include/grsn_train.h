@@ -193,6 +193,10 @@ grsn_status grsn_train_resume_config(const char *dir, GrsnTrainConfig *cfg);
 grsn_status grsn_train_resume(const GrsnTrainConfig *cfg, const char *dir, grsn_train_progress_fn progress,
                               void *user, GrsnTrainResult *result);
 
+// The env step N of the latest resume pair in dir (ckpt_N.grsn with
+// replay_N.grsn; control or QMIX run), -1 if there is none.
+long grsn_train_resume_point(const char *dir);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,8 +10,8 @@
 # Each run is `grsn train --env ENV --algo ALGO --net NET --seed S --out
 # runs/table1/ENV/NET/sS` with the paper's defaults (TD3 on Pendulum,
 # SAC-discrete on CartPole). A run whose directory already holds a `result`
-# file is skipped, so the script resumes; a run stopped half-way is trained
-# again. JOBS runs go at a time, each with cores / JOBS threads. Run
+# file is skipped, so the script resumes; a run stopped half-way carries on
+# from its last checkpoint pair (`grsn train --resume`). JOBS runs go at a time, each with cores / JOBS threads. Run
 # directories and the report stay out of git; the CSV is the committed
 # summary (one row per run of the grid, with its exact command).
 # RUNS, SUMMARY and REPORT override the three locations; SUMMARY_ONLY=1 writes

@@ -109,6 +109,10 @@ void grsn_rundir_keep_pair(GrsnRunDir *d, const char *ckpt, const char *replay) 
     snprintf(d->replay, sizeof d->replay, "%s", replay);
 }
 
+int grsn_rundir_budget_below(long steps, long done, long run_budget) {
+    return steps < done && steps < run_budget;
+}
+
 void grsn_rundir_drop_pair(GrsnRunDir *d) {
     if (d->replay[0]) unlink(d->replay);
     if (d->pair[0] && strcmp(d->pair, d->ckpt) != 0) unlink(d->pair);

@@ -72,6 +72,12 @@ void grsn_rundir_keep_pair(GrsnRunDir *d, const char *ckpt, const char *replay);
 // the latest one (a finished run that keeps no resume state).
 void grsn_rundir_drop_pair(GrsnRunDir *d);
 
+// Whether resuming at `steps` env steps would cut a run short: below the
+// `done` steps it has run and below the budget it was started with. (A run
+// stopped after its final evaluation or test but before its result resumes
+// at its own budget, and just finishes.)
+int grsn_rundir_budget_below(long steps, long done, long run_budget);
+
 // The latest env step N with both ckpt_N.grsn and replay_N.grsn in dir; -1 if none.
 long grsn_rundir_latest_pair(const char *dir);
 

@@ -693,6 +693,8 @@ grsn_status grsn_train_run(const GrsnTrainConfig *cfg, const char *out_dir,
     return run_in(cfg, out_dir, 0, progress, user, result);
 }
 
+long grsn_train_resume_point(const char *dir) { return grsn_rundir_latest_pair(dir); }
+
 grsn_status grsn_train_resume_config(const char *dir, GrsnTrainConfig *cfg) {
     char path[600];
     snprintf(path, sizeof path, "%s/config", dir);
@@ -715,9 +717,6 @@ static grsn_status restore(Run *r) {
     if (n < 0)
         return grsn_fail(GRSN_ERR_FORMAT, "cannot resume %s: no checkpoint with its replay state "
                                           "(ckpt_N.grsn and replay_N.grsn)", dir);
-    if (r->cfg.steps < n)
-        return grsn_fail(GRSN_ERR_ARG, "cannot resume %s at --steps %ld: it has run %ld env steps", dir,
-                         r->cfg.steps, n);
     char path[600];
     grsn_rundir_ckpt_path(&r->rd, n, path, sizeof path);
     GrsnAgent *agent = NULL;
@@ -727,6 +726,11 @@ static grsn_status restore(Run *r) {
     if (!same_run(&info.config, &r->cfg) || (long)info.env_steps != n) {
         grsn_agent_free(agent);
         return grsn_fail(GRSN_ERR_FORMAT, "cannot resume %s: %s is not this run's checkpoint", dir, path);
+    }
+    if (grsn_rundir_budget_below(r->cfg.steps, n, info.config.steps)) {
+        grsn_agent_free(agent);
+        return grsn_fail(GRSN_ERR_ARG, "cannot resume %s at --steps %ld: it has run %ld env steps", dir,
+                         r->cfg.steps, n);
     }
     grsn_agent_free(r->agent);
     r->agent = agent;

@@ -613,9 +613,6 @@ static grsn_status restore(Run *r) {
         return grsn_fail(GRSN_ERR_FORMAT, "cannot resume %s: no checkpoint with its resume state "
                                           "(ckpt_N.grsn and replay_N.grsn; a finished QMIX run keeps "
                                           "them only when trained with --keep-resume 1)", dir);
-    if (r->cfg.steps < n)
-        return grsn_fail(GRSN_ERR_ARG, "cannot resume %s at --steps %ld: it has run %ld env steps", dir,
-                         r->cfg.steps, n);
     char path[600], replay[600];
     grsn_rundir_ckpt_path(&r->rd, n, path, sizeof path);
     GrsnQmixCkptInfo info;
@@ -623,6 +620,9 @@ static grsn_status restore(Run *r) {
     // The checkpoint must be this run's: the same config but for the budget and threads.
     if (!same_run(&info.config, &r->cfg) || info.counters.env_steps != n)
         return grsn_fail(GRSN_ERR_FORMAT, "cannot resume %s: %s is not this run's checkpoint", dir, path);
+    if (grsn_rundir_budget_below(r->cfg.steps, n, info.config.steps))
+        return grsn_fail(GRSN_ERR_ARG, "cannot resume %s at --steps %ld: it has run %ld env steps", dir,
+                         r->cfg.steps, n);
     grsn_rundir_replay_path(&r->rd, n, replay, sizeof replay);
     GRSN_TRY(load_replay(r, replay, n));
     r->last_test_steps = n;   // every resume pair follows a test

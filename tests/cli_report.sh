@@ -96,12 +96,21 @@ check "a finished run with another config is reported, kept, exit 1" \
     '[ $rc -eq 1 ] && grep -q "another configuration (the run has .gamma=0.899999976., this sweep .gamma=0.5.)" "$tmp/e2b" &&
      cmp -s "$runs/cartpole-v/grsn/s0/result" "$tmp/result.before" && grep -q ",finished with another config," "$tmp/sum0.csv"'
 
-# A run stopped half-way (config, no result) is trained again.
-rm "$runs/cartpole-v/grsn/s1/result"
+# A stopped run (config, no result) is carried on from its last resume pair
+# (here the pair of its final evaluation: the run just finishes, as it did
+# before), or trained again from the start when it has none.
+cp "$runs/cartpole-v/grsn/s1/progress.csv" "$tmp/progress.s1"
+cp "$runs/pendulum-p/grsn/s1/progress.csv" "$tmp/progress.p1"
+rm "$runs/cartpole-v/grsn/s1/result" "$runs/pendulum-p/grsn/s1/result" "$runs/pendulum-p/grsn/s1/"replay_*
 # shellcheck disable=SC2086
 "$bin" sweep --envs cartpole-v,pendulum-p --nets grsn --seeds 0-1 --jobs 2 --runs "$runs" -- $tiny >"$tmp/s3" 2>&1; rc=$?
-check "a stopped run is trained again" \
-    '[ $rc -eq 0 ] && grep -q "3 finished earlier, 1 to train" "$tmp/s3" && [ -f "$runs/cartpole-v/grsn/s1/result" ] &&
+check "a stopped run with a resume pair is carried on, one without is trained again" \
+    '[ $rc -eq 0 ] && grep -q "2 finished earlier, 2 to train" "$tmp/s3" &&
+     grep -q "^resume grsn train --env cartpole-v .*(from its last resume pair in $runs/cartpole-v/grsn/s1)" "$tmp/s3" &&
+     grep -q "^start  grsn train --env pendulum-p .*--seed 1 " "$tmp/s3" &&
+     [ -f "$runs/cartpole-v/grsn/s1/result" ] && [ -f "$runs/pendulum-p/grsn/s1/result" ] &&
+     cmp -s "$runs/cartpole-v/grsn/s1/progress.csv" "$tmp/progress.s1" &&
+     cmp -s "$runs/pendulum-p/grsn/s1/progress.csv" "$tmp/progress.p1" &&
      grep -q "^cartpole-v,sacd,grsn,1,finished," "$runs/summary.csv"'
 
 # A failing job (its config path is taken by a directory) is reported; the others run.
