@@ -27,6 +27,16 @@ grsn_status grsn_fail(grsn_status s, const char *fmt, ...)
 // calloc that records GRSN_ERR_OOM; returns NULL on failure.
 void *grsn_calloc(size_t n, size_t size);
 
+// Zeroed memory whose pages are backed only when first written, for a
+// buffer far larger than what it will hold: a QMIX episode buffer pads
+// 5000 episodes to the episode limit, 28 GB of address space on 27m_vs_30m,
+// of which an episode touches only its own steps. On Linux it is an
+// anonymous MAP_NORESERVE mapping, which the kernel does not weigh against
+// RAM + swap up front (its heuristic refuses a calloc of that size);
+// elsewhere calloc. Records GRSN_ERR_OOM; free with grsn_release.
+void *grsn_reserve(size_t n, size_t size);
+void grsn_release(void *p);
+
 // Parallelise a loop only when it has enough work to pay for the threads.
 #define GRSN_PAR_MIN_WORK 32768L
 

@@ -146,11 +146,14 @@ grsn_status grsn_qmix_create(GrsnQmix **out, const GrsnQmixConfig *cfg, uint64_t
     size_t cap = (size_t)cfg->buffer;
     q->cap = cfg->buffer; q->T1 = T1;
 #define ALLOC(p, count) do { size_t n_ = (count); p = grsn_calloc(n_ ? n_ : 1, sizeof *p); ok &= p != NULL; } while (0)
-    // Buffer pages are touched only as episodes arrive (calloc of large blocks).
-    ALLOC(q->buf_obs, cap * T1 * n * d.obs_dim);
-    ALLOC(q->buf_state, cap * T1 * S);
-    ALLOC(q->buf_avail, cap * T1 * n * A);
-    ALLOC(q->buf_act, cap * T1 * n);
+    // The padded per-step arrays are reserved: their pages are backed only as
+    // episodes write their steps (grsn_reserve).
+#define RESERVE(p, count) do { p = grsn_reserve((count), sizeof *p); ok &= p != NULL; } while (0)
+    RESERVE(q->buf_obs, cap * T1 * n * d.obs_dim);
+    RESERVE(q->buf_state, cap * T1 * S);
+    RESERVE(q->buf_avail, cap * T1 * n * A);
+    RESERVE(q->buf_act, cap * T1 * n);
+#undef RESERVE
     ALLOC(q->buf_reward, cap * (T1 - 1));
     ALLOC(q->buf_term, cap * (T1 - 1));
     ALLOC(q->buf_len, cap);
@@ -193,7 +196,7 @@ void grsn_qmix_free(GrsnQmix *q) {
     if (!q) return;
     grsn_smac_free(q->env); grsn_smac_free(q->test_env);
     qcore_free(&q->core);
-    free(q->buf_obs); free(q->buf_state); free(q->buf_avail); free(q->buf_act);
+    grsn_release(q->buf_obs); grsn_release(q->buf_state); grsn_release(q->buf_avail); grsn_release(q->buf_act);
     free(q->buf_reward); free(q->buf_term); free(q->buf_len); free(q->pick);
     free(q->batch.obs); free(q->batch.state); free(q->batch.avail); free(q->batch.act);
     free(q->batch.reward); free(q->batch.term); free(q->batch.filled);

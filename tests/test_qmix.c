@@ -358,6 +358,24 @@ TEST(bad_input) {
 // ----------------------------------------------------------------------------
 // Learning: a short run on 3m clearly beats the random policy
 
+TEST(largest_map_with_pymarl2_buffer) {
+    // 5000 episodes padded to 181 steps of 27 observations of 285 floats
+    // are 28 GB of address space: reserved, not allocated (grsn_reserve),
+    // so the learner is built on a machine with less memory than that, and
+    // a rollout fills only what its episodes use.
+    GrsnQmixConfig c = grsn_qmix_defaults("27m_vs_30m", GRSN_NET_GRSN);
+    CHECK(c.buffer == 5000);
+    GrsnQmix *q = NULL;
+    CHECK_MSG(grsn_qmix_create(&q, &c, 1) == GRSN_OK, "%s", grsn_last_error());
+    GrsnQmixRollout r;
+    CHECK(q && grsn_qmix_rollout(q, &r) == GRSN_OK && grsn_qmix_buffer_size(q) == c.n_envs);
+    grsn_qmix_free(q);
+    // Zeroed memory, released.
+    float *big = grsn_reserve((size_t)1 << 30, sizeof(float));
+    CHECK(big && big[0] == 0.0f && big[((size_t)1 << 30) - 1] == 0.0f);
+    grsn_release(big);
+}
+
 TEST(short_run_on_3m_beats_random) {
 #if defined(__SANITIZE_ADDRESS__)
     printf("    skipped under the address sanitizer (about 15 s of CPU at -O2)\n");
@@ -429,6 +447,7 @@ int main(void) {
     RUN(masked_actions_never_chosen);
     RUN(same_seed_same_run_any_threads);
     RUN(bad_input);
+    RUN(largest_map_with_pymarl2_buffer);
     RUN(short_run_on_3m_beats_random);
     return test_summary("test_qmix");
 }
