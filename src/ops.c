@@ -336,8 +336,8 @@ static void dw_gather_group(float *dw, const float *dy, const float *x, const fl
         while (bits) {
             int l = __builtin_ctz(bits);
             bits &= bits - 1;
-            if (ob == DW_OB) axpy_row(acc[l], xn[l], g, ob, DW_OB / VW);
-            else axpy_row(acc[l], xn[l], g, ob, 0);
+            if (ob == DW_OB) axpy_row(acc[l], xn[l], g, ob, DW_OB / VW);   // unrolled
+            else axpy_row(acc[l], xn[l], g, ob, ob / VW);                  // whole vectors, then floats
         }
     }
     for (int l = 0; l < ni; l++)
