@@ -104,17 +104,11 @@ check_nan_stop --env cartpole-v --steps 400 --threads 1 $tiny --eval-interval 50
 
 # --- Resuming: a run killed (SIGKILL) after its first checkpoint pair and
 # carried on with --resume ends as the uninterrupted run did; a resume that
-# cannot be is a one-line error. (grsn runs in the background itself, not in
-# a function's subshell, so that $! is its pid.)
+# cannot be is a one-line error.
 k="--env pendulum-p --seed 3 --steps 4000 --warmup-episodes 1 --updates-per-step 0.25 --threads 1 $tiny"
 "$bin" train $k --out "$tmp/k1" >/dev/null 2>&1
-"$bin" train $k --out "$tmp/k2" >/dev/null 2>&1 &
-pid=$!
-i=0
-while ! ls "$tmp/k2" 2>/dev/null | grep -q "^replay_[0-9]*\.grsn$" && [ $i -lt 3000 ]; do sleep 0.01; i=$((i + 1)); done
-kill -9 $pid 2>/dev/null
-wait $pid 2>/dev/null
-killed=0; [ -e "$tmp/k2/result" ] || killed=1
+# shellcheck disable=SC2086
+train_killed_after_first_pair "$tmp/k2" $k
 "$bin" train --resume "$tmp/k2" --threads 1 >"$tmp/k2.out" 2>&1
 check "a killed run carried on with --resume ends as the uninterrupted one" \
     '[ $killed -eq 1 ] && grep -q "^grsn train: resuming" "$tmp/k2.out" && cmp -s "$tmp/k1/progress.csv" "$tmp/k2/progress.csv" &&

@@ -14,6 +14,21 @@ bad()   { fail=$((fail + 1)); echo "  FAIL $1"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 finish() { echo "$1: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; }
 
+# grsn train with the arguments after $1 into run directory $1, killed
+# (SIGKILL) as soon as the directory holds a complete replay file, i.e. its
+# first resume pair. killed=1 if the run had not finished by then. grsn is
+# the background job itself (not a subshell), so that $! is its pid.
+train_killed_after_first_pair() {
+    dir=$1; shift
+    "$bin" train "$@" --out "$dir" >/dev/null 2>&1 &
+    pid=$!
+    i=0
+    while ! ls "$dir" 2>/dev/null | grep -q "^replay_[0-9]*\.grsn$" && [ $i -lt 3000 ]; do sleep 0.01; i=$((i + 1)); done
+    kill -9 $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    killed=0; [ -e "$dir/result" ] || killed=1
+}
+
 # grsn with the arguments after $3: exit status $2 and exactly one line on
 # stderr containing $3.
 expect_error() {
