@@ -96,8 +96,12 @@ int bench_qmix(int argc, char **argv) {
     printf("rollout      %9.0f env-steps/s  (%ld episodes, mean length %.1f, epsilon %.2f)\n",
            (c->env_steps - s0) / el, c->episodes - e0, (double)(c->env_steps - s0) / (c->episodes - e0), r.epsilon);
 
-    // 2. Updates alone.
+    // 2. Updates alone, after one untimed update: the first touches the
+    // learner's scratch memory (sized for batch x episode limit x agents
+    // rows: 625k rows on 27m_vs_30m) for the first time, and its page faults
+    // took most of a 10-second measurement there.
     GrsnQmixStats s;
+    cli_check(CMD, grsn_qmix_update(q, &s));
     int n = 0;
     double steps = 0;
     t0 = grsn_now_s();
