@@ -5,7 +5,7 @@
 # report/table3/index.md.
 #
 #   sh results/run_table3.sh [ENVS] [SEEDS] [JOBS]
-#   sh results/run_table3.sh "smac:8m pendulum-p" "0 1 2" 1
+#   sh results/run_table3.sh "smac:8m pendulum-p" "0 1 2 3 4" 1
 #
 # Cells: LIF and GRSN, with TAP (one neuron update per decision) and without
 # it (`--no-tap 1`: 4 substeps of repeated input, rate decoding), on
@@ -21,7 +21,7 @@
 # nothing; THREADS sets the threads per run (default: cores / JOBS).
 bin=${GRSN_BIN:-build/grsn}
 envs=${1:-"smac:8m pendulum-p"}
-seeds=$(echo "${2:-0 1 2}" | tr ' ' ',')
+seeds=$(echo "${2:-0 1 2 3 4}" | tr ' ' ',')
 jobs=${3:-1}
 summary=${SUMMARY:-results/table3.csv}
 out=${REPORT:-report/table3}
