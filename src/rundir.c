@@ -109,6 +109,20 @@ void grsn_rundir_keep_pair(GrsnRunDir *d, const char *ckpt, const char *replay) 
     snprintf(d->replay, sizeof d->replay, "%s", replay);
 }
 
+grsn_status grsn_rundir_open_state(GrsnCkptFile *f, const char *path, long n, const char *what,
+                                   int (*same_run)(const char *meta, size_t len, const void *run_cfg),
+                                   const void *run_cfg) {
+    GRSN_TRY(grsn_ckpt_read(f, path));
+    grsn_status st = GRSN_OK;
+    if ((long)f->env_steps != n)
+        st = grsn_fail(GRSN_ERR_FORMAT, "%s: %s of env step %llu, the checkpoint is at %ld", path, what,
+                       (unsigned long long)f->env_steps, n);
+    else if (!same_run(f->meta, f->meta_len, run_cfg))
+        st = grsn_fail(GRSN_ERR_FORMAT, "%s: the %s of another run", path, what);
+    if (st != GRSN_OK) grsn_ckpt_close(f);
+    return st;
+}
+
 int grsn_rundir_budget_below(long steps, long done, long run_budget) {
     return steps < done && steps < run_budget;
 }

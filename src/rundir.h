@@ -14,6 +14,7 @@
 #define GRSN_RUNDIR_H
 
 #include "grsn.h"
+#include "ckpt.h"
 #include <stdio.h>
 
 typedef struct {
@@ -77,6 +78,17 @@ void grsn_rundir_drop_pair(GrsnRunDir *d);
 // stopped after its final evaluation or test but before its result resumes
 // at its own budget, and just finishes.)
 int grsn_rundir_budget_below(long steps, long done, long run_budget);
+
+// Open the resume state at `path` (replay_N.grsn, a checkpoint container) and
+// make the checks every run type needs before reading its tensors: it was
+// written at env step n, the step of its checkpoint, by this run, which
+// `same_run` judges from the file's metadata (the config text of the run
+// that wrote it) and the caller's run config. `what` names the file kind in
+// the messages (GRSN_ERR_FORMAT, naming the file). On success *f is open:
+// the caller reads its tensors and closes it.
+grsn_status grsn_rundir_open_state(GrsnCkptFile *f, const char *path, long n, const char *what,
+                                   int (*same_run)(const char *meta, size_t len, const void *run_cfg),
+                                   const void *run_cfg);
 
 // The latest env step N with both ckpt_N.grsn and replay_N.grsn in dir; -1 if none.
 long grsn_rundir_latest_pair(const char *dir);

@@ -495,19 +495,17 @@ static grsn_status save_replay(Run *r, const char *path) {
     return st;
 }
 
+// Whether config text `meta` (a replay state's) is the run of config `cfg`.
+static int written_by(const char *meta, size_t len, const void *cfg) {
+    GrsnTrainConfig saved;
+    return grsn_train_config_parse(&saved, meta, len) == GRSN_OK && same_run(&saved, cfg);
+}
+
 static grsn_status load_replay(Run *r, const char *path, long env_steps) {
     GrsnCkptFile f;
-    GRSN_TRY(grsn_ckpt_read(&f, path));
-    grsn_status st = GRSN_OK;
-    if ((long)f.env_steps != env_steps)
-        st = grsn_fail(GRSN_ERR_FORMAT, "%s: replay state of env step %llu, the checkpoint is at %ld", path,
-                       (unsigned long long)f.env_steps, env_steps);
-    GrsnTrainConfig saved;
-    if (st == GRSN_OK && (grsn_train_config_parse(&saved, f.meta, f.meta_len) != GRSN_OK ||
-                          !same_run(&saved, &r->cfg)))
-        st = grsn_fail(GRSN_ERR_FORMAT, "%s: the replay state of another run", path);
+    GRSN_TRY(grsn_rundir_open_state(&f, path, env_steps, "replay state", written_by, &r->cfg));
     GrsnTensorList t = {0};
-    if (st == GRSN_OK) st = grsn_seqbuf_list_saved(r->buf, &f, path, &t);
+    grsn_status st = grsn_seqbuf_list_saved(r->buf, &f, path, &t);
     if (st == GRSN_OK) st = run_tensors(r, &t);
     if (st == GRSN_OK) st = grsn_tensors_read(&t, &f, path, "replay state");
     if (st == GRSN_OK) st = grsn_seqbuf_finish_load(r->buf, path);

@@ -498,19 +498,17 @@ static grsn_status save_replay(Run *r, const char *path) {
     return st;
 }
 
+// Whether config text `meta` (a resume state's) is the run of config `cfg`.
+static int written_by(const char *meta, size_t len, const void *cfg) {
+    GrsnQmixTrainConfig saved;
+    return grsn_qmix_train_config_parse(&saved, meta, len) == GRSN_OK && same_run(&saved, cfg);
+}
+
 static grsn_status load_replay(Run *r, const char *path, long env_steps) {
     GrsnCkptFile f;
-    GRSN_TRY(grsn_ckpt_read(&f, path));
-    grsn_status st = GRSN_OK;
-    if ((long)f.env_steps != env_steps)
-        st = grsn_fail(GRSN_ERR_FORMAT, "%s: resume state of env step %llu, the checkpoint is at %ld", path,
-                       (unsigned long long)f.env_steps, env_steps);
-    GrsnQmixTrainConfig saved;
-    if (st == GRSN_OK && (grsn_qmix_train_config_parse(&saved, f.meta, f.meta_len) != GRSN_OK ||
-                          !same_run(&saved, &r->cfg)))
-        st = grsn_fail(GRSN_ERR_FORMAT, "%s: the resume state of another run", path);
+    GRSN_TRY(grsn_rundir_open_state(&f, path, env_steps, "resume state", written_by, &r->cfg));
     GrsnTensorList t = {0};
-    if (st == GRSN_OK) st = grsn_qmix_state_list_saved(r->q, &f, path, &t);
+    grsn_status st = grsn_qmix_state_list_saved(r->q, &f, path, &t);
     if (st == GRSN_OK) st = run_tensors(r, &t);
     if (st == GRSN_OK) st = grsn_tensors_read(&t, &f, path, "resume state");
     if (st == GRSN_OK) st = grsn_qmix_state_finish_load(r->q, path);
