@@ -303,7 +303,7 @@ static grsn_status sacd_update(GrsnAgent *a, const grsn_seqbatch *bt, GrsnUpdate
     int S = c->seq_len, B = c->batch, T1 = S + 1, K = c->act_dim, SB = S * B;
     const float *O = bt->obs, *A = bt->act, *R = bt->rew, *D = bt->term, *m = bt->mask;
     float N = loss_count(m, SB);
-    float alpha = expf(a->log_alpha);
+    float alpha = grsn_expf(a->log_alpha);
 
     // 1. Targets with the current policy and the target critic:
     //    V_{t+1} = sum_a pi (min Q' - alpha log pi);  y_t = R + (1 - D) gamma V_{t+1}.
@@ -375,7 +375,7 @@ static grsn_status sacd_update(GrsnAgent *a, const grsn_seqbatch *bt, GrsnUpdate
     a->dlog_alpha = -alpha * (lbar + h_target);
     st->alpha_loss = -alpha * (lbar + h_target);
     grsn_adam_step(&a->adam_alpha, &a->log_alpha, &a->dlog_alpha);
-    st->alpha = expf(a->log_alpha);
+    st->alpha = grsn_expf(a->log_alpha);
     st->entropy = -lbar;
     a->updates++;
     return GRSN_OK;

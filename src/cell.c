@@ -275,6 +275,7 @@ static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const
 static void activate_gates(const GrsnCellConfig *cfg, float *g) {
     int H = cfg->hidden;
     if (cfg->kind != GRSN_CELL_GRSN) return;
+    #pragma omp simd
     for (int j = 0; j < H; j++) g[j] = grsn_sigmoidf(g[j]);              // F
     #pragma omp simd
     for (int j = 0; j < H; j++) g[H + j] = g[H + j] > 0.0f ? g[H + j] : 0.0f;  // J
@@ -286,6 +287,7 @@ static void activate_gates(const GrsnCellConfig *cfg, float *g) {
 static void gru_gates(int H, const float *gi, const float *gh, float *gates,
                       const float *h, float *h_new) {
     float *r = gates, *z = gates + H, *n = gates + 2 * H;
+    #pragma omp simd
     for (int j = 0; j < H; j++) {
         r[j] = grsn_sigmoidf(gi[j] + gh[j]);
         z[j] = grsn_sigmoidf(gi[H + j] + gh[H + j]);

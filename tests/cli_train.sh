@@ -81,6 +81,16 @@ check "save, load, evaluate: the run's own final returns" \
     '[ "$(sed -n "s/^eval_returns=//p" "$tmp/r5/result" | tr , "\n" | awk "{ printf \"%.4f;\", \$1 }")" = \
        "$(sed -n "s/^episode [0-9]*: //p" "$tmp/e5" | awk "{ printf \"%.4f;\", \$1 }")" ] && [ -s "$tmp/e5" ]'
 
+# grsn bench update times a trained agent's update; the checkpoint fixes the
+# task and the net, so those flags beside it are an error.
+"$bin" bench update --checkpoint "$tmp/r5/final.grsn" --iters 2 --threads 1 >"$tmp/b5" 2>&1
+check "bench update of a checkpoint's agent" \
+    '[ $? -eq 0 ] && grep -q "pendulum-p td3 grsn, .*trained agent of" "$tmp/b5" && grep -q "^updates/s [0-9]" "$tmp/b5"'
+expect_error "bench update: --net beside --checkpoint" 2 "--net cannot be given with --checkpoint" \
+    bench update --checkpoint "$tmp/r5/final.grsn" --net gru
+expect_error "bench update: missing checkpoint" 1 "none.grsn: cannot open checkpoint" \
+    bench update --checkpoint "$tmp/none.grsn"
+
 # --- Bad checkpoints: exit 1, one line naming the file and the problem.
 f="$tmp/r1/final.grsn"
 expect_error "missing checkpoint" 1 "$tmp/none.grsn: cannot open checkpoint" eval --checkpoint "$tmp/none.grsn"
