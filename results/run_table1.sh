@@ -31,4 +31,8 @@ list() { echo $1 | tr ' ' ','; }
     --runs "$root" --summary "$summary" -- ${TRAIN_FLAGS:-}
 rc=$?
 "$bin" report "$root" --out "$out"
+# The learning curves also go to results/ (small SVGs, committed beside the
+# summary; CURVES overrides the folder), so that the README can show them.
+curves=${CURVES:-results/curves/table1}
+mkdir -p "$curves" && cp "$out"/curves_*.svg "$curves"/ || rc=1
 exit $rc

@@ -44,4 +44,8 @@ for map in $maps; do
     rm -f "$tmp.$map"
 done > "$tmp" && mv "$tmp" "$summary"
 "$bin" report "$root" --out "$out"
+# The learning curves also go to results/ (small SVGs, committed beside the
+# summary; CURVES overrides the folder), so that the README can show them.
+curves=${CURVES:-results/curves/table2}
+mkdir -p "$curves" && cp "$out"/curves_*.svg "$curves"/ || rc=1
 exit $rc

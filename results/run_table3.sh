@@ -56,4 +56,8 @@ while [ $i -le $part ]; do
     i=$((i + 1))
 done > "$tmp" && mv "$tmp" "$summary"
 "$bin" report runs --out "$out"
+# The learning curves also go to results/ (small SVGs, committed beside the
+# summary; CURVES overrides the folder), so that the README can show them.
+curves=${CURVES:-results/curves/table3}
+mkdir -p "$curves" && cp "$out"/curves_8m.svg "$out"/curves_8m_win.svg "$out"/curves_pendulum-p.svg "$curves"/ || rc=1
 exit $rc
