@@ -77,13 +77,16 @@ int bench_update(int argc, char **argv) {
     grsn_rng_seed(&explore, (uint64_t)seed, GRSN_STREAM_EXPLORE);
     grsn_rng_seed(&replay, (uint64_t)seed, GRSN_STREAM_REPLAY);
     grsn_rng_seed(&noise, (uint64_t)seed, GRSN_STREAM_TARGET_NOISE);
-    float obs[GRSN_ENV_MAX_OBS], next[GRSN_ENV_MAX_OBS], act[8] = {0}, prev[8];
-    float *state = calloc((size_t)grsn_agent_state_size(agent), sizeof(float));
-    if (!state || cfg.act_dim > 8) cli_fail("bench update", "out of memory");
+    enum { MAX_ACT = 8 };
+    if (cfg.act_dim > MAX_ACT) cli_fail("bench update", "%d action dimensions, at most %d here", cfg.act_dim, MAX_ACT);
+    float obs[GRSN_ENV_MAX_OBS], next[GRSN_ENV_MAX_OBS], act[MAX_ACT] = {0}, prev[MAX_ACT];
+    size_t S = (size_t)grsn_agent_state_size(agent);
+    float *state = calloc(S ? S : 1, sizeof(float));
+    if (!state) cli_fail("bench update", "out of memory");
     for (int ep = 0; ep < 20; ep++) {
         grsn_env_result r = {0};
         grsn_env_reset(&env, obs);
-        memset(state, 0, (size_t)grsn_agent_state_size(agent) * sizeof(float));
+        memset(state, 0, S * sizeof(float));
         memset(prev, 0, sizeof prev);
         while (!r.terminated && !r.truncated) {
             if (ckpt_path) grsn_agent_act(agent, state, prev, r.reward, obs, 0, &explore, act, NULL);
