@@ -32,22 +32,19 @@ int bench_update(int argc, char **argv) {
         {"checkpoint", ARG_STR, &ckpt_path, NULL,
          "time this trained control agent instead (its env, algo, net and sizes)", NULL},
     };
-    args_parse("bench update", "bench update [flags]", specs, (int)(sizeof specs / sizeof specs[0]),
-               argc, argv, NULL, 0);
+    const int nspecs = (int)(sizeof specs / sizeof specs[0]);
+    args_parse("bench update", "bench update [flags]", specs, nspecs, argc, argv, NULL, 0);
     grsn_set_threads(threads);
     grsn_env env;
     GrsnAgentConfig cfg;
     GrsnAgent *agent;
     if (ckpt_path) {
         // The checkpoint fixes what these flags would choose.
-        static const char *fixed[] = {"--env", "--algo", "--net", "--hidden", "--substeps"};
-        for (int i = 1; i < argc; i++)
-            for (int k = 0; k < 5; k++) {
-                size_t n = strlen(fixed[k]);
-                if (!strncmp(argv[i], fixed[k], n) && (argv[i][n] == 0 || argv[i][n] == '='))
-                    cli_usage_error("bench update", "%s cannot be given with --checkpoint: the checkpoint fixes it",
-                                    fixed[k]);
-            }
+        static const char *fixed[] = {"env", "algo", "net", "hidden", "substeps"};
+        for (int k = 0; k < 5; k++)
+            if (args_given(specs, nspecs, argc, argv, fixed[k]))
+                cli_usage_error("bench update", "--%s cannot be given with --checkpoint: the checkpoint fixes it",
+                                fixed[k]);
         GrsnCkptInfo info;
         cli_check("bench update", grsn_ckpt_load(ckpt_path, &agent, &info));
         cfg = *grsn_agent_config(agent);

@@ -85,6 +85,27 @@ static void print_help(const char *usage, const ArgSpec *specs, int n) {
     printf("  %-26s %s\n", "--help", "show this help");
 }
 
+// The spec whose name is the len characters at name, or NULL.
+static const ArgSpec *find_spec(const ArgSpec *specs, int nspecs, const char *name, size_t len) {
+    for (int k = 0; k < nspecs; k++)
+        if (strlen(specs[k].name) == len && !strncmp(specs[k].name, name, len)) return &specs[k];
+    return NULL;
+}
+
+// Whether argv[i] is a flag word ("--name" or "--name=value") rather than a
+// positional (a lone "--" or a word without the dashes).
+static int is_flag(const char *a) { return strncmp(a, "--", 2) == 0 && a[2] != '\0'; }
+
+// The value of flag s at argv[*i] (eq: its "=value" part, or NULL), moving *i
+// past a value taken from the next word. A bool without a value is 1. NULL:
+// the flag needs a value and argv has none.
+static const char *flag_value(const ArgSpec *s, const char *eq, int argc, char **argv, int *i) {
+    if (eq) return eq + 1;
+    if (s->type == ARG_BOOL && (*i + 1 >= argc || strncmp(argv[*i + 1], "--", 2) == 0)) return "1";
+    if (*i + 1 < argc) return argv[++*i];
+    return NULL;
+}
+
 int args_parse(const char *cmd, const char *usage, const ArgSpec *specs, int nspecs,
                int argc, char **argv, char **pos, int max_pos) {
     for (int i = 0; i < nspecs; i++)
@@ -93,28 +114,36 @@ int args_parse(const char *cmd, const char *usage, const ArgSpec *specs, int nsp
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { print_help(usage, specs, nspecs); exit(0); }
-        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+        if (!is_flag(a)) {
             if (npos >= max_pos) cli_usage_error(cmd, "unexpected argument '%s' (see 'grsn %s --help')", a, cmd);
             pos[npos++] = argv[i];
             continue;
         }
         const char *name = a + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        const ArgSpec *s = NULL;
-        for (int k = 0; k < nspecs; k++)
-            if (strlen(specs[k].name) == len && !strncmp(specs[k].name, name, len)) { s = &specs[k]; break; }
+        const ArgSpec *s = find_spec(specs, nspecs, name, len);
         if (!s) {
             char valid[1024] = ""; size_t off = 0;
             for (int k = 0; k < nspecs && off < sizeof valid - 40; k++)
                 off += (size_t)snprintf(valid + off, sizeof valid - off, "%s--%s", k ? " " : "", specs[k].name);
             cli_usage_error(cmd, "unknown flag '--%.*s'; valid flags: %s", (int)len, name, valid);
         }
-        const char *v;
-        if (eq) v = eq + 1;
-        else if (s->type == ARG_BOOL && (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0)) v = "1";
-        else if (i + 1 < argc) v = argv[++i];
-        else cli_usage_error(cmd, "--%s needs a value", s->name);
+        const char *v = flag_value(s, eq, argc, argv, &i);
+        if (!v) cli_usage_error(cmd, "--%s needs a value", s->name);
         set_value(cmd, s, v);
     }
     return npos;
+}
+
+int args_given(const ArgSpec *specs, int nspecs, int argc, char **argv, const char *flag) {
+    for (int i = 0; i < argc; i++) {
+        if (!is_flag(argv[i])) continue;
+        const char *name = argv[i] + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const ArgSpec *s = find_spec(specs, nspecs, name, len);
+        if (!s) continue;                       // args_parse has already refused it
+        if (!strcmp(s->name, flag)) return 1;
+        flag_value(s, eq, argc, argv, &i);      // step over its value, as args_parse does
+    }
+    return 0;
 }

@@ -26,6 +26,9 @@ typedef struct {
 // more is an error). Returns the number of positionals.
 int args_parse(const char *cmd, const char *usage, const ArgSpec *specs, int nspecs,
                int argc, char **argv, char **pos, int max_pos);
+// Whether argv (as args_parse read it) gives --flag, by name without dashes,
+// as a flag rather than as another flag's value. Call after args_parse.
+int args_given(const ArgSpec *specs, int nspecs, int argc, char **argv, const char *flag);
 
 // Print "grsn: CMD: message" and exit(2) (usage) or exit(1) (failure).
 _Noreturn void cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -88,6 +88,8 @@ check "bench update of a checkpoint's agent" \
     '[ $? -eq 0 ] && grep -q "pendulum-p td3 grsn, .*trained agent of" "$tmp/b5" && grep -q "^updates/s [0-9]" "$tmp/b5"'
 expect_error "bench update: --net beside --checkpoint" 2 "--net cannot be given with --checkpoint" \
     bench update --checkpoint "$tmp/r5/final.grsn" --net gru
+expect_error "bench update: --hidden=N before --checkpoint" 2 "--hidden cannot be given with --checkpoint" \
+    bench update --hidden=64 --checkpoint "$tmp/r5/final.grsn"
 expect_error "bench update: missing checkpoint" 1 "none.grsn: cannot open checkpoint" \
     bench update --checkpoint "$tmp/none.grsn"
 
