@@ -41,8 +41,8 @@ int bench_cells(int argc, char **argv) {
         cli_usage_error("bench cells", "sizes must be positive (T=%d batch=%d in=%d hidden=%d substeps=%d)",
                         T, B, in, H, substeps);
     grsn_set_threads(threads);
-    printf("grsn bench cells: T=%d batch=%d in=%d hidden=%d substeps=%d threads=%d\n",
-           T, B, in, H, substeps, grsn_threads());
+    printf("grsn bench cells: T=%d batch=%d in=%d hidden=%d substeps=%d threads=%d (idle: %s)\n",
+           T, B, in, H, substeps, grsn_threads(), cli_omp_wait());
     printf("| cell | fwd+bwd ms | neuron-steps/s | GFLOP/s (dense) |\n|---|---|---|---|\n");
 
     char list[256];

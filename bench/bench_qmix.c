@@ -76,8 +76,8 @@ int bench_qmix(int argc, char **argv) {
     cli_check(CMD, st);
     grsn_smac_dims d = grsn_qmix_dims(q);
     printf("grsn bench qmix: map %s (%d agents, %d actions, obs %d, state %d), net %s, substeps %d, "
-           "envs %d, batch %d, threads %d\n", map, d.n_agents, d.n_actions, d.obs_dim, d.state_dim,
-           net_name, substeps, envs, batch, grsn_threads());
+           "envs %d, batch %d, threads %d (idle: %s)\n", map, d.n_agents, d.n_actions, d.obs_dim, d.state_dim,
+           net_name, substeps, envs, batch, grsn_threads(), cli_omp_wait());
     if (curve_s > 0) {
         curve(q, curve_s, (long)test_every, test_episodes);
         grsn_qmix_free(q);

@@ -98,9 +98,9 @@ int bench_update(int argc, char **argv) {
     grsn_seqbatch batch;
     cli_check("bench update", grsn_seqbatch_init(&batch, buf, cfg.batch));
 
-    printf("grsn bench update: %s %s %s, hidden %d, batch %d x %d, substeps %d, threads %d%s%s\n",
+    printf("grsn bench update: %s %s %s, hidden %d, batch %d x %d, substeps %d, threads %d (idle: %s)%s%s\n",
            grsn_env_name(&env), grsn_algo_name(cfg.algo), net_name, cfg.hidden, cfg.batch, cfg.seq_len,
-           cfg.cell.substeps, grsn_threads(), ckpt_path ? ", trained agent of " : "", ckpt_path ? ckpt_path : "");
+           cfg.cell.substeps, grsn_threads(), cli_omp_wait(), ckpt_path ? ", trained agent of " : "", ckpt_path ? ckpt_path : "");
     GrsnUpdateStats st;
     int n = 0;
     double t0 = grsn_now_s(), elapsed = 0;

@@ -38,6 +38,11 @@ _Noreturn void cli_fail(const char *cmd, const char *fmt, ...)
 // Exit(1) with grsn_last_error() if st != GRSN_OK.
 void cli_check(const char *cmd, grsn_status st);
 
+// How idle OpenMP threads wait between parallel regions, as the grsn command
+// set it up (see main): "spin 3000, then sleep", "sleep", ... for benchmark
+// headers, since the 2-thread speed depends on it.
+const char *cli_omp_wait(void);
+
 // Subcommands: int cmd_x(int argc, char **argv) with argv after the name.
 typedef struct {
     const char *name;

@@ -49,6 +49,20 @@ static void prefer_short_spin(char **argv) {
 #endif
 }
 
+const char *cli_omp_wait(void) {
+#ifdef GRSN_OMP
+    static char text[64];
+    const char *policy = getenv("OMP_WAIT_POLICY"), *spin = getenv("GOMP_SPINCOUNT");
+    if (spin) snprintf(text, sizeof text, "spin %s, then sleep", spin);
+    else if (policy && !strcmp(policy, "passive")) snprintf(text, sizeof text, "sleep");
+    else if (policy && !strcmp(policy, "active")) snprintf(text, sizeof text, "spin");
+    else snprintf(text, sizeof text, "the OpenMP runtime's default");
+    return text;
+#else
+    return "no OpenMP";
+#endif
+}
+
 int main(int argc, char **argv) {
     prefer_short_spin(argv);
     if (argc < 2) { usage(stderr); return 2; }
