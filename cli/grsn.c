@@ -32,7 +32,7 @@ static void usage(FILE *f) {
 // A TD3 update has about 200 parallel regions, and waking a sleeping thread
 // for each costs a quarter of the 2-thread speed: trained Pendulum-P agent,
 // idle 2-core machine, updates/s passive 25.9-31.4, a 3000-iteration spin
-// 34.0-34.8, unbounded spin (active) 27.7-35.7. Spinning hurts when the
+// 32.4-34.8, unbounded spin (active) 27.7-35.7. Spinning hurts when the
 // threads' cores are busy with other work, and the bound keeps that small:
 // the same bench beside two 1-thread runs gave 17.2-19.4 passive,
 // 12.3-13.9 with the bounded spin and 4.4-7.7 active. The runtime reads
