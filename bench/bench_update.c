@@ -41,7 +41,7 @@ int bench_update(int argc, char **argv) {
     if (ckpt_path) {
         // The checkpoint fixes what these flags would choose.
         static const char *fixed[] = {"env", "algo", "net", "hidden", "substeps"};
-        for (int k = 0; k < 5; k++)
+        for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
             if (args_given(specs, nspecs, argc, argv, fixed[k]))
                 cli_usage_error("bench update", "--%s cannot be given with --checkpoint: the checkpoint fixes it",
                                 fixed[k]);

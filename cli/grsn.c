@@ -51,13 +51,15 @@ static void prefer_short_spin(char **argv) {
 
 const char *cli_omp_wait(void) {
 #ifdef GRSN_OMP
-    static char text[64];
     const char *policy = getenv("OMP_WAIT_POLICY"), *spin = getenv("GOMP_SPINCOUNT");
-    if (spin) snprintf(text, sizeof text, "spin %s, then sleep", spin);
-    else if (policy && !strcmp(policy, "passive")) snprintf(text, sizeof text, "sleep");
-    else if (policy && !strcmp(policy, "active")) snprintf(text, sizeof text, "spin");
-    else snprintf(text, sizeof text, "the OpenMP runtime's default");
-    return text;
+    if (spin) {
+        static char text[64];
+        snprintf(text, sizeof text, "spin %s, then sleep", spin);
+        return text;
+    }
+    if (policy && !strcmp(policy, "passive")) return "sleep";
+    if (policy && !strcmp(policy, "active")) return "spin";
+    return "the OpenMP runtime's default";
 #else
     return "no OpenMP";
 #endif

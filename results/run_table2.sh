@@ -11,9 +11,8 @@
 # --steps BUDGET --out runs/table2/smac_MAP/NET/sS` with pymarl2's defaults.
 # The paper trains 10 M steps per run; the budget below, 1 M on every map
 # but 3s_vs_5z (3 M), is what fits a laptop (see the README for how long
-# runs take), and can be
-# overridden per map with STEPS_8m=..., STEPS_2s3z=... and so on. A finished run is skipped,
-# so the script resumes. RUNS, SUMMARY and REPORT override the locations;
+# runs take), and can be overridden per map with STEPS_8m=..., STEPS_2s3z=...
+# and so on. A finished run is skipped, so the script resumes. RUNS, SUMMARY and REPORT override the locations;
 # SUMMARY_ONLY=1 writes the summary and report as they stand, training nothing;
 # THREADS sets the threads per run (default: cores / JOBS).
 bin=${GRSN_BIN:-build/grsn}
