@@ -123,7 +123,7 @@ static void choose_out(char *dir, size_t cap, const char *out, int force, const 
 // The neuron's flags, the same for both kinds of run
 
 typedef struct {
-    const char *beta_mode, *lif_reset, *decode;
+    const char *beta_mode, *lif_reset, *decode, *gates;
     int detach_reset, tap, no_tap, substeps;
     double threshold, surrogate_alpha, beta, u_reset;
 } NeuronFlags;
@@ -141,7 +141,9 @@ typedef struct {
     {"tap", ARG_BOOL, &(nf).tap, "1", "one neuron update per env step (TAP); 0: the w/o-TAP ablation", NULL}, \
     {"no-tap", ARG_BOOL, &(nf).no_tap, "0", "the w/o-TAP ablation: --substeps updates per env step", NULL}, \
     {"substeps", ARG_INT, &(nf).substeps, "4", "neuron updates per env step without TAP", NULL}, \
-    {"decode", ARG_CHOICE, &(nf).decode, "auto", decode_help, "auto|rate|last"}
+    {"decode", ARG_CHOICE, &(nf).decode, "auto", decode_help, "auto|rate|last"}, \
+    {"gates", ARG_CHOICE, &(nf).gates, "input", "what GRSN's gates read: input (x_t, Eq. 13-14) or spikes " \
+     "(the layer's previous spikes, plus an input current: the authors' 2026 revision; TAP only)", "input|spikes"}
 
 // The cell options the flags set over the defaults of a `net` core.
 static void apply_neuron_flags(const NeuronFlags *nf, grsn_net net, GrsnCellConfig *c) {
@@ -152,6 +154,7 @@ static void apply_neuron_flags(const NeuronFlags *nf, grsn_net net, GrsnCellConf
     else if (!strcmp(nf->beta_mode, "fixed")) c->beta_mode = GRSN_BETA_FIXED;
     if (net == GRSN_NET_LIF && strcmp(nf->lif_reset, "auto") != 0)
         c->reset = !strcmp(nf->lif_reset, "hard") ? GRSN_RESET_HARD : GRSN_RESET_SOFT;
+    c->gates = !strcmp(nf->gates, "spikes") ? GRSN_GATES_SPIKES : GRSN_GATES_INPUT;
     if (strcmp(nf->decode, "auto") != 0)
         c->decode = !strcmp(nf->decode, "last") ? GRSN_DECODE_LAST : GRSN_DECODE_RATE;
     c->substeps = (!nf->tap || nf->no_tap) ? nf->substeps : 1;

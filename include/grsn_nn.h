@@ -161,12 +161,22 @@ void grsn_mlp_backward_input_cols(GrsnMLP *m, float *dx, const float *dy, const 
 //
 // GRU: PyTorch's equations and gate order (r, z, n).
 //
+// GRSN with gates = SPIKES (not the paper: the authors' April 2026 revision,
+// spec §2.8): the gates read the layer's own previous spikes instead of x_t,
+// and the input reaches the neuron through a separate current,
+//   F_t = sigmoid(W_f o_{t-1} + b_f)        J_t = ReLU(W_i o_{t-1} + b_i)
+//   c_t = F_t c_{t-1} + (1 - F_t) J_t        (W_f, W_i are [H][H])
+//   u_t = beta u^_{t-1} + (1 - beta) (W_in x_t + b_in + c_t)
+// and o, u^ as above. TAP only (substeps 1).
+//
 // Surrogate (Eq. 6): dTheta/dx := alpha / (2 (1 + (pi alpha x / 2)^2)).
 // Theta(0) = 1: a potential exactly at threshold fires.
 // The reset path is differentiated unless detach_reset is set.
 //
 // State is explicit and owned by the caller, [B][state_size]:
 //   GRSN: [c (H), u^ (H)]   LIF: [u^ (H)]   GRU: [h (H)]
+//   GRSN, gates = SPIKES: [c (H), o_{t-1} (H), u^ (H)]
+// The spiking cells keep u^ last.
 // so acting one step at a time (grsn_cell_step) and training on a window
 // (grsn_cell_forward) run the very same recurrence: TAP.
 //
@@ -178,6 +188,7 @@ typedef enum { GRSN_CELL_GRSN = 0, GRSN_CELL_LIF, GRSN_CELL_GRU } grsn_cell_kind
 typedef enum { GRSN_BETA_FIXED = 0, GRSN_BETA_LAYER, GRSN_BETA_NEURON } grsn_beta_mode;
 typedef enum { GRSN_RESET_SOFT = 0, GRSN_RESET_HARD } grsn_reset_mode;
 typedef enum { GRSN_DECODE_RATE = 0, GRSN_DECODE_LAST } grsn_decode;
+typedef enum { GRSN_GATES_INPUT = 0, GRSN_GATES_SPIKES } grsn_gate_source;
 
 typedef struct {
     grsn_cell_kind kind;
@@ -194,6 +205,7 @@ typedef struct {
     int substeps;             // 1 = TAP; K > 1 = w/o TAP with repeated input
     grsn_decode decode;       // w/o TAP output decoding
     int act_reset_membrane;   // authors' code: GRSN u^ = 0 before every grsn_cell_step
+    grsn_gate_source gates;   // GRSN: INPUT (Eq. 13-14, default) or SPIKES (spec §2.8)
 } GrsnCellConfig;
 
 // The paper's defaults for a cell kind.
@@ -201,6 +213,9 @@ GrsnCellConfig grsn_cell_config(grsn_cell_kind kind, int in, int hidden);
 // Switch a config to the authors' code (spec §11): fixed beta = 0.5, LIF soft
 // reset, membrane reset at every act call, last-spike decoding w/o TAP.
 void grsn_cell_config_compat(GrsnCellConfig *c);
+// Whether the gate source fits the rest of the config: SPIKES needs a GRSN
+// core (net names it for the message) and substeps 1.
+grsn_status grsn_cell_check_gates(const GrsnCellConfig *c, const char *net);
 // Names: "grsn", "lif", "gru"; returns -1 if unknown.
 int grsn_cell_kind_from_name(const char *name);
 const char *grsn_cell_kind_name(grsn_cell_kind k);
@@ -214,13 +229,17 @@ typedef struct {
     float *w_i, *b_i, *dw_i, *db_i;     // GRSN input gate / LIF current [H][in], [H]
     float *w_ih, *b_ih, *dw_ih, *db_ih; // GRU [3H][in], [3H]
     float *w_hh, *b_hh, *dw_hh, *db_hh; // GRU [3H][H], [3H]
+    float *w_in, *b_in, *dw_in, *db_in; // GRSN gates = SPIKES: input current [H][in], [H]
+                                        // (its W_f, W_i are then [H][H])
     float *beta_a, *dbeta_a;            // learnable decay: beta = sigmoid(a), [1] or [H]
     // Forward caches, for the last forward call (K = substeps).
     int T, B;
     float *gate_a;            // input-side products, [T][B][G*H]: GRSN activated F then J,
-                              // LIF the current c, GRU gi = W_ih x + b_ih
+                              // LIF the current c, GRU gi = W_ih x + b_ih,
+                              // GRSN gates = SPIKES the current W_in x + b_in
     float *hid_a;             // GRU gh = W_hh h + b_hh, [T][B][3H]
-    float *gates;             // GRU r, z, n, [T][B][3H]
+    float *gates;             // GRU r, z, n, [T][B][3H]; GRSN gates = SPIKES activated F, J [T][B][2H]
+    float *s_seq;             // GRSN gates = SPIKES: the gates' input o_{t-1}, [T][B][H]
     float *c_seq;             // GRSN current after each substep [T*K][B][H]; GRU h_t [T][B][H]
     float *u_seq;             // spiking: potential before reset [T*K][B][H]; GRU h_{t-1}
     float *uh_seq;            // spiking: potential after reset [T*K][B][H]
@@ -229,13 +248,15 @@ typedef struct {
     float *mask;              // [T][B] (all 1 when NULL was passed)
     // Backward scratch.
     float *dgate;             // adjoints of the gate pre-activations, shape of gate_a
-    float *dhid;              // GRU adjoint of gh, [T][B][3H]
+    float *dhid;              // GRU adjoint of gh, [T][B][3H]; GRSN gates = SPIKES: of F, J [T][B][2H]
     float *dstate;            // [B][state_size]
     float *dbeta_rows;        // per-row decay adjoints, [B][H], summed in a fixed order
+    float *ds_rows;           // GRSN gates = SPIKES: carried adjoint of o_{t-1}, [B][H]
     // Transposed weights for the forward products, and acting scratch.
     float *wt;                // input weights transposed, [in][G*H]
-    float *wt_hh;             // GRU W_hh^T, [H][3H]
-    float *step_g, *step_gh, *step_gates;   // [max_B][G*H], GRU [max_B][3H] x2
+    float *wt_hh;             // GRU W_hh^T, [H][3H]; GRSN gates = SPIKES [W_f; W_i]^T, [H][2H]
+    float *step_g, *step_gh, *step_gates;   // [max_B][G*H], GRU [max_B][3H] x2;
+                                            // gates = SPIKES: [max_B][2H], [max_B][H] (o_{t-1})
 } GrsnCell;
 
 grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,

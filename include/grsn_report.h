@@ -67,7 +67,20 @@ typedef struct {
     int tests, tests_win95;    // tests logged, of which >= 95% wins
     double win_last10;         // mean win rate of the last 10 tests (fewer if fewer); NaN if none
     char note[200];            // why the run is partial or unreadable ("" if neither)
+    char variant[160];         // settings off the defaults (grsn_run_config_variant), "" if none
 } GrsnRunInfo;
+
+// A run config as this build writes it (grsn train --print-config): keys the
+// text lacks, written by an older build, take their defaults, so the same
+// settings give the same text whichever build wrote them. Control and QMIX
+// configs alike; GRSN_ERR_FORMAT if the text is not a config this build reads.
+grsn_status grsn_run_config_canonical(const char *text, char *out, size_t cap);
+// The settings of a run config that differ from the defaults of its env,
+// algo and net, as "key=value key=value" ("" if none). What only runs or
+// measures the method is left out: seed, steps, threads, the evaluation
+// schedule, the checkpoint schedule, and cell.substeps (TAP or not, which
+// the report groups by on its own).
+grsn_status grsn_run_config_variant(const char *text, char *out, size_t cap);
 
 // Read the run directory `dir`. GRSN_ERR_IO if it has no readable config;
 // GRSN_ERR_FORMAT if the config names no task or net. A missing or partial
@@ -95,6 +108,7 @@ typedef struct {
     grsn_run_kind kind;
     char task[32], algo[16], net[16];
     int substeps;
+    char variant[160];         // settings off the defaults, "" for the paper's method
     long budget;               // configured env-step budget (0: not known)
     int nruns;                 // run directories found
     int nfinished;             // of which finished: the only ones averaged
@@ -112,8 +126,8 @@ typedef struct {
 
 grsn_status grsn_runs_group(GrsnGroups *g, const GrsnRunList *list);
 void grsn_groups_free(GrsnGroups *g);
-// The group of (task, algo, net, substeps) with the largest budget, or NULL.
-// algo NULL: any algo.
+// The group of (task, algo, net, substeps) with the default settings
+// (variant "") and the largest budget, or NULL. algo NULL: any algo.
 const GrsnRunGroup *grsn_groups_find(const GrsnGroups *g, const char *task, const char *algo,
                                      const char *net, int substeps);
 

@@ -7,6 +7,8 @@
  *   GRSN  c = F c + (1 - F) J                   (Eq. 13; F, J from Eq. 14)
  *   LIF   c = W x + b                           (Eq. 2)
  *         u = beta u^ + (1 - beta) c            (Eq. 1)
+ *   GRSN with gates = SPIKES (spec §2.8, not the paper): F, J read o_{t-1},
+ *         u = beta u^ + (1 - beta) (a + c)     a = W_in x + b_in
  *         o = Theta(u - theta)                  (Eq. 4, 5; Theta(0) = 1)
  *         u^ = u - theta o          soft reset  (Eq. 12)
  *         u^ = u_r o + (1 - o) u    hard reset  (Eq. 3)
@@ -29,6 +31,8 @@
  * Parallelism: the recurrence of each batch row is independent, so the time
  * loop runs inside a parallel loop over rows; the gate products are row-wise
  * matrix products before (forward) and after (backward) the time loop.
+ * Gates that read o_{t-1} (and the GRU's W_hh h_{t-1}) need one product per
+ * step instead, over all rows of the batch.
  */
 #include "common.h"
 
@@ -58,6 +62,18 @@ void grsn_cell_config_compat(GrsnCellConfig *c) {
     c->decode = c->kind == GRSN_CELL_GRSN ? GRSN_DECODE_LAST : GRSN_DECODE_RATE;
 }
 
+grsn_status grsn_cell_check_gates(const GrsnCellConfig *c, const char *net) {
+    if ((unsigned)c->gates > GRSN_GATES_SPIKES)
+        return grsn_fail(GRSN_ERR_ARG, "unknown gate source %d; valid: input, spikes", (int)c->gates);
+    if (c->gates != GRSN_GATES_SPIKES) return GRSN_OK;
+    if (strcmp(net, "grsn") != 0)
+        return grsn_fail(GRSN_ERR_ARG, "cell.gates = spikes is a GRSN option; net %s has no gates", net);
+    if (c->substeps != 1)
+        return grsn_fail(GRSN_ERR_ARG, "cell.gates = spikes needs one neuron update per step (TAP), "
+                         "not cell.substeps = %d", c->substeps);
+    return GRSN_OK;
+}
+
 static const char *kind_names[] = {"grsn", "lif", "gru"};
 
 int grsn_cell_kind_from_name(const char *name) {
@@ -70,7 +86,13 @@ const char *grsn_cell_kind_name(grsn_cell_kind k) {
 }
 
 static int spiking(const GrsnCellConfig *c) { return c->kind != GRSN_CELL_GRU; }
+static int spike_gates(const GrsnCellConfig *c) {
+    return c->kind == GRSN_CELL_GRSN && c->gates == GRSN_GATES_SPIKES;
+}
+// Products on the input x_t per neuron: GRSN's two gates, LIF's current, the
+// GRU's three gates, or the input current when the gates read spikes.
 static int ngate(const GrsnCellConfig *c) {
+    if (spike_gates(c)) return 1;
     return c->kind == GRSN_CELL_GRSN ? 2 : c->kind == GRSN_CELL_LIF ? 1 : 3;
 }
 
@@ -91,6 +113,14 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
         return grsn_fail(GRSN_ERR_ARG, "cell %s: substeps %d outside 1..64", name, cfg->substeps);
     if (cfg->kind == GRSN_CELL_GRU && cfg->substeps != 1)
         return grsn_fail(GRSN_ERR_ARG, "cell %s: substeps apply to spiking cells only (gru got %d)", name, cfg->substeps);
+    if ((unsigned)cfg->gates > GRSN_GATES_SPIKES)
+        return grsn_fail(GRSN_ERR_ARG, "cell %s: unknown gate source %d (valid: input, spikes)", name, (int)cfg->gates);
+    if (cfg->gates == GRSN_GATES_SPIKES && cfg->kind != GRSN_CELL_GRSN)
+        return grsn_fail(GRSN_ERR_ARG, "cell %s: gates that read spikes are a GRSN option (%s has no gates)",
+                         name, grsn_cell_kind_name(cfg->kind));
+    if (spike_gates(cfg) && cfg->substeps != 1)
+        return grsn_fail(GRSN_ERR_ARG, "cell %s: gates that read spikes need substeps 1 (TAP), got %d",
+                         name, cfg->substeps);
     if (spiking(cfg) && !(cfg->beta > 0.0f && cfg->beta < 1.0f))
         return grsn_fail(GRSN_ERR_ARG, "cell %s: beta %g must lie in (0, 1)", name, cfg->beta);
     if (spiking(cfg) && !(cfg->alpha > 0.0f && isfinite(cfg->alpha)))
@@ -100,19 +130,24 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
 
     c->cfg = *cfg; c->max_T = max_T; c->max_B = max_B;
     int H = cfg->hidden, in = cfg->in, G = ngate(cfg), K = cfg->substeps;
-    c->state_size = cfg->kind == GRSN_CELL_GRSN ? 2 * H : H;
+    c->state_size = spike_gates(cfg) ? 3 * H : cfg->kind == GRSN_CELL_GRSN ? 2 * H : H;
 
     char nm[64];
 #define ADD(suffix, rows, cols, d, g) do { snprintf(nm, sizeof nm, "%s.%s", name, suffix); \
         GRSN_TRY(grsn_params_add(p, nm, rows, cols, d, g)); } while (0)
+    int gin = spike_gates(cfg) ? H : in;   // the gates' input width
     switch (cfg->kind) {
     case GRSN_CELL_GRSN:
-        // Registered in this order so that [w_f; w_i] is one (2H x in) matrix
+        // Registered in this order so that [w_f; w_i] is one (2H x gin) matrix
         // and [b_f; b_i] one 2H vector: both gates are a single product.
-        ADD("w_f", H, in, &c->w_f, &c->dw_f);
-        ADD("w_i", H, in, &c->w_i, &c->dw_i);
+        ADD("w_f", H, gin, &c->w_f, &c->dw_f);
+        ADD("w_i", H, gin, &c->w_i, &c->dw_i);
         ADD("b_f", H, 1, &c->b_f, &c->db_f);
         ADD("b_i", H, 1, &c->b_i, &c->db_i);
+        if (spike_gates(cfg)) {
+            ADD("w_in", H, in, &c->w_in, &c->dw_in);
+            ADD("b_in", H, 1, &c->b_in, &c->db_in);
+        }
         break;
     case GRSN_CELL_LIF:
         ADD("w", H, in, &c->w_i, &c->dw_i);
@@ -139,6 +174,15 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
     ALLOC(c->mask, TB);
     ALLOC(c->wt, (size_t)in * G * H);
     ALLOC(c->step_g, (size_t)max_B * G * H);
+    if (spike_gates(cfg)) {
+        ALLOC(c->wt_hh, (size_t)H * 2 * H);
+        ALLOC(c->step_gh, (size_t)max_B * 2 * H);
+        ALLOC(c->step_gates, (size_t)max_B * H);
+        ALLOC(c->gates, TB * 2 * H);
+        ALLOC(c->dhid, TB * 2 * H);
+        ALLOC(c->s_seq, TB * H);
+        ALLOC(c->ds_rows, (size_t)max_B * H);
+    }
     if (cfg->kind == GRSN_CELL_GRU) {
         ALLOC(c->wt_hh, (size_t)H * 3 * H);
         ALLOC(c->step_gh, (size_t)max_B * 3 * H);
@@ -162,7 +206,7 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
 
 void grsn_cell_free(GrsnCell *c) {
     free(c->gate_a); free(c->dgate); free(c->state0); free(c->dstate); free(c->mask);
-    free(c->hid_a); free(c->gates); free(c->dhid);
+    free(c->hid_a); free(c->gates); free(c->dhid); free(c->s_seq); free(c->ds_rows);
     free(c->c_seq); free(c->u_seq); free(c->uh_seq); free(c->o_seq); free(c->dbeta_rows);
     free(c->wt); free(c->wt_hh); free(c->step_g); free(c->step_gh); free(c->step_gates);
     memset(c, 0, sizeof *c);
@@ -172,12 +216,18 @@ void grsn_cell_reset_parameters(GrsnCell *c, grsn_rng *rng) {
     // Spec §3.4: every recurrent-block weight orthogonal (gain 1), biases 0.
     int H = c->cfg.hidden, in = c->cfg.in;
     switch (c->cfg.kind) {
-    case GRSN_CELL_GRSN:
-        grsn_init_orthogonal(c->w_f, H, in, 1.0f, rng);
-        grsn_init_orthogonal(c->w_i, H, in, 1.0f, rng);
+    case GRSN_CELL_GRSN: {
+        int gin = spike_gates(&c->cfg) ? H : in;
+        grsn_init_orthogonal(c->w_f, H, gin, 1.0f, rng);
+        grsn_init_orthogonal(c->w_i, H, gin, 1.0f, rng);
         memset(c->b_f, 0, (size_t)H * sizeof(float));
         memset(c->b_i, 0, (size_t)H * sizeof(float));
+        if (c->w_in) {
+            grsn_init_orthogonal(c->w_in, H, in, 1.0f, rng);
+            memset(c->b_in, 0, (size_t)H * sizeof(float));
+        }
         break;
+    }
     case GRSN_CELL_LIF:
         grsn_init_orthogonal(c->w_i, H, in, 1.0f, rng);
         memset(c->b_i, 0, (size_t)H * sizeof(float));
@@ -223,20 +273,22 @@ static void load_beta(const GrsnCell *c, float *beta) {
 }
 
 // Advance one row by one decision: K spiking substeps on the gate values of
-// this decision. g: GRSN [F | J] (activated), LIF [c]. state: [c | u^] (GRSN)
-// or [u^] (LIF). out: rate or last spike. If the cache pointers are not NULL,
-// c, u, u^ after each substep are written there with row stride `stride`.
-static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const float *g,
+// this decision. g: GRSN [F | J] (activated), LIF [c]. a: the input current
+// when the gates read spikes (then K = 1), else NULL. state: [c | u^] (GRSN),
+// [c | o | u^] (gates = SPIKES) or [u^] (LIF). out: rate or last spike. If
+// the cache pointers are not NULL, c, u, u^ after each substep are written
+// there with row stride `stride`.
+static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const float *g, const float *a,
                              float *state, float *out, float *c_cache, float *u_cache,
                              float *uh_cache, float *o_cache, size_t stride) {
     int H = cfg->hidden, K = cfg->substeps;
     int grsn = cfg->kind == GRSN_CELL_GRSN, hard = cfg->reset == GRSN_RESET_HARD;
     int last = cfg->decode == GRSN_DECODE_LAST;
     float *cst = grsn ? state : NULL;
-    float *uh = grsn ? state + H : state;
+    float *uh = grsn ? state + (a ? 2 * H : H) : state;
     const float theta = cfg->threshold, ur = cfg->u_reset, invK = 1.0f / (float)K;
     const float *F = g, *J = g + H;
-    float u_buf[GRSN_CELL_MAX_HIDDEN], o_buf[GRSN_CELL_MAX_HIDDEN];
+    float u_buf[GRSN_CELL_MAX_HIDDEN], o_buf[GRSN_CELL_MAX_HIDDEN], cur_buf[GRSN_CELL_MAX_HIDDEN];
     for (int j = 0; j < H; j++) out[j] = 0.0f;
     // Each substep is a few loops over the neurons without branches inside,
     // so they vectorise; every neuron sees the same arithmetic as alone.
@@ -247,6 +299,11 @@ static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const
         if (grsn) {
             #pragma omp simd
             for (int j = 0; j < H; j++) cst[j] = F[j] * cst[j] + (1.0f - F[j]) * J[j];   // Eq. 13
+        }
+        if (a) {                                  // spec §2.8: the input current beside c
+            #pragma omp simd
+            for (int j = 0; j < H; j++) cur_buf[j] = a[j] + cst[j];
+            cur = cur_buf;
         }
         #pragma omp simd
         for (int j = 0; j < H; j++) u[j] = beta[j] * uh[j] + (1.0f - beta[j]) * cur[j];  // Eq. 1
@@ -269,6 +326,7 @@ static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const
     }
     if (!last && K > 1)
         for (int j = 0; j < H; j++) out[j] *= invK;
+    if (a) memcpy(state + H, out, (size_t)H * sizeof(float));   // o_t, the next gates' input
 }
 
 // Activate the gate pre-activations of one row in place (Eq. 14).
@@ -298,9 +356,11 @@ static void gru_gates(int H, const float *gi, const float *gh, float *gates,
 
 // The input-side weights of a cell as one [G*H][in] matrix and bias.
 static const float *input_w(const GrsnCell *c) {
+    if (spike_gates(&c->cfg)) return c->w_in;
     return c->cfg.kind == GRSN_CELL_GRSN ? c->w_f : c->cfg.kind == GRSN_CELL_LIF ? c->w_i : c->w_ih;
 }
 static const float *input_b(const GrsnCell *c) {
+    if (spike_gates(&c->cfg)) return c->b_in;
     return c->cfg.kind == GRSN_CELL_GRSN ? c->b_f : c->cfg.kind == GRSN_CELL_LIF ? c->b_i : c->b_ih;
 }
 
@@ -337,6 +397,40 @@ static void gru_forward(GrsnCell *c, float *out, float *state, int T, int B) {
     }
 }
 
+// GRSN whose gates read o_{t-1} (spec §2.8): per step, one product of the
+// batch's previous spikes with [W_f; W_i] (spike-fed, so only the active
+// inputs cost), then each row's spiking update on its input current a_t,
+// already in gate_a.
+static void spikegate_forward(GrsnCell *c, float *out, float *state, int T, int B) {
+    const GrsnCellConfig *cfg = &c->cfg;
+    int H = cfg->hidden, S = c->state_size;
+    float beta[GRSN_CELL_MAX_HIDDEN];
+    load_beta(c, beta);
+    grsn_transpose(c->wt_hh, c->w_f, 2 * H, H);
+    for (int t = 0; t < T; t++) {
+        size_t row0 = (size_t)t * B;
+        float *sp = c->s_seq + row0 * H, *g0 = c->gates + row0 * 2 * H;
+        for (int bi = 0; bi < B; bi++)
+            memcpy(sp + (size_t)bi * H, state + (size_t)bi * S + H, (size_t)H * sizeof(float));
+        grsn_matmul_forward(g0, sp, c->wt_hh, c->b_f, c->mask + row0, B, H, 2 * H);   // Eq. 14 on o_{t-1}
+        #pragma omp parallel for schedule(static) if (B > 1 && (long)B * H * 8 > GRSN_PAR_MIN_WORK)
+        for (int bi = 0; bi < B; bi++) {
+            size_t row = row0 + bi, at = row * H;
+            float *st = state + (size_t)bi * S, *o = out + at;
+            if (c->mask[row] == 0.0f) {   // skipped step: state held, recorded for backward
+                memcpy(c->c_seq + at, st, (size_t)H * sizeof(float));
+                memcpy(c->uh_seq + at, st + 2 * H, (size_t)H * sizeof(float));
+                memset(o, 0, (size_t)H * sizeof(float));
+                continue;
+            }
+            float *g = g0 + (size_t)bi * 2 * H;
+            activate_gates(cfg, g);
+            spiking_decision(cfg, beta, g, c->gate_a + at, st, o, c->c_seq + at, c->u_seq + at,
+                             c->uh_seq + at, c->o_seq + at, (size_t)B * H);
+        }
+    }
+}
+
 void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
                        const float *mask, int T, int B) {
     const GrsnCellConfig *cfg = &c->cfg;
@@ -352,6 +446,7 @@ void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
     grsn_transpose(c->wt, input_w(c), G * H, in);
     grsn_matmul_forward(c->gate_a, x, c->wt, input_b(c), c->mask, (int)TB, in, G * H);
     if (cfg->kind == GRSN_CELL_GRU) { gru_forward(c, out, state, T, B); return; }
+    if (spike_gates(cfg)) { spikegate_forward(c, out, state, T, B); return; }
 
     float beta[GRSN_CELL_MAX_HIDDEN];
     load_beta(c, beta);
@@ -378,7 +473,7 @@ void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
                 continue;
             }
             activate_gates(cfg, g);
-            spiking_decision(cfg, beta, g, st, o, cfg->kind == GRSN_CELL_GRSN ? c->c_seq + base : NULL,
+            spiking_decision(cfg, beta, g, NULL, st, o, cfg->kind == GRSN_CELL_GRSN ? c->c_seq + base : NULL,
                              c->u_seq + base, c->uh_seq + base, c->o_seq + base, stride);
         }
     }
@@ -404,11 +499,20 @@ void grsn_cell_step(GrsnCell *c, float *out, float *state, const float *x, int B
     }
     float beta[GRSN_CELL_MAX_HIDDEN];
     load_beta(c, beta);
+    int sg = spike_gates(cfg);
+    if (sg) {   // the gates on o_{t-1}, as spikegate_forward computes them
+        grsn_transpose(c->wt_hh, c->w_f, 2 * H, H);
+        for (int bi = 0; bi < B; bi++)
+            memcpy(c->step_gates + (size_t)bi * H, state + (size_t)bi * S + H, (size_t)H * sizeof(float));
+        grsn_matmul_forward(c->step_gh, c->step_gates, c->wt_hh, c->b_f, NULL, B, H, 2 * H);
+    }
     for (int bi = 0; bi < B; bi++) {
-        float *st = state + (size_t)bi * S, *g = c->step_g + (size_t)bi * G * H;
+        float *st = state + (size_t)bi * S;
+        float *g = sg ? c->step_gh + (size_t)bi * 2 * H : c->step_g + (size_t)bi * G * H;
         if (cfg->act_reset_membrane) memset(st + (S - H), 0, (size_t)H * sizeof(float));
         activate_gates(cfg, g);
-        spiking_decision(cfg, beta, g, st, out + (size_t)bi * H, NULL, NULL, NULL, NULL, 0);
+        spiking_decision(cfg, beta, g, sg ? c->step_g + (size_t)bi * H : NULL, st, out + (size_t)bi * H,
+                         NULL, NULL, NULL, NULL, 0);
     }
 }
 
@@ -485,6 +589,69 @@ static void spiking_backward_row(GrsnCell *c, const float *beta, const float *do
     }
 }
 
+// BPTT of the spike-gated GRSN (K = 1), step by step backwards over the
+// whole batch. Each row carries the adjoints dc and du^ (in dstate) and do
+// of its previous spikes (ds_rows): at a valid step the adjoint reaching o_t
+// is the output's plus what the gates of step t + 1 sent back through
+// [W_f; W_i]. Writes da_t into dgate and the gate adjoints into dhid.
+static void spikegate_backward(GrsnCell *c, const float *beta, const float *dout) {
+    const GrsnCellConfig *cfg = &c->cfg;
+    int H = cfg->hidden, T = c->T, B = c->B, S = c->state_size;
+    int hard = cfg->reset == GRSN_RESET_HARD;
+    const float theta = cfg->threshold, ur = cfg->u_reset, alpha = cfg->alpha;
+    const float kq = 0.5f * PI_F * alpha, half_alpha = 0.5f * alpha;
+    const float reset_grad = cfg->detach_reset ? 0.0f : 1.0f;
+    const size_t stride = (size_t)B * H;
+    memset(c->dstate, 0, (size_t)B * S * sizeof(float));
+    memset(c->ds_rows, 0, (size_t)B * H * sizeof(float));
+    memset(c->dbeta_rows, 0, (size_t)B * H * sizeof(float));
+    for (int t = T - 1; t >= 0; t--) {
+        size_t row0 = (size_t)t * B;
+        #pragma omp parallel for schedule(static) if (B > 1 && (long)B * H * 8 > GRSN_PAR_MIN_WORK)
+        for (int bi = 0; bi < B; bi++) {
+            size_t row = row0 + bi, at = row * H;
+            float *da = c->dgate + at, *dg = c->dhid + row * 2 * H;
+            if (c->mask[row] == 0.0f) {   // held state: the adjoints pass through
+                memset(da, 0, (size_t)H * sizeof(float));
+                memset(dg, 0, (size_t)2 * H * sizeof(float));
+                continue;
+            }
+            float *dc = c->dstate + (size_t)bi * S, *duh = dc + 2 * H, *ds = c->ds_rows + (size_t)bi * H;
+            float *dbeta_row = c->dbeta_rows + (size_t)bi * H;
+            const float *st0 = c->state0 + (size_t)bi * S;
+            const float *F = c->gates + row * 2 * H, *J = F + H;
+            const float *u = c->u_seq + at, *cn = c->c_seq + at, *a = c->gate_a + at, *go = dout + at;
+            const float *uh_prev = t > 0 ? c->uh_seq + at - stride : st0 + 2 * H;
+            const float *c_prev = t > 0 ? c->c_seq + at - stride : st0;
+            const float *o = c->o_seq + at;
+            #pragma omp simd
+            for (int j = 0; j < H; j++) {
+                float v = u[j] - theta, q = kq * v;
+                float sg = half_alpha / (1.0f + q * q);                        // h'(v), Eq. 6
+                float dres_do = reset_grad * (hard ? ur - u[j] : -theta);      // Eq. 3 / Eq. 12
+                float dres_du = hard ? 1.0f - o[j] : 1.0f;
+                float dout_t = go[j] + ds[j] + dres_do * duh[j];
+                float du = dres_du * duh[j] + dout_t * sg;
+                dbeta_row[j] += du * (uh_prev[j] - (a[j] + cn[j]));           // Eq. 1
+                duh[j] = beta[j] * du;
+                float dcur = (1.0f - beta[j]) * du;
+                da[j] = dcur;
+                float dct = dcur + dc[j];                                      // Eq. 13
+                float dF = dct * (c_prev[j] - J[j]), dJ = dct * (1.0f - F[j]);
+                dc[j] = dct * F[j];
+                dg[j] = dF * F[j] * (1.0f - F[j]);                             // sigmoid'
+                dg[H + j] = J[j] > 0.0f ? dJ : 0.0f;                           // ReLU'(0) = 0
+                ds[j] = 0.0f;
+            }
+        }
+        // do_{t-1} += [W_f; W_i]^T dg for the whole batch (masked rows add nothing).
+        grsn_matmul_backward(c->ds_rows, NULL, NULL, c->dhid + row0 * 2 * H, NULL, c->w_f, c->mask + row0,
+                             B, H, 2 * H);
+    }
+    for (int bi = 0; bi < B; bi++)
+        memcpy(c->dstate + (size_t)bi * S + H, c->ds_rows + (size_t)bi * H, (size_t)H * sizeof(float));
+}
+
 static void gru_backward(GrsnCell *c, const float *dout, float *dh) {
     int H = c->cfg.hidden, T = c->T, B = c->B;
     memset(dh, 0, (size_t)B * H * sizeof(float));
@@ -530,6 +697,8 @@ void grsn_cell_backward(GrsnCell *c, float *dx, float *dstate0, const float *dou
 
     if (cfg->kind == GRSN_CELL_GRU) {
         gru_backward(c, dout, c->dstate);
+    } else if (spike_gates(cfg)) {
+        spikegate_backward(c, beta, dout);
     } else {
         #pragma omp parallel for schedule(static) if (B > 1 && (long)T * H * 8 > GRSN_PAR_MIN_WORK)
         for (int bi = 0; bi < B; bi++)
@@ -543,10 +712,15 @@ void grsn_cell_backward(GrsnCell *c, float *dx, float *dstate0, const float *dou
         grsn_matmul_backward(NULL, c->dw_hh, c->db_hh, c->dhid, c->u_seq, c->w_hh, c->mask, (int)TB, H, 3 * H);
         return;
     }
-    float *w = cfg->kind == GRSN_CELL_GRSN ? c->w_f : c->w_i;
-    float *dw = cfg->kind == GRSN_CELL_GRSN ? c->dw_f : c->dw_i;
-    float *db = cfg->kind == GRSN_CELL_GRSN ? c->db_f : c->db_i;
-    grsn_matmul_backward(dx, dw, db, c->dgate, x, w, c->mask, (int)TB, in, G * H);
+    if (spike_gates(cfg)) {
+        grsn_matmul_backward(dx, c->dw_in, c->db_in, c->dgate, x, c->w_in, c->mask, (int)TB, in, H);
+        grsn_matmul_backward(NULL, c->dw_f, c->db_f, c->dhid, c->s_seq, c->w_f, c->mask, (int)TB, H, 2 * H);
+    } else {
+        float *w = cfg->kind == GRSN_CELL_GRSN ? c->w_f : c->w_i;
+        float *dw = cfg->kind == GRSN_CELL_GRSN ? c->dw_f : c->dw_i;
+        float *db = cfg->kind == GRSN_CELL_GRSN ? c->db_f : c->db_i;
+        grsn_matmul_backward(dx, dw, db, c->dgate, x, w, c->mask, (int)TB, in, G * H);
+    }
     if (c->beta_a) {
         // beta = sigmoid(a): da = dbeta * beta (1 - beta). Rows summed in order.
         int per_neuron = cfg->beta_mode == GRSN_BETA_NEURON;

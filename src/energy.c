@@ -99,12 +99,25 @@ static int spiking_net(grsn_net n) { return n == GRSN_NET_GRSN || n == GRSN_NET_
 //   LIF:  per substep u-update 3H, compare H, reset H: 5KH;
 //   GRU:  2 sigmoids and a tanh (3H), the gate sums r, z (2H), r * gh_n and
 //         its sum (2H), h = (1 - z) n + z h (4H): 11H.
+//   GRSN with gates = SPIKES (spec §2.8): the gates (2H), the c-update (4H),
+//         the current a + c (H), u-update, compare and reset (5H): 12H.
 // Returns the spike source index, or -1 for GRU.
-static int add_core(GrsnOpModel *m, const char *prefix, grsn_net net, int D, int H, int K, int gate_bias) {
+static int add_core(GrsnOpModel *m, const char *prefix, grsn_net net, int D, int H, int K, int gate_bias,
+                    grsn_gate_source gates) {
     char src[32];
     snprintf(src, sizeof src, "%s.core", prefix);
     switch (net) {
     case GRSN_NET_GRSN:
+        if (gates == GRSN_GATES_SPIKES) {
+            // The input current W_in x + b_in is dense; F and J read the
+            // layer's spikes of the previous decision (Eq. 15 on them). Their
+            // mean count per decision is the core's own, measured over the
+            // sampled decisions (the first of an episode reads zeros).
+            add_block(m, prefix, "cell.in", GRSN_BLOCK_DENSE, D, H, gate_bias, -1, 0);
+            int s = add_source(m, src, H, 1);
+            add_block(m, prefix, "cell.gates[o]", GRSN_BLOCK_SPIKE, H, 2 * H, 1, s, 12.0 * H);
+            return s;
+        }
         // Eq. 14: F = sigmoid(W_f x + b_f), J = ReLU(W_i x + b_i), one 2H x D product.
         add_block(m, prefix, "cell.gates", GRSN_BLOCK_DENSE, D, 2 * H, gate_bias, -1, 2.0 * H + 9.0 * K * H);
         return add_source(m, src, H, K);
@@ -143,7 +156,7 @@ static int add_encoder(GrsnOpModel *m, const char *prefix, const GrsnAgentConfig
     add_block(m, prefix, "emb_a", GRSN_BLOCK_DENSE, c->act_dim, c->emb_a, 1, -1, c->emb_a);
     add_block(m, prefix, "emb_r", GRSN_BLOCK_DENSE, 1, c->emb_r, 1, -1, c->emb_r);
     add_block(m, prefix, "emb_o", GRSN_BLOCK_DENSE, c->obs_dim, c->emb_o, 1, -1, c->emb_o);
-    return add_core(m, prefix, c->net, D, c->hidden, c->cell.substeps, gate_bias);
+    return add_core(m, prefix, c->net, D, c->hidden, c->cell.substeps, gate_bias, c->cell.gates);
 }
 
 // ----------------------------------------------------------------------------
@@ -242,7 +255,7 @@ grsn_status grsn_energy_model_qmix(GrsnOpModel *m, const GrsnQmixArch *a, const 
     fc1->paper_extra = H;   // Table 4 counts H more operations here (spec §10.2; origin unknown)
     int src = -1;
     if (a->net == GRSN_NET_MLP) add_block(m, "agent", "fc", GRSN_BLOCK_DENSE, H, H, 1, -1, H);
-    else src = add_core(m, "agent", a->net, H, H, K, 1);
+    else src = add_core(m, "agent", a->net, H, H, K, 1, a->gates);
     if (src >= 0) add_block(m, "agent", "fc2", GRSN_BLOCK_SPIKE, H, a->n_actions, 1, src, 0);
     else add_block(m, "agent", "fc2", GRSN_BLOCK_DENSE, H, a->n_actions, 1, -1, 0);
 
@@ -558,6 +571,7 @@ void grsn_energy_qmix_arch(GrsnQmixArch *a, const GrsnQmix *q) {
     a->embed = c->mixer_embed;
     a->hypernet_embed = c->hypernet_embed;
     a->substeps = spiking_net(c->net) ? c->cell.substeps : 1;
+    a->gates = c->net == GRSN_NET_GRSN ? c->cell.gates : GRSN_GATES_INPUT;
 }
 
 // Decisions of a QMIX player, one agent at a time: a step of the player

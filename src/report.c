@@ -238,6 +238,72 @@ static void read_result(GrsnRunInfo *r) {
     else r->finished = 1;
 }
 
+// ----------------------------------------------------------------------------
+// A run's settings, against the defaults of its env, algo and net
+
+static int qmix_config(const char *text) {
+    char algo[16] = "", env[48] = "";
+    kv_get(text, "algo", algo, sizeof algo);
+    kv_get(text, "env", env, sizeof env);
+    return !strcmp(algo, "qmix") || !strncmp(env, "smac:", 5);
+}
+
+// The config rendered by this build, and (if dflt) the defaults of its env,
+// algo and net with the same seed, budget, threads and substeps.
+static grsn_status config_texts(const char *text, char *out, char *dflt, size_t cap) {
+    size_t len = strlen(text);
+    if (qmix_config(text)) {
+        GrsnQmixTrainConfig c, d;
+        GRSN_TRY(grsn_qmix_train_config_parse(&c, text, len));
+        grsn_qmix_train_config_text(&c, out, cap);
+        if (!dflt) return GRSN_OK;
+        GRSN_TRY(grsn_qmix_train_defaults(&d, c.qmix.map, c.qmix.net, c.seed));
+        d.steps = c.steps; d.threads = c.threads; d.qmix.cell.substeps = c.qmix.cell.substeps;
+        grsn_qmix_train_config_text(&d, dflt, cap);
+    } else {
+        GrsnTrainConfig c, d;
+        GRSN_TRY(grsn_train_config_parse(&c, text, len));
+        grsn_train_config_text(&c, out, cap);
+        if (!dflt) return GRSN_OK;
+        GRSN_TRY(grsn_train_defaults(&d, c.env, c.agent.algo, c.agent.net, c.seed));
+        if (c.compat) { grsn_train_set_compat(&d); d.compat = 0; }   // the variant says compat=1 alone
+        d.steps = c.steps; d.threads = c.threads; d.agent.cell.substeps = c.agent.cell.substeps;
+        grsn_train_config_text(&d, dflt, cap);
+    }
+    return GRSN_OK;
+}
+
+grsn_status grsn_run_config_canonical(const char *text, char *out, size_t cap) {
+    return config_texts(text, out, NULL, cap);
+}
+
+grsn_status grsn_run_config_variant(const char *text, char *out, size_t cap) {
+    static const char *const SKIP[] = {"grsn_version", "grsn_build", "seed", "steps", "threads", "eval_episodes",
+                                       "eval_interval", "test_interval", "test_episodes", "resume_interval",
+                                       "keep_resume", "cell.substeps", NULL};
+    char have[8192], dflt[8192];
+    if (cap) out[0] = '\0';
+    GRSN_TRY(config_texts(text, have, dflt, sizeof have));
+    size_t off = 0;
+    for (const char *line = have; *line;) {
+        size_t n = strcspn(line, "\n"), k = strcspn(line, "=");
+        char key[64], v[128];
+        int skip = k >= n || k >= sizeof key;
+        if (!skip) {
+            memcpy(key, line, k);
+            key[k] = '\0';
+            for (int i = 0; SKIP[i]; i++) skip |= !strcmp(key, SKIP[i]);
+        }
+        if (!skip && !(kv_get(dflt, key, v, sizeof v) && strlen(v) == n - k - 1 && !strncmp(v, line + k + 1, n - k - 1))) {
+            int w = snprintf(out + off, off < cap ? cap - off : 0, "%s%.*s", off ? " " : "", (int)n, line);
+            off += (size_t)(w > 0 ? w : 0);
+        }
+        line += n + (line[n] == '\n');
+    }
+    if (off >= cap && cap > 4) memcpy(out + cap - 4, "...", 4);   // too many to list: cut, marked
+    return GRSN_OK;
+}
+
 grsn_status grsn_run_read(GrsnRunInfo *r, const char *dir) {
     memset(r, 0, sizeof *r);
     r->score = r->score_std = r->win_rate = r->ep_length = r->firing_rate = r->wall_s = NAN;
@@ -263,6 +329,10 @@ grsn_status grsn_run_read(GrsnRunInfo *r, const char *dir) {
     if (kv_get(cfg, "cell.substeps", v, sizeof v) || kv_get(cfg, "substeps", v, sizeof v)) r->substeps = atoi(v);
     if (kv_get(cfg, "steps", v, sizeof v) || kv_get(cfg, "t_max", v, sizeof v)) r->budget = atol(v);
     if (kv_get(cfg, "seq_len", v, sizeof v)) r->seq_len = atoi(v);
+    // A config this build cannot read is its own method: never averaged
+    // with the runs whose settings are known.
+    if (grsn_run_config_variant(cfg, r->variant, sizeof r->variant) != GRSN_OK)
+        snprintf(r->variant, sizeof r->variant, "unreadable config: %.120s", grsn_last_error());
     free(cfg);
     if (!r->task[0] || !r->net[0])
         return grsn_fail(GRSN_ERR_FORMAT, "%s names no %s", path, !r->task[0] ? "env or map" : "net");
@@ -298,7 +368,8 @@ static int rank(const char *const *order, const char *name) {
 
 static int same_method(const GrsnRunInfo *a, const GrsnRunInfo *b) {
     return a->kind == b->kind && !strcmp(a->task, b->task) && !strcmp(a->algo, b->algo) &&
-           !strcmp(a->net, b->net) && a->substeps == b->substeps && a->budget == b->budget;
+           !strcmp(a->net, b->net) && a->substeps == b->substeps && !strcmp(a->variant, b->variant) &&
+           a->budget == b->budget;
 }
 
 static int run_cmp(const void *pa, const void *pb) {
@@ -310,6 +381,7 @@ static int run_cmp(const void *pa, const void *pb) {
     if ((d = a->substeps - b->substeps)) return d;
     if ((d = rank(NET_ORDER, a->net) - rank(NET_ORDER, b->net))) return d;
     if ((d = strcmp(a->net, b->net))) return d;
+    if ((d = strcmp(a->variant, b->variant))) return d;   // the defaults ("") first
     if (a->budget != b->budget) return a->budget > b->budget ? -1 : 1;   // largest budget first
     if (a->seed != b->seed) return a->seed < b->seed ? -1 : 1;
     return strcmp(a->dir, b->dir);
@@ -402,6 +474,7 @@ grsn_status grsn_runs_group(GrsnGroups *g, const GrsnRunList *l) {
         snprintf(gr->algo, sizeof gr->algo, "%s", r0->algo);
         snprintf(gr->net, sizeof gr->net, "%s", r0->net);
         gr->substeps = r0->substeps;
+        snprintf(gr->variant, sizeof gr->variant, "%s", r0->variant);
         gr->budget = r0->budget;
         gr->nruns = j - i;
         if (!(gr->run = grsn_calloc((size_t)gr->nruns, sizeof(int)))) { st = GRSN_ERR_OOM; break; }
@@ -434,18 +507,25 @@ void grsn_groups_free(GrsnGroups *g) {
     memset(g, 0, sizeof *g);
 }
 
-// Whether group gr is the method (task, algo, net, substeps), of any budget; algo NULL: any algo.
-static int group_is(const GrsnRunGroup *gr, const char *task, const char *algo, const char *net, int substeps) {
+// Whether group gr is the method (task, algo, net, substeps, variant), of
+// any budget; algo NULL: any algo.
+static int group_is(const GrsnRunGroup *gr, const char *task, const char *algo, const char *net, int substeps,
+                    const char *variant) {
     return !strcmp(gr->task, task) && (!algo || !strcmp(gr->algo, algo)) && !strcmp(gr->net, net) &&
-           gr->substeps == substeps;
+           gr->substeps == substeps && !strcmp(gr->variant, variant);
 }
 
 // Groups are sorted largest budget first, so the first match has the largest.
+static const GrsnRunGroup *find_variant(const GrsnGroups *g, const char *task, const char *algo, const char *net,
+                                        int substeps, const char *variant) {
+    for (int i = 0; i < g->n; i++)
+        if (group_is(&g->group[i], task, algo, net, substeps, variant)) return &g->group[i];
+    return NULL;
+}
+
 const GrsnRunGroup *grsn_groups_find(const GrsnGroups *g, const char *task, const char *algo, const char *net,
                                      int substeps) {
-    for (int i = 0; i < g->n; i++)
-        if (group_is(&g->group[i], task, algo, net, substeps)) return &g->group[i];
-    return NULL;
+    return find_variant(g, task, algo, net, substeps, "");
 }
 
 // ----------------------------------------------------------------------------
@@ -543,7 +623,7 @@ static void svg_open(FILE *f, int w, int h) {
 
 // One method's curve: mean and std over seeds at each evaluation.
 typedef struct {
-    char label[80];
+    char label[240];           // "first line|second line"
     const char *color;
     int dashed;
     int thin;                  // a shorter budget than another group of the method: dotted, no band
@@ -557,6 +637,14 @@ static const char *net_color(const char *net) {
     if (!strcmp(net, "gru")) return "#1f77b4";
     if (!strcmp(net, "mlp")) return "#7f7f7f";
     return "#2ca02c";
+}
+
+// Runs with settings off the defaults: a colour of their own, from the text.
+static const char *variant_color(const char *variant) {
+    static const char *const PALETTE[] = {"#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#2ca02c"};
+    unsigned h = 5381;
+    for (const char *p = variant; *p; p++) h = h * 33u + (unsigned char)*p;
+    return PALETTE[h % (sizeof PALETTE / sizeof PALETTE[0])];
 }
 
 // Dashed: w/o TAP or partial; dotted: a shorter budget of a method.
@@ -624,8 +712,8 @@ static grsn_status svg_curves(const char *path, const char *title, const char *y
                 ly - 6, s[i].color);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s/>\n", lx,
                 ly, lx + 26, ly, s[i].color, line_dash(&s[i]));
-        char first[80], *rest;
-        snprintf(first, sizeof first, "%.79s", s[i].label);
+        char first[240], *rest;
+        snprintf(first, sizeof first, "%s", s[i].label);
         if ((rest = strchr(first, '|'))) *rest++ = '\0';
         svg_text(f, lx + 34, ly + 4, "start", 12, NULL, first);
         if (rest) svg_text(f, lx + 34, ly + 18, "start", 10, "fill=\"#555\"", rest);
@@ -899,6 +987,12 @@ static const char *net_label(const char *net) {
     if (!strcmp(net, "gru")) return "GRU";
     if (!strcmp(net, "mlp")) return "MLP";
     return net;
+}
+
+// A net and the settings it ran with off the defaults: "GRSN (cell.gates=spikes)".
+static void method_net(char *out, size_t cap, const char *net, const char *variant) {
+    if (variant[0]) snprintf(out, cap, "%s (%s)", net_label(net), variant);
+    else snprintf(out, cap, "%s", net_label(net));
 }
 
 // The algorithm a control task uses in the paper's setup.
@@ -1217,7 +1311,8 @@ static void safe_name(char *out, size_t cap, const char *s) {
 // How many groups are gr's method (any budget).
 static int method_budgets(const GrsnGroups *g, const GrsnRunGroup *gr) {
     int n = 0;
-    for (int i = 0; i < g->n; i++) n += group_is(&g->group[i], gr->task, gr->algo, gr->net, gr->substeps);
+    for (int i = 0; i < g->n; i++)
+        n += group_is(&g->group[i], gr->task, gr->algo, gr->net, gr->substeps, gr->variant);
     return n;
 }
 
@@ -1266,10 +1361,13 @@ static int task_series(const GrsnRunList *l, const GrsnGroups *g, const char *ta
         if (gr->substeps > 1) n0 = snprintf(tap, sizeof tap, " w/o TAP T=%d", gr->substeps);
         if (gr->budget > 0 && method_budgets(g, gr) > 1) {
             snprintf(tap + n0, sizeof tap - (size_t)n0, " %ldk steps", gr->budget / 1000);
-            se->thin = gr != grsn_groups_find(g, gr->task, gr->algo, gr->net, gr->substeps);   // not the largest
+            // not the largest budget
+            se->thin = gr != find_variant(g, gr->task, gr->algo, gr->net, gr->substeps, gr->variant);
         }
-        snprintf(se->label, sizeof se->label, "%s%s|%s, %d %sseed%s", net_label(gr->net), tap, gr->algo, k,
-                 use_all ? "partial " : "", k == 1 ? "" : "s");
+        if (gr->variant[0]) se->color = variant_color(gr->variant);
+        snprintf(se->label, sizeof se->label, "%s%s%s|%s%s%s, %d %sseed%s", net_label(gr->net), gr->variant[0] ? "*" : "",
+                 tap, gr->variant, gr->variant[0] ? ", " : "", gr->algo, k, use_all ? "partial " : "",
+                 k == 1 ? "" : "s");
         ns++;
     }
     return ns;
@@ -1321,9 +1419,11 @@ static void figures(FILE *f, const GrsnRunList *l, const GrsnGroups *g, const ch
                "checkpoint's tensors with the public layer API and runs it beside the agent; the two counts must "
                "agree at every step, and they did for every raster below.\n\n");
     int any = 0;
+    const char *drawn = "";   // one raster per task: the first group, the defaults if there are any
     for (int i = 0; i < g->n; i++) {
         const GrsnRunGroup *gr = &g->group[i];
         if (gr->kind != GRSN_RUN_CONTROL || strcmp(gr->net, "grsn") != 0 || gr->substeps != 1) continue;
+        if (!strcmp(gr->task, drawn)) continue;
         const GrsnRunInfo *r = NULL;
         for (int k = 0; k < gr->nruns && !r; k++)
             if (l->run[gr->run[k]].finished && l->run[gr->run[k]].has_final) r = &l->run[gr->run[k]];
@@ -1346,6 +1446,7 @@ static void figures(FILE *f, const GrsnRunList *l, const GrsnGroups *g, const ch
         snprintf(path, sizeof path, "%s/%s", out_dir, file);
         snprintf(title, sizeof title, "%s, %s, seed %ld: GRSN actor core, %d neurons, episode return %.1f", gr->task,
                  gr->algo, r->seed, H, ret);
+        drawn = gr->task;
         if (svg_raster(path, title, spikes, H, L, 1) == GRSN_OK) {
             fprintf(f, "### %s\n\n%d decisions, %ld spikes: firing rate %.2f%% per neuron and step; from `%s`.\n\n"
                        "![%s](%s)\n\n", gr->task, L, total, L ? 100.0 * total / ((double)H * L) : 0.0, ckpt, title, file);
@@ -1388,7 +1489,8 @@ static void budget_text(char *out, size_t cap, long budget) {
 
 static void methods_table(FILE *f, const GrsnGroups *g) {
     fprintf(f, "## Every method\n\nRuns of one method with different step budgets are separate groups, never "
-               "averaged together; Tables 1–4 show the group with the largest budget.\n\n"
+               "averaged together; Tables 1–4 show the group with the largest budget. Runs with settings off the "
+               "defaults (listed beside the net) are methods of their own and never enter Tables 1–4.\n\n"
                "| Task | Algo | Net | Paradigm | Budget | Seeds finished / found | Final score | "
                "Win %% | Env steps | Wall time (s) |\n|---|---|---|---|---:|---:|---:|---:|---:|---:|\n");
     for (int i = 0; i < g->n; i++) {
@@ -1399,10 +1501,11 @@ static void methods_table(FILE *f, const GrsnGroups *g) {
         if (!isnan(gr->wall_mean)) snprintf(wall, sizeof wall, "%.0f", gr->wall_mean);
         if (gr->substeps > 1) snprintf(para, sizeof para, "w/o TAP (T=%d)", gr->substeps);
         else snprintf(para, sizeof para, "TAP");
-        char budget[32];
+        char budget[32], net[200];
         budget_text(budget, sizeof budget, gr->budget);
+        method_net(net, sizeof net, gr->net, gr->variant);
         fprintf(f, "| %s | %s | %s | %s | %s | %d / %d%s | %s | %s | %.0f | %s |\n", gr->task, gr->algo,
-                net_label(gr->net), para, budget, gr->nfinished, gr->nruns, gr->nfinished < gr->nruns ? " ⚠" : "", score, win,
+                net, para, budget, gr->nfinished, gr->nruns, gr->nfinished < gr->nruns ? " ⚠" : "", score, win,
                 isnan(gr->steps_mean) ? 0.0 : gr->steps_mean, wall);
     }
     fprintf(f, "\n");
@@ -1415,7 +1518,9 @@ static int missing_section(FILE *f, const GrsnRunList *l, const GrsnGroups *g, c
         const GrsnRunGroup *gr = &g->group[i];
         int want = max_seeds(g, gr->kind);
         if (gr->nfinished == gr->nruns && gr->nruns >= want) continue;
-        fprintf(f, "- **%s %s %s%s**: %d of %d run directories finished", gr->task, gr->algo, gr->net,
+        char net[200];
+        method_net(net, sizeof net, gr->net, gr->variant);
+        fprintf(f, "- **%s %s %s%s**: %d of %d run directories finished", gr->task, gr->algo, net,
                 gr->substeps > 1 ? " w/o TAP" : "", gr->nfinished, gr->nruns);
         if (gr->nruns < want && strcmp(gr->task, "?") != 0)
             fprintf(f, "; fewer seeds than the largest group (%d)", want);
@@ -1447,13 +1552,14 @@ static void win_curve_table(FILE *f, const GrsnRunList *l, const char *root) {
     for (int i = 0; i < l->n; i++) {
         const GrsnRunInfo *r = &l->run[i];
         if (r->kind != GRSN_RUN_QMIX || r->tests == 0) continue;
-        char first[32] = "never", wall[32] = "–", fin[32] = "–", budget[32];
+        char first[32] = "never", wall[32] = "–", fin[32] = "–", budget[32], net[200];
+        method_net(net, sizeof net, r->net, r->variant);
         if (r->win95_steps >= 0) snprintf(first, sizeof first, "%ld", r->win95_steps);
         if (!isnan(r->win95_wall)) snprintf(wall, sizeof wall, "%.0f", r->win95_wall);
         if (r->finished && !isnan(r->win_rate)) snprintf(fin, sizeof fin, "%.1f", 100.0 * r->win_rate);
         budget_text(budget, sizeof budget, r->budget);
         fprintf(f, "| `%s` | %s | %s | %d | %s | %s | %s | %d of %d | %.1f | %s |\n", rel(r->dir, root), r->task,
-                net_label(r->net), r->substeps, budget, first, wall, r->tests_win95, r->tests,
+                net, r->substeps, budget, first, wall, r->tests_win95, r->tests,
                 100.0 * r->win_last10, fin);
     }
     fprintf(f, "\n");
@@ -1469,8 +1575,8 @@ static void runs_table(FILE *f, const GrsnRunList *l, const char *root) {
         if (r->finished) snprintf(score, sizeof score, "%.2f ± %.2f", r->score, isnan(r->score_std) ? 0 : r->score_std);
         if (r->finished && !isnan(r->win_rate)) snprintf(win, sizeof win, "%.1f", 100.0 * r->win_rate);
         if (!isnan(r->wall_s)) snprintf(wall, sizeof wall, "%.0f", r->wall_s);
-        fprintf(f, "| `%s` | %s | %s | %s | %d | %ld | %s | %s | %s | %ld | %s |\n", rel(r->dir, root), r->task, r->algo,
-                r->net, r->substeps, r->seed,
+        fprintf(f, "| `%s` | %s | %s | %s%s%s%s | %d | %ld | %s | %s | %s | %ld | %s |\n", rel(r->dir, root), r->task,
+                r->algo, r->net, r->variant[0] ? " (" : "", r->variant, r->variant[0] ? ")" : "", r->substeps, r->seed,
                 r->finished ? "finished" : !strncmp(r->note, "unreadable", 10) ? "⚠ unreadable" : "⚠ partial", score,
                 win, r->env_steps, wall);
     }
@@ -1486,7 +1592,10 @@ static grsn_status write_runs_csv(const GrsnRunList *l, const char *path) {
     GrsnAtomicFile af;
     GRSN_TRY(grsn_atomic_open(&af, path));
     FILE *f = af.fp;
-    fprintf(f, "dir,kind,task,algo,net,substeps,seed,finished,score,score_std,win_rate,env_steps,wall_s,note,command\n");
+    // settings: what the run changed from the defaults (the command below
+    // is the defaults' and does not repeat them).
+    fprintf(f, "dir,kind,task,algo,net,substeps,seed,finished,score,score_std,win_rate,env_steps,wall_s,note,settings,"
+               "command\n");
     for (int i = 0; i < l->n; i++) {
         const GrsnRunInfo *r = &l->run[i];
         char cmd[1200];
@@ -1501,6 +1610,11 @@ static grsn_status write_runs_csv(const GrsnRunList *l, const char *path) {
         fprintf(f, ",\"");
         for (const char *p = r->note; *p; p++) {
             if (*p == '"') fputc('"', f);   // CSV doubles a quote inside quotes
+            fputc(*p, f);
+        }
+        fprintf(f, "\",\"");
+        for (const char *p = r->variant; *p; p++) {
+            if (*p == '"') fputc('"', f);
             fputc(*p, f);
         }
         fprintf(f, "\",\"%s\"\n", cmd);

@@ -53,6 +53,13 @@ expect_error "negative seed" 2 "--seed -1 must be >= 0" train --env pendulum-p -
 expect_error "bad beta mode" 2 "valid choices: auto|layer|neuron|fixed" train --env pendulum-p --beta-mode global
 expect_error "w/o TAP with 1 substep" 2 "needs at least 2" train --env pendulum-p --no-tap --substeps 1
 expect_error "unknown flag" 2 "unknown flag '--gama'" train --env pendulum-p --gama 0.9
+expect_error "gates on spikes need a GRSN core" 2 "cell.gates = spikes is a GRSN option; net lif has no gates" \
+    train --env pendulum-p --net lif --gates spikes
+expect_error "gates on spikes need TAP" 2 "cell.gates = spikes needs one neuron update per step (TAP)" \
+    train --env pendulum-p --gates spikes --no-tap 1
+expect_error "unknown gate source" 2 "valid choices: input|spikes" train --env smac:8m --algo qmix --gates x_t
+"$bin" train --env smac:8m --algo qmix --gates spikes --print-config >"$tmp/c5"
+check "--gates spikes reaches the config" 'grep -qx "cell.gates=spikes" "$tmp/c5"'
 
 # --- A short run.
 "$bin" train --env cartpole-v --seed 3 --steps 500 --threads 1 $tiny --out "$tmp/r1" >"$tmp/r1.out" 2>"$tmp/r1.err"

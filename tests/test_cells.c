@@ -4,10 +4,13 @@
  *      spikes identical, values and gradients within tolerance;
  *   2. finite differences on the smooth twin (Theta replaced by the arctan
  *      primitive), which checks the whole BPTT plumbing;
- *   3. hand-computed sequences (spec §2.5 examples A and B, LIF hard reset);
+ *   3. hand-computed sequences (spec §2.5 examples A and B, LIF hard reset,
+ *      gates that read the previous spike);
  *   4. step-by-step acting == one sequence forward, bit for bit (TAP);
  *   5. 1 thread == 2 threads, bit for bit;
  *   6. masks and bad sizes.
+ * The spike-gated GRSN (gates = SPIKES, spec §2.8) has no PyTorch fixture:
+ * it is checked by 2-6.
  *
  * Tolerances: forward values |a - b| <= 1e-5 + 1e-5 |b|; gradients
  * |a - b| <= 1e-5 + 1e-4 |b|. Both sides are fp32; the C sums run in a
@@ -263,6 +266,17 @@ TEST(fd_lif_wotap) {
     fd_check(c, "lif w/o tap");
 }
 TEST(fd_gru) { fd_check(grsn_cell_config(GRSN_CELL_GRU, 4, 5), "gru"); }
+static GrsnCellConfig spike_gated(int in, int hidden) {
+    GrsnCellConfig c = grsn_cell_config(GRSN_CELL_GRSN, in, hidden);
+    c.gates = GRSN_GATES_SPIKES;
+    return c;
+}
+TEST(fd_grsn_spike_gates) { fd_check(spike_gated(4, 5), "grsn spike gates"); }
+TEST(fd_grsn_spike_gates_neuron_hard) {
+    GrsnCellConfig c = spike_gated(4, 5);
+    c.beta_mode = GRSN_BETA_NEURON; c.reset = GRSN_RESET_HARD; c.u_reset = 0.2f;
+    fd_check(c, "grsn spike gates, neuron beta, hard reset");
+}
 
 // ----------------------------------------------------------------------------
 // 3. Hand-computed sequences
@@ -336,6 +350,31 @@ TEST(threshold_exactly_fires) {
     net_free(&n);
 }
 
+TEST(spike_gates_read_previous_spike) {
+    // One neuron, no input current, F = sigmoid(0) = 0.5, J = ReLU(2 - 2 o_{t-1}),
+    // beta 0.5: J is 2 except right after a spike, where it is 0.
+    //   t  J  c        u                      o
+    //   1  2  1        0.5                    0
+    //   2  2  1.5      0.25 + 0.75 = 1        1   (u^ = 0)
+    //   3  0  0.75     0.375                  0
+    //   4  2  1.375    0.1875 + 0.6875        0
+    //   5  2  1.6875   0.4375 + 0.84375       1   (u^ = 0.28125)
+    //   6  0  0.84375  0.140625 + 0.421875    0
+    GrsnCellConfig c = spike_gated(1, 1);
+    c.beta_mode = GRSN_BETA_FIXED;
+    Net n; CHECK(net_init(&n, &c, 6, 1));
+    n.cell.w_in[0] = 0; n.cell.b_in[0] = 0;
+    n.cell.w_f[0] = 0; n.cell.b_f[0] = 0;
+    n.cell.w_i[0] = -2; n.cell.b_i[0] = 2;
+    float x[6] = {0}, out[6], state[3] = {0, 0, 0};
+    CHECK(n.cell.state_size == 3);
+    grsn_cell_forward(&n.cell, out, state, x, NULL, 6, 1);
+    const float want[6] = {0, 1, 0, 0, 1, 0};
+    for (int t = 0; t < 6; t++) CHECK_MSG(out[t] == want[t], "t=%d: %g", t + 1, out[t]);
+    CHECK(state[0] == 0.84375f && state[1] == 0.0f && state[2] == 0.5625f);   // c, o_6, u^
+    net_free(&n);
+}
+
 // ----------------------------------------------------------------------------
 // 4. TAP: acting step by step == training forward, bit for bit
 
@@ -371,13 +410,13 @@ TEST(tap_step_equals_sequence_wotap) {
     GrsnCellConfig c = grsn_cell_config(GRSN_CELL_GRSN, 7, 33); c.substeps = 4;
     step_equals_sequence(c);
 }
+TEST(tap_step_equals_sequence_spike_gates) { step_equals_sequence(spike_gated(7, 33)); }
 
 // ----------------------------------------------------------------------------
 // 5. 1 thread == 2 threads, bit for bit, at the paper's sizes
 
-static void threads_identical(grsn_cell_kind kind) {
-    const int T = 65, B = 32, in = 48, H = 128;
-    GrsnCellConfig cfg = grsn_cell_config(kind, in, H);
+static void threads_identical_cfg(GrsnCellConfig cfg) {
+    const int T = 65, B = 32, in = cfg.in, H = cfg.hidden;
     Net n; CHECK(net_init(&n, &cfg, T, B));
     grsn_rng r; grsn_rng_seed(&r, 5, 1);
     grsn_cell_reset_parameters(&n.cell, &r);
@@ -406,22 +445,24 @@ static void threads_identical(grsn_cell_kind kind) {
     net_free(&n);
 }
 
+static void threads_identical(grsn_cell_kind kind) { threads_identical_cfg(grsn_cell_config(kind, 48, 128)); }
+
 TEST(threads_identical_grsn) { threads_identical(GRSN_CELL_GRSN); }
 TEST(threads_identical_lif)  { threads_identical(GRSN_CELL_LIF); }
 TEST(threads_identical_gru)  { threads_identical(GRSN_CELL_GRU); }
+TEST(threads_identical_spike_gates) { threads_identical_cfg(spike_gated(48, 128)); }
 
 // ----------------------------------------------------------------------------
 // 6. Masks, parameters, bad input
 
-TEST(masked_steps_hold_state) {
+static void masked_steps_hold(GrsnCellConfig cfg) {
     // A row whose steps t >= 5 are masked ends in the state it had after t = 4,
     // outputs zeros there, and matches a run of only 5 steps.
-    GrsnCellConfig cfg = grsn_cell_config(GRSN_CELL_GRSN, 3, 6);
     const int T = 9, B = 1;
     Net n; CHECK(net_init(&n, &cfg, T, B));
     grsn_rng r; grsn_rng_seed(&r, 8, 1);
     randomize(&n, &r, 0.5f);
-    float x[9 * 3], mask[9], out[9 * 6], out5[5 * 6], s_full[12] = {0}, s_5[12] = {0};
+    float x[9 * 3], mask[9], out[9 * 6], out5[5 * 6], s_full[18] = {0}, s_5[18] = {0};
     fill_normal(x, 27, &r, 1.0f);
     for (int t = 0; t < T; t++) mask[t] = t < 5;
     grsn_cell_forward(&n.cell, out, s_full, x, mask, T, B);
@@ -433,6 +474,8 @@ TEST(masked_steps_hold_state) {
     CHECK(zeros);
     net_free(&n);
 }
+TEST(masked_steps_hold_state) { masked_steps_hold(grsn_cell_config(GRSN_CELL_GRSN, 3, 6)); }
+TEST(masked_steps_hold_state_spike_gates) { masked_steps_hold(spike_gated(3, 6)); }
 
 TEST(parameter_counts_match_spec) {
     // Spec §3.5: GRSN 48->128 = 12,544 (+1 learnable beta), LIF 6,272, GRU 68,352.
@@ -442,6 +485,12 @@ TEST(parameter_counts_match_spec) {
     CHECK(net_init(&a, &g, 1, 1)); CHECK(net_init(&b, &l, 1, 1)); CHECK(net_init(&c, &u, 1, 1));
     CHECK(a.p.n == 12544 + 1); CHECK(b.p.n == 6272); CHECK(c.p.n == 68352);
     net_free(&a); net_free(&b); net_free(&c);
+    // Spike gates: [W_f; W_i] 2 x 128 x 128 + 256, W_in 128 x 48 + 128, beta.
+    GrsnCellConfig s = spike_gated(48, 128);
+    CHECK(net_init(&a, &s, 1, 1));
+    CHECK(a.p.n == 2 * 128 * 128 + 256 + 128 * 48 + 128 + 1);
+    CHECK(a.cell.state_size == 3 * 128);
+    net_free(&a);
 }
 
 TEST(reset_parameters_orthogonal_and_beta) {
@@ -476,6 +525,14 @@ TEST(bad_sizes_are_errors) {
     CHECK(grsn_cell_init(&c, &p, "cell3", &cfg, 10, 10) == GRSN_ERR_ARG);
     cfg = grsn_cell_config(GRSN_CELL_LIF, 4, 8);
     CHECK(grsn_cell_init(&c, &p, "cell4", &cfg, 0, 10) == GRSN_ERR_ARG);
+    cfg = grsn_cell_config(GRSN_CELL_LIF, 4, 8); cfg.gates = GRSN_GATES_SPIKES;
+    CHECK(grsn_cell_init(&c, &p, "cell5", &cfg, 10, 10) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "GRSN option") != NULL);
+    cfg = spike_gated(4, 8); cfg.substeps = 4;
+    CHECK(grsn_cell_init(&c, &p, "cell6", &cfg, 10, 10) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "substeps 1") != NULL);
+    cfg = spike_gated(4, 8); cfg.gates = (grsn_gate_source)7;
+    CHECK(grsn_cell_init(&c, &p, "cell7", &cfg, 10, 10) == GRSN_ERR_ARG);
     CHECK(grsn_cell_kind_from_name("grsn") == GRSN_CELL_GRSN);
     CHECK(grsn_cell_kind_from_name("lstm") == -1);
     grsn_params_free(&p);
@@ -503,18 +560,24 @@ int main(void) {
     RUN(fd_lif_soft_learnable);
     RUN(fd_lif_wotap);
     RUN(fd_gru);
+    RUN(fd_grsn_spike_gates);
+    RUN(fd_grsn_spike_gates_neuron_hard);
     RUN(spec_example_A);
     RUN(spec_example_B);
     RUN(lif_hard_reset_sequence);
     RUN(threshold_exactly_fires);
+    RUN(spike_gates_read_previous_spike);
     RUN(tap_step_equals_sequence_grsn);
     RUN(tap_step_equals_sequence_lif);
     RUN(tap_step_equals_sequence_gru);
     RUN(tap_step_equals_sequence_wotap);
+    RUN(tap_step_equals_sequence_spike_gates);
     RUN(threads_identical_grsn);
     RUN(threads_identical_lif);
     RUN(threads_identical_gru);
+    RUN(threads_identical_spike_gates);
     RUN(masked_steps_hold_state);
+    RUN(masked_steps_hold_state_spike_gates);
     RUN(parameter_counts_match_spec);
     RUN(reset_parameters_orthogonal_and_beta);
     RUN(bad_sizes_are_errors);

@@ -85,7 +85,7 @@ TEST(small_agent_paper_by_hand) {
 }
 
 TEST(qmix_agent_and_mixer_by_hand) {
-    GrsnQmixArch a = {GRSN_NET_GRSN, 5, 4, 2, 10, 6, 3, 5, 1};   // obs 5, 4 actions, 2 agents, state 10
+    GrsnQmixArch a = {GRSN_NET_GRSN, 5, 4, 2, 10, 6, 3, 5, 1, GRSN_GATES_INPUT};   // obs 5, 4 actions, 2 agents, state 10
     GrsnEnergyOptions o = opts(GRSN_ENERGY_PAPER);
     GrsnOpModel m;
     GrsnEnergyReport r;
@@ -105,6 +105,24 @@ TEST(qmix_agent_and_mixer_by_hand) {
     CHECK_NEAR(r.mlp, 66 + 72, 0, 0);
     CHECK_NEAR(r.adds, 6 + 12 + 4, 0, 0);
     CHECK_NEAR(r.snn, 8, 0, 0);
+}
+
+TEST(qmix_spike_gated_agent_by_hand) {
+    // Gates on the previous spikes (spec §2.8): the input current is dense,
+    // the gates are driven by the core's spikes.
+    GrsnQmixArch a = {GRSN_NET_GRSN, 5, 4, 2, 10, 6, 3, 5, 1, GRSN_GATES_SPIKES};
+    GrsnEnergyOptions o = opts(GRSN_ENERGY_ACTING);
+    GrsnOpModel m;
+    GrsnEnergyReport r;
+    CHECK(grsn_energy_model_qmix(&m, &a, &o) == GRSN_OK);
+    CHECK(grsn_energy_set_spikes(&m, "agent.core", 2) == GRSN_OK);
+    CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
+    // fc1 11 -> 6: 66; input current 6 -> 6: 36, dense.
+    CHECK_NEAR(r.mlp, 66 + 36, 0, 0);
+    // Gates 6 -> 12 on 2 spikes: 24 accumulates; fc2 2 spikes x 4 actions: 8.
+    CHECK_NEAR(r.snn, 2 * 12 + 2 * 4, 0, 0);
+    CHECK_NEAR(r.adds, 6 + 6 + 12 + 4, 0, 0);   // biases of fc1, the current, the gates, fc2
+    CHECK_NEAR(r.elem, 6 + 12 * 6, 0, 0);        // fc1's ReLU; the core's 12 H
 }
 
 // ----------------------------------------------------------------------------
@@ -151,7 +169,7 @@ static grsn_status known_spikes(void *user, long long *spikes) {
 }
 
 TEST(measure_callback_exact) {
-    GrsnQmixArch a = {GRSN_NET_LIF, 3, 3, 1, 4, 4, 2, 2, 2};   // 4 neurons, T = 2
+    GrsnQmixArch a = {GRSN_NET_LIF, 3, 3, 1, 4, 4, 2, 2, 2, GRSN_GATES_INPUT};   // 4 neurons, T = 2
     GrsnEnergyOptions o = opts(GRSN_ENERGY_ACTING);
     GrsnOpModel m;
     CHECK(grsn_energy_model_qmix(&m, &a, &o) == GRSN_OK);
@@ -494,6 +512,7 @@ int main(void) {
     RUN(small_agent_acting_by_hand);
     RUN(small_agent_paper_by_hand);
     RUN(qmix_agent_and_mixer_by_hand);
+    RUN(qmix_spike_gated_agent_by_hand);
     RUN(energy_arithmetic);
     RUN(measure_callback_exact);
     RUN(lif_known_spikes_tap);

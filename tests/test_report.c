@@ -306,6 +306,54 @@ TEST(runs_of_two_budgets_are_not_averaged_together) {
     CHECK(system(cmd) == 0);
 }
 
+// Runs with settings off the defaults are a method of their own: never in
+// the paper's tables, never averaged with the defaults, named by what they
+// changed. A key that an older build did not write is not a change.
+TEST(runs_with_other_settings_are_their_own_method) {
+    char dir[] = "/tmp/grsn_test_variant.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/a %s/b && cp -r " FIXTURE_RUNS "/qmix/8m/grsn/s0 %s/a/s0 && "
+             "cp -r " FIXTURE_RUNS "/qmix/8m/grsn/s0 %s/b/s0 && "
+             "printf 'cell.threshold=0.5\ncell.gates=spikes\n' >> %s/b/s0/config && "
+             "sed -i 's/^test_return_mean=19.5/test_return_mean=12.5/' %s/b/s0/result",
+             dir, dir, dir, dir, dir, dir);
+    CHECK(system(cmd) == 0);
+    GrsnRunList l;
+    CHECK(grsn_runs_scan(&l, dir) == GRSN_OK);
+    CHECK(l.n == 2);
+    if (l.n == 2) {
+        CHECK(!strcmp(l.run[0].variant, ""));   // the defaults sort first
+        CHECK(!strcmp(l.run[1].variant, "cell.threshold=0.5 cell.gates=spikes"));
+    }
+    GrsnGroups g;
+    CHECK(grsn_runs_group(&g, &l) == GRSN_OK);
+    CHECK(g.n == 2);
+    const GrsnRunGroup *q = grsn_groups_find(&g, "8m", "qmix", "grsn", 1);
+    CHECK(q != NULL && q->nfinished == 1 && q->variant[0] == '\0');
+    if (q) CHECK_NEAR(q->mean, 19.5, 1e-9, 0);
+    grsn_groups_free(&g);
+    char out[320];
+    snprintf(out, sizeof out, "%s/report", dir);
+    GrsnReportSummary sum;
+    char *md = report_index(&l, dir, out, &sum);
+    CHECK(md != NULL);
+    if (md) {
+        CHECK(strstr(md, "| 8m | qmix | GRSN | TAP | 30000 | 1 / 1 | 19.5") != NULL);
+        CHECK(strstr(md, "| 8m | qmix | GRSN (cell.threshold=0.5 cell.gates=spikes) | TAP | 30000 | 1 / 1 | 12.5") != NULL);
+        CHECK(strstr(md, "19.5 ± 0.00 (n=1") != NULL);   // Table 2 holds the defaults only
+    }
+    free(md);
+    grsn_runs_free(&l);
+    // An unreadable config is a method of its own, named so.
+    char variant[160];
+    CHECK(grsn_run_config_variant("algo=qmix\nenv=smac:8m\nnet=grsn\ncell.gates=sometimes\n", variant,
+                                  sizeof variant) == GRSN_ERR_FORMAT);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
 TEST(bad_input_is_a_clear_error) {
     GrsnRunList l;
     CHECK(grsn_runs_scan(&l, "tests/fixtures/no_such_dir") == GRSN_ERR_IO);
@@ -323,10 +371,7 @@ TEST(bad_input_is_a_clear_error) {
 static int write_run(const char *dir, grsn_net net, uint64_t seed) {
     GrsnTrainConfig cfg;
     if (grsn_train_defaults(&cfg, "cartpole-v", -1, net, seed) != GRSN_OK) return 0;
-    cfg.agent.hidden = 8;
-    cfg.agent.head_hidden = 8;
-    cfg.agent.emb_o = 8;
-    cfg.steps = 400;
+    cfg.steps = 400;   // the paper's sizes: other settings would be a method of their own
     char cmd[600], path[600], text[4096];
     snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
     if (system(cmd) != 0) return 0;
@@ -366,7 +411,7 @@ TEST(raster_and_energy_from_a_checkpoint) {
     double ret = 0;
     snprintf(ckpt, sizeof ckpt, "%s/final.grsn", run);
     CHECK(grsn_record_spikes(ckpt, 0, GRSN_ENV_MAX_STEPS, &spikes, &H, &L, &ret) == GRSN_OK);
-    CHECK(H == 8 && L >= 1 && L <= GRSN_ENV_MAX_STEPS);
+    CHECK(H == 128 && L >= 1 && L <= GRSN_ENV_MAX_STEPS);
     CHECK_NEAR(ret, (double)L, 1e-9, 0);   // CartPole: +1 per step
     for (long k = 0; spikes && k < (long)H * L; k++) CHECK(spikes[k] <= 1);
     free(spikes);
@@ -403,6 +448,7 @@ int main(void) {
     RUN(fixture_runs_are_read_and_grouped);
     RUN(fixture_report_has_tables_flags_and_valid_svg);
     RUN(runs_of_two_budgets_are_not_averaged_together);
+    RUN(runs_with_other_settings_are_their_own_method);
     RUN(bad_input_is_a_clear_error);
     RUN(raster_and_energy_from_a_checkpoint);
     return test_summary("test_report");
