@@ -34,6 +34,7 @@ KIND = {"grsn": 0, "lif": 1, "gru": 2}
 BETA = {"fixed": 0, "layer": 1, "neuron": 2}
 RESET = {"soft": 0, "hard": 1}
 DECODE = {"rate": 0, "last": 1}
+GATES = {"input": 0, "spikes": 1}
 
 
 def write_fixture(path, tensors):
@@ -118,6 +119,47 @@ def spiking_reference(kind, x, mask, state0, params, cfg):
     return torch.stack(outs), state, pots
 
 
+def spike_gated_reference(x, mask, state0, params, cfg):
+    """GRSN whose gates read the layer's previous spikes (the authors' April 2026
+    revision, reference-implementation.md §2.8; not the paper's Eq. 13-14):
+
+        F = sigmoid(W_f o_{t-1} + b_f), J = ReLU(W_i o_{t-1} + b_i)
+        c_t = F c_{t-1} + (1 - F) J
+        u_t = beta u^_{t-1} + (1 - beta) (W_in x_t + b_in + c_t)
+
+    with the paper's firing and reset. TAP only (one update per step).
+    state0 [B][3H] = (c, o_{t-1}, u^); masked steps hold all three.
+    """
+    T, B, _ = x.shape
+    H = cfg["hidden"]
+    theta, alpha = cfg["threshold"], cfg["alpha"]
+    if cfg["beta_mode"] == "fixed":
+        beta = torch.full((H,), cfg["beta"])
+    else:
+        beta = torch.sigmoid(params["beta"]).reshape(-1).expand(H)
+    c, s, uh = state0[:, :H], state0[:, H:2 * H], state0[:, 2 * H:]
+    outs, pots = [], []
+    for t in range(T):
+        m = mask[t].unsqueeze(1)
+        F = torch.sigmoid(s @ params["w_f"].T + params["b_f"])
+        J = torch.relu(s @ params["w_i"].T + params["b_i"])
+        a = x[t] @ params["w_in"].T + params["b_in"]
+        c_new = F * c + (1 - F) * J
+        u = beta * uh + (1 - beta) * (a + c_new)
+        o = Spike.apply(u - theta, alpha)
+        pots.append(torch.where(m > 0, u, torch.full_like(u, 1e9)))
+        r = o.detach() if cfg["detach_reset"] else o
+        if cfg["reset"] == "soft":
+            uh_new = u - theta * r
+        else:
+            uh_new = cfg["u_reset"] * r + (1 - r) * u
+        outs.append(o * m)
+        c = m * c_new + (1 - m) * c
+        s = m * o + (1 - m) * s
+        uh = m * uh_new + (1 - m) * uh
+    return torch.stack(outs), torch.cat([c, s, uh], 1), pots
+
+
 def gru_reference(x, mask, state0, cell):
     """PyTorch's own nn.GRUCell (gate order r, z, n), with held state on masked steps."""
     h, outs = state0, []
@@ -141,7 +183,7 @@ def make_mask(T, B, g):
 
 def cell_case(name, kind, T=20, B=3, n_in=5, H=8, seed=0, **over):
     cfg = dict(hidden=H, threshold=1.0, alpha=2.0, beta=0.5, u_reset=0.0, detach_reset=0,
-               substeps=1, decode="rate",
+               substeps=1, decode="rate", gates="input",
                beta_mode="layer" if kind == "grsn" else "fixed",
                reset="soft" if kind == "grsn" else "hard")
     cfg.update(over)
@@ -151,7 +193,17 @@ def cell_case(name, kind, T=20, B=3, n_in=5, H=8, seed=0, **over):
         x = rnd(T, B, n_in, scale=1.5)
         mask = make_mask(T, B, g)
         params = {}
-        if kind == "grsn":
+        if kind == "grsn" and cfg["gates"] == "spikes":
+            params["w_f"] = rnd(H, H, scale=0.6)
+            params["w_i"] = rnd(H, H, scale=0.8)
+            params["b_f"] = rnd(H, scale=0.3)
+            params["b_i"] = rnd(H, scale=0.5) + 1.0
+            params["w_in"] = rnd(H, n_in, scale=0.5)
+            params["b_in"] = rnd(H, scale=0.3)
+            S = 3 * H
+            spikes0 = (torch.rand(B, H, generator=g) < 0.3).to(torch.float32)
+            state0 = torch.cat([torch.rand(B, H, generator=g) * 2, spikes0, rnd(B, H, scale=0.5)], 1)
+        elif kind == "grsn":
             params["w_f"] = rnd(H, n_in, scale=0.6)
             params["w_i"] = rnd(H, n_in, scale=0.8)
             params["b_f"] = rnd(H, scale=0.3)
@@ -183,6 +235,12 @@ def cell_case(name, kind, T=20, B=3, n_in=5, H=8, seed=0, **over):
             p.requires_grad_(True)
         if kind == "gru":
             out, state = gru_reference(x, mask, state0, cell)
+        elif cfg["gates"] == "spikes":
+            out, state, pots = spike_gated_reference(x, mask, state0, params, cfg)
+            margin = min(float((u - cfg["threshold"]).abs().min()) for u in pots)
+            rate = float(out.sum() / (mask.sum() * H))
+            if margin < MARGIN or not (0.1 < rate < 0.9):
+                continue
         else:
             out, state, pots = spiking_reference(kind, x, mask, state0, params, cfg)
             margin = min(float((u - cfg["threshold"]).abs().min()) for u in pots)
@@ -203,6 +261,7 @@ def cell_case(name, kind, T=20, B=3, n_in=5, H=8, seed=0, **over):
         "cfg.reset": [RESET[cfg["reset"]]], "cfg.detach_reset": [cfg["detach_reset"]],
         "cfg.decode": [DECODE[cfg["decode"]]], "cfg.threshold": [cfg["threshold"]],
         "cfg.alpha": [cfg["alpha"]], "cfg.u_reset": [cfg["u_reset"]],
+        **({"cfg.gates": [GATES[cfg["gates"]]]} if cfg["gates"] != "input" else {}),
         "x": x, "mask": mask, "state0": state0, "out": out, "state": state, "dout": dout,
         "dx": x.grad, "dstate0": state0.grad,
     }
@@ -284,6 +343,10 @@ def main():
     cell_case("lif_wotap", "lif", seed=10, T=16, substeps=4)
     cell_case("gru", "gru", seed=11, T=20, B=3, n_in=5, H=8)
     ops_case()
+    # Not the paper: gates on the previous spikes (--gates spikes).
+    cell_case("grsn_spike_gates", "grsn", seed=12, gates="spikes")
+    cell_case("grsn_spike_gates_neuron_hard", "grsn", seed=13, gates="spikes", beta_mode="neuron", beta=0.6,
+              reset="hard", u_reset=0.1)
 
 
 if __name__ == "__main__":

@@ -58,6 +58,13 @@ static inline const float *fx_get(const Fixture *fx, const char *name, size_t n)
     return NULL;
 }
 
+// Whether the fixture holds a tensor called name (no message if not).
+static inline int fx_has(const Fixture *fx, const char *name) {
+    for (int i = 0; i < fx->count; i++)
+        if (!strcmp(fx->t[i].name, name)) return 1;
+    return 0;
+}
+
 static inline int fx_int(const Fixture *fx, const char *name) {
     const float *v = fx_get(fx, name, 1);
     return v ? (int)v[0] : -1;

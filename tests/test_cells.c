@@ -9,8 +9,6 @@
  *   4. step-by-step acting == one sequence forward, bit for bit (TAP);
  *   5. 1 thread == 2 threads, bit for bit;
  *   6. masks and bad sizes.
- * The spike-gated GRSN (gates = SPIKES, spec §2.8) has no PyTorch fixture:
- * it is checked by 2-6.
  *
  * Tolerances: forward values |a - b| <= 1e-5 + 1e-5 |b|; gradients
  * |a - b| <= 1e-5 + 1e-4 |b|. Both sides are fp32; the C sums run in a
@@ -70,6 +68,8 @@ static void check_fixture(const char *file) {
     cfg.threshold = fx_get(&fx, "cfg.threshold", 1)[0];
     cfg.alpha = fx_get(&fx, "cfg.alpha", 1)[0];
     cfg.u_reset = fx_get(&fx, "cfg.u_reset", 1)[0];
+    if (fx_has(&fx, "cfg.gates")) cfg.gates = (grsn_gate_source)fx_int(&fx, "cfg.gates");
+    int gin = cfg.gates == GRSN_GATES_SPIKES ? H : in;   // the gates' input width
     Net n;
     CHECK(net_init(&n, &cfg, T, B));
     GrsnCell *c = &n.cell;
@@ -77,8 +77,9 @@ static void check_fixture(const char *file) {
     int nbeta = cfg.beta_mode == GRSN_BETA_NEURON ? H : 1;
     switch (kind) {
     case GRSN_CELL_GRSN:
-        copy_param(&fx, "p.w_f", c->w_f, hin); copy_param(&fx, "p.w_i", c->w_i, hin);
+        copy_param(&fx, "p.w_f", c->w_f, (size_t)H * gin); copy_param(&fx, "p.w_i", c->w_i, (size_t)H * gin);
         copy_param(&fx, "p.b_f", c->b_f, H); copy_param(&fx, "p.b_i", c->b_i, H);
+        if (c->w_in) { copy_param(&fx, "p.w_in", c->w_in, hin); copy_param(&fx, "p.b_in", c->b_in, H); }
         break;
     case GRSN_CELL_LIF:
         copy_param(&fx, "p.w", c->w_i, hin); copy_param(&fx, "p.b", c->b_i, H);
@@ -114,14 +115,16 @@ static void check_fixture(const char *file) {
 
     grsn_params_zero_grad(&n.p);
     grsn_cell_backward(c, dx, dstate0, fx_get(&fx, "dout", TB * H), x, T, B);
-    struct { const char *ref; const float *got; size_t n; } g[8];
+    struct { const char *ref; const float *got; size_t n; } g[10];
     int ng = 0;
 #define G(name, ptr, count) g[ng].ref = name; g[ng].got = ptr; g[ng].n = count; ng++
     G("dx", dx, TB * in);
     G("dstate0", dstate0, (size_t)B * S);
     switch (kind) {
     case GRSN_CELL_GRSN:
-        G("g.w_f", c->dw_f, hin); G("g.w_i", c->dw_i, hin); G("g.b_f", c->db_f, H); G("g.b_i", c->db_i, H);
+        G("g.w_f", c->dw_f, (size_t)H * gin); G("g.w_i", c->dw_i, (size_t)H * gin);
+        G("g.b_f", c->db_f, H); G("g.b_i", c->db_i, H);
+        if (c->w_in) { G("g.w_in", c->dw_in, hin); G("g.b_in", c->db_in, H); }
         break;
     case GRSN_CELL_LIF:
         G("g.w", c->dw_i, hin); G("g.b", c->db_i, H);
@@ -154,6 +157,8 @@ TEST(pytorch_lif_soft)             { check_fixture("cell_lif_soft.bin"); }
 TEST(pytorch_lif_learnable_beta)   { check_fixture("cell_lif_learn_beta.bin"); }
 TEST(pytorch_lif_wotap)            { check_fixture("cell_lif_wotap.bin"); }
 TEST(pytorch_gru)                  { check_fixture("cell_gru.bin"); }
+TEST(pytorch_grsn_spike_gates)     { check_fixture("cell_grsn_spike_gates.bin"); }
+TEST(pytorch_grsn_spike_gates_neuron_hard) { check_fixture("cell_grsn_spike_gates_neuron_hard.bin"); }
 
 // ----------------------------------------------------------------------------
 // Helpers: random cells and a scalar loss L = sum(dout * out).
@@ -550,6 +555,8 @@ int main(void) {
     RUN(pytorch_lif_learnable_beta);
     RUN(pytorch_lif_wotap);
     RUN(pytorch_gru);
+    RUN(pytorch_grsn_spike_gates);
+    RUN(pytorch_grsn_spike_gates_neuron_hard);
     printf("    fixtures: worst forward abs diff %.3g, worst gradient abs diff %.3g\n", worst_fwd, worst_grad);
     RUN(fd_grsn_soft_layer_beta);
     RUN(fd_grsn_neuron_beta);
