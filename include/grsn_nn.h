@@ -214,7 +214,7 @@ GrsnCellConfig grsn_cell_config(grsn_cell_kind kind, int in, int hidden);
 // reset, membrane reset at every act call, last-spike decoding w/o TAP.
 void grsn_cell_config_compat(GrsnCellConfig *c);
 // Whether the gate source fits the rest of the config: SPIKES needs a GRSN
-// core (net names it for the message) and substeps 1.
+// core (net: the core's name, "grsn", "lif", "gru" or "mlp") and substeps 1.
 grsn_status grsn_cell_check_gates(const GrsnCellConfig *c, const char *net);
 // Names: "grsn", "lif", "gru"; returns -1 if unknown.
 int grsn_cell_kind_from_name(const char *name);

@@ -113,14 +113,7 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
         return grsn_fail(GRSN_ERR_ARG, "cell %s: substeps %d outside 1..64", name, cfg->substeps);
     if (cfg->kind == GRSN_CELL_GRU && cfg->substeps != 1)
         return grsn_fail(GRSN_ERR_ARG, "cell %s: substeps apply to spiking cells only (gru got %d)", name, cfg->substeps);
-    if ((unsigned)cfg->gates > GRSN_GATES_SPIKES)
-        return grsn_fail(GRSN_ERR_ARG, "cell %s: unknown gate source %d (valid: input, spikes)", name, (int)cfg->gates);
-    if (cfg->gates == GRSN_GATES_SPIKES && cfg->kind != GRSN_CELL_GRSN)
-        return grsn_fail(GRSN_ERR_ARG, "cell %s: gates that read spikes are a GRSN option (%s has no gates)",
-                         name, grsn_cell_kind_name(cfg->kind));
-    if (spike_gates(cfg) && cfg->substeps != 1)
-        return grsn_fail(GRSN_ERR_ARG, "cell %s: gates that read spikes need substeps 1 (TAP), got %d",
-                         name, cfg->substeps);
+    GRSN_TRY(grsn_cell_check_gates(cfg, grsn_cell_kind_name(cfg->kind)));
     if (spiking(cfg) && !(cfg->beta > 0.0f && cfg->beta < 1.0f))
         return grsn_fail(GRSN_ERR_ARG, "cell %s: beta %g must lie in (0, 1)", name, cfg->beta);
     if (spiking(cfg) && !(cfg->alpha > 0.0f && isfinite(cfg->alpha)))
