@@ -512,6 +512,21 @@ void grsn_cell_step(GrsnCell *c, float *out, float *state, const float *x, int B
 // ----------------------------------------------------------------------------
 // Backward
 
+// Adjoint of the potential u at one substep, from the adjoint `dspike`
+// reaching its spike o from the output (and, with spike gates, from the next
+// gates) and the adjoint duh of the reset potential u^ it produced:
+//   do = dspike + (du^/do) du^,  du = (du^/du) du^ + do h'(u - theta)
+// (Eq. 6 for h', Eq. 12 or Eq. 3 for the reset; reset_grad 0: detached).
+static inline float potential_adjoint(const GrsnCellConfig *cfg, float u, float o, float dspike, float duh,
+                                      float reset_grad) {
+    int hard = cfg->reset == GRSN_RESET_HARD;
+    float q = 0.5f * PI_F * cfg->alpha * (u - cfg->threshold);
+    float sg = 0.5f * cfg->alpha / (1.0f + q * q);                              // h'(v), Eq. 6
+    float dres_do = reset_grad * (hard ? cfg->u_reset - u : -cfg->threshold);   // Eq. 3 / Eq. 12
+    float dres_du = hard ? 1.0f - o : 1.0f;
+    return dres_du * duh + (dspike + dres_do * duh) * sg;
+}
+
 // BPTT of one spiking row. Writes the gate adjoints of every valid step into
 // dgate (GRSN: dF-pre, dJ-pre; LIF: dc), the decay adjoint into dbeta_row[H],
 // and returns the adjoint of the initial state in d0 [S]. The neuron loops
@@ -520,9 +535,7 @@ static void spiking_backward_row(GrsnCell *c, const float *beta, const float *do
                                  float *dbeta_row, float *d0) {
     const GrsnCellConfig *cfg = &c->cfg;
     int H = cfg->hidden, K = cfg->substeps, T = c->T, B = c->B, G = ngate(cfg), S = c->state_size;
-    int grsn = cfg->kind == GRSN_CELL_GRSN, hard = cfg->reset == GRSN_RESET_HARD;
-    const float theta = cfg->threshold, ur = cfg->u_reset, alpha = cfg->alpha;
-    const float kq = 0.5f * PI_F * alpha, half_alpha = 0.5f * alpha;
+    int grsn = cfg->kind == GRSN_CELL_GRSN;
     const float reset_grad = cfg->detach_reset ? 0.0f : 1.0f;
     const float *st0 = c->state0 + (size_t)bi * S;
     const size_t stride = (size_t)B * H;
@@ -551,12 +564,7 @@ static void spiking_backward_row(GrsnCell *c, const float *beta, const float *do
             float wk = cfg->decode == GRSN_DECODE_LAST ? (k == K - 1 ? 1.0f : 0.0f) : 1.0f / (float)K;
             #pragma omp simd
             for (int j = 0; j < H; j++) {
-                float v = u[j] - theta, q = kq * v;
-                float sg = half_alpha / (1.0f + q * q);                        // h'(v), Eq. 6
-                float dres_do = reset_grad * (hard ? ur - u[j] : -theta);      // Eq. 3 / Eq. 12
-                float dres_du = hard ? 1.0f - o[j] : 1.0f;
-                float dout_k = wk * go[j] + dres_do * duh[j];
-                float du = dres_du * duh[j] + dout_k * sg;
+                float du = potential_adjoint(cfg, u[j], o[j], wk * go[j], duh[j], reset_grad);
                 dbeta_row[j] += du * (uh_prev[j] - cur[j]);                    // Eq. 1
                 duh[j] = beta[j] * du;
                 float dct = (1.0f - beta[j]) * du;
@@ -590,9 +598,6 @@ static void spiking_backward_row(GrsnCell *c, const float *beta, const float *do
 static void spikegate_backward(GrsnCell *c, const float *beta, const float *dout) {
     const GrsnCellConfig *cfg = &c->cfg;
     int H = cfg->hidden, T = c->T, B = c->B, S = c->state_size;
-    int hard = cfg->reset == GRSN_RESET_HARD;
-    const float theta = cfg->threshold, ur = cfg->u_reset, alpha = cfg->alpha;
-    const float kq = 0.5f * PI_F * alpha, half_alpha = 0.5f * alpha;
     const float reset_grad = cfg->detach_reset ? 0.0f : 1.0f;
     const size_t stride = (size_t)B * H;
     memset(c->dstate, 0, (size_t)B * S * sizeof(float));
@@ -619,12 +624,7 @@ static void spikegate_backward(GrsnCell *c, const float *beta, const float *dout
             const float *o = c->o_seq + at;
             #pragma omp simd
             for (int j = 0; j < H; j++) {
-                float v = u[j] - theta, q = kq * v;
-                float sg = half_alpha / (1.0f + q * q);                        // h'(v), Eq. 6
-                float dres_do = reset_grad * (hard ? ur - u[j] : -theta);      // Eq. 3 / Eq. 12
-                float dres_du = hard ? 1.0f - o[j] : 1.0f;
-                float dout_t = go[j] + ds[j] + dres_do * duh[j];
-                float du = dres_du * duh[j] + dout_t * sg;
+                float du = potential_adjoint(cfg, u[j], o[j], go[j] + ds[j], duh[j], reset_grad);
                 dbeta_row[j] += du * (uh_prev[j] - (a[j] + cn[j]));           // Eq. 1
                 duh[j] = beta[j] * du;
                 float dcur = (1.0f - beta[j]) * du;

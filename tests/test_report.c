@@ -262,6 +262,19 @@ TEST(fixture_report_has_tables_flags_and_valid_svg) {
     CHECK(system(cmd) == 0);
 }
 
+// Two copies of the fixture's 8m GRSN seed 0 under dir, in a/s0 and b/s0;
+// b's config gets `config_edit` (a sed script) and its final return 12.5
+// instead of 19.5, so that averaging the two would show.
+static int two_copies(const char *dir, const char *a, const char *b, const char *config_edit) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/%s %s/%s && cp -r " FIXTURE_RUNS "/qmix/8m/grsn/s0 %s/%s/s0 && "
+             "cp -r " FIXTURE_RUNS "/qmix/8m/grsn/s0 %s/%s/s0 && sed -i '%s' %s/%s/s0/config && "
+             "sed -i 's/^test_return_mean=19.5/test_return_mean=12.5/' %s/%s/s0/result",
+             dir, a, dir, b, dir, a, dir, b, config_edit, dir, b, dir, b);
+    return system(cmd) == 0;
+}
+
 // Runs of one method trained for different budgets are two groups: the
 // tables take the largest budget, "Every method" lists both, the curves
 // label them by budget, and nothing averages across them.
@@ -269,13 +282,7 @@ TEST(runs_of_two_budgets_are_not_averaged_together) {
     char dir[] = "/tmp/grsn_test_budget.XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     char cmd[1024];
-    snprintf(cmd, sizeof cmd,
-             "mkdir -p %s/long %s/short && cp -r " FIXTURE_RUNS "/qmix/8m/grsn/s0 %s/short/s0 && "
-             "cp -r " FIXTURE_RUNS "/qmix/8m/grsn/s0 %s/long/s0 && "
-             "sed -i 's/^steps=30000/steps=90000/' %s/long/s0/config && "
-             "sed -i 's/^test_return_mean=19.5/test_return_mean=12.5/' %s/long/s0/result",
-             dir, dir, dir, dir, dir, dir);
-    CHECK(system(cmd) == 0);
+    CHECK(two_copies(dir, "short", "long", "s/^steps=30000/steps=90000/"));
     GrsnRunList l;
     CHECK(grsn_runs_scan(&l, dir) == GRSN_OK);
     CHECK(l.n == 2);
@@ -313,13 +320,7 @@ TEST(runs_with_other_settings_are_their_own_method) {
     char dir[] = "/tmp/grsn_test_variant.XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     char cmd[1024];
-    snprintf(cmd, sizeof cmd,
-             "mkdir -p %s/a %s/b && cp -r " FIXTURE_RUNS "/qmix/8m/grsn/s0 %s/a/s0 && "
-             "cp -r " FIXTURE_RUNS "/qmix/8m/grsn/s0 %s/b/s0 && "
-             "printf 'cell.threshold=0.5\ncell.gates=spikes\n' >> %s/b/s0/config && "
-             "sed -i 's/^test_return_mean=19.5/test_return_mean=12.5/' %s/b/s0/result",
-             dir, dir, dir, dir, dir, dir);
-    CHECK(system(cmd) == 0);
+    CHECK(two_copies(dir, "a", "b", "$a cell.threshold=0.5\\ncell.gates=spikes"));
     GrsnRunList l;
     CHECK(grsn_runs_scan(&l, dir) == GRSN_OK);
     CHECK(l.n == 2);
