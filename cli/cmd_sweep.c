@@ -239,12 +239,11 @@ static int same_config(const Job *j, const char *self, char *diff, size_t cap) {
     size_t n = fread(have, 1, sizeof have - 1, f);
     have[n] = '\0';
     fclose(f);
-    // As this build writes it: a key that an older build did not write
-    // takes its default, so it is not a difference. A config this build
-    // cannot read is compared as it stands.
-    if (grsn_run_config_canonical(have, canon, sizeof canon) == GRSN_OK) memcpy(have, canon, sizeof have);
     if (!job_config(j, self, want, sizeof want)) { snprintf(diff, cap, "grsn train --print-config failed"); return 0; }
-    char *a = want, *b = have;
+    // The run's config as this build writes it: a key that an older build
+    // did not write takes its default, so it is not a difference. A config
+    // this build cannot read is compared as it stands.
+    char *a = want, *b = grsn_run_config_canonical(have, canon, sizeof canon) == GRSN_OK ? canon : have;
     while (*a || *b) {
         size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
         if (ignored_line(a)) { a += la + (a[la] == '\n'); continue; }

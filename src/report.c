@@ -321,7 +321,7 @@ grsn_status grsn_run_read(GrsnRunInfo *r, const char *dir) {
     kv_get(cfg, "map", map, sizeof map);
     kv_get(cfg, "algo", r->algo, sizeof r->algo);
     kv_get(cfg, "net", r->net, sizeof r->net);
-    int qmix = !strcmp(r->algo, "qmix") || map[0] || !strncmp(env, "smac:", 5);
+    int qmix = qmix_config(cfg) || map[0];   // pymarl's configs name a map
     r->kind = qmix ? GRSN_RUN_QMIX : GRSN_RUN_CONTROL;
     snprintf(r->task, sizeof r->task, "%.31s", map[0] ? map : !strncmp(env, "smac:", 5) ? env + 5 : env);
     if (!r->algo[0]) snprintf(r->algo, sizeof r->algo, "%s", qmix ? "qmix" : "?");
