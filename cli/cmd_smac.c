@@ -42,7 +42,7 @@ static void one_env_alloc(OneEnv *b, const grsn_smac_dims *d) {
     b->avail = calloc((size_t)d->n_agents * d->n_actions, 1);
     b->actions = calloc((size_t)d->n_agents, sizeof(int32_t));
     if (!b->obs || !b->state || !b->avail || !b->actions) cli_fail("smac", "out of memory");
-    b->out = (grsn_smac_out){b->obs, b->state, b->avail, &b->reward, &b->terminated, &b->info};
+    b->out = (grsn_smac_out){b->obs, b->state, b->avail, &b->reward, &b->terminated, &b->info, NULL};
 }
 
 static void one_env_free(OneEnv *b) { free(b->obs); free(b->state); free(b->avail); free(b->actions); }
@@ -277,14 +277,14 @@ static void *bench_thread(void *arg) {
     int32_t *act = calloc((size_t)d.n_agents, sizeof(int32_t));
     grsn_rng rng;
     grsn_rng_seed(&rng, 1, GRSN_STREAM_EXPLORE + 100 + (uint64_t)j->thread);
-    grsn_smac_out all = {obs, state, avail, rew, term, NULL};
+    grsn_smac_out all = {obs, state, avail, rew, term, NULL, NULL};
     grsn_smac_reset(s, &all);
     double t0 = grsn_now_s(), t1 = t0;
     long long steps = 0, eps = 0;
     while (t1 - t0 < j->seconds) {
         for (int k = 0; k < 64; k++)
             for (int i = 0; i < j->envs; i++) {
-                grsn_smac_out o = {obs + no * i, state + (size_t)d.state_dim * i, avail + na * i, rew + i, term + i, NULL};
+                grsn_smac_out o = {obs + no * i, state + (size_t)d.state_dim * i, avail + na * i, rew + i, term + i, NULL, NULL};
                 grsn_smac_policy_random(o.avail, d.n_agents, d.n_actions, &rng, act);
                 grsn_status st = grsn_smac_step_env(s, i, act, &o);
                 if (st) { j->status = st; snprintf(j->error, sizeof j->error, "%s", grsn_last_error()); goto done; }

@@ -24,7 +24,9 @@
  * Learner (§9.3): double-Q TD(lambda) targets through the target networks,
  * loss 1/2 masked MSE, one Adam step with the gradient norm of agent and mixer
  * clipped together, target networks hard-copied every 200 episodes. Episodes
- * are stored whole in a ring buffer, padded to episode_limit + 1 steps.
+ * are stored whole in a ring buffer, padded to episode_limit + 1 steps, each
+ * step as the simulator's snapshot (grsn_smac.h), from which the sampled
+ * episodes' observations, states and masks are rebuilt bit for bit.
  *
  * A training loop (what `grsn train --algo qmix` runs):
  *
@@ -225,9 +227,8 @@ grsn_rng *grsn_qmix_env_rng(GrsnQmix *q, int test, int env);
 // and, once full, overwrites the oldest episode at the head.
 typedef struct {
     int len;                    // transitions
-    const float *obs;           // [len + 1][n_agents][obs_dim]
-    const float *state;         // [len + 1][state_dim]
-    const uint8_t *avail;       // [len + 1][n_agents][n_actions]
+    size_t snapshot_bytes;      // grsn_smac_snapshot_bytes of the map
+    const uint8_t *snapshots;   // [len + 1][snapshot_bytes]: grsn_smac_observe gives obs, state, masks
     const uint8_t *actions;     // [len + 1][n_agents], 0 at step len (no decision there)
     const float *reward;        // [len]
     const uint8_t *terminated;  // [len]

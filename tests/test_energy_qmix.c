@@ -122,7 +122,7 @@ static long long copy_count(Copy *c, long samples, long *steps) {
     uint8_t *avail = calloc((size_t)n * A, 1), term = 1;
     int32_t *act = calloc((size_t)n, sizeof *act), *last = calloc((size_t)n, sizeof *last);
     grsn_smac_info info;
-    grsn_smac_out out = {obs, state, avail, &reward, &term, &info};
+    grsn_smac_out out = {obs, state, avail, &reward, &term, &info, NULL};
     long long spikes = 0;
     long decided = 0;
     *steps = 0;

@@ -390,7 +390,7 @@ TEST(short_run_on_3m_beats_random) {
     grsn_smac_dims d = grsn_smac_get_dims(env);
     float obs[3 * 64], state[64], rew; uint8_t avail[3 * 16], term = 0;
     grsn_smac_info info;
-    grsn_smac_out out = {obs, state, avail, &rew, &term, &info};
+    grsn_smac_out out = {obs, state, avail, &rew, &term, &info, NULL};
     grsn_rng r; grsn_rng_seed(&r, 1, GRSN_STREAM_EXPLORE);
     int32_t act[3];
     double random_return = 0; int random_wins = 0;

@@ -649,7 +649,7 @@ static uint64_t trajectory_hash(const char *map, uint64_t seed, int n_envs, int 
     int32_t *act = calloc((size_t)d.n_agents * n_envs, 4);
     grsn_rng rng;
     grsn_rng_seed(&rng, 99, GRSN_STREAM_EXPLORE);
-    grsn_smac_out o = {obs, state, avail, rew, term, NULL};
+    grsn_smac_out o = {obs, state, avail, rew, term, NULL, NULL};
     uint64_t h = 1469598103934665603ull;
     for (int ep = 0; ep < episodes; ep++) {
         grsn_smac_reset(s, &o);
@@ -661,7 +661,7 @@ static uint64_t trajectory_hash(const char *map, uint64_t seed, int n_envs, int 
             if (batch) grsn_smac_step(s, act, &o);
             else for (int i = 0; i < n_envs; i++) {
                 if (term[i]) continue;
-                grsn_smac_out oi = {obs + no * i, state + (size_t)d.state_dim * i, avail + na * i, rew + i, term + i, NULL};
+                grsn_smac_out oi = {obs + no * i, state + (size_t)d.state_dim * i, avail + na * i, rew + i, term + i, NULL, NULL};
                 grsn_smac_step_env(s, i, act + d.n_agents * i, &oi);
             }
             running = 0;
@@ -688,6 +688,100 @@ TEST(determinism) {
     grsn_set_threads(2);
     CHECK(trajectory_hash("MMM2", 3, 4, 1, 2) == one);
     grsn_set_threads(0);
+}
+
+// Every step of random episodes: the observations, state and masks that
+// grsn_smac_observe rebuilds from a snapshot (on another handle of the map)
+// are those the environment wrote, bit for bit.
+static int snapshots_rebuild(const char *map, const grsn_smac_config *variant, int episodes) {
+    grsn_smac_config c = *variant;
+    c.map = map; c.n_envs = 2; c.seed = 21;
+    grsn_smac *s, *other;
+    grsn_smac_create(&s, &c);
+    c.n_envs = 1; c.seed = 5;
+    grsn_smac_create(&other, &c);
+    grsn_smac_dims d = grsn_smac_get_dims(s);
+    size_t no = (size_t)d.n_agents * d.obs_dim, na = (size_t)d.n_agents * d.n_actions, sb = grsn_smac_snapshot_bytes(s);
+    float *obs = calloc(no * 2, 4), *state = calloc((size_t)d.state_dim * 2, 4), *rew = calloc(2, 4);
+    float *obs2 = calloc(no, 4), *state2 = calloc((size_t)d.state_dim, 4);
+    uint8_t *avail = calloc(na * 2, 1), *avail2 = calloc(na, 1), *term = calloc(2, 1), *snap = calloc(sb * 2, 1);
+    int32_t *act = calloc((size_t)d.n_agents * 2, 4);
+    grsn_rng rng;
+    grsn_rng_seed(&rng, 4, GRSN_STREAM_EXPLORE);
+    grsn_smac_out o = {obs, state, avail, rew, term, NULL, snap};
+    int same = 1, steps = 0;
+    for (int ep = 0; ep < episodes; ep++) {
+        grsn_smac_reset(s, &o);
+        memset(term, 0, 2);
+        for (int running = 2; running;) {
+            for (int i = 0; i < 2; i++) {
+                if (term[i]) continue;
+                same &= grsn_smac_observe(other, snap + sb * i, obs2, state2, avail2) == GRSN_OK;
+                same &= !memcmp(obs2, obs + no * i, no * 4) && !memcmp(avail2, avail + na * i, na) &&
+                        !memcmp(state2, state + (size_t)d.state_dim * i, (size_t)d.state_dim * 4);
+                grsn_smac_policy_random(avail + na * i, d.n_agents, d.n_actions, &rng, act + d.n_agents * i);
+                steps++;
+            }
+            grsn_smac_step(s, act, &o);
+            running = 0;
+            for (int i = 0; i < 2; i++) running += !term[i];
+        }
+        for (int i = 0; i < 2; i++) {   // the final situation too
+            same &= grsn_smac_observe(other, snap + sb * i, obs2, state2, avail2) == GRSN_OK;
+            same &= !memcmp(obs2, obs + no * i, no * 4) && !memcmp(state2, state + (size_t)d.state_dim * i, (size_t)d.state_dim * 4);
+        }
+    }
+    free(obs); free(state); free(rew); free(obs2); free(state2); free(avail); free(avail2); free(term); free(snap); free(act);
+    grsn_smac_free(s); grsn_smac_free(other);
+    return same && steps > 0;
+}
+
+TEST(snapshots_rebuild_observations_exactly) {
+    grsn_smac_config def, extra, obs_state;
+    grsn_smac_config_default(&def, NULL);
+    extra = def; extra.obs_last_action = 1; extra.obs_timestep_number = 1; extra.state_timestep_number = 1;
+    obs_state = def; obs_state.obs_instead_of_state = 1;
+    for (int m = 0; m < grsn_smac_map_count(); m++)
+        CHECK_MSG(snapshots_rebuild(grsn_smac_map_name(m), &def, 2), "%s", grsn_smac_map_name(m));
+    CHECK(snapshots_rebuild("MMM2", &extra, 2));
+    CHECK(snapshots_rebuild("2s3z", &extra, 2));
+    CHECK(snapshots_rebuild("3s_vs_5z", &obs_state, 1));
+    // Sizes: 8 (4 units + 2 agents) doubles, the step count, the flags and
+    // actions, padded to 8: 2,344 bytes on 27m_vs_30m, 256 on 3m.
+    grsn_smac *s = make("27m_vs_30m");
+    CHECK(grsn_smac_snapshot_bytes(s) == 2344);
+    grsn_smac_free(s);
+    s = make("3m");
+    CHECK(grsn_smac_snapshot_bytes(s) == 256);
+    grsn_smac_free(s);
+}
+
+TEST(damaged_snapshots_are_refused) {
+    grsn_smac *s = make("3m");   // 3 agents, 6 units
+    uint8_t snap[256], bad[256];
+    grsn_smac_out o = {0};
+    o.snapshot = snap;
+    CHECK(grsn_smac_reset(s, &o) == GRSN_OK && grsn_smac_snapshot_check(s, snap) == GRSN_OK);
+    const size_t Y = 8 * 6, HP = 16 * 6, STEPS = 8 * (4 * 6 + 2 * 3), ALIVE = STEPS + 4, LAST = ALIVE + 6;
+    struct { size_t at; double d; int32_t i; int byte; const char *says; } cases[] = {
+        {0, NAN, 0, -1, "unit 0 at (nan"},
+        {Y + 8, 32.0, 0, -1, "unit 1 at"},
+        {HP + 16, INFINITY, 0, -1, "unit 2 has a non-finite"},
+        {STEPS, 0, 61, -2, "step count 61 outside [0, 60]"},
+        {ALIVE + 5, 0, 0, 2, "unit 5 has alive flag 2"},
+        {LAST + 1, 0, 0, 9, "agent 1 has last action 9, outside [-1, 9)"},
+    };
+    float obs[3 * 64];
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        memcpy(bad, snap, sizeof snap);
+        if (cases[k].byte >= 0) bad[cases[k].at] = (uint8_t)cases[k].byte;
+        else if (cases[k].byte == -2) memcpy(bad + cases[k].at, &cases[k].i, 4);
+        else memcpy(bad + cases[k].at, &cases[k].d, 8);
+        CHECK_MSG(grsn_smac_snapshot_check(s, bad) == GRSN_ERR_FORMAT && strstr(grsn_last_error(), cases[k].says),
+                  "case %zu: %s", k, grsn_last_error());
+        CHECK(grsn_smac_observe(s, bad, obs, NULL, NULL) == GRSN_ERR_FORMAT);
+    }
+    grsn_smac_free(s);
 }
 
 TEST(no_unit_leaves_the_map) {
@@ -738,7 +832,7 @@ static void play(const char *map, int heuristic, int episodes, int *wins, double
     int32_t act[64];
     float r;
     grsn_smac_info info;
-    grsn_smac_out o = {NULL, NULL, avail, &r, &term, &info};
+    grsn_smac_out o = {NULL, NULL, avail, &r, &term, &info, NULL};
     grsn_rng rng;
     grsn_rng_seed(&rng, 11, GRSN_STREAM_EXPLORE);
     *wins = 0; *ret = 0;
@@ -788,6 +882,8 @@ int main(void) {
     RUN(medivac_healing_spends_energy);
     RUN(orders_persist_and_cooldown_keeps_counting);
     RUN(determinism);
+    RUN(snapshots_rebuild_observations_exactly);
+    RUN(damaged_snapshots_are_refused);
     RUN(no_unit_leaves_the_map);
     RUN(heuristic_beats_random_on_8m);
     return test_summary("test_smac");

@@ -309,7 +309,11 @@ static int rewrite(const char *src, const char *dst, const char *from, const cha
         if (drop && !strcmp(r->name, drop)) continue;
         bufs[n] = malloc((size_t)r->nbytes);
         grsn_ckpt_get(&f, r->name, (grsn_dtype)r->dtype, (int)r->ndim, r->dims, bufs[n]);
-        if (poke && !strcmp(r->name, poke)) *(unsigned char *)bufs[n] = 0xff;
+        // poke "name" or "name@k": byte 0 or k of that tensor becomes 0xff.
+        const char *at_k = poke ? strchr(poke, '@') : NULL;
+        size_t len = at_k ? (size_t)(at_k - poke) : poke ? strlen(poke) : 0;
+        if (poke && strlen(r->name) == len && !strncmp(r->name, poke, len))
+            ((unsigned char *)bufs[n])[at_k ? atoi(at_k + 1) : 0] = 0xff;
         grsn_tensor_rec(&recs[n], r->name, (grsn_dtype)r->dtype, bufs[n], (int)r->ndim, r->dims);
         n++;
     }
@@ -501,9 +505,8 @@ static grsn_status load_state(GrsnQmix *q, const char *path) {
 
 static int same_episode(const GrsnQmixEpisode *a, const GrsnQmixEpisode *b, grsn_smac_dims d) {
     size_t steps = (size_t)a->len + 1, n = (size_t)d.n_agents;
-    return a->len == b->len && !memcmp(a->obs, b->obs, steps * n * d.obs_dim * sizeof(float)) &&
-           !memcmp(a->state, b->state, steps * d.state_dim * sizeof(float)) &&
-           !memcmp(a->avail, b->avail, steps * n * d.n_actions) && !memcmp(a->actions, b->actions, steps * n) &&
+    return a->len == b->len && a->snapshot_bytes == b->snapshot_bytes &&
+           !memcmp(a->snapshots, b->snapshots, steps * a->snapshot_bytes) && !memcmp(a->actions, b->actions, steps * n) &&
            !memcmp(a->reward, b->reward, (size_t)a->len * sizeof(float)) &&
            !memcmp(a->terminated, b->terminated, (size_t)a->len);
 }
@@ -546,7 +549,7 @@ TEST(learner_state_round_trip) {
     GrsnCkptFile f;
     CHECK(grsn_ckpt_read(&f, state) == GRSN_OK);
     for (int i = 0; i < f.n; i++)
-        if (!strcmp(f.rec[i].name, "buffer.obs"))
+        if (!strcmp(f.rec[i].name, "buffer.snapshots"))
             CHECK_MSG(f.rec[i].dims[0] == steps && steps < 16 * (uint64_t)(d.episode_limit + 1), "%llu steps",
                       (unsigned long long)f.rec[i].dims[0]);
     grsn_ckpt_close(&f);
@@ -713,6 +716,14 @@ TEST(resume_errors_name_the_problem) {
           contains(grsn_last_error(), "stored episode 0 has 255 steps"));
     CHECK(rewrite(q, replay, "\nseed=", "\nseed=", NULL, NULL, "buffer.actions"));
     CHECK(resume_dir(d, 2000, 1, NULL) == GRSN_ERR_FORMAT && contains(grsn_last_error(), "stored action 255"));
+    // Byte 7 is the sign and exponent of unit 0's x at step 0 of episode 0.
+    CHECK(rewrite(q, replay, "\nseed=", "\nseed=", NULL, NULL, "buffer.snapshots@7"));
+    CHECK(resume_dir(d, 2000, 1, NULL) == GRSN_ERR_FORMAT && contains(grsn_last_error(), name) &&
+          contains(grsn_last_error(), "stored episode 0, step 0: SMAC snapshot of 3m: unit 0 at ("));
+    // A resume state from before the buffers kept snapshots.
+    CHECK(rewrite(q, replay, "\nseed=", "\nseed=", NULL, "buffer.obs", NULL));
+    CHECK(resume_dir(d, 2000, 1, NULL) == GRSN_ERR_FORMAT && contains(grsn_last_error(), name) &&
+          contains(grsn_last_error(), "written before buffers kept snapshots"));
     CHECK(rewrite(q, replay, "\nseed=", "\nseed=", "env.rng", NULL, NULL));
     CHECK(resume_dir(d, 2000, 1, NULL) == GRSN_ERR_FORMAT &&
           contains(grsn_last_error(), "tensor 'env.rng' is missing"));

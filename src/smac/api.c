@@ -85,6 +85,8 @@ grsn_status grsn_smac_create(grsn_smac **out, const grsn_smac_config *cfg) {
     s->envs = grsn_calloc((size_t)s->n_envs, sizeof *s->envs);
     if (!s->envs) { free(s); return GRSN_ERR_OOM; }
     for (int i = 0; i < s->n_envs; i++) smac_env_init(&s->envs[i], s, i);
+    smac_env_init(&s->proto, s, 0);
+    smac_env_reset(&s->proto);   // deterministic: the map's units, in id order
     *out = s;
     return GRSN_OK;
 }
@@ -127,6 +129,7 @@ static grsn_smac_out row_of(const grsn_smac *s, const grsn_smac_out *o, int env)
     if (o->reward) r.reward = o->reward + i;
     if (o->terminated) r.terminated = o->terminated + i;
     if (o->info) r.info = o->info + i;
+    if (o->snapshot) r.snapshot = o->snapshot + i * smac_snapshot_bytes(d->n_agents, d->n_agents + d->n_enemies);
     return r;
 }
 
@@ -134,6 +137,7 @@ static void reset_one(SmacEnv *e, const grsn_smac_out *o) {
     smac_env_reset(e);
     if (!o) return;
     smac_env_write(e, o->obs, o->state, o->avail);
+    if (o->snapshot) smac_env_snapshot(e, o->snapshot);
     if (o->reward) *o->reward = 0;
     if (o->terminated) *o->terminated = 0;
     if (o->info) memset(o->info, 0, sizeof *o->info);
@@ -144,6 +148,7 @@ static void step_one(SmacEnv *e, const int32_t *actions, const grsn_smac_out *o)
     smac_env_step(e, actions, &r);
     if (!o) return;
     smac_env_write(e, o->obs, o->state, o->avail);
+    if (o->snapshot) smac_env_snapshot(e, o->snapshot);
     if (o->reward) *o->reward = r;
     if (o->terminated) *o->terminated = (uint8_t)e->done;
     if (o->info) *o->info = e->info;
@@ -186,6 +191,29 @@ grsn_status grsn_smac_step(grsn_smac *s, const int32_t *actions, const grsn_smac
         grsn_smac_out r = row_of(s, out, i);
         step_one(&s->envs[i], actions + (size_t)i * na, out ? &r : NULL);
     }
+    return GRSN_OK;
+}
+
+// ----------------------------------------------------------------------------
+// Snapshots
+
+size_t grsn_smac_snapshot_bytes(const grsn_smac *s) {
+    return smac_snapshot_bytes(s->proto.n_agents, s->proto.n_units);
+}
+
+grsn_status grsn_smac_snapshot_check(const grsn_smac *s, const uint8_t *snapshot) {
+    char why[160];
+    if (smac_snapshot_check(&s->proto, snapshot, why, sizeof why))
+        return grsn_fail(GRSN_ERR_FORMAT, "SMAC snapshot of %s: %s", s->map_name, why);
+    return GRSN_OK;
+}
+
+grsn_status grsn_smac_observe(const grsn_smac *s, const uint8_t *snapshot, float *obs, float *state,
+                              uint8_t *avail) {
+    GRSN_TRY(grsn_smac_snapshot_check(s, snapshot));
+    SmacEnv e;   // on the stack: only the fields smac_env_write reads are set
+    smac_env_from_snapshot(&e, &s->proto, snapshot);
+    smac_env_write(&e, obs, state, avail);
     return GRSN_OK;
 }
 

@@ -234,6 +234,81 @@ void smac_env_write(const SmacEnv *e, float *obs, float *state, uint8_t *avail) 
 }
 
 // ----------------------------------------------------------------------------
+// Snapshots
+//
+// Layout, for na agents and nu units: doubles x[nu] y[nu] hp[nu] sh[nu]
+// cd[na] en[na], then int32 steps, uint8 alive[nu], int8 last_action[na]
+// (-1: none yet), zero-padded to a multiple of 8 bytes. Values are copied
+// with memcpy, so a snapshot needs no alignment. Doubles, not floats: the
+// interface computes from the doubles, and the rebuilt observation must have
+// the same bits as the one the environment wrote.
+
+size_t smac_snapshot_bytes(int n_agents, int n_units) {
+    size_t bytes = sizeof(double) * (size_t)(4 * n_units + 2 * n_agents) + sizeof(int32_t)
+                 + (size_t)n_units + (size_t)n_agents;
+    return (bytes + 7) & ~(size_t)7;
+}
+
+// The doubles of the layout, in order, as (source array, count) pairs.
+#define SNAP_DOUBLES(e, X) X((e)->x, (e)->n_units) X((e)->y, (e)->n_units) X((e)->hp, (e)->n_units) \
+                           X((e)->sh, (e)->n_units) X((e)->cd, (e)->n_agents) X((e)->en, (e)->n_agents)
+
+void smac_env_snapshot(const SmacEnv *e, uint8_t *snap) {
+    uint8_t *p = snap;
+#define PUT(arr, count) memcpy(p, (arr), sizeof(double) * (size_t)(count)); p += sizeof(double) * (size_t)(count);
+    SNAP_DOUBLES(e, PUT)
+#undef PUT
+    int32_t steps = e->steps;
+    memcpy(p, &steps, sizeof steps); p += sizeof steps;
+    memcpy(p, e->alive, (size_t)e->n_units); p += e->n_units;
+    for (int a = 0; a < e->n_agents; a++) *p++ = (uint8_t)(int8_t)e->last_action[a];
+    memset(p, 0, smac_snapshot_bytes(e->n_agents, e->n_units) - (size_t)(p - snap));
+}
+
+void smac_env_from_snapshot(SmacEnv *e, const SmacEnv *proto, const uint8_t *snap) {
+    e->map = proto->map; e->stats = proto->stats; e->cfg = proto->cfg; e->enemy_order = proto->enemy_order;
+    e->n_agents = proto->n_agents; e->n_enemies = proto->n_enemies; e->n_units = proto->n_units;
+    e->n_actions = proto->n_actions; e->reward_divisor = proto->reward_divisor;
+    memcpy(e->kind, proto->kind, (size_t)e->n_units);
+    memcpy(e->type_id, proto->type_id, (size_t)e->n_units);
+    const uint8_t *p = snap;
+#define GET(arr, count) memcpy((arr), p, sizeof(double) * (size_t)(count)); p += sizeof(double) * (size_t)(count);
+    SNAP_DOUBLES(e, GET)
+#undef GET
+    int32_t steps;
+    memcpy(&steps, p, sizeof steps); p += sizeof steps;
+    e->steps = steps;
+    memcpy(e->alive, p, (size_t)e->n_units); p += e->n_units;
+    for (int a = 0; a < e->n_agents; a++) e->last_action[a] = (int8_t)*p++;
+}
+
+const char *smac_snapshot_check(const SmacEnv *proto, const uint8_t *snap, char *why, size_t n) {
+    SmacEnv s;
+    smac_env_from_snapshot(&s, proto, snap);
+    for (int u = 0; u < s.n_units; u++) {
+        if (!(s.x[u] >= 0 && s.x[u] < SMAC_MAP_X && s.y[u] >= 0 && s.y[u] < SMAC_MAP_Y)) {
+            snprintf(why, n, "unit %d at (%g, %g), off the %dx%d map", u, s.x[u], s.y[u], SMAC_MAP_X, SMAC_MAP_Y);
+            return why;
+        }
+        if (!isfinite(s.hp[u]) || !isfinite(s.sh[u]) || (u < s.n_agents && (!isfinite(s.cd[u]) || !isfinite(s.en[u])))) {
+            snprintf(why, n, "unit %d has a non-finite health, shield, cooldown or energy", u);
+            return why;
+        }
+        if (s.alive[u] > 1) { snprintf(why, n, "unit %d has alive flag %d (0 or 1)", u, s.alive[u]); return why; }
+    }
+    for (int a = 0; a < s.n_agents; a++)
+        if (s.last_action[a] < -1 || s.last_action[a] >= s.n_actions) {
+            snprintf(why, n, "agent %d has last action %d, outside [-1, %d)", a, s.last_action[a], s.n_actions);
+            return why;
+        }
+    if (s.steps < 0 || s.steps > s.map->episode_limit) {
+        snprintf(why, n, "step count %d outside [0, %d]", s.steps, s.map->episode_limit);
+        return why;
+    }
+    return NULL;
+}
+
+// ----------------------------------------------------------------------------
 // Step, reward and termination (§7, §8)
 
 // reward_battle (§7): damage dealt to enemies (health + shield) plus 10 per

@@ -106,6 +106,7 @@ struct grsn_smac {
     grsn_smac_dims dims;
     int n_envs;
     SmacEnv *envs;                            // [n_envs]
+    SmacEnv proto;                            // a reset environment: the map's units (snapshots)
 };
 
 // ----------------------------------------------------------------------------
@@ -141,6 +142,26 @@ void smac_env_state(const SmacEnv *e, float *row);
 // Sizes of a map under a config (§3, §5.1, §6).
 void smac_compute_dims(const SmacMap *m, const SmacUnitStats *stats, const grsn_smac_config *c,
                        grsn_smac_dims *d);
+
+// ----------------------------------------------------------------------------
+// obs.c: snapshots (grsn_smac_snapshot_bytes)
+//
+// A snapshot holds what the interface above reads of an environment and what
+// changes during an episode: every unit's position, health, shield and alive
+// flag, the agents' weapon cooldowns, energy and last actions, and the step
+// count. The unit kinds and everything else the interface reads are fixed by
+// the map and come from a freshly reset environment (the handle's `proto`).
+
+// Bytes of one snapshot (a multiple of 8, so that snapshots can be packed).
+size_t smac_snapshot_bytes(int n_agents, int n_units);
+void smac_env_snapshot(const SmacEnv *e, uint8_t *snap);
+// NULL if `snap` is a situation of proto's map (positions on the map, finite
+// values, flags 0/1, actions and step count in range); else what is wrong,
+// in `why`.
+const char *smac_snapshot_check(const SmacEnv *proto, const uint8_t *snap, char *why, size_t n);
+// Set e to proto's context and unit kinds and snap's situation: the fields
+// smac_env_write reads, and only those.
+void smac_env_from_snapshot(SmacEnv *e, const SmacEnv *proto, const uint8_t *snap);
 
 // ----------------------------------------------------------------------------
 // Small geometry helpers
