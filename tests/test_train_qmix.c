@@ -192,6 +192,29 @@ TEST(short_run_files_and_schedule) {
     free(csv); free(timing); free(result); free(config);
 }
 
+// Updates on batches large enough that the observations are rebuilt from
+// their snapshots on both threads: the same statistics, bit for bit.
+TEST(update_batches_rebuilt_in_parallel_match_one_thread) {
+    GrsnQmixStats st[2];
+    int saved = grsn_threads();
+    for (int k = 0; k < 2; k++) {
+        grsn_set_threads(k + 1);
+        GrsnQmixTrainConfig c = tiny("8m", GRSN_NET_GRSN, 3);
+        c.qmix.n_envs = 8; c.qmix.batch = 16; c.qmix.buffer = 32;
+        GrsnQmix *q = NULL;
+        CHECK(grsn_qmix_create(&q, &c.qmix, 3) == GRSN_OK);
+        if (!q) break;
+        GrsnQmixRollout r;
+        for (int i = 0; i < 3; i++) CHECK(grsn_qmix_rollout(q, &r) == GRSN_OK);
+        for (int i = 0; i < 2; i++) CHECK(grsn_qmix_update(q, &st[k]) == GRSN_OK);
+        grsn_qmix_free(q);
+    }
+    grsn_set_threads(saved);
+    // (T + 1) x 16 rows of 8 agents' 80 observations: past the threshold.
+    CHECK((long)(st[0].steps + 1) * 16 * 8 * 80 > 32768);
+    CHECK(!memcmp(&st[0], &st[1], sizeof st[0]));
+}
+
 TEST(same_seed_same_progress) {
     char path[400];
     const char *names[4] = {"s1", "s2", "s3", "s4"};
@@ -758,6 +781,7 @@ int main(int argc, char **argv) {
     RUN(config_text_round_trip);
     RUN(config_parse_errors);
     RUN(short_run_files_and_schedule);
+    RUN(update_batches_rebuilt_in_parallel_match_one_thread);
     RUN(same_seed_same_progress);
     RUN(gru_and_lif_runs);
     RUN(checkpoint_round_trip);

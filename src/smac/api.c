@@ -201,18 +201,25 @@ size_t grsn_smac_snapshot_bytes(const grsn_smac *s) {
     return smac_snapshot_bytes(s->proto.n_agents, s->proto.n_units);
 }
 
-grsn_status grsn_smac_snapshot_check(const grsn_smac *s, const uint8_t *snapshot) {
+// e (on the caller's stack: only the fields smac_env_write reads are set)
+// from a snapshot, checked.
+static grsn_status load_snapshot(const grsn_smac *s, const uint8_t *snapshot, SmacEnv *e) {
     char why[160];
-    if (smac_snapshot_check(&s->proto, snapshot, why, sizeof why))
+    smac_env_from_snapshot(e, &s->proto, snapshot);
+    if (smac_env_check_situation(e, why, sizeof why))
         return grsn_fail(GRSN_ERR_FORMAT, "SMAC snapshot of %s: %s", s->map_name, why);
     return GRSN_OK;
 }
 
+grsn_status grsn_smac_snapshot_check(const grsn_smac *s, const uint8_t *snapshot) {
+    SmacEnv e;
+    return load_snapshot(s, snapshot, &e);
+}
+
 grsn_status grsn_smac_observe(const grsn_smac *s, const uint8_t *snapshot, float *obs, float *state,
                               uint8_t *avail) {
-    GRSN_TRY(grsn_smac_snapshot_check(s, snapshot));
-    SmacEnv e;   // on the stack: only the fields smac_env_write reads are set
-    smac_env_from_snapshot(&e, &s->proto, snapshot);
+    SmacEnv e;
+    GRSN_TRY(load_snapshot(s, snapshot, &e));
     smac_env_write(&e, obs, state, avail);
     return GRSN_OK;
 }

@@ -282,27 +282,26 @@ void smac_env_from_snapshot(SmacEnv *e, const SmacEnv *proto, const uint8_t *sna
     for (int a = 0; a < e->n_agents; a++) e->last_action[a] = (int8_t)*p++;
 }
 
-const char *smac_snapshot_check(const SmacEnv *proto, const uint8_t *snap, char *why, size_t n) {
-    SmacEnv s;
-    smac_env_from_snapshot(&s, proto, snap);
-    for (int u = 0; u < s.n_units; u++) {
-        if (!(s.x[u] >= 0 && s.x[u] < SMAC_MAP_X && s.y[u] >= 0 && s.y[u] < SMAC_MAP_Y)) {
-            snprintf(why, n, "unit %d at (%g, %g), off the %dx%d map", u, s.x[u], s.y[u], SMAC_MAP_X, SMAC_MAP_Y);
+const char *smac_env_check_situation(const SmacEnv *e, char *why, size_t n) {
+    for (int u = 0; u < e->n_units; u++) {
+        if (!(e->x[u] >= 0 && e->x[u] < SMAC_MAP_X && e->y[u] >= 0 && e->y[u] < SMAC_MAP_Y)) {
+            snprintf(why, n, "unit %d at (%g, %g), off the %dx%d map", u, e->x[u], e->y[u], SMAC_MAP_X, SMAC_MAP_Y);
             return why;
         }
-        if (!isfinite(s.hp[u]) || !isfinite(s.sh[u]) || (u < s.n_agents && (!isfinite(s.cd[u]) || !isfinite(s.en[u])))) {
+        int agent = u < e->n_agents;
+        if (!isfinite(e->hp[u]) || !isfinite(e->sh[u]) || (agent && (!isfinite(e->cd[u]) || !isfinite(e->en[u])))) {
             snprintf(why, n, "unit %d has a non-finite health, shield, cooldown or energy", u);
             return why;
         }
-        if (s.alive[u] > 1) { snprintf(why, n, "unit %d has alive flag %d (0 or 1)", u, s.alive[u]); return why; }
+        if (e->alive[u] > 1) { snprintf(why, n, "unit %d has alive flag %d (0 or 1)", u, e->alive[u]); return why; }
     }
-    for (int a = 0; a < s.n_agents; a++)
-        if (s.last_action[a] < -1 || s.last_action[a] >= s.n_actions) {
-            snprintf(why, n, "agent %d has last action %d, outside [-1, %d)", a, s.last_action[a], s.n_actions);
+    for (int a = 0; a < e->n_agents; a++)
+        if (e->last_action[a] < -1 || e->last_action[a] >= e->n_actions) {
+            snprintf(why, n, "agent %d has last action %d, outside [-1, %d)", a, e->last_action[a], e->n_actions);
             return why;
         }
-    if (s.steps < 0 || s.steps > s.map->episode_limit) {
-        snprintf(why, n, "step count %d outside [0, %d]", s.steps, s.map->episode_limit);
+    if (e->steps < 0 || e->steps > e->map->episode_limit) {
+        snprintf(why, n, "step count %d outside [0, %d]", e->steps, e->map->episode_limit);
         return why;
     }
     return NULL;

@@ -155,13 +155,13 @@ void smac_compute_dims(const SmacMap *m, const SmacUnitStats *stats, const grsn_
 // Bytes of one snapshot (a multiple of 8, so that snapshots can be packed).
 size_t smac_snapshot_bytes(int n_agents, int n_units);
 void smac_env_snapshot(const SmacEnv *e, uint8_t *snap);
-// NULL if `snap` is a situation of proto's map (positions on the map, finite
-// values, flags 0/1, actions and step count in range); else what is wrong,
-// in `why`.
-const char *smac_snapshot_check(const SmacEnv *proto, const uint8_t *snap, char *why, size_t n);
 // Set e to proto's context and unit kinds and snap's situation: the fields
 // smac_env_write reads, and only those.
 void smac_env_from_snapshot(SmacEnv *e, const SmacEnv *proto, const uint8_t *snap);
+// NULL if e (set from a snapshot) is a situation its map can be in: positions
+// on the map, finite values, flags 0/1, actions and step count in range;
+// else what is wrong, in `why`.
+const char *smac_env_check_situation(const SmacEnv *e, char *why, size_t n);
 
 // ----------------------------------------------------------------------------
 // Small geometry helpers
