@@ -81,6 +81,10 @@ static int smac_info(int argc, char **argv) {
     printf("episode_limit %d\nmax_reward    %g (per-step divisor %g)\n", d.episode_limit, d.max_reward,
            d.reward_divisor);
     printf("unit_type_bits %d\n", d.unit_type_bits);
+    // What one step costs a replay buffer: the snapshot QMIX stores, or the
+    // observations, state and masks it stands for.
+    printf("step bytes    %zu as a snapshot (%zu as observations, state and masks)\n", grsn_smac_snapshot_bytes(s),
+           sizeof(float) * ((size_t)d.n_agents * d.obs_dim + d.state_dim) + (size_t)d.n_agents * d.n_actions);
     for (int team = 0; team < 2; team++) {
         printf("%s:\n", team ? "enemies" : "agents");
         for (int i = 0; i < d.n_agents + d.n_enemies; i++) {

@@ -19,6 +19,7 @@ contains "8m 14 actions" "actions       14"
 expect "info 27m_vs_30m" 0 "$bin" smac info 27m_vs_30m
 contains "27m_vs_30m sizes" "obs_dim       285"
 contains "27m_vs_30m state" "state_dim     1170"
+contains "27m_vs_30m step bytes" "step bytes    2344 as a snapshot (36432 as observations, state and masks)"
 expect "info MMM2 without last actions" 0 "$bin" smac info MMM2 --state-last-action 0
 contains "MMM2 state_dim 142" "state_dim     142"
 
