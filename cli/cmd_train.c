@@ -408,11 +408,11 @@ static void qmix_train_and_report(const GrsnQmixTrainConfig *cfg, const char *di
 }
 
 static int train_qmix(int argc, char **argv) {
-    const char *env = NULL, *algo, *net, *out = NULL, *units;
+    const char *env = NULL, *algo, *net, *out = NULL, *units, *preset, *optimizer;
     int seed, steps, force, threads, print_config, test_interval, test_episodes, resume_interval;
     int keep_resume;
     int n_envs, batch, buffer, eps_anneal, target_update, hidden, mixer_embed, hypernet_embed, state_last_action;
-    double lr, gamma, td_lambda, grad_clip, eps_start, eps_finish;
+    double lr, optim_alpha, optim_eps, gamma, td_lambda, grad_clip, eps_start, eps_finish;
     NeuronFlags nf;
     ArgSpec specs[] = {
         // The run
@@ -433,10 +433,16 @@ static int train_qmix(int argc, char **argv) {
         {"threads", ARG_INT, &threads, "0", "threads (0: all cores; results do not depend on it)", NULL},
         {"print-config", ARG_BOOL, &print_config, "0", "print the resolved config and exit", NULL},
         // The learner (pymarl2)
+        {"preset", ARG_CHOICE, &preset, "pymarl2",
+         "learner defaults: pymarl2's, or oxwhirl/pymarl's (rmsprop, lr 5e-4, td-lambda 0, batch 32, n-envs 1, "
+         "eps-anneal 50000; flags given beside it win)", "pymarl2|pymarl"},
         {"n-envs", ARG_INT, &n_envs, "8", "parallel environments: episodes per rollout", NULL},
         {"batch", ARG_INT, &batch, "128", "episodes per update", NULL},
         {"buffer", ARG_INT, &buffer, "5000", "episodes kept in the buffer", NULL},
-        {"lr", ARG_FLOAT, &lr, "1e-3", "Adam learning rate", NULL},
+        {"optimizer", ARG_CHOICE, &optimizer, "adam", "optimiser of agent and mixer", "adam|rmsprop"},
+        {"lr", ARG_FLOAT, &lr, "1e-3", "learning rate", NULL},
+        {"optim-alpha", ARG_FLOAT, &optim_alpha, "0.99", "RMSprop smoothing constant", NULL},
+        {"optim-eps", ARG_FLOAT, &optim_eps, "1e-5", "RMSprop epsilon", NULL},
         {"gamma", ARG_FLOAT, &gamma, "0.99", "discount", NULL},
         {"td-lambda", ARG_FLOAT, &td_lambda, "0.6", "TD(lambda) of the targets", NULL},
         {"grad-clip", ARG_FLOAT, &grad_clip, "10", "gradient-norm clip over agent and mixer", NULL},
@@ -453,10 +459,11 @@ static int train_qmix(int argc, char **argv) {
         NEURON_SPECS(nf, "decay: auto = layer for grsn, fixed for lif", "LIF reset: auto = hard",
                      "w/o-TAP output: auto = rate"),
     };
+    int nspecs = (int)(sizeof specs / sizeof specs[0]);
     args_parse(CMD, "train --env smac:MAP --algo qmix [--net grsn|lif|gru] [--steps N] [--seed S] [--out DIR] [flags]\n\n"
                "Trains QMIX with recurrent agents on the SMAC-compatible simulator (pymarl2 defaults).\n"
                "Carry on a stopped run: grsn train --resume DIR [--steps N] [--threads N]",
-               specs, (int)(sizeof specs / sizeof specs[0]), argc, argv, NULL, 0);
+               specs, nspecs, argc, argv, NULL, 0);
 
     // Names first: each error lists the choices.
     if (!env) cli_usage_error(CMD, "qmix needs a SMAC map: --env smac:MAP");
@@ -482,9 +489,23 @@ static int train_qmix(int argc, char **argv) {
     cfg.keep_resume = keep_resume;
     cfg.threads = threads;
     GrsnQmixConfig *q = &cfg.qmix;
-    q->n_envs = n_envs; q->batch = batch; q->buffer = buffer;
-    q->lr = (float)lr; q->gamma = (float)gamma; q->td_lambda = (float)td_lambda; q->grad_clip = (float)grad_clip;
-    q->eps_start = (float)eps_start; q->eps_finish = (float)eps_finish; q->eps_anneal = eps_anneal;
+    // --preset pymarl sets its own values of these flags; one given beside it wins.
+    int pymarl = !strcmp(preset, "pymarl");
+    if (pymarl) grsn_qmix_preset_pymarl(q);
+#define PRESET_OR_FLAG(flag, assign) \
+    do { if (!pymarl || args_given(specs, nspecs, argc, argv, flag)) { assign; } } while (0)
+    PRESET_OR_FLAG("n-envs", q->n_envs = n_envs);
+    PRESET_OR_FLAG("batch", q->batch = batch);
+    PRESET_OR_FLAG("optimizer", q->optimizer = !strcmp(optimizer, "rmsprop") ? GRSN_QMIX_RMSPROP : GRSN_QMIX_ADAM);
+    PRESET_OR_FLAG("lr", q->lr = (float)lr);
+    PRESET_OR_FLAG("optim-alpha", q->optim_alpha = (float)optim_alpha);
+    PRESET_OR_FLAG("optim-eps", q->optim_eps = (float)optim_eps);
+    PRESET_OR_FLAG("td-lambda", q->td_lambda = (float)td_lambda);
+    PRESET_OR_FLAG("eps-anneal", q->eps_anneal = eps_anneal);
+#undef PRESET_OR_FLAG
+    q->buffer = buffer;
+    q->gamma = (float)gamma; q->grad_clip = (float)grad_clip;
+    q->eps_start = (float)eps_start; q->eps_finish = (float)eps_finish;
     q->target_update_episodes = target_update;
     q->hidden = hidden; q->mixer_embed = mixer_embed; q->hypernet_embed = hypernet_embed;
     q->state_last_action = state_last_action;

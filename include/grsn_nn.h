@@ -303,6 +303,19 @@ typedef struct {
 grsn_status grsn_adam_init(GrsnAdam *a, size_t n, float lr);
 void grsn_adam_free(GrsnAdam *a);
 void grsn_adam_step(GrsnAdam *a, float *param, const float *grad);
+// PyTorch's RMSprop (no momentum, not centred, no weight decay), the
+// optimiser of oxwhirl/pymarl's QMIX:
+//   s = alpha s + (1 - alpha) g^2;  p -= lr g / (sqrt(s) + eps)
+typedef struct {
+    float lr, alpha, eps;
+    size_t n;
+    float *square_avg;   // [n]
+} GrsnRMSprop;
+
+grsn_status grsn_rmsprop_init(GrsnRMSprop *o, size_t n, float lr, float alpha, float eps);
+void grsn_rmsprop_free(GrsnRMSprop *o);
+void grsn_rmsprop_step(GrsnRMSprop *o, float *param, const float *grad);
+
 // target = (1 - tau) target + tau source, over n values.
 void grsn_polyak(float *target, const float *source, size_t n, float tau);
 // PyTorch's clip_grad_norm_: returns the total L2 norm before clipping.

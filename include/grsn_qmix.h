@@ -61,6 +61,9 @@ extern "C" {
 // Parse a net name for QMIX; GRSN_ERR_ARG names the valid choices.
 grsn_status grsn_qmix_net_from_name(const char *name, grsn_net *out);
 
+// The optimiser: Adam (pymarl2, the default) or RMSprop (oxwhirl/pymarl).
+typedef enum { GRSN_QMIX_ADAM = 0, GRSN_QMIX_RMSPROP = 1 } grsn_qmix_optimizer;
+
 // ----------------------------------------------------------------------------
 // Configuration (defaults: pymarl2, reference-implementation.md §9.2)
 
@@ -73,7 +76,9 @@ typedef struct {
     // Learning (§9.2-9.3).
     int batch;                  // episodes per update: 128
     int buffer;                 // episodes kept: 5000
-    float lr;                   // Adam: 1e-3
+    grsn_qmix_optimizer optimizer; // GRSN_QMIX_ADAM
+    float lr;                   // 1e-3
+    float optim_alpha, optim_eps; // RMSprop only: smoothing 0.99, epsilon 1e-5 (pymarl)
     float gamma;                // 0.99
     float td_lambda;            // 0.6
     float grad_clip;            // gradient-norm clip over agent + mixer: 10
@@ -90,6 +95,13 @@ typedef struct {
 
 // pymarl2's defaults for a map and core. Does not check the map (create does).
 GrsnQmixConfig grsn_qmix_defaults(const char *map, grsn_net net);
+
+// The learner of oxwhirl/pymarl's QMIX instead (reference-implementation.md
+// §9.2, "qmix.preset = pymarl"): RMSprop at lr 5e-4 (alpha 0.99, eps 1e-5),
+// 1-step double-Q targets (td_lambda 0), batches of 32 episodes, one
+// environment (its episode runner), epsilon annealed over 50,000 steps.
+// Buffer, gamma, clip, target copies and the networks stay as they are.
+void grsn_qmix_preset_pymarl(GrsnQmixConfig *c);
 
 typedef struct GrsnQmix GrsnQmix;
 
@@ -214,7 +226,9 @@ typedef enum { GRSN_QMIX_RNG_EXPLORE = 0, GRSN_QMIX_RNG_REPLAY, GRSN_QMIX_RNG_CO
 // "mixer.hyper_b2.0.*", "mixer.hyper_b2.1.*". Weights are [out][in].
 GrsnParams *grsn_qmix_params(GrsnQmix *q, grsn_qmix_part part);
 // Adam over the whole online arena (agent + mixer).
+// The optimiser's state: Adam's (NULL under RMSprop) or RMSprop's (NULL under Adam).
 GrsnAdam *grsn_qmix_adam(GrsnQmix *q);
+GrsnRMSprop *grsn_qmix_rmsprop(GrsnQmix *q);
 // The learner's own random streams (the simulators own theirs).
 grsn_rng *grsn_qmix_rng_state(GrsnQmix *q, grsn_qmix_rng which);
 // The stream of training environment `env` (test 0) or of test environment

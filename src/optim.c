@@ -1,6 +1,7 @@
 /*
  * optim.c — initialisers (PyTorch's Linear default and orthogonal_), Adam
- * with PyTorch's arithmetic, Polyak averaging and gradient-norm clipping.
+ * and RMSprop with PyTorch's arithmetic, Polyak averaging and gradient-norm
+ * clipping.
  */
 #include "common.h"
 
@@ -75,6 +76,33 @@ void grsn_adam_step(GrsnAdam *a, float *param, const float *grad) {
         a->v[i] = a->v[i] * b2 + g * g * (1.0f - b2);
         float denom = sqrtf(a->v[i]) / bc2_sqrt + eps;
         param[i] -= step_size * (a->m[i] / denom);
+    }
+}
+
+grsn_status grsn_rmsprop_init(GrsnRMSprop *o, size_t n, float lr, float alpha, float eps) {
+    memset(o, 0, sizeof *o);
+    if (!(lr > 0.0f)) return grsn_fail(GRSN_ERR_ARG, "learning rate %g must be > 0", lr);
+    if (!(alpha >= 0.0f && alpha < 1.0f)) return grsn_fail(GRSN_ERR_ARG, "RMSprop alpha %g is outside [0, 1)", alpha);
+    if (!(eps > 0.0f)) return grsn_fail(GRSN_ERR_ARG, "RMSprop eps %g must be > 0", eps);
+    o->lr = lr; o->alpha = alpha; o->eps = eps; o->n = n;
+    o->square_avg = grsn_calloc(n, sizeof(float));
+    return o->square_avg ? GRSN_OK : GRSN_ERR_OOM;
+}
+
+void grsn_rmsprop_free(GrsnRMSprop *o) { free(o->square_avg); o->square_avg = NULL; }
+
+void grsn_rmsprop_step(GrsnRMSprop *o, float *param, const float *grad) {
+    // torch.optim.RMSprop (single-tensor path), in its order of operations:
+    //   s.mul_(alpha).addcmul_(g, g, value=1 - alpha)   s = s alpha + ((1 - alpha) g) g
+    //   avg = s.sqrt().add_(eps)
+    //   p.addcdiv_(g, avg, value=-lr)                    p = p + ((-lr) g) / avg
+    float alpha = o->alpha, one_minus = 1.0f - o->alpha, eps = o->eps, neg_lr = -o->lr;
+    #pragma omp parallel for schedule(static) if (o->n > (size_t)GRSN_PAR_MIN_WORK)
+    for (size_t i = 0; i < o->n; i++) {
+        float g = grad[i];
+        o->square_avg[i] = o->square_avg[i] * alpha + one_minus * g * g;
+        float avg = sqrtf(o->square_avg[i]) + eps;
+        param[i] = param[i] + neg_lr * g / avg;
     }
 }
 

@@ -71,7 +71,8 @@ GrsnQmixConfig grsn_qmix_defaults(const char *map, grsn_net net) {
     c.n_envs = 8;                                   // pymarl2 batch_size_run
     c.hidden = 64; c.mixer_embed = 32; c.hypernet_embed = 64;
     c.batch = 128; c.buffer = 5000;
-    c.lr = 1e-3f; c.gamma = 0.99f; c.td_lambda = 0.6f; c.grad_clip = 10.0f;
+    c.optimizer = GRSN_QMIX_ADAM; c.lr = 1e-3f; c.optim_alpha = 0.99f; c.optim_eps = 1e-5f;
+    c.gamma = 0.99f; c.td_lambda = 0.6f; c.grad_clip = 10.0f;
     c.eps_start = 1.0f; c.eps_finish = 0.05f; c.eps_anneal = 100000;
     c.target_update_episodes = 200;
     c.state_last_action = 1;
@@ -79,6 +80,15 @@ GrsnQmixConfig grsn_qmix_defaults(const char *map, grsn_net net) {
     grsn_cell_kind kind = net == GRSN_NET_LIF ? GRSN_CELL_LIF : net == GRSN_NET_GRU ? GRSN_CELL_GRU : GRSN_CELL_GRSN;
     c.cell = grsn_cell_config(kind, c.hidden, c.hidden);
     return c;
+}
+
+void grsn_qmix_preset_pymarl(GrsnQmixConfig *c) {
+    c->optimizer = GRSN_QMIX_RMSPROP;
+    c->lr = 5e-4f; c->optim_alpha = 0.99f; c->optim_eps = 1e-5f;
+    c->td_lambda = 0.0f;                            // 1-step targets
+    c->batch = 32;
+    c->n_envs = 1;                                  // runner: episode
+    c->eps_anneal = 50000;
 }
 
 static void smac_config(const GrsnQmixConfig *c, grsn_smac_config *s, uint64_t seed, uint64_t stream) {
@@ -101,6 +111,12 @@ static grsn_status check_config(const GrsnQmixConfig *c) {
         return grsn_fail(GRSN_ERR_ARG, "qmix buffer of %d episodes must hold a batch (%d) and a rollout (%d)",
                          c->buffer, c->batch, c->n_envs);
     if (!(c->lr > 0)) return grsn_fail(GRSN_ERR_ARG, "qmix lr %g must be > 0", c->lr);
+    if (c->optimizer != GRSN_QMIX_ADAM && c->optimizer != GRSN_QMIX_RMSPROP)
+        return grsn_fail(GRSN_ERR_ARG, "qmix optimizer %d unknown; the optimizers are adam (0), rmsprop (1)",
+                         (int)c->optimizer);
+    if (!(c->optim_alpha >= 0 && c->optim_alpha < 1) || !(c->optim_eps > 0))
+        return grsn_fail(GRSN_ERR_ARG, "qmix RMSprop alpha %g (in [0, 1)) or eps %g (> 0) out of range",
+                         c->optim_alpha, c->optim_eps);
     if (!(c->gamma >= 0 && c->gamma <= 1)) return grsn_fail(GRSN_ERR_ARG, "qmix gamma %g outside [0, 1]", c->gamma);
     if (!(c->td_lambda >= 0 && c->td_lambda <= 1))
         return grsn_fail(GRSN_ERR_ARG, "qmix td_lambda %g outside [0, 1]", c->td_lambda);
@@ -140,7 +156,8 @@ grsn_status grsn_qmix_create(GrsnQmix **out, const GrsnQmixConfig *cfg, uint64_t
             .net = cfg->net, .cell = &cfg->cell, .n_agents = n, .obs_dim = d.obs_dim, .state_dim = d.state_dim,
             .n_actions = A, .hidden = cfg->hidden, .embed = cfg->mixer_embed, .hyper = cfg->hypernet_embed,
             .max_T = d.episode_limit, .batch = cfg->batch, .act_rows = E * n,
-            .lr = cfg->lr, .gamma = cfg->gamma, .td_lambda = cfg->td_lambda, .grad_clip = cfg->grad_clip,
+            .rmsprop = cfg->optimizer == GRSN_QMIX_RMSPROP,
+            .lr = cfg->lr, .optim_alpha = cfg->optim_alpha, .optim_eps = cfg->optim_eps, .gamma = cfg->gamma, .td_lambda = cfg->td_lambda, .grad_clip = cfg->grad_clip,
         };
         st = qcore_init(&q->core, &k);
     }
@@ -215,7 +232,8 @@ GrsnQmixCounters *grsn_qmix_counters(GrsnQmix *q) { return &q->counters; }
 GrsnParams *grsn_qmix_params(GrsnQmix *q, grsn_qmix_part part) {
     return (unsigned)part < GRSN_QMIX_PART_COUNT ? &q->core.params[part] : NULL;
 }
-GrsnAdam *grsn_qmix_adam(GrsnQmix *q) { return &q->core.adam; }
+GrsnAdam *grsn_qmix_adam(GrsnQmix *q) { return q->core.rmsprop ? NULL : &q->core.adam; }
+GrsnRMSprop *grsn_qmix_rmsprop(GrsnQmix *q) { return q->core.rmsprop ? &q->core.rms : NULL; }
 grsn_rng *grsn_qmix_rng_state(GrsnQmix *q, grsn_qmix_rng which) {
     return (unsigned)which < GRSN_QMIX_RNG_COUNT ? &q->rng[which] : NULL;
 }

@@ -58,7 +58,9 @@ grsn_status qcore_init(QCore *c, const QCoreConfig *k) {
         GRSN_TRY(qmixer_init(&c->mixer[i], &c->params[i], "mixer", n, k->state_dim, k->embed, k->hyper, T1 * B));
         GRSN_TRY(grsn_params_alloc(&c->params[i]));
     }
-    GRSN_TRY(grsn_adam_init(&c->adam, c->params[0].n, k->lr));
+    c->rmsprop = k->rmsprop;
+    if (k->rmsprop) GRSN_TRY(grsn_rmsprop_init(&c->rms, c->params[0].n, k->lr, k->optim_alpha, k->optim_eps));
+    else GRSN_TRY(grsn_adam_init(&c->adam, c->params[0].n, k->lr));
     size_t rows = (size_t)T1 * B;
     int ok = 1;
 #define ALLOC(p, count) do { size_t n_ = (count); p = grsn_calloc(n_ ? n_ : 1, sizeof *p); ok &= p != NULL; } while (0)
@@ -82,6 +84,7 @@ void qcore_free(QCore *c) {
         grsn_params_free(&c->params[i]);
     }
     grsn_adam_free(&c->adam);
+    grsn_rmsprop_free(&c->rms);
     free(c->x); free(c->row_mask); free(c->mask); free(c->q_sel); free(c->tq); free(c->G);
     free(c->dqtot); free(c->dq_sel); free(c->dq);
     memset(c, 0, sizeof *c);
@@ -189,8 +192,9 @@ grsn_status qcore_update(QCore *c, const QBatch *b, QCoreStats *st) {
     if (!isfinite(st->loss) || !all_finite(p->grad, p->n))
         return grsn_fail(GRSN_ERR_NAN, "QMIX: non-finite loss or gradient (loss %g)", st->loss);
 
-    // 6. Clip the norm over agent and mixer together, then Adam.
+    // 6. Clip the norm over agent and mixer together, then one optimiser step.
     st->grad_norm = grsn_clip_grad_norm(p->grad, p->n, c->grad_clip);
-    grsn_adam_step(&c->adam, p->data, p->grad);
+    if (c->rmsprop) grsn_rmsprop_step(&c->rms, p->data, p->grad);
+    else grsn_adam_step(&c->adam, p->data, p->grad);
     return GRSN_OK;
 }

@@ -105,7 +105,7 @@ void qmix_td_lambda(float *G, float *last, const float *r, const float *term, co
                     int T, int B, float gamma, float lambda);
 
 // ----------------------------------------------------------------------------
-// Learner core: online and target networks, Adam, update scratch.
+// Learner core: online and target networks, the optimiser, update scratch.
 
 typedef struct {
     grsn_net net;
@@ -116,7 +116,9 @@ typedef struct {
     GrsnParams params[2];           // online, target
     QAgent agent[2];
     QMixer mixer[2];
+    int rmsprop;                    // 0: Adam, 1: RMSprop (the other one stays empty)
     GrsnAdam adam;                  // over params[0]
+    GrsnRMSprop rms;                // over params[0]
     // Update scratch, sized for max_T + 1 steps of `batch` episodes.
     float *x;           // agent inputs [T+1][B][n][d_in]
     float *row_mask;    // [T+1][B][n] = filled
@@ -134,7 +136,8 @@ typedef struct {
     const GrsnCellConfig *cell;
     int n_agents, obs_dim, state_dim, n_actions, hidden, embed, hyper;
     int max_T, batch, act_rows;   // act_rows: rows acted at once (envs * n_agents)
-    float lr, gamma, td_lambda, grad_clip;
+    int rmsprop;                    // 0: Adam, 1: RMSprop (optim_alpha, optim_eps)
+    float lr, optim_alpha, optim_eps, gamma, td_lambda, grad_clip;
 } QCoreConfig;
 
 grsn_status qcore_init(QCore *c, const QCoreConfig *cfg);

@@ -41,6 +41,7 @@
 
 // The names of the unit tables in the config text (grsn_smac_unit_table).
 static const char *const UNIT_NAMES[] = {"liberty", "lotv", NULL};
+static const char *const OPTIMIZER_NAMES[] = {"adam", "rmsprop", NULL};   // grsn_qmix_optimizer
 
 // ----------------------------------------------------------------------------
 // Defaults and checks
@@ -87,7 +88,8 @@ grsn_status grsn_qmix_train_check(const GrsnQmixTrainConfig *cfg) {
         {"hidden", q->hidden, 1, 1e5}, {"mixer_embed", q->mixer_embed, 1, 1e5},
         {"hypernet_embed", q->hypernet_embed, 1, 1e5},
         {"batch", q->batch, 1, 1e6}, {"buffer", q->buffer, 1, 1e7},
-        {"lr", q->lr, 1e-30, 1e30}, {"gamma", q->gamma, 0, 1}, {"td_lambda", q->td_lambda, 0, 1},
+        {"lr", q->lr, 1e-30, 1e30}, {"optim_alpha", q->optim_alpha, 0, 0.999999},
+        {"optim_eps", q->optim_eps, 1e-30, 1e30}, {"gamma", q->gamma, 0, 1}, {"td_lambda", q->td_lambda, 0, 1},
         {"grad_clip", q->grad_clip, 1e-30, 1e30},
         {"eps_start", q->eps_start, 0, 1}, {"eps_finish", q->eps_finish, 0, 1},
         {"eps_anneal", (double)q->eps_anneal, 1, 1e13},
@@ -133,7 +135,9 @@ static const GrsnKvField KEYS[] = {
     KEY("hidden", INT, qmix.hidden, NETWORK), KEY("mixer_embed", INT, qmix.mixer_embed, NETWORK),
     KEY("hypernet_embed", INT, qmix.hypernet_embed, NETWORK),
     KEY("batch", INT, qmix.batch, 0), KEY("buffer", INT, qmix.buffer, 0),
-    KEY("lr", FLOAT, qmix.lr, 0), KEY("gamma", FLOAT, qmix.gamma, 0),
+    ENUM_KEY("optimizer", qmix.optimizer, OPTIMIZER_NAMES, 0),
+    KEY("lr", FLOAT, qmix.lr, 0), KEY("optim_alpha", FLOAT, qmix.optim_alpha, 0),
+    KEY("optim_eps", FLOAT, qmix.optim_eps, 0), KEY("gamma", FLOAT, qmix.gamma, 0),
     KEY("td_lambda", FLOAT, qmix.td_lambda, 0), KEY("grad_clip", FLOAT, qmix.grad_clip, 0),
     KEY("eps_start", FLOAT, qmix.eps_start, 0), KEY("eps_finish", FLOAT, qmix.eps_finish, 0),
     KEY("eps_anneal", LONG, qmix.eps_anneal, 0),
@@ -234,8 +238,9 @@ grsn_status grsn_qmix_train_config_parse(GrsnQmixTrainConfig *cfg, const char *t
 // Checkpoints: the learner's tensors
 //
 // Names: both arenas under "online." and "target." (grsn_qmix_params names),
-// Adam's moments "adam.m.<name>" and "adam.v.<name>" of the online arena and
-// its step "adam.step", the counters, and the learner's streams.
+// the optimiser's state over the online arena (Adam's moments "adam.m.<name>"
+// and "adam.v.<name>" and its step "adam.step", or RMSprop's running squares
+// "rmsprop.square_avg.<name>"), the counters, and the learner's streams.
 
 typedef struct {
     GrsnTensorList list;
@@ -249,12 +254,18 @@ static grsn_status list_tensors(QmixTensors *t, GrsnQmix *q) {
     memset(t, 0, sizeof *t);
     GrsnParams *online = grsn_qmix_params(q, GRSN_QMIX_ONLINE), *target = grsn_qmix_params(q, GRSN_QMIX_TARGET);
     GrsnAdam *adam = grsn_qmix_adam(q);
-    GRSN_ASSERT(adam->n == online->n, "Adam over %zu values, the online arena has %zu", adam->n, online->n);
+    GrsnRMSprop *rms = grsn_qmix_rmsprop(q);
     GRSN_TRY(grsn_tensors_add_arena(&t->list, online, "online.", online->data));
     GRSN_TRY(grsn_tensors_add_arena(&t->list, target, "target.", target->data));
-    GRSN_TRY(grsn_tensors_add_arena(&t->list, online, "adam.m.", adam->m));
-    GRSN_TRY(grsn_tensors_add_arena(&t->list, online, "adam.v.", adam->v));
-    GRSN_TRY(grsn_tensors_add(&t->list, "adam.step", GRSN_DT_I64, &t->adam_step, 1, 1, 0));
+    if (adam) {
+        GRSN_ASSERT(adam->n == online->n, "Adam over %zu values, the online arena has %zu", adam->n, online->n);
+        GRSN_TRY(grsn_tensors_add_arena(&t->list, online, "adam.m.", adam->m));
+        GRSN_TRY(grsn_tensors_add_arena(&t->list, online, "adam.v.", adam->v));
+        GRSN_TRY(grsn_tensors_add(&t->list, "adam.step", GRSN_DT_I64, &t->adam_step, 1, 1, 0));
+    } else {
+        GRSN_ASSERT(rms->n == online->n, "RMSprop over %zu values, the online arena has %zu", rms->n, online->n);
+        GRSN_TRY(grsn_tensors_add_arena(&t->list, online, "rmsprop.square_avg.", rms->square_avg));
+    }
     GRSN_TRY(grsn_tensors_add(&t->list, "counters", GRSN_DT_I64, t->counters, 1, 4, 0));
     GRSN_TRY(grsn_tensors_add(&t->list, "rng.explore", GRSN_DT_U64, grsn_qmix_rng_state(q, GRSN_QMIX_RNG_EXPLORE)->s, 1, 4, 0));
     GRSN_TRY(grsn_tensors_add(&t->list, "rng.replay", GRSN_DT_U64, grsn_qmix_rng_state(q, GRSN_QMIX_RNG_REPLAY)->s, 1, 4, 0));
@@ -266,7 +277,7 @@ grsn_status grsn_qmix_ckpt_save(const char *path, const GrsnQmixTrainConfig *cfg
     grsn_status st = list_tensors(&t, q);
     if (st == GRSN_OK) {
         const GrsnQmixCounters *c = grsn_qmix_counters(q);
-        t.adam_step = grsn_qmix_adam(q)->step;
+        if (grsn_qmix_adam(q)) t.adam_step = grsn_qmix_adam(q)->step;
         t.counters[0] = c->env_steps; t.counters[1] = c->episodes;
         t.counters[2] = c->updates; t.counters[3] = c->last_target_update;
         char meta[4096];
@@ -365,7 +376,7 @@ grsn_status grsn_qmix_ckpt_restore(const char *path, GrsnQmix *q, GrsnQmixCkptIn
         GrsnQmixCounters *c = grsn_qmix_counters(q);
         c->env_steps = (long)t.counters[0]; c->episodes = (long)t.counters[1];
         c->updates = (long)t.counters[2]; c->last_target_update = (long)t.counters[3];
-        grsn_qmix_adam(q)->step = (long)t.adam_step;
+        if (grsn_qmix_adam(q)) grsn_qmix_adam(q)->step = (long)t.adam_step;
         if (info) info_from_file(&f, &cfg, t.counters, info);
     }
     grsn_tensors_free(&t.list);

@@ -43,6 +43,12 @@ check "flags override the defaults" \
      grep -qx "state_last_action=0" "$tmp/c2" && grep -qx "cell.reset=hard" "$tmp/c2"'
 "$bin" train --algo qmix --env=smac:2s3z --print-config >"$tmp/c3"
 check "--algo qmix with --env=smac:MAP" 'grep -qx "env=smac:2s3z" "$tmp/c3"'
+check "pymarl2's Adam by default" 'grep -qx "optimizer=adam" "$tmp/c1" && grep -qx "td_lambda=0.600000024" "$tmp/c1"'
+"$bin" train --env smac:8m --preset pymarl --batch 64 --print-config >"$tmp/c4"
+check "--preset pymarl: RMSprop, 1-step, one env; a flag beside it wins" \
+    'grep -qx "optimizer=rmsprop" "$tmp/c4" && grep -qx "lr=0.000500000024" "$tmp/c4" &&
+     grep -qx "optim_alpha=0.99000001" "$tmp/c4" && grep -qx "td_lambda=0" "$tmp/c4" && grep -qx "n_envs=1" "$tmp/c4" &&
+     grep -qx "eps_anneal=50000" "$tmp/c4" && grep -qx "batch=64" "$tmp/c4" && grep -qx "buffer=5000" "$tmp/c4"'
 
 # --- Bad input: exit 2, one line naming the culprit and the choices.
 expect_error "unknown map lists the maps" 2 "unknown SMAC map '9z'; the maps are: 3m, 8m, 2s3z" train --env smac:9z
@@ -62,6 +68,10 @@ expect_error "gamma out of range" 2 "gamma = 1.5 is outside" train --env smac:3m
 expect_error "w/o TAP on gru" 2 "applies to the spiking nets" train --env smac:3m --net gru --no-tap
 expect_error "w/o TAP with 1 substep" 2 "needs at least 2" train --env smac:3m --no-tap --substeps 1
 expect_error "bad unit table" 2 "valid choices: liberty|lotv" train --env smac:3m --units hots
+expect_error "unknown optimizer" 2 "unknown value 'sgd' for --optimizer; valid choices: adam|rmsprop" \
+    train --env smac:3m --optimizer sgd
+expect_error "unknown preset" 2 "valid choices: pymarl2|pymarl" train --env smac:3m --preset epymarl
+expect_error "RMSprop alpha out of range" 2 "optim_alpha = 1 is outside" train --env smac:3m --optim-alpha 1
 expect_error "a SMAC map without its prefix" 2 "8m is a SMAC map: train QMIX on it with --env smac:8m --algo qmix" \
     train --env 8m
 expect_error "control tasks keep their errors" 2 "unknown algo 'ppo'; valid algos: td3, sacd" \

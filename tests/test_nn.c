@@ -72,6 +72,23 @@ TEST(adam_matches_pytorch) {
     fx_free(&fx);
 }
 
+TEST(rmsprop_matches_pytorch) {
+    // oxwhirl/pymarl's QMIX optimiser: lr 5e-4, alpha 0.99, eps 1e-5.
+    Fixture fx; CHECK(fx_load(&fx, "ops.bin"));
+    float w[37];
+    memcpy(w, fx_get(&fx, "rmsprop.w0", 37), sizeof w);
+    const float *grads = fx_get(&fx, "adam.grads", 5 * 37);
+    GrsnRMSprop o; CHECK(grsn_rmsprop_init(&o, 37, 5e-4f, 0.99f, 1e-5f) == GRSN_OK);
+    for (int s = 0; s < 5; s++) grsn_rmsprop_step(&o, w, grads + s * 37);
+    check_tensor("rmsprop w after 5 steps", w, fx_get(&fx, "rmsprop.w5", 37), 37, 2e-7, 1e-6);
+    grsn_rmsprop_free(&o);
+    GrsnRMSprop bad;
+    CHECK(grsn_rmsprop_init(&bad, 3, 0.0f, 0.99f, 1e-5f) == GRSN_ERR_ARG);
+    CHECK(grsn_rmsprop_init(&bad, 3, 1e-3f, 1.0f, 1e-5f) == GRSN_ERR_ARG && strstr(grsn_last_error(), "alpha"));
+    CHECK(grsn_rmsprop_init(&bad, 3, 1e-3f, 0.99f, 0.0f) == GRSN_ERR_ARG && strstr(grsn_last_error(), "eps"));
+    fx_free(&fx);
+}
+
 TEST(clip_matches_pytorch) {
     Fixture fx; CHECK(fx_load(&fx, "ops.bin"));
     const char *tags[2] = {"big", "small"};
@@ -258,6 +275,7 @@ int main(void) {
     RUN(mlp_matches_pytorch);
     RUN(softmax_matches_pytorch);
     RUN(adam_matches_pytorch);
+    RUN(rmsprop_matches_pytorch);
     RUN(clip_matches_pytorch);
     RUN(mlp_finite_differences);
     RUN(params_arena);

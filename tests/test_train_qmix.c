@@ -694,6 +694,38 @@ TEST(resumed_runs_match_uninterrupted_ones) {
     check_like("resume_a", "resume_c");
 }
 
+// oxwhirl/pymarl's learner (--preset pymarl): RMSprop's running squares go
+// into the checkpoint instead of Adam's moments, and a run finished at 800
+// steps and extended to 1600 equals one trained to 1600 at once.
+TEST(pymarl_preset_runs_resume_exactly) {
+    GrsnQmixTrainConfig c = resumable();
+    GrsnQmixConfig keep = c.qmix;
+    grsn_qmix_preset_pymarl(&c.qmix);
+    CHECK(c.qmix.optimizer == GRSN_QMIX_RMSPROP && c.qmix.lr == 5e-4f && c.qmix.td_lambda == 0.0f &&
+          c.qmix.batch == 32 && c.qmix.n_envs == 1 && c.qmix.eps_anneal == 50000 && c.qmix.buffer == keep.buffer);
+    c.qmix.batch = keep.batch;   // tiny, as the other tests
+    c.steps = 1600;
+    char a[300], b[300], path[400];
+    path_in(a, sizeof a, "pymarl_a", "");
+    CHECK_MSG(grsn_qmix_train_run(&c, a, NULL, NULL, NULL) == GRSN_OK, "%s", grsn_last_error());
+    path_in(path, sizeof path, "pymarl_a", "final.grsn");
+    GrsnCkptFile f;
+    int squares = 0, moments = 0;
+    CHECK(grsn_ckpt_read(&f, path) == GRSN_OK);
+    for (int i = 0; i < f.n; i++) {
+        squares += !strncmp(f.rec[i].name, "rmsprop.square_avg.", 19);
+        moments += !strncmp(f.rec[i].name, "adam.", 5);
+    }
+    CHECK(squares > 0 && moments == 0 && contains(f.meta, "optimizer=rmsprop\n") && contains(f.meta, "td_lambda=0\n"));
+    grsn_ckpt_close(&f);
+    GrsnQmixTrainConfig e = c;
+    e.steps = 800;
+    path_in(b, sizeof b, "pymarl_b", "");
+    CHECK(grsn_qmix_train_run(&e, b, NULL, NULL, NULL) == GRSN_OK);
+    CHECK_MSG(resume_dir(b, 1600, 1, NULL) == GRSN_OK, "%s", grsn_last_error());
+    check_like("pymarl_a", "pymarl_b");
+}
+
 TEST(resume_errors_name_the_problem) {
     char d[300], p[400], q[400];
     path_in(d, sizeof d, "nowhere", "");
@@ -790,6 +822,7 @@ int main(int argc, char **argv) {
     RUN(nan_stops_the_run);
     RUN(learner_state_round_trip);
     RUN(resumed_runs_match_uninterrupted_ones);
+    RUN(pymarl_preset_runs_resume_exactly);
     RUN(resume_errors_name_the_problem);
     RUN(finished_run_drops_its_resume_state);
     scratch_remove();
