@@ -644,6 +644,18 @@ static void check_like(const char *a, const char *sub) {
     CHECK_MSG(same_tensors(pa, pb, "run.wall_s"), "%s: %s", sub, name);
 }
 
+// Train c to `first` env steps in sub, finished, then extend it to c's
+// budget: the same run as the one trained to that budget at once in `whole`.
+static void check_extended(const GrsnQmixTrainConfig *c, long first, const char *whole, const char *sub) {
+    GrsnQmixTrainConfig e = *c;
+    e.steps = first;
+    char run[300];
+    path_in(run, sizeof run, sub, "");
+    CHECK(grsn_qmix_train_run(&e, run, NULL, NULL, NULL) == GRSN_OK);
+    CHECK_MSG(resume_dir(run, c->steps, 1, NULL) == GRSN_OK, "%s", grsn_last_error());
+    check_like(whole, sub);
+}
+
 // 3000 env steps of 2 environments into a 16-episode buffer, which wraps
 // every 8 rollouts; a resume state at the first test past every 700 steps.
 static GrsnQmixTrainConfig resumable(void) {
@@ -686,12 +698,7 @@ TEST(resumed_runs_match_uninterrupted_ones) {
         check_like("resume_a", sub);
     }
     // Finished at 1600 env steps (a multiple of the test interval), then extended.
-    GrsnQmixTrainConfig e = c;
-    e.steps = 1600;
-    path_in(b, sizeof b, "resume_c", "");
-    CHECK(grsn_qmix_train_run(&e, b, NULL, NULL, NULL) == GRSN_OK);
-    CHECK_MSG(resume_dir(b, 3000, 1, NULL) == GRSN_OK, "%s", grsn_last_error());
-    check_like("resume_a", "resume_c");
+    check_extended(&c, 1600, "resume_a", "resume_c");
 }
 
 // oxwhirl/pymarl's learner (--preset pymarl): RMSprop's running squares go
@@ -705,7 +712,7 @@ TEST(pymarl_preset_runs_resume_exactly) {
           c.qmix.batch == 32 && c.qmix.n_envs == 1 && c.qmix.eps_anneal == 50000 && c.qmix.buffer == keep.buffer);
     c.qmix.batch = keep.batch;   // tiny, as the other tests
     c.steps = 1600;
-    char a[300], b[300], path[400];
+    char a[300], path[400];
     path_in(a, sizeof a, "pymarl_a", "");
     CHECK_MSG(grsn_qmix_train_run(&c, a, NULL, NULL, NULL) == GRSN_OK, "%s", grsn_last_error());
     path_in(path, sizeof path, "pymarl_a", "final.grsn");
@@ -718,12 +725,7 @@ TEST(pymarl_preset_runs_resume_exactly) {
     }
     CHECK(squares > 0 && moments == 0 && contains(f.meta, "optimizer=rmsprop\n") && contains(f.meta, "td_lambda=0\n"));
     grsn_ckpt_close(&f);
-    GrsnQmixTrainConfig e = c;
-    e.steps = 800;
-    path_in(b, sizeof b, "pymarl_b", "");
-    CHECK(grsn_qmix_train_run(&e, b, NULL, NULL, NULL) == GRSN_OK);
-    CHECK_MSG(resume_dir(b, 1600, 1, NULL) == GRSN_OK, "%s", grsn_last_error());
-    check_like("pymarl_a", "pymarl_b");
+    check_extended(&c, 800, "pymarl_a", "pymarl_b");
 }
 
 TEST(resume_errors_name_the_problem) {
