@@ -157,7 +157,8 @@ grsn_status grsn_qmix_create(GrsnQmix **out, const GrsnQmixConfig *cfg, uint64_t
             .n_actions = A, .hidden = cfg->hidden, .embed = cfg->mixer_embed, .hyper = cfg->hypernet_embed,
             .max_T = d.episode_limit, .batch = cfg->batch, .act_rows = E * n,
             .rmsprop = cfg->optimizer == GRSN_QMIX_RMSPROP,
-            .lr = cfg->lr, .optim_alpha = cfg->optim_alpha, .optim_eps = cfg->optim_eps, .gamma = cfg->gamma, .td_lambda = cfg->td_lambda, .grad_clip = cfg->grad_clip,
+            .lr = cfg->lr, .optim_alpha = cfg->optim_alpha, .optim_eps = cfg->optim_eps,
+            .gamma = cfg->gamma, .td_lambda = cfg->td_lambda, .grad_clip = cfg->grad_clip,
         };
         st = qcore_init(&q->core, &k);
     }
