@@ -129,7 +129,7 @@ static grsn_smac_out row_of(const grsn_smac *s, const grsn_smac_out *o, int env)
     if (o->reward) r.reward = o->reward + i;
     if (o->terminated) r.terminated = o->terminated + i;
     if (o->info) r.info = o->info + i;
-    if (o->snapshot) r.snapshot = o->snapshot + i * smac_snapshot_bytes(d->n_agents, d->n_agents + d->n_enemies);
+    if (o->snapshot) r.snapshot = o->snapshot + i * grsn_smac_snapshot_bytes(s);
     return r;
 }
 
