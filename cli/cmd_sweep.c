@@ -370,6 +370,115 @@ static void write_summary(const char *path, Job *jobs, int n) {
 static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig) { stop_signal = sig; }
 
+// Every name of the grid, before any run starts, so that a typo fails at once.
+static void check_grid(const char *const *envs, int ne, const char *const *nets, int nn, const char *algo) {
+    for (int i = 0; i < ne; i++) check_env(envs[i]);
+    for (int i = 0; i < nn; i++)
+        if (grsn_net_from_name(nets[i]) < 0)
+            cli_usage_error(CMD, "unknown net '%s'; valid nets: %s", nets[i], GRSN_NET_NAMES);
+    for (int i = 0; i < ne; i++) {
+        const char *a = resolve_algo(algo, envs[i]);
+        if (is_smac(envs[i]) != !strcmp(a, "qmix"))
+            cli_usage_error(CMD, "--algo %s does not fit %s: qmix runs on smac:MAP, td3 and sacd on the control tasks",
+                            a, envs[i]);
+        for (int k = 0; k < nn; k++) {
+            if (is_smac(envs[i]) && !strcmp(nets[k], "mlp"))
+                cli_usage_error(CMD, "QMIX takes the nets grsn, lif, gru, not mlp (%s)", envs[i]);
+            GrsnTrainConfig cfg;
+            if (!is_smac(envs[i]) && grsn_train_defaults(&cfg, envs[i], grsn_algo_from_name(a),
+                                                         grsn_net_from_name(nets[k]), 0) != GRSN_OK)
+                cli_usage_error(CMD, "%s", grsn_last_error());
+        }
+}
+}
+
+// A finished run is skipped only if it is the run asked for: a run with
+// other flags in the same directory is reported, never overwritten. Returns
+// the number of such conflicts.
+static int check_finished(Job *jobs, int njobs, const char *self) {
+    int conflicts = 0;
+    for (int i = 0; i < njobs; i++) {
+        if (jobs[i].state != JOB_SKIPPED) continue;
+        char diff[256];
+        if (same_config(&jobs[i], self, diff, sizeof diff)) {
+            printf("skip   %s (finished: %s/result)\n", jobs[i].command, jobs[i].dir);
+        } else {
+            jobs[i].state = JOB_CONFLICT;
+            conflicts++;
+            fprintf(stderr, "grsn: sweep: %s holds a finished run with another configuration (%s); not rerun, "
+                    "choose another --runs or remove it\n", jobs[i].dir, diff);
+        }
+    }
+    return conflicts;
+}
+
+// The scheduler: at most jobs_n children at a time, in grid order, each
+// reported as it ends; SIGINT/SIGTERM stop the running ones (left pending).
+static void run_jobs(Job *jobs, int njobs, int jobs_n, const char *self, int todo, int *done, int *failed) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;   // no SA_RESTART: waitpid returns on a signal
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int next = 0, running = 0;
+    while (!stop_signal) {
+        while (running < jobs_n && next < njobs && !stop_signal) {
+            Job *j = &jobs[next++];
+            if (j->state != JOB_PENDING) continue;
+            j->pid = start_job(j, self);
+            if (j->pid < 0) {
+                j->state = JOB_FAILED;
+                (*failed)++;
+                fprintf(stderr, "grsn: sweep: FAILED %s %s seed %d: cannot start it in %s: %s\n", j->env, j->net, j->seed,
+                        j->dir, strerror(errno));
+                continue;
+            }
+            j->state = JOB_RUNNING;
+            j->started = time(NULL);
+            running++;
+            if (j->resumed) printf("resume %s  (from its last resume pair in %s)\n", j->command, j->dir);
+            else printf("start  %s\n", j->command);
+            fflush(stdout);
+        }
+        if (running == 0) break;
+        int status;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0) { if (errno == EINTR) continue; break; }
+        for (int i = 0; i < njobs; i++) {
+            Job *j = &jobs[i];
+            if (j->state != JOB_RUNNING || j->pid != pid) continue;
+            running--;
+            j->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            long secs = (long)(time(NULL) - j->started);
+            GrsnRunInfo r;
+            if (j->exit_code == 0 && grsn_run_read(&r, j->dir) == GRSN_OK && r.finished) {
+                j->state = JOB_DONE;
+                (*done)++;
+                printf("done   %s %s seed %d: %.2f ± %.2f in %ld s (%d of %d)\n", j->env, j->net, j->seed, r.score,
+                       r.score_std, secs, *done, todo);
+                grsn_run_free(&r);
+            } else {
+                j->state = JOB_FAILED;
+                (*failed)++;
+                char why[512];
+                last_line(j->dir, why, sizeof why);
+                fprintf(stderr, "grsn: sweep: FAILED %s %s seed %d (exit %d after %ld s; log %s/train.log): %s\n",
+                        j->env, j->net, j->seed, j->exit_code, secs, j->dir, why[0] ? why : "no output");
+            }
+            fflush(stdout);
+        }
+    }
+    if (stop_signal) {
+        // Stop our own jobs, by their ids; their directories stay partial,
+        // and the next sweep carries them on from their last resume pair.
+        for (int i = 0; i < njobs; i++)
+            if (jobs[i].state == JOB_RUNNING) kill(jobs[i].pid, SIGTERM);
+        for (int i = 0; i < njobs; i++)
+            if (jobs[i].state == JOB_RUNNING) { waitpid(jobs[i].pid, NULL, 0); jobs[i].state = JOB_PENDING; }
+    }
+}
+
 int cmd_sweep(int argc, char **argv) {
     // Everything after "--" goes to grsn train unchanged.
     int nextra = 0;
@@ -420,25 +529,7 @@ int cmd_sweep(int argc, char **argv) {
     int ne = split_list(envs_buf, envs, MAX_LIST, "envs"), nn = split_list(nets_buf, nets, MAX_LIST, "nets");
     int ns = parse_seeds(seeds_s, seeds);
 
-    // Every name first, so a typo fails before any run starts.
-    for (int i = 0; i < ne; i++) check_env(envs[i]);
-    for (int i = 0; i < nn; i++)
-        if (grsn_net_from_name(nets[i]) < 0)
-            cli_usage_error(CMD, "unknown net '%s'; valid nets: %s", nets[i], GRSN_NET_NAMES);
-    for (int i = 0; i < ne; i++) {
-        const char *a = resolve_algo(algo, envs[i]);
-        if (is_smac(envs[i]) != !strcmp(a, "qmix"))
-            cli_usage_error(CMD, "--algo %s does not fit %s: qmix runs on smac:MAP, td3 and sacd on the control tasks",
-                            a, envs[i]);
-        for (int k = 0; k < nn; k++) {
-            if (is_smac(envs[i]) && !strcmp(nets[k], "mlp"))
-                cli_usage_error(CMD, "QMIX takes the nets grsn, lif, gru, not mlp (%s)", envs[i]);
-            GrsnTrainConfig cfg;
-            if (!is_smac(envs[i]) && grsn_train_defaults(&cfg, envs[i], grsn_algo_from_name(a),
-                                                         grsn_net_from_name(nets[k]), 0) != GRSN_OK)
-                cli_usage_error(CMD, "%s", grsn_last_error());
-        }
-    }
+    check_grid(envs, ne, nets, nn, algo);
 
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (cores < 1) cores = 1;
@@ -472,23 +563,9 @@ int cmd_sweep(int argc, char **argv) {
         free(jobs);
         return 0;
     }
-    // A finished run is skipped only if it is the run asked for: a run
-    // with other flags in the same directory is reported, never overwritten.
     char self[1024];
     self_path(self, sizeof self);
-    int conflicts = 0;
-    for (int i = 0; i < njobs; i++) {
-        if (jobs[i].state != JOB_SKIPPED) continue;
-        char diff[256];
-        if (same_config(&jobs[i], self, diff, sizeof diff)) {
-            printf("skip   %s (finished: %s/result)\n", jobs[i].command, jobs[i].dir);
-        } else {
-            jobs[i].state = JOB_CONFLICT;
-            conflicts++;
-            fprintf(stderr, "grsn: sweep: %s holds a finished run with another configuration (%s); not rerun, "
-                    "choose another --runs or remove it\n", jobs[i].dir, diff);
-        }
-    }
+    int conflicts = check_finished(jobs, njobs, self);
     fflush(stdout);
     if (summary_only) {
         write_summary(summary_path, jobs, njobs);
@@ -498,68 +575,8 @@ int cmd_sweep(int argc, char **argv) {
         return conflicts ? 1 : 0;
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;   // no SA_RESTART: waitpid returns on a signal
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
-    int next = 0, running = 0, failed = 0, done = 0;
-    while (!stop_signal) {
-        while (running < jobs_n && next < njobs && !stop_signal) {
-            Job *j = &jobs[next++];
-            if (j->state != JOB_PENDING) continue;
-            j->pid = start_job(j, self);
-            if (j->pid < 0) {
-                j->state = JOB_FAILED;
-                failed++;
-                fprintf(stderr, "grsn: sweep: FAILED %s %s seed %d: cannot start it in %s: %s\n", j->env, j->net, j->seed,
-                        j->dir, strerror(errno));
-                continue;
-            }
-            j->state = JOB_RUNNING;
-            j->started = time(NULL);
-            running++;
-            if (j->resumed) printf("resume %s  (from its last resume pair in %s)\n", j->command, j->dir);
-            else printf("start  %s\n", j->command);
-            fflush(stdout);
-        }
-        if (running == 0) break;
-        int status;
-        pid_t pid = waitpid(-1, &status, 0);
-        if (pid < 0) { if (errno == EINTR) continue; break; }
-        for (int i = 0; i < njobs; i++) {
-            Job *j = &jobs[i];
-            if (j->state != JOB_RUNNING || j->pid != pid) continue;
-            running--;
-            j->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            long secs = (long)(time(NULL) - j->started);
-            GrsnRunInfo r;
-            if (j->exit_code == 0 && grsn_run_read(&r, j->dir) == GRSN_OK && r.finished) {
-                j->state = JOB_DONE;
-                done++;
-                printf("done   %s %s seed %d: %.2f ± %.2f in %ld s (%d of %d)\n", j->env, j->net, j->seed, r.score,
-                       r.score_std, secs, done, todo);
-                grsn_run_free(&r);
-            } else {
-                j->state = JOB_FAILED;
-                failed++;
-                char why[512];
-                last_line(j->dir, why, sizeof why);
-                fprintf(stderr, "grsn: sweep: FAILED %s %s seed %d (exit %d after %ld s; log %s/train.log): %s\n",
-                        j->env, j->net, j->seed, j->exit_code, secs, j->dir, why[0] ? why : "no output");
-            }
-            fflush(stdout);
-        }
-    }
-    if (stop_signal) {
-        // Stop our own jobs, by their ids; their directories stay partial
-        // and the next sweep trains them again.
-        for (int i = 0; i < njobs; i++)
-            if (jobs[i].state == JOB_RUNNING) kill(jobs[i].pid, SIGTERM);
-        for (int i = 0; i < njobs; i++)
-            if (jobs[i].state == JOB_RUNNING) { waitpid(jobs[i].pid, NULL, 0); jobs[i].state = JOB_PENDING; }
-    }
+    int done = 0, failed = 0;
+    run_jobs(jobs, njobs, jobs_n, self, todo, &done, &failed);
     write_summary(summary_path, jobs, njobs);
     int skipped = njobs - todo - conflicts;
     printf("grsn sweep: %d trained, %d failed, %d finished earlier, %d with another config, %d not run -> %s\n",
