@@ -15,7 +15,9 @@
 # same as the C benchmarks; see their headers):
 #   updates/s at the paper's batch (32 windows of 64): TD3-GRSN and TD3-GRU on
 #   Pendulum-P, SAC-discrete-GRSN on CartPole-V (`grsn bench update`);
-#   one cell's forward + backward over a window (`grsn bench cells`).
+#   one cell's forward + backward over a window (`grsn bench cells`);
+#   QMIX learner updates/s on 8m, batch 128 episodes (`grsn bench qmix`'s
+#   update line; dev/bench_qmix.py at the T of grsn's batches).
 bin=${GRSN_BIN:-build/grsn}
 min_time=${MIN_TIME:-4}
 rounds=${ROUNDS:-2}
@@ -69,5 +71,25 @@ for t in $threads; do
         g=$(echo "$out_g" | awk -F'|' -v c="$cell" '$2 ~ "^ *" c " *$" { gsub(/ /, "", $3); print $3 }')
         p=$(echo "$out_p" | awk -F'|' -v c="$cell" '$2 ~ "^ *" c " *$" { gsub(/ /, "", $3); print $3 }')
         echo "| $(echo "$cell" | tr a-z A-Z) | $t | $g | $p | $(ratio "$p" "$g")× |"
+    done
+done
+echo
+echo "| QMIX update, 8m, batch 128 (updates/s) | threads | grsn | PyTorch (pymarl2's learner) | grsn / PyTorch |"
+echo "|---|---:|---:|---:|---:|"
+for t in $threads; do
+    for net in grsn gru; do
+        g="" p=""
+        r=0
+        while [ $r -lt "$rounds" ]; do
+            out=$("$bin" bench qmix --map 8m --net "$net" --threads "$t" --seconds "$min_time" | grep '^update')
+            steps=$(echo "$out" | awk '{ for (i = 1; i < NF; i++) if ($i == "x") printf "%d", $(i + 1) + 0.5 }')
+            g="$g $(echo "$out" | awk '{ print $2 }')"
+            p="$p $("$py" "$dir/dev/bench_qmix.py" --map 8m --net "$net" --threads "$t" --steps "$steps" \
+                    --min-time "$min_time" | awk '$1 == "update" { print $2 }')"
+            r=$((r + 1))
+        done
+        gm=$(mean $g) pm=$(mean $p)
+        echo "| $(echo "$net" | tr a-z A-Z) agents, T $steps | $t | $gm ($(echo $g | tr ' ' '/')) |"\
+             "$pm ($(echo $p | tr ' ' '/')) | $(ratio "$gm" "$pm")× |"
     done
 done
