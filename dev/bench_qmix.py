@@ -29,13 +29,12 @@ like.
 import argparse
 import os
 import sys
-import time
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_qmix_fixtures as ref  # noqa: E402
-from bench_update import blas_library  # noqa: E402
+from bench_update import blas_library, time_updates  # noqa: E402
 from gen_cell_fixtures import Spike  # noqa: E402
 
 # SMAC shapes (spec smac-simulator.md: obs / state sizes, actions = 6 + enemies,
@@ -130,15 +129,8 @@ def main():
           f"state {m['state_dim']}), net {a.net}, batch {a.batch} x {T} steps, threads {torch.get_num_threads()} "
           f"(torch {torch.__version__})")
     print(f"BLAS: {blas_library()}")
-    n, t0, elapsed = 0, time.perf_counter(), 0.0
-    while (n < a.iters + 1) if a.iters else (elapsed < a.min_time or n < 3):
-        if n == 1:
-            t0 = time.perf_counter()   # the first update warms up
-        loss = update()
-        n += 1
-        elapsed = time.perf_counter() - t0
-    per = elapsed / (n - 1)
-    print(f"update {1.0 / per:8.2f} updates/s    ({per * 1e3:.0f} ms each, {n - 1} updates, loss {loss:.4g})")
+    n, per, loss = time_updates(update, a.iters, a.min_time, 3)
+    print(f"update {1.0 / per:8.2f} updates/s    ({per * 1e3:.0f} ms each, {n} updates, loss {loss:.4g})")
 
 
 if __name__ == "__main__":

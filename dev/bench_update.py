@@ -128,6 +128,20 @@ def blas_library():
     return "unknown"
 
 
+def time_updates(update, iters, min_time, at_least):
+    """Calls update() iters + 1 times (iters 0: until min_time seconds and at
+    least at_least calls); the first warms up. Returns (updates timed,
+    seconds per update, the last update's output)."""
+    n, t0, elapsed, out = 0, time.perf_counter(), 0.0, None
+    while (n < iters + 1) if iters else (elapsed < min_time or n < at_least):
+        if n == 1:
+            t0 = time.perf_counter()   # the first update warms up
+        out = update()
+        n += 1
+        elapsed = time.perf_counter() - t0
+    return n - 1, elapsed / (n - 1), out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--algo", choices=("td3", "sacd"), default="td3",
@@ -177,15 +191,8 @@ def main():
     blas = blas_library()
     print(f"BLAS: {blas}" + ("  (netlib reference BLAS: slow, see the docstring)"
                              if "/blas/" in blas or blas.endswith("libblas.so.3.11.0") else ""))
-    n, t0, elapsed = 0, time.perf_counter(), 0.0
-    while (n < a.iters + 1) if a.iters else (elapsed < a.min_time or n < 4):
-        if n == 1:
-            t0 = time.perf_counter()   # the first update warms up
-        out = update()
-        n += 1
-        elapsed = time.perf_counter() - t0
-    per = elapsed / (n - 1)
-    print(f"updates/s {1.0 / per:.2f}  ({per * 1e3:.2f} ms per update, {n - 1} updates)  "
+    n, per, out = time_updates(update, a.iters, a.min_time, 4)
+    print(f"updates/s {1.0 / per:.2f}  ({per * 1e3:.2f} ms per update, {n} updates)  "
           f"q_loss {out['loss.q'][0]:.4g}")
 
 
