@@ -34,8 +34,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_qmix_fixtures as ref  # noqa: E402
-from bench_update import blas_library, time_updates  # noqa: E402
-from gen_cell_fixtures import Spike  # noqa: E402
+from bench_update import blas_library, parse_timing_args, time_updates  # noqa: E402
 
 # SMAC shapes (spec smac-simulator.md: obs / state sizes, actions = 6 + enemies,
 # episode limits). 8m is the benchmark's default map.
@@ -50,31 +49,20 @@ MAPS = {
 
 
 def agent_forward(P, net, x):
-    """Q over all T + 1 steps from a zero state; rows (episode, agent)."""
+    """Q over all T + 1 steps from a zero state; rows (episode, agent). GRSN:
+    the fixtures' loop, unrecorded; GRU: torch's fused GRUCell, as pymarl2's."""
+    if net == "grsn":
+        return ref.agent_forward(P, net, x, None, None)
     T1, B, n, _ = x.shape
     h1 = torch.relu(x @ P["agent.fc1.w"].T + P["agent.fc1.b"])
     H = P["agent.fc2.w"].shape[1]
+    h = torch.zeros(B * n, H)
     outs = []
-    if net == "grsn":
-        beta = torch.sigmoid(P["agent.cell.beta"])
-        c = torch.zeros(B, n, H)
-        uh = torch.zeros(B, n, H)
-        for t in range(T1):
-            F = torch.sigmoid(h1[t] @ P["agent.cell.w_f"].T + P["agent.cell.b_f"])        # Eq. 13
-            J = torch.relu(h1[t] @ P["agent.cell.w_i"].T + P["agent.cell.b_i"])
-            c = F * c + (1 - F) * J                                                   # Eq. 14
-            u = beta * uh + (1 - beta) * c                                            # Eq. 1
-            o = Spike.apply(u - 1.0, 2.0)                                             # Eq. 4, 6
-            uh = u - o
-            outs.append(o)
-    else:
-        h = torch.zeros(B * n, H)
-        for t in range(T1):
-            h = torch._VF.gru_cell(h1[t].reshape(B * n, H), h, P["agent.cell.w_ih"], P["agent.cell.w_hh"],
-                                   P["agent.cell.b_ih"], P["agent.cell.b_hh"])
-            outs.append(h.reshape(B, n, H))
-    z = torch.stack(outs)
-    return z @ P["agent.fc2.w"].T + P["agent.fc2.b"]
+    for t in range(T1):
+        h = torch._VF.gru_cell(h1[t].reshape(B * n, H), h, P["agent.cell.w_ih"], P["agent.cell.w_hh"],
+                               P["agent.cell.b_ih"], P["agent.cell.b_hh"])
+        outs.append(h.reshape(B, n, H))
+    return torch.stack(outs) @ P["agent.fc2.w"].T + P["agent.fc2.b"]
 
 
 def main():
@@ -83,13 +71,7 @@ def main():
     ap.add_argument("--net", choices=("grsn", "gru"), default="grsn")
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--steps", type=int, default=0, help="transitions per episode (0: the map's episode limit)")
-    ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: torch's default)")
-    ap.add_argument("--iters", type=int, default=0, help="updates to time (0: run for --min-time)")
-    ap.add_argument("--min-time", type=float, default=5.0, help="seconds to time when --iters is 0")
-    ap.add_argument("--seed", type=int, default=0)
-    a = ap.parse_args()
-    if a.threads > 0:
-        torch.set_num_threads(a.threads)
+    a = parse_timing_args(ap)
     m = MAPS[a.map]
     T = a.steps or m["limit"]
     ref.CFG.update(n_agents=m["n_agents"], obs_dim=m["obs_dim"], n_actions=m["n_actions"],

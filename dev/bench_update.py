@@ -128,6 +128,19 @@ def blas_library():
     return "unknown"
 
 
+def parse_timing_args(ap):
+    """Adds the flags every timing script shares (threads, iters, min-time,
+    seed), parses, and sets torch's thread count."""
+    ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: torch's default)")
+    ap.add_argument("--iters", type=int, default=0, help="updates to time (0: run for --min-time)")
+    ap.add_argument("--min-time", type=float, default=5.0, help="seconds to time when --iters is 0")
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
+    return a
+
+
 def time_updates(update, iters, min_time, at_least):
     """Calls update() iters + 1 times (iters 0: until min_time seconds and at
     least at_least calls); the first warms up. Returns (updates timed,
@@ -148,13 +161,7 @@ def main():
                     help="td3: Pendulum-P shapes; sacd: CartPole-V shapes")
     ap.add_argument("--net", choices=("grsn", "gru", "lif"), default="grsn")
     ap.add_argument("--hidden", type=int, default=128)
-    ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: torch's default)")
-    ap.add_argument("--iters", type=int, default=0, help="updates to time (0: run for --min-time)")
-    ap.add_argument("--min-time", type=float, default=5.0, help="seconds to time when --iters is 0")
-    ap.add_argument("--seed", type=int, default=0)
-    a = ap.parse_args()
-    if a.threads > 0:
-        torch.set_num_threads(a.threads)
+    a = parse_timing_args(ap)
     torch.manual_seed(a.seed)
     check_gru_fused()
     ref.CORES["gru"] = gru_fused

@@ -139,7 +139,8 @@ def agent_inputs(batch):
 
 
 def agent_forward(P, net, x, filled, rec):
-    """Q over all T + 1 steps from a zero state, rows (b, agent); records potentials of real steps."""
+    """Q over all T + 1 steps from a zero state, rows (b, agent); records potentials of real steps
+    into rec unless it is None."""
     T1, B, n, _ = x.shape
     h1 = torch.relu(x @ P["agent.fc1.w"].T + P["agent.fc1.b"])
     H = CFG["hidden"]
@@ -154,9 +155,10 @@ def agent_forward(P, net, x, filled, rec):
             cst = F * cst + (1 - F) * J
             u = beta * uh + (1 - beta) * cst
             o = Spike.apply(u - 1.0, 2.0)
-            real = filled[t].bool()
-            rec["pots"].append(u.detach()[real].flatten())
-            rec["spikes"].append(o.detach()[real].flatten())
+            if rec is not None:   # None: no recording (dev/bench_qmix.py times this)
+                real = filled[t].bool()
+                rec["pots"].append(u.detach()[real].flatten())
+                rec["spikes"].append(o.detach()[real].flatten())
             uh = u - o
             outs.append(o)
     else:
