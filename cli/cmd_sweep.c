@@ -389,7 +389,7 @@ static void check_grid(const char *const *envs, int ne, const char *const *nets,
                                                          grsn_net_from_name(nets[k]), 0) != GRSN_OK)
                 cli_usage_error(CMD, "%s", grsn_last_error());
         }
-}
+    }
 }
 
 // A finished run is skipped only if it is the run asked for: a run with
