@@ -4,9 +4,9 @@
  * (include/grsn_smac.h).
  *
  *   info   sizes, layouts and armies of a map
- *   play   run episodes with the random or the focus-fire policy; prints win
- *          rate, mean return and episode length; --replay writes the first
- *          episode as JSON lines for tools/smac_replay.html; --actions plays
+ *   play   run episodes with the random, the focus-fire or the kiting policy;
+ *          prints win rate, mean return and episode length; --replay writes the
+ *          first episode as JSON lines for tools/smac_replay.html; --actions plays
  *          scripted actions first (a forbidden one is an error naming the
  *          agent and the action)
  *   bench  env-steps/s with random valid actions, on one thread and on all
@@ -165,7 +165,9 @@ static int smac_play(int argc, char **argv) {
     const char *policy = "heuristic", *replay = NULL, *units = "liberty", *script = NULL;
     int episodes = 10, seed = 0, verbose = 0;
     ArgSpec specs[] = {
-        {"policy", ARG_CHOICE, &policy, "heuristic", "who controls the agents", "random|heuristic"},
+        {"policy", ARG_CHOICE, &policy, "heuristic",
+         "who controls the agents: random actions, focus fire (heuristic), or focus fire with kiting (kite)",
+         "random|heuristic|kite"},
         {"episodes", ARG_INT, &episodes, "10", "episodes to play", NULL},
         {"seed", ARG_INT, &seed, "0", "environment seed (stream GRSN_STREAM_ENV)", NULL},
         {"replay", ARG_STR, &replay, NULL, "write the first episode as JSON lines to this file", NULL},
@@ -205,6 +207,7 @@ static int smac_play(int argc, char **argv) {
         do {
             if (!(script && ep == 0 && script_step(script, t, d.n_agents, b.actions))) {
                 if (!strcmp(policy, "random")) grsn_smac_policy_random(b.avail, d.n_agents, d.n_actions, &rng, b.actions);
+                else if (!strcmp(policy, "kite")) cli_check("smac play", grsn_smac_policy_kite(s, 0, b.actions));
                 else cli_check("smac play", grsn_smac_policy_heuristic(s, 0, b.actions));
             }
             grsn_status st = grsn_smac_step_env(s, 0, b.actions, &b.out);
@@ -238,7 +241,7 @@ int cmd_smac(int argc, char **argv) {
     if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) {
         FILE *f = argc < 1 ? stderr : stdout;
         fprintf(f, "usage: grsn smac info MAP [flags]\n"
-                   "       grsn smac play MAP [--policy random|heuristic] [--episodes N] [--seed S] [--replay FILE]\n"
+                   "       grsn smac play MAP [--policy random|heuristic|kite] [--episodes N] [--seed S] [--replay FILE]\n"
                    "maps: 3m, 8m, 2s3z, 8m_vs_9m, 3s_vs_5z, 27m_vs_30m, MMM2\n");
         return argc < 1 ? 2 : 0;
     }

@@ -232,6 +232,13 @@ void grsn_smac_policy_random(const uint8_t *avail, int n_agents, int n_actions,
 // in reach, else follows its army. Reads the true state of environment `env`.
 grsn_status grsn_smac_policy_heuristic(const grsn_smac *s, int env, int32_t *actions);
 
+// Focus fire with kiting: the heuristic above, except that an agent steps
+// away from enemies that can hit it but reach less far than it does (zealots,
+// for stalkers): always when one is nearer than 2.5, and while its weapon
+// cools down when one is nearer than 4. It wins 3s_vs_5z, which focus fire
+// alone never does.
+grsn_status grsn_smac_policy_kite(const grsn_smac *s, int env, int32_t *actions);
+
 #ifdef __cplusplus
 }
 #endif

@@ -27,6 +27,8 @@ expect "play 3m heuristic" 0 "$bin" smac play 3m --policy heuristic --episodes 5
 contains "play prints a win rate" "win rate"
 contains "play prints a mean return" "mean return"
 contains "play prints an episode length" "mean episode length"
+expect "play 3s_vs_5z kite" 0 "$bin" smac play 3s_vs_5z --policy kite --episodes 5 --seed 1
+contains "kiting wins 3s_vs_5z" "win rate 100.0% (won 5, lost 0"
 "$bin" smac play 8m --policy random --episodes 3 --seed 4 >"$tmp/a" 2>&1
 "$bin" smac play 8m --policy random --episodes 3 --seed 4 >"$tmp/b" 2>&1
 if cmp -s "$tmp/a" "$tmp/b"; then ok "same seed, same output"; else bad "same seed gave different output"; fi
@@ -52,7 +54,7 @@ expect "unknown flag" 2 "$bin" smac play 3m --episode 3
 contains "unknown flag lists flags" "unknown flag '--episode'"
 if [ "$(wc -l <"$tmp/out")" -eq 1 ]; then ok "unknown flag: one line"; else bad "unknown flag: more than one line"; fi
 expect "bad policy value" 2 "$bin" smac play 3m --policy greedy
-contains "bad policy lists choices" "random|heuristic"
+contains "bad policy lists choices" "random|heuristic|kite"
 expect "bad subcommand" 2 "$bin" smac fly 3m
 expect "bench smac" 0 "$bin" bench smac 3m --seconds 0.1 --envs 2 --threads 2
 contains "bench reports env-steps/s" "env-steps/s"

@@ -1,6 +1,6 @@
 // test_smac.c — the SMAC simulator: sizes and layouts (spec §3, §5, §6), masks
 // (§4), reward arithmetic (§7), termination (§8), combat rules (§11), API
-// errors, determinism, map bounds and the focus-fire heuristic.
+// errors, determinism, map bounds, the focus-fire heuristic and kiting.
 #include "grsn.h"
 #include "smac/sim.h"
 #include "test.h"
@@ -821,7 +821,9 @@ TEST(no_unit_leaves_the_map) {
 // ----------------------------------------------------------------------------
 // Policies
 
-static void play(const char *map, int heuristic, int episodes, int *wins, double *ret) {
+enum { POLICY_RANDOM, POLICY_HEURISTIC, POLICY_KITE };
+
+static void play(const char *map, int policy, int episodes, int *wins, double *ret) {
     grsn_smac_config c;
     grsn_smac_config_default(&c, map);
     c.seed = 11;
@@ -839,7 +841,8 @@ static void play(const char *map, int heuristic, int episodes, int *wins, double
     for (int ep = 0; ep < episodes; ep++) {
         grsn_smac_reset_env(s, 0, &o);
         do {
-            if (heuristic) grsn_smac_policy_heuristic(s, 0, act);
+            if (policy == POLICY_HEURISTIC) grsn_smac_policy_heuristic(s, 0, act);
+            else if (policy == POLICY_KITE) grsn_smac_policy_kite(s, 0, act);
             else grsn_smac_policy_random(avail, d.n_agents, d.n_actions, &rng, act);
             if (grsn_smac_step_env(s, 0, act, &o) != GRSN_OK) { printf("    %s\n", grsn_last_error()); return; }
             *ret += r;
@@ -853,14 +856,34 @@ static void play(const char *map, int heuristic, int episodes, int *wins, double
 TEST(heuristic_beats_random_on_8m) {
     int wh, wr;
     double rh, rr;
-    play("8m", 1, 60, &wh, &rh);
-    play("8m", 0, 60, &wr, &rr);
+    play("8m", POLICY_HEURISTIC, 60, &wh, &rh);
+    play("8m", POLICY_RANDOM, 60, &wr, &rr);
     printf("    8m over 60 episodes: heuristic %d wins, return %.2f; random %d wins, return %.2f\n", wh, rh, wr, rr);
     CHECK(wh >= 30);         // >= 50 %
     CHECK(wr <= 3);          // random play essentially never wins (§16.5)
     CHECK(rh > rr + 10);
     // Random play looks like the published random-policy rows (§16.5): a few units of return.
     CHECK(rr > 0.5 && rr < 6);
+}
+
+// 3s_vs_5z is winnable: stalkers that step back from the zealots win it,
+// stalkers that stand and focus fire never do.
+TEST(kiting_wins_3s_vs_5z) {
+    int wk, wh;
+    double rk, rh;
+    play("3s_vs_5z", POLICY_KITE, 40, &wk, &rk);
+    play("3s_vs_5z", POLICY_HEURISTIC, 40, &wh, &rh);
+    printf("    3s_vs_5z over 40 episodes: kiting %d wins, return %.2f; focus fire %d wins, return %.2f\n", wk, rk,
+           wh, rh);
+    CHECK(wk >= 36);         // >= 90 %
+    CHECK(wh == 0);
+    CHECK(rk > rh + 10);
+    // Kiting changes nothing where no enemy reaches less far than the agents.
+    int w8k, w8h;
+    double r8k, r8h;
+    play("8m", POLICY_KITE, 20, &w8k, &r8k);
+    play("8m", POLICY_HEURISTIC, 20, &w8h, &r8h);
+    CHECK(w8k == w8h && r8k == r8h);
 }
 
 int main(void) {
@@ -886,5 +909,6 @@ int main(void) {
     RUN(damaged_snapshots_are_refused);
     RUN(no_unit_leaves_the_map);
     RUN(heuristic_beats_random_on_8m);
+    RUN(kiting_wins_3s_vs_5z);
     return test_summary("test_smac");
 }

@@ -355,3 +355,72 @@ grsn_status grsn_smac_policy_heuristic(const grsn_smac *s, int env, int32_t *act
     }
     return GRSN_OK;
 }
+
+// ----------------------------------------------------------------------------
+// Kiting: focus fire, and a ranged agent steps away from enemies of shorter
+// reach (zealots, for stalkers) before they close in. Both distances were
+// chosen on 3s_vs_5z, where this script wins every one of 200 episodes
+// (`grsn smac play 3s_vs_5z --policy kite --episodes 200 --seed 1`). Without
+// KITE_CLOSE, that is with agents that fire whenever their weapon is ready
+// however near the zealots are, it wins 1 of the 200.
+
+#define KITE_CLOSE  2.5   // a threat nearer than this: step away, even with the weapon ready
+#define KITE_DANGER 4.0   // a threat nearer than this: step away while the weapon cools down
+
+// Distance from (x, y) to the nearest living enemy that can hit agent a and
+// reaches less far than a does; 1e30 if there is none.
+static double threat_distance(const SmacEnv *e, int a, double x, double y) {
+    double best = 1e30;
+    for (int u = e->n_agents; u < e->n_units; u++) {
+        if (!e->alive[u] || !smac_can_target(e, u, a) || smac_stats(e, u)->range >= smac_stats(e, a)->range)
+            continue;
+        best = fmin(best, smac_norm(e->x[u] - x, e->y[u] - y));
+    }
+    return best;
+}
+
+// How far (x, y) is from unpathable ground along the four axes, capped at 4.
+static double edge_clearance(const SmacEnv *e, double x, double y) {
+    static const double dx[4] = {0, 0, 1, -1}, dy[4] = {1, -1, 0, 0};
+    double clear = 4.0;
+    for (int k = 0; k < 4; k++)
+        for (double t = 0; t < clear; t += 0.25)
+            if (!smac_cell_pathable(e->map, (int)floor(x + t * dx[k]), (int)floor(y + t * dy[k]))) {
+                clear = t;
+                break;
+            }
+    return clear;
+}
+
+// The available move (2-5) whose end point is farthest from the threats,
+// counting the clearance from the edge so as not to be cornered; stop if no
+// move is available.
+static int move_away(const SmacEnv *e, const uint8_t *row, int a) {
+    static const int moves[4] = {SMAC_A_NORTH, SMAC_A_SOUTH, SMAC_A_EAST, SMAC_A_WEST};
+    static const double dx[4] = {0, 0, SMAC_MOVE_AMOUNT, -SMAC_MOVE_AMOUNT};
+    static const double dy[4] = {SMAC_MOVE_AMOUNT, -SMAC_MOVE_AMOUNT, 0, 0};
+    int best = SMAC_A_STOP;
+    double best_v = -1e30;
+    for (int k = 0; k < 4; k++) {
+        if (!row[moves[k]]) continue;
+        double x = e->x[a] + dx[k], y = e->y[a] + dy[k];
+        double v = threat_distance(e, a, x, y) + edge_clearance(e, x, y);
+        if (v > best_v) { best = moves[k]; best_v = v; }
+    }
+    return best;
+}
+
+grsn_status grsn_smac_policy_kite(const grsn_smac *s, int env, int32_t *actions) {
+    GRSN_TRY(grsn_smac_policy_heuristic(s, env, actions));
+    const SmacEnv *e = &s->envs[env];
+    uint8_t row[SMAC_MAX_ACTIONS];
+    for (int a = 0; a < e->n_agents; a++) {
+        if (!e->alive[a] || smac_is_medivac_agent(e, a)) continue;
+        double d = threat_distance(e, a, e->x[a], e->y[a]);
+        if (d < KITE_CLOSE || (d < KITE_DANGER && e->cd[a] > 0)) {
+            smac_env_avail(e, a, row);
+            actions[a] = move_away(e, row, a);
+        }
+    }
+    return GRSN_OK;
+}
