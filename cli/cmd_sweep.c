@@ -18,6 +18,10 @@
  * output goes to its directory's
  * train.log. Jobs get --threads so that jobs x threads <= cores (results do
  * not depend on it).
+ * The summary keeps the record of an earlier summary at the same path: a run
+ * recorded there as finished, whose directory holds no finished run (a fresh
+ * clone has the committed results CSVs but no runs), keeps its row as "finished
+ * (recorded)" until it is trained again.
  * A failing job is reported and the others continue; the exit status is 1
  * if any job failed or a finished run has another config (2 for bad
  * usage). SIGINT/SIGTERM stop the running jobs, write the summary and
@@ -329,7 +333,105 @@ static void csv_num(FILE *f, double x) {
     else fprintf(f, ",%.9g", x);
 }
 
+// A summary written before, at the same path, is the record of runs whose
+// directories may be gone: a fresh clone holds the committed summaries of
+// results/ but no run directories. A run recorded there as finished, by the
+// same command (threads aside), keeps its row, marked "finished (recorded)",
+// until its directory holds a finished run again.
+
+#define MAX_ROW 4096
+
+typedef struct {
+    char *line;            // the row as read, cut into fields in place
+    char *field[12];       // env, algo, net, seed, status, score, ..., run_dir, command
+} RecordedRow;
+
+// Cut a CSV line into at most `max` fields in place (quoted fields lose their
+// quotes, "" becomes "). Returns the number of fields.
+static int csv_split(char *line, char **field, int max) {
+    int n = 0;
+    char *r = line;
+    while (n < max) {
+        char *w = r;
+        field[n++] = w;
+        if (*r == '"') {
+            for (r++; *r && !(*r == '"' && r[1] != '"'); r++) {
+                if (*r == '"') r++;   // "" -> "
+                *w++ = *r;
+            }
+            if (*r == '"') r++;
+        } else {
+            while (*r && *r != ',') *w++ = *r++;
+        }
+        int more = *r == ',';
+        *w = '\0';
+        if (!more) break;
+        r++;
+    }
+    return n;
+}
+
+// Whether two commands are the same but for their --threads values.
+static int same_command(const char *a, const char *b) {
+    for (;;) {
+        while (*a == ' ') a++;
+        while (*b == ' ') b++;
+        size_t la = strcspn(a, " "), lb = strcspn(b, " ");
+        if (la == 0 || lb == 0) return la == lb;
+        if (la != lb || strncmp(a, b, la) != 0) return 0;
+        int threads = la == 9 && !strncmp(a, "--threads", 9);
+        a += la; b += lb;
+        if (threads) {   // skip both values
+            while (*a == ' ') a++;
+            while (*b == ' ') b++;
+            a += strcspn(a, " "); b += strcspn(b, " ");
+        }
+    }
+}
+
+// The finished rows of the summary at path (none if there is no such file).
+static int read_recorded(const char *path, RecordedRow **out) {
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    int n = 0, cap = 0;
+    RecordedRow *rows = NULL;
+    char buf[MAX_ROW];
+    while (fgets(buf, sizeof buf, f)) {
+        buf[strcspn(buf, "\r\n")] = '\0';
+        RecordedRow r = {strdup(buf), {0}};
+        if (!r.line) cli_fail(CMD, "out of memory reading %s", path);
+        if (csv_split(r.line, r.field, 12) != 12 || strncmp(r.field[4], "finished", 8) != 0 ||
+            !strcmp(r.field[4], "finished with another config")) {
+            free(r.line);
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            rows = realloc(rows, (size_t)cap * sizeof *rows);
+            if (!rows) cli_fail(CMD, "out of memory reading %s", path);
+        }
+        rows[n++] = r;
+    }
+    fclose(f);
+    *out = rows;
+    return n;
+}
+
+// The recorded row of job j, or NULL.
+static const RecordedRow *find_recorded(const RecordedRow *rows, int n, const Job *j) {
+    for (int i = 0; i < n; i++) {
+        char *const *f = rows[i].field;
+        if (!strcmp(f[0], j->env) && !strcmp(f[1], j->algo) && !strcmp(f[2], j->net) && atoi(f[3]) == j->seed &&
+            same_command(f[11], j->command))
+            return &rows[i];
+    }
+    return NULL;
+}
+
 static void write_summary(const char *path, Job *jobs, int n) {
+    RecordedRow *recorded;
+    int nrec = read_recorded(path, &recorded);
     char dir[512], tmp[600];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
@@ -343,6 +445,20 @@ static void write_summary(const char *path, Job *jobs, int n) {
         Job *j = &jobs[i];
         GrsnRunInfo r;
         int have = grsn_run_read(&r, j->dir) == GRSN_OK;
+        const RecordedRow *rec = NULL;
+        if (!(have && r.finished) && (j->state == JOB_PENDING || j->state == JOB_SKIPPED))
+            rec = find_recorded(recorded, nrec, j);
+        if (rec) {   // its recorded figures, verbatim
+            char *const *rf = rec->field;
+            fprintf(f, "%s,%s,%s,%d,finished (recorded),%s,%s,%s,%s,%s,", j->env, j->algo, j->net, j->seed, rf[5],
+                    rf[6], rf[7], rf[8], rf[9]);
+            csv_field(f, rf[10]);
+            fputc(',', f);
+            csv_field(f, rf[11]);
+            fputc('\n', f);
+            if (have) grsn_run_free(&r);
+            continue;
+        }
         const char *status = j->state == JOB_CONFLICT ? "finished with another config"
                            : have && r.finished ? (j->state == JOB_SKIPPED ? "finished (earlier)" : "finished")
                            : j->state == JOB_FAILED ? "failed"
@@ -360,6 +476,8 @@ static void write_summary(const char *path, Job *jobs, int n) {
         fputc('\n', f);
         if (have) grsn_run_free(&r);
     }
+    for (int i = 0; i < nrec; i++) free(recorded[i].line);
+    free(recorded);
     // Temp file, fsync, rename: a killed sweep leaves the old summary or the new one.
     if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 || rename(tmp, path) != 0)
         cli_fail(CMD, "cannot write %s: %s", path, strerror(errno));
@@ -498,7 +616,9 @@ int cmd_sweep(int argc, char **argv) {
         {"jobs", ARG_INT, &jobs_n, "1", "training runs at a time", NULL},
         {"threads", ARG_INT, &threads, "0", "threads per run; 0: cores / jobs (at least 1)", NULL},
         {"runs", ARG_STR, &runs, "runs/sweep", "root of the run directories RUNS/ENV/NET/sSEED", NULL},
-        {"summary", ARG_STR, &summary, NULL, "summary CSV; default RUNS/summary.csv", NULL},
+        {"summary", ARG_STR, &summary, NULL,
+         "summary CSV; default RUNS/summary.csv. Rows it already holds of finished runs whose directories are gone "
+         "are kept, marked finished (recorded)", NULL},
         {"dry-run", ARG_BOOL, &dry_run, "0", "print the command of every run of the grid (skip: finished), run nothing",
          NULL},
         {"summary-only", ARG_BOOL, &summary_only, "0",

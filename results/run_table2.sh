@@ -35,6 +35,9 @@ budget() {
 tmp=$(mktemp) || exit 1
 rc=0
 for map in $maps; do
+    # Each part starts from the summary so far: runs recorded there as
+    # finished keep their rows while their directories are absent.
+    [ -f "$summary" ] && cp "$summary" "$tmp.$map"
     # shellcheck disable=SC2086
     "$bin" sweep ${SUMMARY_ONLY:+--summary-only 1} --envs "smac:$map" --nets "$(list "$nets")" --seeds "$(list "$seeds")" --jobs "$jobs" \
         ${THREADS:+--threads "$THREADS"} --runs "$root" --summary "$tmp.$map" -- --steps "$(budget "$map")" ${TRAIN_FLAGS:-} || rc=1

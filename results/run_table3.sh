@@ -33,6 +33,9 @@ sweep() {   # sweep RUNS ENV NETS -- FLAGS...
     runs=$1 env=$2 nets=$3
     shift 4
     part=$((part + 1))
+    # Each part starts from the summary so far: runs recorded there as
+    # finished keep their rows while their directories are absent.
+    [ -f "$summary" ] && cp "$summary" "$tmp.$part"
     # shellcheck disable=SC2086
     "$bin" sweep ${SUMMARY_ONLY:+--summary-only 1} --envs "$env" --nets "$nets" --seeds "$seeds" --jobs "$jobs" \
         ${THREADS:+--threads "$THREADS"} --runs "$runs" --summary "$tmp.$part" -- "$@" || rc=1

@@ -93,6 +93,28 @@ check "--summary-only writes the summary and trains nothing" \
     '[ $rc -eq 0 ] && [ "$(grep -c "finished (earlier)" "$tmp/sumo.csv")" -eq 4 ] &&
      [ "$(grep -c ",not run," "$tmp/sumo.csv")" -eq 2 ] && [ ! -e "$runs/pendulum-p/grsn/s2" ]'
 
+# A run recorded as finished in the summary keeps its row while its directory
+# is gone (a fresh clone has results/*.csv but no runs), threads aside; a
+# row of other flags, or a new summary, does not keep it.
+cp "$tmp/sumo.csv" "$tmp/sumr.csv"
+cp "$tmp/sumo.csv" "$tmp/sumr2.csv"
+mv "$runs/cartpole-v/grsn/s1" "$tmp/away.s1"
+# shellcheck disable=SC2086
+"$bin" sweep --envs cartpole-v,pendulum-p --nets grsn --seeds 0-2 --runs "$runs" --summary "$tmp/sumr.csv" --summary-only 1 \
+    --threads 2 -- $tiny >/dev/null 2>&1; rc=$?
+# shellcheck disable=SC2086
+"$bin" sweep --envs cartpole-v --nets grsn --seeds 1 --runs "$runs" --summary "$tmp/sumr2.csv" --summary-only 1 \
+    -- $tiny --gamma 0.5 >/dev/null 2>&1
+# shellcheck disable=SC2086
+"$bin" sweep --envs cartpole-v --nets grsn --seeds 1 --runs "$runs" --summary "$tmp/sumr3.csv" --summary-only 1 \
+    -- $tiny >/dev/null 2>&1
+before=$(grep "^cartpole-v,sacd,grsn,1," "$tmp/sumo.csv" | cut -d, -f6-11)
+check "a run recorded as finished keeps its row while its directory is gone" \
+    '[ $rc -eq 0 ] && [ "$(grep "^cartpole-v,sacd,grsn,1,finished (recorded)," "$tmp/sumr.csv" | cut -d, -f6-11)" = "$before" ] &&
+     [ "$(grep -c "finished (earlier)" "$tmp/sumr.csv")" -eq 3 ] && [ "$(grep -c ",not run," "$tmp/sumr.csv")" -eq 2 ] &&
+     grep -q "^cartpole-v,sacd,grsn,1,not run," "$tmp/sumr2.csv" && grep -q "^cartpole-v,sacd,grsn,1,not run," "$tmp/sumr3.csv"'
+mv "$tmp/away.s1" "$runs/cartpole-v/grsn/s1"
+
 # A finished run with other flags in the same directory is reported, never overwritten.
 cp "$runs/cartpole-v/grsn/s0/result" "$tmp/result.before"
 # shellcheck disable=SC2086
