@@ -340,10 +340,11 @@ static void csv_num(FILE *f, double x) {
 // until its directory holds a finished run again.
 
 #define MAX_ROW 4096
+#define SUMMARY_FIELDS 12   // the columns of the header write_summary writes
 
 typedef struct {
-    char *line;            // the row as read, cut into fields in place
-    char *field[12];       // env, algo, net, seed, status, score, ..., run_dir, command
+    char *line;                      // the row as read, cut into fields in place
+    char *field[SUMMARY_FIELDS];     // env, algo, net, seed, status, score, ..., run_dir, command
 } RecordedRow;
 
 // Cut a CSV line into at most `max` fields in place (quoted fields lose their
@@ -401,7 +402,7 @@ static int read_recorded(const char *path, RecordedRow **out) {
         buf[strcspn(buf, "\r\n")] = '\0';
         RecordedRow r = {strdup(buf), {0}};
         if (!r.line) cli_fail(CMD, "out of memory reading %s", path);
-        if (csv_split(r.line, r.field, 12) != 12 || strncmp(r.field[4], "finished", 8) != 0 ||
+        if (csv_split(r.line, r.field, SUMMARY_FIELDS) != SUMMARY_FIELDS || strncmp(r.field[4], "finished", 8) != 0 ||
             !strcmp(r.field[4], "finished with another config")) {
             free(r.line);
             continue;

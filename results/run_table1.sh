@@ -17,6 +17,7 @@
 # RUNS, SUMMARY and REPORT override the three locations; SUMMARY_ONLY=1 writes
 # the summary and the report of the runs as they stand and trains nothing.
 bin=${GRSN_BIN:-build/grsn}
+. "$(dirname "$0")/lib.sh"
 envs=${1:-"cartpole-v cartpole-p pendulum-v pendulum-p"}
 nets=${2:-"grsn lif gru mlp"}
 seeds=${3:-"0 1 2 3 4"}
@@ -31,15 +32,5 @@ list() { echo $1 | tr ' ' ','; }
     --runs "$root" --summary "$summary" -- ${TRAIN_FLAGS:-}
 rc=$?
 "$bin" report "$root" --out "$out"
-# The learning curves also go to results/ (small SVGs, committed beside the
-# summary; CURVES overrides the folder), so that the README can show them.
-curves=${CURVES:-results/curves/table1}
-# Curves drawn without some of the summary's runs (rows "finished (recorded)":
-# their directories are not here, as in a fresh clone) would replace the
-# committed ones with partial plots, so they are then left alone.
-if grep -q "finished (recorded)" "$summary"; then
-    echo "curves not copied to $curves: runs recorded in $summary are not in the run directories (see $out)"
-else
-    mkdir -p "$curves" && cp "$out"/curves_*.svg "$curves"/ || rc=1
-fi
+copy_curves "$summary" "${CURVES:-results/curves/table1}" "$out"/curves_*.svg || rc=1
 exit $rc

@@ -16,6 +16,7 @@
 # SUMMARY_ONLY=1 writes the summary and report as they stand, training nothing;
 # THREADS sets the threads per run (default: cores / JOBS).
 bin=${GRSN_BIN:-build/grsn}
+. "$(dirname "$0")/lib.sh"
 maps=${1:-"8m 2s3z 8m_vs_9m 3s_vs_5z 27m_vs_30m MMM2"}
 nets=${2:-"grsn gru"}
 seeds=${3:-"0 1 2"}
@@ -35,9 +36,7 @@ budget() {
 tmp=$(mktemp) || exit 1
 rc=0
 for map in $maps; do
-    # Each part starts from the summary so far: runs recorded there as
-    # finished keep their rows while their directories are absent.
-    [ -f "$summary" ] && cp "$summary" "$tmp.$map"
+    start_part "$summary" "$tmp.$map"
     # shellcheck disable=SC2086
     "$bin" sweep ${SUMMARY_ONLY:+--summary-only 1} --envs "smac:$map" --nets "$(list "$nets")" --seeds "$(list "$seeds")" --jobs "$jobs" \
         ${THREADS:+--threads "$THREADS"} --runs "$root" --summary "$tmp.$map" -- --steps "$(budget "$map")" ${TRAIN_FLAGS:-} || rc=1
@@ -50,15 +49,5 @@ for map in $maps; do
     rm -f "$tmp.$map"
 done > "$tmp" && mv "$tmp" "$summary"
 "$bin" report "$root" --out "$out"
-# The learning curves also go to results/ (small SVGs, committed beside the
-# summary; CURVES overrides the folder), so that the README can show them.
-curves=${CURVES:-results/curves/table2}
-# Curves drawn without some of the summary's runs (rows "finished (recorded)":
-# their directories are not here, as in a fresh clone) would replace the
-# committed ones with partial plots, so they are then left alone.
-if grep -q "finished (recorded)" "$summary"; then
-    echo "curves not copied to $curves: runs recorded in $summary are not in the run directories (see $out)"
-else
-    mkdir -p "$curves" && cp "$out"/curves_*.svg "$curves"/ || rc=1
-fi
+copy_curves "$summary" "${CURVES:-results/curves/table2}" "$out"/curves_*.svg || rc=1
 exit $rc

@@ -20,6 +20,7 @@
 # SUMMARY_ONLY=1 writes the summary and report as they stand, training
 # nothing; THREADS sets the threads per run (default: cores / JOBS).
 bin=${GRSN_BIN:-build/grsn}
+. "$(dirname "$0")/lib.sh"
 envs=${1:-"smac:8m pendulum-p"}
 seeds=$(echo "${2:-0 1 2 3 4}" | tr ' ' ',')
 jobs=${3:-1}
@@ -33,9 +34,7 @@ sweep() {   # sweep RUNS ENV NETS -- FLAGS...
     runs=$1 env=$2 nets=$3
     shift 4
     part=$((part + 1))
-    # Each part starts from the summary so far: runs recorded there as
-    # finished keep their rows while their directories are absent.
-    [ -f "$summary" ] && cp "$summary" "$tmp.$part"
+    start_part "$summary" "$tmp.$part"
     # shellcheck disable=SC2086
     "$bin" sweep ${SUMMARY_ONLY:+--summary-only 1} --envs "$env" --nets "$nets" --seeds "$seeds" --jobs "$jobs" \
         ${THREADS:+--threads "$THREADS"} --runs "$runs" --summary "$tmp.$part" -- "$@" || rc=1
@@ -59,15 +58,5 @@ while [ $i -le $part ]; do
     i=$((i + 1))
 done > "$tmp" && mv "$tmp" "$summary"
 "$bin" report runs --out "$out"
-# The learning curves also go to results/ (small SVGs, committed beside the
-# summary; CURVES overrides the folder), so that the README can show them.
-curves=${CURVES:-results/curves/table3}
-# Curves drawn without some of the summary's runs (rows "finished (recorded)":
-# their directories are not here, as in a fresh clone) would replace the
-# committed ones with partial plots, so they are then left alone.
-if grep -q "finished (recorded)" "$summary"; then
-    echo "curves not copied to $curves: runs recorded in $summary are not in the run directories (see $out)"
-else
-    mkdir -p "$curves" && cp "$out"/curves_8m.svg "$out"/curves_8m_win.svg "$out"/curves_pendulum-p.svg "$curves"/ || rc=1
-fi
+copy_curves "$summary" "${CURVES:-results/curves/table3}" "$out"/curves_8m.svg "$out"/curves_8m_win.svg "$out"/curves_pendulum-p.svg || rc=1
 exit $rc
