@@ -9,15 +9,26 @@ start_part() {
 
 # copy_curves SUMMARY CURVES SVG...: the learning curves go to results/ too
 # (small SVGs, committed beside the summary; the scripts' CURVES overrides the
-# folder), so that the README can show them. Curves drawn without some of the summary's runs (rows "finished
-# (recorded)": their directories are not here, as in a fresh clone) would
-# replace the committed ones with partial plots, so they are then left alone.
+# folder), so that the README can show them. A curve is drawn from the run
+# directories that are here; for an environment with rows "finished
+# (recorded)" in the summary (runs whose directories are not here, as in a
+# fresh clone) it would replace the committed plot with a partial one, so
+# those curves are left alone and the others are copied. A curve file is
+# curves_ENV.svg or curves_ENV_win.svg; its summary rows start with ENV or
+# smac:ENV.
 copy_curves() {
     _summary=$1 _curves=$2
     shift 2
-    if grep -q "finished (recorded)" "$_summary"; then
-        echo "curves not copied to $_curves: runs recorded in $_summary are not in the run directories"
-        return 0
-    fi
-    mkdir -p "$_curves" && cp "$@" "$_curves"/
+    mkdir -p "$_curves" || return 1
+    for _svg in "$@"; do
+        [ -f "$_svg" ] || continue
+        _env=$(basename "$_svg" .svg)
+        _env=${_env#curves_}
+        _env=${_env%_win}
+        if grep -q -e "^$_env,.*,finished (recorded)," -e "^smac:$_env,.*,finished (recorded)," "$_summary"; then
+            echo "$(basename "$_svg") not copied to $_curves: runs of $_env recorded in $_summary are not in the run directories"
+        else
+            cp "$_svg" "$_curves"/ || return 1
+        fi
+    done
 }

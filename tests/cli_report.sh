@@ -115,6 +115,15 @@ check "a run recorded as finished keeps its row while its directory is gone" \
      grep -q "^cartpole-v,sacd,grsn,1,not run," "$tmp/sumr2.csv" && grep -q "^cartpole-v,sacd,grsn,1,not run," "$tmp/sumr3.csv"'
 mv "$tmp/away.s1" "$runs/cartpole-v/grsn/s1"
 
+# The results scripts copy an environment's curves to results/ only when none
+# of its runs is a recorded row (results/lib.sh): here cartpole-v has one.
+mkdir -p "$tmp/svg"
+for f in curves_cartpole-v curves_pendulum-p curves_pendulum-p_win; do echo "<svg/>" >"$tmp/svg/$f.svg"; done
+(. results/lib.sh && copy_curves "$tmp/sumr.csv" "$tmp/copied" "$tmp"/svg/curves_*.svg) >"$tmp/cc" 2>&1; rc=$?
+check "curves of recorded runs are not copied, the others are" \
+    '[ $rc -eq 0 ] && [ "$(ls "$tmp/copied" | tr "\n" " ")" = "curves_pendulum-p.svg curves_pendulum-p_win.svg " ] &&
+     grep -q "curves_cartpole-v.svg not copied" "$tmp/cc"'
+
 # A finished run with other flags in the same directory is reported, never overwritten.
 cp "$runs/cartpole-v/grsn/s0/result" "$tmp/result.before"
 # shellcheck disable=SC2086
