@@ -6,24 +6,11 @@
 # stopped run again, carries on past a failing job (exit 1), stops its jobs
 # on SIGTERM, refuses to skip a finished run made with other flags (but not
 # one made by another build), and writes the summary (also alone, with
-# --summary-only); the report of the sweep's runs draws spike rasters.
+# --summary-only), keeps the rows of recorded runs whose directories are
+# gone, and results/lib.sh copies only the curves of the others; the report
+# of the sweep's runs draws spike rasters.
 # Ends with "cli_report: N passed, N failed".
-bin=${GRSN_BIN:-build/grsn}
-tmp=${TMPDIR:-/tmp}/grsn_cli_report.$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); echo "  ok   $1"; }
-bad() { fail=$((fail + 1)); echo "  FAIL $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-
-# Exit status $2 and exactly one line on stderr containing $3.
-expect_error() {
-    name=$1; want_rc=$2; want=$3; shift 3
-    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
-    if [ "$rc" -eq "$want_rc" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "$want" "$tmp/err"; then ok "$name"
-    else bad "$name (exit $rc: $(cat "$tmp/err"))"; fi
-}
+. "$(dirname "$0")/lib_cli.sh"
 
 OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}; export OMP_WAIT_POLICY
 # Tiny nets, a few hundred steps: a run takes about a second.
@@ -178,5 +165,4 @@ check "report of the sweep draws the rasters, keeps the tiny agents out of the p
      grep -q "viewBox=" "$tmp/rep2/raster_cartpole-v.svg" && grep -q "viewBox=" "$tmp/rep2/raster_pendulum-p.svg" &&
      grep -q "| pendulum-p | td3 | GRSN (warmup_episodes=2 emb_o=8 hidden=8 head_hidden=8 seq_len=16 batch=8) | TAP |" "$tmp/rep2/index.md"'
 
-echo "cli_report: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli_report
