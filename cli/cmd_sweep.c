@@ -430,9 +430,10 @@ static const RecordedRow *find_recorded(const RecordedRow *rows, int n, const Jo
     return NULL;
 }
 
-static void write_summary(const char *path, Job *jobs, int n) {
+// Returns how many rows it kept as "finished (recorded)".
+static int write_summary(const char *path, Job *jobs, int n) {
     RecordedRow *recorded;
-    int nrec = read_recorded(path, &recorded);
+    int nrec = read_recorded(path, &recorded), kept = 0;
     char dir[512], tmp[600];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
@@ -458,6 +459,7 @@ static void write_summary(const char *path, Job *jobs, int n) {
             csv_field(f, rf[11]);
             fputc('\n', f);
             if (have) grsn_run_free(&r);
+            kept++;
             continue;
         }
         const char *status = j->state == JOB_CONFLICT ? "finished with another config"
@@ -482,6 +484,7 @@ static void write_summary(const char *path, Job *jobs, int n) {
     // Temp file, fsync, rename: a killed sweep leaves the old summary or the new one.
     if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 || rename(tmp, path) != 0)
         cli_fail(CMD, "cannot write %s: %s", path, strerror(errno));
+    return kept;
 }
 
 // ----------------------------------------------------------------------------
@@ -689,19 +692,19 @@ int cmd_sweep(int argc, char **argv) {
     int conflicts = check_finished(jobs, njobs, self);
     fflush(stdout);
     if (summary_only) {
-        write_summary(summary_path, jobs, njobs);
-        printf("grsn sweep: summary of %d runs (%d finished, %d not finished) -> %s\n", njobs, njobs - todo - conflicts,
-               todo, summary_path);
+        int kept = write_summary(summary_path, jobs, njobs);
+        printf("grsn sweep: summary of %d runs (%d finished, %d recorded, %d not finished) -> %s\n", njobs,
+               njobs - todo - conflicts, kept, todo - kept, summary_path);
         free(jobs);
         return conflicts ? 1 : 0;
     }
 
     int done = 0, failed = 0;
     run_jobs(jobs, njobs, jobs_n, self, todo, &done, &failed);
-    write_summary(summary_path, jobs, njobs);
+    int kept = write_summary(summary_path, jobs, njobs);
     int skipped = njobs - todo - conflicts;
-    printf("grsn sweep: %d trained, %d failed, %d finished earlier, %d with another config, %d not run -> %s\n",
-           done, failed, skipped, conflicts, todo - done - failed, summary_path);
+    printf("grsn sweep: %d trained, %d failed, %d finished earlier, %d recorded, %d with another config, %d not run -> "
+           "%s\n", done, failed, skipped, kept, conflicts, todo - done - failed - kept, summary_path);
     free(jobs);
     if (stop_signal) {
         fprintf(stderr, "grsn: sweep: stopped by signal %d; run the same command again to resume\n", (int)stop_signal);

@@ -88,7 +88,7 @@ cp "$tmp/sumo.csv" "$tmp/sumr2.csv"
 mv "$runs/cartpole-v/grsn/s1" "$tmp/away.s1"
 # shellcheck disable=SC2086
 "$bin" sweep --envs cartpole-v,pendulum-p --nets grsn --seeds 0-2 --runs "$runs" --summary "$tmp/sumr.csv" --summary-only 1 \
-    --threads 2 -- $tiny >/dev/null 2>&1; rc=$?
+    --threads 2 -- $tiny >"$tmp/sr" 2>&1; rc=$?
 # shellcheck disable=SC2086
 "$bin" sweep --envs cartpole-v --nets grsn --seeds 1 --runs "$runs" --summary "$tmp/sumr2.csv" --summary-only 1 \
     -- $tiny --gamma 0.5 >/dev/null 2>&1
@@ -99,7 +99,8 @@ before=$(grep "^cartpole-v,sacd,grsn,1," "$tmp/sumo.csv" | cut -d, -f6-11)
 check "a run recorded as finished keeps its row while its directory is gone" \
     '[ $rc -eq 0 ] && [ "$(grep "^cartpole-v,sacd,grsn,1,finished (recorded)," "$tmp/sumr.csv" | cut -d, -f6-11)" = "$before" ] &&
      [ "$(grep -c "finished (earlier)" "$tmp/sumr.csv")" -eq 3 ] && [ "$(grep -c ",not run," "$tmp/sumr.csv")" -eq 2 ] &&
-     grep -q "^cartpole-v,sacd,grsn,1,not run," "$tmp/sumr2.csv" && grep -q "^cartpole-v,sacd,grsn,1,not run," "$tmp/sumr3.csv"'
+     grep -q "^cartpole-v,sacd,grsn,1,not run," "$tmp/sumr2.csv" && grep -q "^cartpole-v,sacd,grsn,1,not run," "$tmp/sumr3.csv" &&
+     grep -q "summary of 6 runs (3 finished, 1 recorded, 2 not finished)" "$tmp/sr"'
 mv "$tmp/away.s1" "$runs/cartpole-v/grsn/s1"
 
 # The results scripts copy an environment's curves to results/ only when none
