@@ -15,7 +15,8 @@
 # directories and the report stay out of git; the CSV is the committed
 # summary (one row per run of the grid, with its exact command).
 # RUNS, SUMMARY and REPORT override the three locations; SUMMARY_ONLY=1 writes
-# the summary and the report of the runs as they stand and trains nothing.
+# the summary and the report of the runs as they stand and trains nothing;
+# THREADS sets the threads per run (default: cores / JOBS).
 bin=${GRSN_BIN:-build/grsn}
 . "$(dirname "$0")/lib.sh"
 envs=${1:-"cartpole-v cartpole-p pendulum-v pendulum-p"}
@@ -29,7 +30,7 @@ list() { echo $1 | tr ' ' ','; }
 # TRAIN_FLAGS (e.g. "--steps 300 --hidden 8" for a smoke test) go to every run.
 # shellcheck disable=SC2086
 "$bin" sweep ${SUMMARY_ONLY:+--summary-only 1} --envs "$(list "$envs")" --nets "$(list "$nets")" --seeds "$(list "$seeds")" --jobs "$jobs" \
-    --runs "$root" --summary "$summary" -- ${TRAIN_FLAGS:-}
+    ${THREADS:+--threads "$THREADS"} --runs "$root" --summary "$summary" -- ${TRAIN_FLAGS:-}
 rc=$?
 "$bin" report "$root" --out "$out"
 copy_curves "$summary" "${CURVES:-results/curves/table1}" "$out"/curves_*.svg || rc=1
