@@ -42,13 +42,14 @@ for map in $maps; do
     "$bin" sweep ${SUMMARY_ONLY:+--summary-only 1} --envs "smac:$map" --nets "$(list "$nets")" --seeds "$(list "$seeds")" --jobs "$jobs" \
         ${THREADS:+--threads "$THREADS"} --runs "$root" --summary "$tmp.$map" -- --steps "$(budget "$map")" ${TRAIN_FLAGS:-} || rc=1
 done
-# One summary: the first map's header, then every map's rows.
-first=1
+# The maps' rows go into the summary; rows of other maps, nets or seeds stay.
+parts=
 for map in $maps; do
-    [ -f "$tmp.$map" ] || continue
-    if [ $first = 1 ]; then cat "$tmp.$map"; first=0; else tail -n +2 "$tmp.$map"; fi
-    rm -f "$tmp.$map"
-done > "$tmp" && mv "$tmp" "$summary"
+    if [ -f "$tmp.$map" ]; then parts="$parts $tmp.$map"; fi
+done
+# shellcheck disable=SC2086
+merge_summary "$summary" $parts || rc=1
+rm -f $parts "$tmp"
 "$bin" report "$root" --out "$out"
 copy_curves "$summary" "${CURVES:-results/curves/table2}" "$out"/curves_*.svg || rc=1
 exit $rc

@@ -50,13 +50,16 @@ for env in $envs; do
             sweep runs/table1 "$env" lif,grsn -- ;;
     esac
 done
-# One summary: the first part's header, then every part's rows.
+# The parts' rows go into the summary; rows of runs not swept here stay.
+parts=
 i=1
 while [ $i -le $part ]; do
-    if [ $i = 1 ]; then cat "$tmp.$i"; else tail -n +2 "$tmp.$i"; fi
-    rm -f "$tmp.$i"
+    if [ -f "$tmp.$i" ]; then parts="$parts $tmp.$i"; fi
     i=$((i + 1))
-done > "$tmp" && mv "$tmp" "$summary"
+done
+# shellcheck disable=SC2086
+merge_summary "$summary" $parts || rc=1
+rm -f $parts "$tmp"
 "$bin" report runs --out "$out"
 copy_curves "$summary" "${CURVES:-results/curves/table3}" "$out"/curves_8m.svg "$out"/curves_8m_win.svg "$out"/curves_pendulum-p.svg || rc=1
 exit $rc

@@ -112,6 +112,20 @@ check "curves of recorded runs are not copied, the others are" \
     '[ $rc -eq 0 ] && [ "$(ls "$tmp/copied" | tr "\n" " ")" = "curves_pendulum-p.svg curves_pendulum-p_win.svg " ] &&
      grep -q "curves_cartpole-v.svg not copied" "$tmp/cc"'
 
+# A part of the grid merges into the summary (results/lib.sh): its rows replace
+# those of the same run directory where they stand, new runs follow, and the
+# rows of runs outside the part stay.
+head -n 1 "$tmp/sumr.csv" >"$tmp/part.csv"
+grep "^cartpole-v,sacd,grsn,1," "$tmp/sumr.csv" | sed 's/,finished (recorded),/,finished (merged),/' >>"$tmp/part.csv"
+sed -n 2p "$tmp/sumr.csv" | sed 's|,"[^"]*",|,"runs/new/s9",|' >>"$tmp/part.csv"
+cp "$tmp/sumr.csv" "$tmp/merged.csv"
+(. results/lib.sh && merge_summary "$tmp/merged.csv" "$tmp/part.csv") >"$tmp/ms" 2>&1; rc=$?
+check "a part of the grid merges into the summary, losing no row" \
+    '[ $rc -eq 0 ] && [ "$(wc -l <"$tmp/merged.csv")" -eq $(($(wc -l <"$tmp/sumr.csv") + 1)) ] &&
+     [ "$(grep -n "finished (merged)" "$tmp/merged.csv" | cut -d: -f1)" = "$(grep -n "finished (recorded)" "$tmp/sumr.csv" | cut -d: -f1)" ] &&
+     [ "$(tail -n 1 "$tmp/merged.csv" | cut -d, -f11)" = "\"runs/new/s9\"" ] &&
+     [ "$(grep -v -e "finished (merged)" -e "runs/new/s9" "$tmp/merged.csv")" = "$(grep -v "finished (recorded)" "$tmp/sumr.csv")" ]'
+
 # A finished run with other flags in the same directory is reported, never overwritten.
 cp "$runs/cartpole-v/grsn/s0/result" "$tmp/result.before"
 # shellcheck disable=SC2086
