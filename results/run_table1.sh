@@ -28,11 +28,11 @@ summary=${SUMMARY:-results/table1.csv}
 out=${REPORT:-report/table1}
 list() { echo $1 | tr ' ' ','; }
 # TRAIN_FLAGS (e.g. "--steps 300 --hidden 8" for a smoke test) go to every run.
-# shellcheck disable=SC2086
 # The sweep writes the grid's rows to a part, merged into the summary, so that
 # rows of envs, nets or seeds outside this grid stay.
 tmp=$(mktemp) || exit 1
 start_part "$summary" "$tmp"
+# shellcheck disable=SC2086
 "$bin" sweep ${SUMMARY_ONLY:+--summary-only 1} --envs "$(list "$envs")" --nets "$(list "$nets")" --seeds "$(list "$seeds")" --jobs "$jobs" \
     ${THREADS:+--threads "$THREADS"} --runs "$root" --summary "$tmp" -- ${TRAIN_FLAGS:-}
 rc=$?
