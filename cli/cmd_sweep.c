@@ -18,10 +18,11 @@
  * output goes to its directory's
  * train.log. Jobs get --threads so that jobs x threads <= cores (results do
  * not depend on it).
- * The summary keeps the record of an earlier summary at the same path: a run
- * recorded there as finished, whose directory holds no finished run (a fresh
- * clone has the committed results CSVs but no runs), keeps its row as "finished
- * (recorded)" until it is trained again.
+ * The summary keeps the record of an earlier summary at the same path. Rows
+ * of runs outside the grid stay as they are, grid rows are replaced in place
+ * and new runs follow; a run recorded there as finished, whose directory
+ * holds no finished run (a fresh clone has the committed results CSVs but no
+ * runs), keeps its row as "finished (recorded)" until it is trained again.
  * A failing job is reported and the others continue; the exit status is 1
  * if any job failed or a finished run has another config (2 for bad
  * usage). SIGINT/SIGTERM stop the running jobs, write the summary and
@@ -334,25 +335,36 @@ static void csv_num(FILE *f, double x) {
 }
 
 // A summary written before, at the same path, is the record of runs whose
-// directories may be gone: a fresh clone holds the committed summaries of
-// results/ but no run directories. A run recorded there as finished, by the
-// same command (threads aside), keeps its row, marked "finished (recorded)",
-// until its directory holds a finished run again.
+// directories may be gone (a fresh clone holds the committed summaries of
+// results/ but no run directories) and of runs outside this sweep's grid (a
+// results script run on one map, one net or some seeds of its table). So the
+// summary is rewritten, not replaced:
+//   - a row of a run outside the grid (another run directory) stays as it is;
+//   - a row of a grid run is replaced, where it stands, by the run's row now;
+//     a run recorded there as finished, by the same command (threads aside),
+//     keeps its figures, marked "finished (recorded)", until its directory
+//     holds a finished run again;
+//   - grid runs new to the summary follow at the end, in grid order.
+// A full regeneration therefore keeps the rows in the order they had.
 
 #define MAX_ROW 4096
-#define SUMMARY_FIELDS 12   // the columns of the header write_summary writes
+#define SUMMARY_FIELDS 12   // the columns of SUMMARY_HEADER
+static const char SUMMARY_HEADER[] = "env,algo,net,seed,status,score,score_std,win_rate,env_steps,wall_s,run_dir,command";
+enum { F_ENV, F_ALGO, F_NET, F_SEED, F_STATUS, F_SCORE, F_SCORE_STD, F_WIN, F_STEPS, F_WALL, F_DIR, F_COMMAND };
 
 typedef struct {
-    char *line;                      // the row as read, cut into fields in place
-    char *field[SUMMARY_FIELDS];     // env, algo, net, seed, status, score, ..., run_dir, command
-} RecordedRow;
+    char *raw;                       // the row as it stands in the file
+    char *line;                      // a copy, cut into fields in place
+    char *field[SUMMARY_FIELDS];
+} SummaryRow;
 
 // Cut a CSV line into at most `max` fields in place (quoted fields lose their
-// quotes, "" becomes "). Returns the number of fields.
+// quotes, "" becomes "). Returns the number of fields; max + 1 if there are more.
 static int csv_split(char *line, char **field, int max) {
     int n = 0;
     char *r = line;
-    while (n < max) {
+    for (;;) {
+        if (n == max) return max + 1;
         char *w = r;
         field[n++] = w;
         if (*r == '"') {
@@ -366,10 +378,9 @@ static int csv_split(char *line, char **field, int max) {
         }
         int more = *r == ',';
         *w = '\0';
-        if (!more) break;
+        if (!more) return n;
         r++;
     }
-    return n;
 }
 
 // Whether two commands are the same but for their --threads values.
@@ -390,23 +401,43 @@ static int same_command(const char *a, const char *b) {
     }
 }
 
-// The finished rows of the summary at path (none if there is no such file).
-static int read_recorded(const char *path, RecordedRow **out) {
+static void free_summary(SummaryRow *rows, int n) {
+    for (int i = 0; i < n; i++) { free(rows[i].raw); free(rows[i].line); }
+    free(rows);
+}
+
+// Every row of the summary at path (none if there is no such file). A file
+// that is not a sweep summary, or a row cut short, stops the sweep with an
+// error naming the file and line: rewriting it would lose what it holds.
+static int read_summary(const char *path, SummaryRow **out) {
     *out = NULL;
     FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    int n = 0, cap = 0;
-    RecordedRow *rows = NULL;
+    if (!f) {
+        if (errno == ENOENT) return 0;
+        cli_fail(CMD, "cannot read the summary %s: %s", path, strerror(errno));
+    }
+    int n = 0, cap = 0, lineno = 0;
+    SummaryRow *rows = NULL;
     char buf[MAX_ROW];
     while (fgets(buf, sizeof buf, f)) {
-        buf[strcspn(buf, "\r\n")] = '\0';
-        RecordedRow r = {strdup(buf), {0}};
-        if (!r.line) cli_fail(CMD, "out of memory reading %s", path);
-        if (csv_split(r.line, r.field, SUMMARY_FIELDS) != SUMMARY_FIELDS || strncmp(r.field[4], "finished", 8) != 0 ||
-            !strcmp(r.field[4], "finished with another config")) {
-            free(r.line);
+        lineno++;
+        size_t len = strcspn(buf, "\r\n");
+        if (buf[len] == '\0' && !feof(f))
+            cli_fail(CMD, "summary %s, line %d: longer than %d bytes; is it a grsn sweep summary?", path, lineno, MAX_ROW);
+        buf[len] = '\0';
+        if (lineno == 1) {
+            if (strcmp(buf, SUMMARY_HEADER) != 0)
+                cli_fail(CMD, "%s is not a grsn sweep summary (its first line is not the header \"%s\"); "
+                         "name another file with --summary", path, SUMMARY_HEADER);
             continue;
         }
+        if (len == 0) continue;
+        SummaryRow r = {strdup(buf), strdup(buf), {0}};
+        if (!r.raw || !r.line) cli_fail(CMD, "out of memory reading %s", path);
+        int nf = csv_split(r.line, r.field, SUMMARY_FIELDS);
+        if (nf != SUMMARY_FIELDS)
+            cli_fail(CMD, "summary %s, line %d: %s%d fields, a summary row has %d", path, lineno,
+                     nf > SUMMARY_FIELDS ? "more than " : "", nf > SUMMARY_FIELDS ? SUMMARY_FIELDS : nf, SUMMARY_FIELDS);
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             rows = realloc(rows, (size_t)cap * sizeof *rows);
@@ -414,73 +445,87 @@ static int read_recorded(const char *path, RecordedRow **out) {
         }
         rows[n++] = r;
     }
+    if (ferror(f)) cli_fail(CMD, "cannot read the summary %s: %s", path, strerror(errno));
     fclose(f);
     *out = rows;
     return n;
 }
 
-// The recorded row of job j, or NULL.
-static const RecordedRow *find_recorded(const RecordedRow *rows, int n, const Job *j) {
+// The row recorded as finished for job j, by the same command, or NULL.
+static const SummaryRow *find_recorded(const SummaryRow *rows, int n, const Job *j) {
     for (int i = 0; i < n; i++) {
         char *const *f = rows[i].field;
-        if (!strcmp(f[0], j->env) && !strcmp(f[1], j->algo) && !strcmp(f[2], j->net) && atoi(f[3]) == j->seed &&
-            same_command(f[11], j->command))
+        if (strncmp(f[F_STATUS], "finished", 8) != 0 || !strcmp(f[F_STATUS], "finished with another config")) continue;
+        if (!strcmp(f[F_ENV], j->env) && !strcmp(f[F_ALGO], j->algo) && !strcmp(f[F_NET], j->net) &&
+            atoi(f[F_SEED]) == j->seed && same_command(f[F_COMMAND], j->command))
             return &rows[i];
     }
     return NULL;
 }
 
-// Returns how many rows it kept as "finished (recorded)".
-static int write_summary(const char *path, Job *jobs, int n) {
-    RecordedRow *recorded;
-    int nrec = read_recorded(path, &recorded), kept = 0;
+// Job j's row; returns 1 if it is the recorded row kept.
+static int write_job_row(FILE *f, const Job *j, const SummaryRow *old, int nold) {
+    GrsnRunInfo r;
+    int have = grsn_run_read(&r, j->dir) == GRSN_OK;
+    const SummaryRow *rec = NULL;
+    if (!(have && r.finished) && (j->state == JOB_PENDING || j->state == JOB_SKIPPED))
+        rec = find_recorded(old, nold, j);
+    if (rec) {   // its recorded figures, verbatim
+        char *const *rf = rec->field;
+        fprintf(f, "%s,%s,%s,%d,finished (recorded),%s,%s,%s,%s,%s,", j->env, j->algo, j->net, j->seed, rf[F_SCORE],
+                rf[F_SCORE_STD], rf[F_WIN], rf[F_STEPS], rf[F_WALL]);
+        csv_field(f, rf[F_DIR]);
+        fputc(',', f);
+        csv_field(f, rf[F_COMMAND]);
+        fputc('\n', f);
+        if (have) grsn_run_free(&r);
+        return 1;
+    }
+    const char *status = j->state == JOB_CONFLICT ? "finished with another config"
+                       : have && r.finished ? (j->state == JOB_SKIPPED ? "finished (earlier)" : "finished")
+                       : j->state == JOB_FAILED ? "failed"
+                       : have ? "partial" : "not run";
+    fprintf(f, "%s,%s,%s,%d,%s", j->env, j->algo, j->net, j->seed, status);
+    csv_num(f, have && r.finished ? r.score : NAN);
+    csv_num(f, have && r.finished ? r.score_std : NAN);
+    csv_num(f, have && r.finished ? r.win_rate : NAN);
+    fprintf(f, ",%ld", have ? r.env_steps : 0L);
+    csv_num(f, have ? r.wall_s : NAN);
+    fputc(',', f);
+    csv_field(f, j->dir);
+    fputc(',', f);
+    csv_field(f, j->command);
+    fputc('\n', f);
+    if (have) grsn_run_free(&r);
+    return 0;
+}
+
+// Rewrites the summary at path as described above. Returns how many grid rows
+// it kept as "finished (recorded)"; *others gets the rows of runs outside the grid.
+static int write_summary(const char *path, Job *jobs, int n, int *others) {
+    SummaryRow *old;
+    int nold = read_summary(path, &old), kept = 0;
+    *others = 0;
     char dir[512], tmp[600];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (slash) *slash = '\0';
     if (slash && !make_dirs(dir)) cli_fail(CMD, "cannot create directory %s: %s", dir, strerror(errno));
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    unsigned char *written = calloc((size_t)n, 1);
     FILE *f = fopen(tmp, "w");
-    if (!f) cli_fail(CMD, "cannot write %s: %s", tmp, strerror(errno));
-    fprintf(f, "env,algo,net,seed,status,score,score_std,win_rate,env_steps,wall_s,run_dir,command\n");
-    for (int i = 0; i < n; i++) {
-        Job *j = &jobs[i];
-        GrsnRunInfo r;
-        int have = grsn_run_read(&r, j->dir) == GRSN_OK;
-        const RecordedRow *rec = NULL;
-        if (!(have && r.finished) && (j->state == JOB_PENDING || j->state == JOB_SKIPPED))
-            rec = find_recorded(recorded, nrec, j);
-        if (rec) {   // its recorded figures, verbatim
-            char *const *rf = rec->field;
-            fprintf(f, "%s,%s,%s,%d,finished (recorded),%s,%s,%s,%s,%s,", j->env, j->algo, j->net, j->seed, rf[5],
-                    rf[6], rf[7], rf[8], rf[9]);
-            csv_field(f, rf[10]);
-            fputc(',', f);
-            csv_field(f, rf[11]);
-            fputc('\n', f);
-            if (have) grsn_run_free(&r);
-            kept++;
-            continue;
-        }
-        const char *status = j->state == JOB_CONFLICT ? "finished with another config"
-                           : have && r.finished ? (j->state == JOB_SKIPPED ? "finished (earlier)" : "finished")
-                           : j->state == JOB_FAILED ? "failed"
-                           : have ? "partial" : "not run";
-        fprintf(f, "%s,%s,%s,%d,%s", j->env, j->algo, j->net, j->seed, status);
-        csv_num(f, have && r.finished ? r.score : NAN);
-        csv_num(f, have && r.finished ? r.score_std : NAN);
-        csv_num(f, have && r.finished ? r.win_rate : NAN);
-        fprintf(f, ",%ld", have ? r.env_steps : 0L);
-        csv_num(f, have ? r.wall_s : NAN);
-        fputc(',', f);
-        csv_field(f, j->dir);
-        fputc(',', f);
-        csv_field(f, j->command);
-        fputc('\n', f);
-        if (have) grsn_run_free(&r);
+    if (!written || !f) cli_fail(CMD, "cannot write %s: %s", tmp, written ? strerror(errno) : "out of memory");
+    fprintf(f, "%s\n", SUMMARY_HEADER);
+    for (int i = 0; i < nold; i++) {
+        int k = 0;
+        while (k < n && strcmp(jobs[k].dir, old[i].field[F_DIR]) != 0) k++;
+        if (k == n) { fprintf(f, "%s\n", old[i].raw); (*others)++; }        // outside the grid: as it stands
+        else if (!written[k]) { kept += write_job_row(f, &jobs[k], old, nold); written[k] = 1; }   // in its place
     }
-    for (int i = 0; i < nrec; i++) free(recorded[i].line);
-    free(recorded);
+    for (int k = 0; k < n; k++)
+        if (!written[k]) kept += write_job_row(f, &jobs[k], old, nold);   // new to the summary
+    free(written);
+    free_summary(old, nold);
     // Temp file, fsync, rename: a killed sweep leaves the old summary or the new one.
     if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 || rename(tmp, path) != 0)
         cli_fail(CMD, "cannot write %s: %s", path, strerror(errno));
@@ -621,8 +666,8 @@ int cmd_sweep(int argc, char **argv) {
         {"threads", ARG_INT, &threads, "0", "threads per run; 0: cores / jobs (at least 1)", NULL},
         {"runs", ARG_STR, &runs, "runs/sweep", "root of the run directories RUNS/ENV/NET/sSEED", NULL},
         {"summary", ARG_STR, &summary, NULL,
-         "summary CSV; default RUNS/summary.csv. Rows it already holds of finished runs whose directories are gone "
-         "are kept, marked finished (recorded)", NULL},
+         "summary CSV; default RUNS/summary.csv. An existing one is updated: its rows of runs outside the grid stay, "
+         "and rows of finished runs whose directories are gone are kept, marked finished (recorded)", NULL},
         {"dry-run", ARG_BOOL, &dry_run, "0", "print the command of every run of the grid (skip: finished), run nothing",
          NULL},
         {"summary-only", ARG_BOOL, &summary_only, "0",
@@ -687,24 +732,29 @@ int cmd_sweep(int argc, char **argv) {
         free(jobs);
         return 0;
     }
+    // A summary that cannot be rewritten stops the sweep now, not after hours of training.
+    SummaryRow *existing;
+    free_summary(existing, read_summary(summary_path, &existing));
     char self[1024];
     self_path(self, sizeof self);
     int conflicts = check_finished(jobs, njobs, self);
     fflush(stdout);
+    int others;
     if (summary_only) {
-        int kept = write_summary(summary_path, jobs, njobs);
-        printf("grsn sweep: summary of %d runs (%d finished, %d recorded, %d not finished) -> %s\n", njobs,
-               njobs - todo - conflicts, kept, todo - kept, summary_path);
+        int kept = write_summary(summary_path, jobs, njobs, &others);
+        printf("grsn sweep: summary of %d runs (%d finished, %d recorded, %d not finished) and %d rows of other runs "
+               "kept -> %s\n", njobs, njobs - todo - conflicts, kept, todo - kept, others, summary_path);
         free(jobs);
         return conflicts ? 1 : 0;
     }
 
     int done = 0, failed = 0;
     run_jobs(jobs, njobs, jobs_n, self, todo, &done, &failed);
-    int kept = write_summary(summary_path, jobs, njobs);
+    int kept = write_summary(summary_path, jobs, njobs, &others);
     int skipped = njobs - todo - conflicts;
-    printf("grsn sweep: %d trained, %d failed, %d finished earlier, %d recorded, %d with another config, %d not run -> "
-           "%s\n", done, failed, skipped, kept, conflicts, todo - done - failed - kept, summary_path);
+    printf("grsn sweep: %d trained, %d failed, %d finished earlier, %d recorded, %d with another config, %d not run; "
+           "%d rows of other runs kept -> %s\n", done, failed, skipped, kept, conflicts, todo - done - failed - kept,
+           others, summary_path);
     free(jobs);
     if (stop_signal) {
         fprintf(stderr, "grsn: sweep: stopped by signal %d; run the same command again to resume\n", (int)stop_signal);

@@ -1,12 +1,5 @@
 # lib.sh — what the run_table*.sh scripts share (sourced, not run).
 
-# start_part SUMMARY PART: a sweep writing one part of a table's summary
-# starts from the summary so far, so that runs recorded there as finished
-# keep their rows while their directories are absent (`grsn sweep --help`).
-start_part() {
-    if [ -f "$1" ]; then cp "$1" "$2"; fi
-}
-
 # copy_curves SUMMARY CURVES SVG...: the learning curves go to results/ too
 # (small SVGs, committed beside the summary; the scripts' CURVES overrides the
 # folder), so that the README can show them. A curve is drawn from the run
@@ -31,24 +24,4 @@ copy_curves() {
             cp "$_svg" "$_curves"/ || return 1
         fi
     done
-}
-
-# merge_summary SUMMARY PART...: writes the parts' rows into SUMMARY. A row
-# replaces the summary's row of the same run directory (field 11) where it
-# stands; rows of runs new to the summary follow at the end, and the
-# summary's other rows stay. So a script run on part of a table's grid (one
-# map, one net, some seeds) updates that part and loses no other row, and
-# copy_curves still sees the recorded rows of the runs it did not train. A
-# full regeneration gives the rows in the order they had.
-merge_summary() {
-    _summary=$1
-    shift
-    [ -f "$_summary" ] || : >"$_summary" || return 1
-    awk -F, -v old="$_summary" '
-        FNR == 1 { if (!header++) print; next }
-        FILENAME != old { if (!($11 in part)) keys[++n] = $11; part[$11] = $0; next }
-        $11 in part { print part[$11]; done[$11] = 1; next }
-        { print }
-        END { for (i = 1; i <= n; i++) if (!(keys[i] in done)) print part[keys[i]] }
-    ' "$@" "$_summary" >"$_summary.tmp" && mv "$_summary.tmp" "$_summary"
 }

@@ -28,16 +28,12 @@ summary=${SUMMARY:-results/table1.csv}
 out=${REPORT:-report/table1}
 list() { echo $1 | tr ' ' ','; }
 # TRAIN_FLAGS (e.g. "--steps 300 --hidden 8" for a smoke test) go to every run.
-# The sweep writes the grid's rows to a part, merged into the summary, so that
-# rows of envs, nets or seeds outside this grid stay.
-tmp=$(mktemp) || exit 1
-start_part "$summary" "$tmp"
+# The sweep updates the summary in place: rows of envs, nets or seeds outside
+# this grid stay (`grsn sweep --help`).
 # shellcheck disable=SC2086
 "$bin" sweep ${SUMMARY_ONLY:+--summary-only 1} --envs "$(list "$envs")" --nets "$(list "$nets")" --seeds "$(list "$seeds")" --jobs "$jobs" \
-    ${THREADS:+--threads "$THREADS"} --runs "$root" --summary "$tmp" -- ${TRAIN_FLAGS:-}
+    ${THREADS:+--threads "$THREADS"} --runs "$root" --summary "$summary" -- ${TRAIN_FLAGS:-}
 rc=$?
-merge_summary "$summary" "$tmp" || rc=1
-rm -f "$tmp"
 "$bin" report "$root" --out "$out"
 copy_curves "$summary" "${CURVES:-results/curves/table1}" "$out"/curves_*.svg || rc=1
 exit $rc

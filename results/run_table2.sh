@@ -34,22 +34,14 @@ budget() {
         *) echo 1000000 ;;          # the 8m runs needed ~450k steps to settle
     esac
 }
-tmp=$(mktemp) || exit 1
 rc=0
+# Each map's sweep updates the summary in place: rows of other maps, nets or
+# seeds stay (`grsn sweep --help`).
 for map in $maps; do
-    start_part "$summary" "$tmp.$map"
     # shellcheck disable=SC2086
     "$bin" sweep ${SUMMARY_ONLY:+--summary-only 1} --envs "smac:$map" --nets "$(list "$nets")" --seeds "$(list "$seeds")" --jobs "$jobs" \
-        ${THREADS:+--threads "$THREADS"} --runs "$root" --summary "$tmp.$map" -- --steps "$(budget "$map")" ${TRAIN_FLAGS:-} || rc=1
+        ${THREADS:+--threads "$THREADS"} --runs "$root" --summary "$summary" -- --steps "$(budget "$map")" ${TRAIN_FLAGS:-} || rc=1
 done
-# The maps' rows go into the summary; rows of other maps, nets or seeds stay.
-parts=
-for map in $maps; do
-    if [ -f "$tmp.$map" ]; then parts="$parts $tmp.$map"; fi
-done
-# shellcheck disable=SC2086
-merge_summary "$summary" $parts || rc=1
-rm -f $parts "$tmp"
 "$bin" report "$root" --out "$out"
 copy_curves "$summary" "${CURVES:-results/curves/table2}" "$out"/curves_*.svg || rc=1
 exit $rc

@@ -27,17 +27,15 @@ jobs=${3:-1}
 summary=${SUMMARY:-results/table3.csv}
 out=${REPORT:-report/table3}
 steps_8m=${STEPS_8m:-1000000}
-tmp=$(mktemp) || exit 1
 rc=0
-part=0
+# Each sweep updates the summary in place: rows of the other cells, and of
+# envs or seeds outside this call, stay (`grsn sweep --help`).
 sweep() {   # sweep RUNS ENV NETS -- FLAGS...
     runs=$1 env=$2 nets=$3
     shift 4
-    part=$((part + 1))
-    start_part "$summary" "$tmp.$part"
     # shellcheck disable=SC2086
     "$bin" sweep ${SUMMARY_ONLY:+--summary-only 1} --envs "$env" --nets "$nets" --seeds "$seeds" --jobs "$jobs" \
-        ${THREADS:+--threads "$THREADS"} --runs "$runs" --summary "$tmp.$part" -- "$@" || rc=1
+        ${THREADS:+--threads "$THREADS"} --runs "$runs" --summary "$summary" -- "$@" || rc=1
 }
 for env in $envs; do
     case $env in
@@ -50,16 +48,6 @@ for env in $envs; do
             sweep runs/table1 "$env" lif,grsn -- ;;
     esac
 done
-# The parts' rows go into the summary; rows of runs not swept here stay.
-parts=
-i=1
-while [ $i -le $part ]; do
-    if [ -f "$tmp.$i" ]; then parts="$parts $tmp.$i"; fi
-    i=$((i + 1))
-done
-# shellcheck disable=SC2086
-merge_summary "$summary" $parts || rc=1
-rm -f $parts "$tmp"
 "$bin" report runs --out "$out"
 copy_curves "$summary" "${CURVES:-results/curves/table3}" "$out"/curves_8m.svg "$out"/curves_8m_win.svg "$out"/curves_pendulum-p.svg || rc=1
 exit $rc
