@@ -678,7 +678,8 @@ int cmd_sweep(int argc, char **argv) {
                "Trains every (env, net, seed) of the grid with `grsn train`, N runs at a time, skipping runs\n"
                "that have finished (a result file) and carrying on stopped ones from their last resume pair\n"
                "(grsn train --resume), and writes one summary CSV with each run's final score and exact\n"
-               "command. Flags after -- are passed to every grsn train run.",
+               "command; an existing summary is updated in place, keeping the rows of runs outside the grid.\n"
+               "Flags after -- are passed to every grsn train run.",
                specs, (int)(sizeof specs / sizeof specs[0]), argc, argv, NULL, 0);
     if (!envs_s) cli_usage_error(CMD, "name the tasks with --envs, e.g. --envs cartpole-v,pendulum-p");
     if (jobs_n < 1 || jobs_n > 256) cli_usage_error(CMD, "--jobs %d must lie in 1..256", jobs_n);
