@@ -733,9 +733,12 @@ int cmd_sweep(int argc, char **argv) {
         free(jobs);
         return 0;
     }
-    // A summary that cannot be rewritten stops the sweep now, not after hours of training.
+    // A summary that cannot be rewritten stops the sweep now, not after hours of
+    // training. write_summary reads it again when it writes, so that rows other
+    // sweeps wrote in the meantime (run_table3.sh's five, one after another) stay.
     SummaryRow *existing;
-    free_summary(existing, read_summary(summary_path, &existing));
+    int nexisting = read_summary(summary_path, &existing);
+    free_summary(existing, nexisting);
     char self[1024];
     self_path(self, sizeof self);
     int conflicts = check_finished(jobs, njobs, self);
