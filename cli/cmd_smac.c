@@ -161,33 +161,106 @@ static int script_step(const char *script, int t, int n_agents, int32_t *actions
     return 1;
 }
 
+// The trained agents of a QMIX checkpoint, for --checkpoint: the learner the
+// checkpoint describes and a greedy player of it (grsn_qmix.h) on a simulator
+// of its own, seeded as the run's test environment 0 is (stream
+// GRSN_STREAM_EVAL_ENV), so that the first episode is the first greedy test
+// episode of `grsn eval --checkpoint FILE --seed S`. The map must be the
+// checkpoint's; the unit data are the checkpoint's (--units, if given, must
+// agree).
+typedef struct {
+    GrsnQmix *q;
+    GrsnQmixPlayer *player;
+    long long *spikes;          // [n_agents] of one step
+    int hidden, substeps, spiking;
+} Agents;
+
+static void agents_load(Agents *g, const char *path, const char *map, const char *units, int units_given,
+                        int seed) {
+    const char *cmd = "smac play";
+    if (!grsn_qmix_ckpt_probe(path)) {
+        GrsnQmixCkptInfo probe;   // says why: unreadable, corrupt, foreign, or a control-task checkpoint
+        cli_check(cmd, grsn_qmix_ckpt_info(path, &probe));
+        cli_fail(cmd, "%s: not a QMIX checkpoint", path);
+    }
+    GrsnQmixCkptInfo info;
+    cli_check(cmd, grsn_qmix_ckpt_load(path, 1, (uint64_t)seed, &g->q, &info));
+    const GrsnQmixConfig *c = &info.config.qmix;
+    if (strcmp(c->map, map) != 0) cli_fail(cmd, "%s: a checkpoint of smac:%s, not of %s", path, c->map, map);
+    if (units_given && parse_units(units) != c->units)
+        cli_fail(cmd, "%s: trained with unit data %s, not %s", path,
+                 c->units == GRSN_SMAC_UNITS_LOTV ? "lotv" : "liberty", units);
+    cli_check(cmd, grsn_qmix_player_create(&g->player, g->q, (uint64_t)seed, GRSN_STREAM_EVAL_ENV));
+    g->spikes = calloc((size_t)grsn_qmix_dims(g->q).n_agents, sizeof *g->spikes);
+    if (!g->spikes) cli_fail(cmd, "out of memory");
+    g->hidden = c->hidden;
+    g->substeps = c->net == GRSN_NET_GRU ? 1 : c->cell.substeps;
+    g->spiking = c->net != GRSN_NET_GRU;
+    printf("agents of %s: smac:%s, %s core (hidden %d%s), %ld env steps of training\n", path, c->map,
+           grsn_net_name(c->net), c->hidden, c->cell.substeps > 1 && g->spiking ? ", w/o TAP" : "",
+           info.counters.env_steps);
+}
+
+static void agents_free(Agents *g) {
+    grsn_qmix_player_free(g->player);
+    grsn_qmix_free(g->q);
+    free(g->spikes);
+}
+
 static int smac_play(int argc, char **argv) {
-    const char *policy = "heuristic", *replay = NULL, *units = "liberty", *script = NULL;
+    const char *policy = "heuristic", *replay = NULL, *units = "liberty", *script = NULL, *checkpoint = NULL;
     int episodes = 10, seed = 0, verbose = 0;
     ArgSpec specs[] = {
         {"policy", ARG_CHOICE, &policy, "heuristic",
-         "who controls the agents: random actions, focus fire (heuristic), or focus fire with kiting (kite)",
-         "random|heuristic|kite"},
+         "who controls the agents: random actions, focus fire (heuristic), focus fire with kiting (kite), "
+         "or the trained agents of --checkpoint (agent)",
+         "random|heuristic|kite|agent"},
+        {"checkpoint", ARG_STR, &checkpoint, NULL,
+         "a QMIX checkpoint of MAP whose agents play greedily, as in their tests (implies --policy agent)", NULL},
         {"episodes", ARG_INT, &episodes, "10", "episodes to play", NULL},
-        {"seed", ARG_INT, &seed, "0", "environment seed (stream GRSN_STREAM_ENV)", NULL},
+        {"seed", ARG_INT, &seed, "0",
+         "environment seed (stream GRSN_STREAM_ENV; with --checkpoint GRSN_STREAM_EVAL_ENV, as `grsn eval --seed`)",
+         NULL},
         {"replay", ARG_STR, &replay, NULL, "write the first episode as JSON lines to this file", NULL},
-        {"units", ARG_CHOICE, &units, "liberty", "unit data", "liberty|lotv"},
+        {"units", ARG_CHOICE, &units, "liberty", "unit data (with --checkpoint: the checkpoint's)", "liberty|lotv"},
         {"actions", ARG_STR, &script, NULL, "scripted first steps: \"a0,a1,..;a0,a1,..\" (then --policy)", NULL},
         {"verbose", ARG_BOOL, &verbose, "0", "print every episode", NULL},
     };
+    int nspecs = (int)(sizeof specs / sizeof specs[0]);
     char *pos[1];
-    int npos = args_parse("smac play", "smac play MAP [flags]", specs, 7, argc, argv, pos, 1);
+    int npos = args_parse("smac play", "smac play MAP [flags]", specs, nspecs, argc, argv, pos, 1);
     if (npos != 1) cli_usage_error("smac play", "expected one MAP; the maps are: 3m, 8m, 2s3z, 8m_vs_9m, "
                                    "3s_vs_5z, 27m_vs_30m, MMM2");
     if (episodes < 1) cli_usage_error("smac play", "--episodes must be >= 1, got %d", episodes);
+    if (seed < 0) cli_usage_error("smac play", "--seed must be >= 0, got %d", seed);
+    if (checkpoint && args_given(specs, nspecs, argc, argv, "policy") && strcmp(policy, "agent") != 0)
+        cli_usage_error("smac play", "--checkpoint plays the trained agents, not --policy %s", policy);
+    if (!checkpoint && !strcmp(policy, "agent"))
+        cli_usage_error("smac play", "--policy agent needs --checkpoint FILE (a QMIX checkpoint of %s)", pos[0]);
+    if (checkpoint && script) cli_usage_error("smac play", "--actions scripts the first steps of a scripted policy, "
+                                              "not of the trained agents of --checkpoint");
+    int agent = checkpoint != NULL;
+    if (agent) policy = "agent";
 
+    // The simulator: the player's own for an agent, else one environment
+    // seeded (seed, GRSN_STREAM_ENV).
+    grsn_smac *s = NULL;
+    Agents g = {0};
+    const grsn_smac *view;
     grsn_smac_config c;
     grsn_smac_config_default(&c, pos[0]);
     c.seed = (uint64_t)seed;
     c.units = parse_units(units);
-    grsn_smac *s;
-    cli_check("smac play", grsn_smac_create(&s, &c));
-    grsn_smac_dims d = grsn_smac_get_dims(s);
+    cli_check("smac play", grsn_smac_create(&s, &c));   // an unknown map fails here, with the list of maps
+    if (agent) {
+        grsn_smac_free(s);
+        s = NULL;
+        agents_load(&g, checkpoint, pos[0], units, args_given(specs, nspecs, argc, argv, "units"), seed);
+        view = grsn_qmix_player_env(g.player);
+    } else {
+        view = s;
+    }
+    grsn_smac_dims d = grsn_smac_get_dims(view);
     OneEnv b;
     one_env_alloc(&b, &d);
     grsn_rng rng;
@@ -197,32 +270,43 @@ static int smac_play(int argc, char **argv) {
     if (replay) cli_check("smac play", grsn_atomic_open(&rf, replay));
 
     int wins = 0, losses = 0, draws = 0, timeouts = 0;
-    double sum_ret = 0, sum_len = 0;
+    double sum_ret = 0, sum_len = 0, sum_dead_allies = 0, sum_dead_enemies = 0, spikes = 0, decisions = 0;
     for (int ep = 0; ep < episodes; ep++) {
-        cli_check("smac play", grsn_smac_reset_env(s, 0, &b.out));
+        if (agent) cli_check("smac play", grsn_qmix_player_begin(g.player));
+        else cli_check("smac play", grsn_smac_reset_env(s, 0, &b.out));
         int rec = replay && ep == 0;
-        if (rec) { replay_header(rf.fp, s, pos[0]); replay_step(rf.fp, s, 0, 0, 0, NULL); }
+        if (rec) { replay_header(rf.fp, view, pos[0]); replay_step(rf.fp, view, 0, 0, 0, NULL); }
         double ret = 0;
         int t = 0;
         do {
-            if (!(script && ep == 0 && script_step(script, t, d.n_agents, b.actions))) {
-                if (!strcmp(policy, "random")) grsn_smac_policy_random(b.avail, d.n_agents, d.n_actions, &rng, b.actions);
-                else if (!strcmp(policy, "kite")) cli_check("smac play", grsn_smac_policy_kite(s, 0, b.actions));
-                else cli_check("smac play", grsn_smac_policy_heuristic(s, 0, b.actions));
+            grsn_status st;
+            if (agent) {
+                GrsnQmixPlayStep ps;
+                st = grsn_qmix_player_step(g.player, g.spikes, b.actions, &ps);
+                b.reward = ps.reward; b.terminated = (uint8_t)ps.done; b.info = ps.info;
+                for (int a = 0; a < d.n_agents; a++) spikes += (double)g.spikes[a];
+                decisions += d.n_agents;
+            } else {
+                if (!(script && ep == 0 && script_step(script, t, d.n_agents, b.actions))) {
+                    if (!strcmp(policy, "random")) grsn_smac_policy_random(b.avail, d.n_agents, d.n_actions, &rng, b.actions);
+                    else if (!strcmp(policy, "kite")) cli_check("smac play", grsn_smac_policy_kite(s, 0, b.actions));
+                    else cli_check("smac play", grsn_smac_policy_heuristic(s, 0, b.actions));
+                }
+                st = grsn_smac_step_env(s, 0, b.actions, &b.out);
             }
-            grsn_status st = grsn_smac_step_env(s, 0, b.actions, &b.out);
             if (st != GRSN_OK) {
                 if (replay) grsn_atomic_abort(&rf);
                 cli_fail("smac play", "step %d: %s", t, grsn_last_error());
             }
             ret += b.reward;
             t++;
-            if (rec) replay_step(rf.fp, s, t, b.reward, b.terminated, &b.info);
+            if (rec) replay_step(rf.fp, view, t, b.reward, b.terminated, &b.info);
         } while (!b.terminated);
         wins += b.info.battle_won; losses += b.info.battle_lost; draws += b.info.draw; timeouts += b.info.timeout;
         sum_ret += ret; sum_len += t;
+        sum_dead_allies += b.info.dead_allies; sum_dead_enemies += b.info.dead_enemies;
         if (verbose)
-            printf("episode %d: %s, return %.3f, length %d, dead allies %d, dead enemies %d\n", ep,
+            printf("episode %d: %s, return %.4f, length %d, dead allies %d, dead enemies %d\n", ep,
                    b.info.battle_won ? "won" : b.info.battle_lost ? "lost" : b.info.draw ? "draw" : "timeout",
                    ret, t, b.info.dead_allies, b.info.dead_enemies);
     }
@@ -231,8 +315,14 @@ static int smac_play(int argc, char **argv) {
     printf("win rate %.1f%% (won %d, lost %d, draw %d, timeout %d)\n", 100.0 * wins / episodes, wins, losses,
            draws, timeouts);
     printf("mean return %.3f\nmean episode length %.2f\n", sum_ret / episodes, sum_len / episodes);
+    printf("mean dead at the end: %.2f of %d allies, %.2f of %d enemies\n", sum_dead_allies / episodes, d.n_agents,
+           sum_dead_enemies / episodes, d.n_enemies);
+    if (agent && g.spiking)
+        printf("firing rate %.4f (spikes per neuron and substep, over %.0f decisions)\n",
+               spikes / (decisions * g.hidden * g.substeps), decisions);
     if (replay) printf("replay of episode 0 written to %s\n", replay);
     one_env_free(&b);
+    if (agent) agents_free(&g);
     grsn_smac_free(s);
     return 0;
 }
@@ -242,6 +332,7 @@ int cmd_smac(int argc, char **argv) {
         FILE *f = argc < 1 ? stderr : stdout;
         fprintf(f, "usage: grsn smac info MAP [flags]\n"
                    "       grsn smac play MAP [--policy random|heuristic|kite] [--episodes N] [--seed S] [--replay FILE]\n"
+                   "       grsn smac play MAP --checkpoint FILE [--episodes N] [--seed S] [--replay FILE]\n"
                    "maps: 3m, 8m, 2s3z, 8m_vs_9m, 3s_vs_5z, 27m_vs_30m, MMM2\n");
         return argc < 1 ? 2 : 0;
     }

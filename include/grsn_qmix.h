@@ -203,6 +203,7 @@ typedef struct {
     int done;                   // this step ended the episode (won, lost, drawn or timed out)
     int won;                    // ... with a win
     float reward;               // the team reward of this step
+    grsn_smac_info info;        // the simulator's outcome of this step (dead units, how it ended)
 } GrsnQmixPlayStep;
 
 // One environment step: each of the n_agents agents decides (one decision
@@ -212,6 +213,15 @@ typedef struct {
 // summed over the substeps (0 for a GRU core). Actions in actions[n_agents]
 // (may be NULL). A step after the end of an episode begins the next one.
 grsn_status grsn_qmix_player_step(GrsnQmixPlayer *p, long long *spikes, int32_t *actions, GrsnQmixPlayStep *s);
+
+// Begin the next episode now if none is under way (a no-op otherwise), so
+// that its first state can be read from grsn_qmix_player_env before the
+// first step; grsn_qmix_player_step would begin it too.
+grsn_status grsn_qmix_player_begin(GrsnQmixPlayer *p);
+
+// The player's simulator (its environment 0), to read units from
+// (grsn_smac_get_units) between steps. Owned by the player.
+const grsn_smac *grsn_qmix_player_env(const GrsnQmixPlayer *p);
 
 // ----------------------------------------------------------------------------
 // State for checkpoints and tests

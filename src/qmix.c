@@ -577,18 +577,26 @@ static void decide_counting(QAgent *a, float *qv, float *core, const float *x, i
     }
 }
 
+grsn_status grsn_qmix_player_begin(GrsnQmixPlayer *p) {
+    if (p->t >= 0) return GRSN_OK;
+    // A new episode: zero core state, no last actions (§9.2).
+    grsn_smac_out out = {p->obs, p->state, p->avail, &p->reward, &p->term, &p->info, NULL};
+    GRSN_TRY(grsn_smac_reset(p->env, &out));
+    memset(p->core, 0, (size_t)p->q->dims.n_agents * qagent_state_size(&p->q->core.agent[0]) * sizeof(float));
+    for (int a = 0; a < p->q->dims.n_agents; a++) p->last[a] = -1;
+    p->t = 0;
+    return GRSN_OK;
+}
+
+const grsn_smac *grsn_qmix_player_env(const GrsnQmixPlayer *p) { return p->env; }
+
 grsn_status grsn_qmix_player_step(GrsnQmixPlayer *p, long long *spikes, int32_t *actions, GrsnQmixPlayStep *s) {
     GrsnQmix *q = p->q;
     const grsn_smac_dims *d = &q->dims;
     int n = d->n_agents, A = d->n_actions, O = d->obs_dim, din = q->core.d_in;
     QAgent *agent = &q->core.agent[0];
     grsn_smac_out out = {p->obs, p->state, p->avail, &p->reward, &p->term, &p->info, NULL};
-    if (p->t < 0) {   // a new episode: zero core state, no last actions (§9.2)
-        GRSN_TRY(grsn_smac_reset(p->env, &out));
-        memset(p->core, 0, (size_t)n * qagent_state_size(agent) * sizeof(float));
-        for (int a = 0; a < n; a++) p->last[a] = -1;
-        p->t = 0;
-    }
+    GRSN_TRY(grsn_qmix_player_begin(p));
     for (int a = 0; a < n; a++)
         qmix_build_input(p->x + (size_t)a * din, p->obs + (size_t)a * O, p->last[a], a, O, A, n);
     decide_counting(agent, p->qv, p->core, p->x, n, spikes);
@@ -599,6 +607,7 @@ grsn_status grsn_qmix_player_step(GrsnQmixPlayer *p, long long *spikes, int32_t 
     s->done = p->term != 0;
     s->won = s->done && p->info.battle_won != 0;
     s->reward = p->reward;
+    s->info = p->info;
     memcpy(p->last, p->actions, (size_t)n * sizeof(int32_t));
     if (actions) memcpy(actions, p->actions, (size_t)n * sizeof(int32_t));
     p->t = s->done ? -1 : p->t + 1;

@@ -4,7 +4,9 @@
 # one-line errors on bad input (exit 2), a short 3m run (its directory and
 # test schedule, the same progress.csv for the same seed and for 1 and 2
 # threads), evaluation of its checkpoints (the run's own final test
-# replayed), checkpoints of another map, net or kind told apart (exit 1),
+# replayed), the trained agents played by `grsn smac play --checkpoint`
+# (episode 0 = eval's first test episode, replay, errors), checkpoints of
+# another map, net or kind told apart (exit 1),
 # a non-finite loss stopping the run, and --resume of a killed run (the
 # files of an uninterrupted run) and its errors. Ends with
 # "cli_train_qmix: N passed, N failed".
@@ -131,6 +133,40 @@ expect_error "a control checkpoint asked for a SMAC map" 1 "a sacd checkpoint of
 "$bin" eval --checkpoint "$tmp/c/final.grsn" --episodes 2 >"$tmp/ec"
 check "a control checkpoint still evaluates as before" '[ $? -eq 0 ] && grep -q "^mean ± std over 2 episodes" "$tmp/ec"'
 check_damaged "truncated QMIX checkpoint" "corrupt QMIX checkpoint"
+
+# --- The trained agents in the simulator: grsn smac play MAP --checkpoint F.
+"$bin" smac play 3m --checkpoint "$tmp/r1/final.grsn" --episodes 4 --seed 7 --verbose 1 --replay "$tmp/p.jsonl" \
+    >"$tmp/p1" 2>"$tmp/p1.err"
+check "smac play --checkpoint: the agents play, one line per episode, deaths and firing rate" \
+    '[ $? -eq 0 ] && [ ! -s "$tmp/p1.err" ] && grep -q "^map 3m, policy agent, 4 episodes, seed 7$" "$tmp/p1" &&
+     [ "$(grep -c "^episode [0-3]: " "$tmp/p1")" -eq 4 ] && grep -q "^mean dead at the end: .* of 3 allies, .* of 3 enemies$" "$tmp/p1" &&
+     grep -q "^firing rate [0-9.]* (spikes per neuron and substep" "$tmp/p1"'
+# Its first episode is the first greedy test episode of grsn eval with that seed.
+"$bin" eval --checkpoint "$tmp/r1/final.grsn" --episodes 1 --seed 7 >"$tmp/p1e"
+check "smac play --checkpoint: episode 0 is grsn eval's first test episode (same seed)" \
+    '[ -n "$(sed -n "s/^greedy test over 1 episodes.*return \([-0-9.]*\) ± .*/\1/p" "$tmp/p1e")" ] &&
+     [ "$(sed -n "s/^greedy test over 1 episodes.*return \([-0-9.]*\) ± .*/\1/p" "$tmp/p1e")" = \
+       "$(sed -n "s/^episode 0: .*, return \([-0-9.]*\), length.*/\1/p" "$tmp/p1")" ]'
+"$bin" smac play 3m --checkpoint "$tmp/r1/final.grsn" --episodes 4 --seed 7 --verbose 1 --replay "$tmp/p2.jsonl" >"$tmp/p2"
+check "smac play --checkpoint: the same seed plays the same episodes and replay" \
+    'sed "s/p2\.jsonl/p.jsonl/" "$tmp/p2" | cmp -s "$tmp/p1" - && cmp -s "$tmp/p.jsonl" "$tmp/p2.jsonl"'
+check "smac play --checkpoint --replay: header, the reset state, one line per step of episode 0" \
+    'len=$(sed -n "s/^episode 0: .*, length \([0-9]*\),.*/\1/p" "$tmp/p1");
+     head -n 1 "$tmp/p.jsonl" | grep -q "^{\"type\":\"header\",\"map\":\"3m\"" &&
+     [ "$(grep -c "^{\"type\":\"step\"" "$tmp/p.jsonl")" -eq $((len + 1)) ] &&
+     tail -n 1 "$tmp/p.jsonl" | grep -q "\"terminated\":1"'
+expect_error "--policy agent without a checkpoint" 2 "--policy agent needs --checkpoint FILE" smac play 3m --policy agent
+expect_error "--checkpoint with a scripted policy" 2 "--checkpoint plays the trained agents, not --policy kite" \
+    smac play 3m --checkpoint "$tmp/r1/final.grsn" --policy kite
+expect_error "--checkpoint with --actions" 2 "--actions scripts the first steps of a scripted policy" \
+    smac play 3m --checkpoint "$tmp/r1/final.grsn" --actions "1,1,1"
+expect_error "--checkpoint of another map" 1 "final.grsn: a checkpoint of smac:3m, not of 8m" \
+    smac play 8m --checkpoint "$tmp/r1/final.grsn"
+expect_error "--checkpoint with other unit data" 1 "final.grsn: trained with unit data liberty, not lotv" \
+    smac play 3m --checkpoint "$tmp/r1/final.grsn" --units lotv
+expect_error "--checkpoint of a control task" 1 "a sacd checkpoint of the control task cartpole-v, not a QMIX one" \
+    smac play 3m --checkpoint "$tmp/c/final.grsn"
+expect_error "--checkpoint that is missing" 1 "cannot open checkpoint" smac play 3m --checkpoint "$tmp/none.grsn"
 
 # --- A non-finite loss stops the run: one line, exit 1, the last checkpoint stays.
 check_nan_stop --env smac:3m --steps 2000 --threads 1 $tiny --test-interval 50
