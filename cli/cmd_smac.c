@@ -4,8 +4,10 @@
  * (include/grsn_smac.h).
  *
  *   info   sizes, layouts and armies of a map
- *   play   run episodes with the random, the focus-fire or the kiting policy;
- *          prints win rate, mean return and episode length; --replay writes the
+ *   play   run episodes with the random, the focus-fire or the kiting policy,
+ *          or with the trained agents of a QMIX checkpoint (--checkpoint);
+ *          prints win rate, mean return, episode length and the dead of each
+ *          side (and an agent's firing rate); --replay writes the
  *          first episode as JSON lines for tools/smac_replay.html; --actions plays
  *          scripted actions first (a forbidden one is an error naming the
  *          agent and the action)
