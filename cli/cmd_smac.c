@@ -29,6 +29,8 @@ static grsn_smac_unit_table parse_units(const char *v) {
     return !strcmp(v, "lotv") ? GRSN_SMAC_UNITS_LOTV : GRSN_SMAC_UNITS_LIBERTY;
 }
 
+static const char *units_name(grsn_smac_unit_table u) { return u == GRSN_SMAC_UNITS_LOTV ? "lotv" : "liberty"; }
+
 // Buffers for one environment.
 typedef struct {
     float *obs, *state, reward;
@@ -180,23 +182,17 @@ typedef struct {
 static void agents_load(Agents *g, const char *path, const char *map, const char *units, int units_given,
                         int seed) {
     const char *cmd = "smac play";
-    if (!grsn_qmix_ckpt_probe(path)) {
-        GrsnQmixCkptInfo probe;   // says why: unreadable, corrupt, foreign, or a control-task checkpoint
-        cli_check(cmd, grsn_qmix_ckpt_info(path, &probe));
-        cli_fail(cmd, "%s: not a QMIX checkpoint", path);
-    }
-    GrsnQmixCkptInfo info;
+    GrsnQmixCkptInfo info;   // the loader names an unreadable, corrupt, foreign or control-task file
     cli_check(cmd, grsn_qmix_ckpt_load(path, 1, (uint64_t)seed, &g->q, &info));
     const GrsnQmixConfig *c = &info.config.qmix;
     if (strcmp(c->map, map) != 0) cli_fail(cmd, "%s: a checkpoint of smac:%s, not of %s", path, c->map, map);
     if (units_given && parse_units(units) != c->units)
-        cli_fail(cmd, "%s: trained with unit data %s, not %s", path,
-                 c->units == GRSN_SMAC_UNITS_LOTV ? "lotv" : "liberty", units);
+        cli_fail(cmd, "%s: trained with unit data %s, not %s", path, units_name(c->units), units);
     cli_check(cmd, grsn_qmix_player_create(&g->player, g->q, (uint64_t)seed, GRSN_STREAM_EVAL_ENV));
     g->spikes = calloc((size_t)grsn_qmix_dims(g->q).n_agents, sizeof *g->spikes);
     if (!g->spikes) cli_fail(cmd, "out of memory");
     g->hidden = c->hidden;
-    g->substeps = c->net == GRSN_NET_GRU ? 1 : c->cell.substeps;
+    g->substeps = c->cell.substeps;
     g->spiking = c->net != GRSN_NET_GRU;
     printf("agents of %s: smac:%s, %s core (hidden %d%s), %ld env steps of training\n", path, c->map,
            grsn_net_name(c->net), c->hidden, c->cell.substeps > 1 && g->spiking ? ", w/o TAP" : "",
@@ -249,20 +245,20 @@ static int smac_play(int argc, char **argv) {
     grsn_smac *s = NULL;
     Agents g = {0};
     const grsn_smac *view;
-    grsn_smac_config c;
-    grsn_smac_config_default(&c, pos[0]);
-    c.seed = (uint64_t)seed;
-    c.units = parse_units(units);
-    cli_check("smac play", grsn_smac_create(&s, &c));   // an unknown map fails here, with the list of maps
+    grsn_smac_dims d;
+    cli_check("smac play", grsn_smac_map_dims(pos[0], NULL, &d));   // an unknown map: the list of maps
     if (agent) {
-        grsn_smac_free(s);
-        s = NULL;
         agents_load(&g, checkpoint, pos[0], units, args_given(specs, nspecs, argc, argv, "units"), seed);
         view = grsn_qmix_player_env(g.player);
     } else {
+        grsn_smac_config c;
+        grsn_smac_config_default(&c, pos[0]);
+        c.seed = (uint64_t)seed;
+        c.units = parse_units(units);
+        cli_check("smac play", grsn_smac_create(&s, &c));
         view = s;
     }
-    grsn_smac_dims d = grsn_smac_get_dims(view);
+    d = grsn_smac_get_dims(view);
     OneEnv b;
     one_env_alloc(&b, &d);
     grsn_rng rng;
