@@ -180,7 +180,7 @@ typedef struct {
 } Agents;
 
 static void agents_load(Agents *g, const char *path, const char *map, const char *units, int units_given,
-                        int seed) {
+                        int push_first, int push_first_given, int seed) {
     const char *cmd = "smac play";
     GrsnQmixCkptInfo info;   // the loader names an unreadable, corrupt, foreign or control-task file
     cli_check(cmd, grsn_qmix_ckpt_load(path, 1, (uint64_t)seed, &g->q, &info));
@@ -188,15 +188,17 @@ static void agents_load(Agents *g, const char *path, const char *map, const char
     if (strcmp(c->map, map) != 0) cli_fail(cmd, "%s: a checkpoint of smac:%s, not of %s", path, c->map, map);
     if (units_given && parse_units(units) != c->units)
         cli_fail(cmd, "%s: trained with unit data %s, not %s", path, units_name(c->units), units);
+    if (push_first_given && push_first != c->push_first)
+        cli_fail(cmd, "%s: trained with --push-first %d, not %d", path, c->push_first, push_first);
     cli_check(cmd, grsn_qmix_player_create(&g->player, g->q, (uint64_t)seed, GRSN_STREAM_EVAL_ENV));
     g->spikes = calloc((size_t)grsn_qmix_dims(g->q).n_agents, sizeof *g->spikes);
     if (!g->spikes) cli_fail(cmd, "out of memory");
     g->hidden = c->hidden;
     g->substeps = c->cell.substeps;
     g->spiking = c->net != GRSN_NET_GRU;
-    printf("agents of %s: smac:%s, %s core (hidden %d%s), %ld env steps of training\n", path, c->map,
+    printf("agents of %s: smac:%s, %s core (hidden %d%s), %ld env steps of training%s\n", path, c->map,
            grsn_net_name(c->net), c->hidden, c->cell.substeps > 1 && g->spiking ? ", w/o TAP" : "",
-           info.counters.env_steps);
+           info.counters.env_steps, c->push_first ? " (simulator with the push first)" : "");
 }
 
 static void agents_free(Agents *g) {
@@ -207,7 +209,7 @@ static void agents_free(Agents *g) {
 
 static int smac_play(int argc, char **argv) {
     const char *policy = "heuristic", *replay = NULL, *units = "liberty", *script = NULL, *checkpoint = NULL;
-    int episodes = 10, seed = 0, verbose = 0;
+    int episodes = 10, seed = 0, verbose = 0, push_first = 0;
     ArgSpec specs[] = {
         {"policy", ARG_CHOICE, &policy, "heuristic",
          "who controls the agents: random actions, focus fire (heuristic), focus fire with kiting (kite), "
@@ -220,6 +222,8 @@ static int smac_play(int argc, char **argv) {
          "environment seed (stream GRSN_STREAM_ENV; with --checkpoint GRSN_STREAM_EVAL_ENV, as `grsn eval --seed`)",
          NULL},
         {"replay", ARG_STR, &replay, NULL, "write the first episode as JSON lines to this file", NULL},
+        {"push-first", ARG_INT, &push_first, "0", "1: crowded units are pushed apart before they fire, as before "
+         "session 15 (with --checkpoint: the checkpoint's setting)", NULL},
         {"units", ARG_CHOICE, &units, "liberty", "unit data (with --checkpoint: the checkpoint's)", "liberty|lotv"},
         {"actions", ARG_STR, &script, NULL, "scripted first steps: \"a0,a1,..;a0,a1,..\" (then --policy)", NULL},
         {"verbose", ARG_BOOL, &verbose, "0", "print every episode", NULL},
@@ -231,6 +235,7 @@ static int smac_play(int argc, char **argv) {
                                    "3s_vs_5z, 27m_vs_30m, MMM2");
     if (episodes < 1) cli_usage_error("smac play", "--episodes must be >= 1, got %d", episodes);
     if (seed < 0) cli_usage_error("smac play", "--seed must be >= 0, got %d", seed);
+    if (push_first != 0 && push_first != 1) cli_usage_error("smac play", "--push-first must be 0 or 1, got %d", push_first);
     if (checkpoint && args_given(specs, nspecs, argc, argv, "policy") && strcmp(policy, "agent") != 0)
         cli_usage_error("smac play", "--checkpoint plays the trained agents, not --policy %s", policy);
     if (!checkpoint && !strcmp(policy, "agent"))
@@ -248,13 +253,15 @@ static int smac_play(int argc, char **argv) {
     grsn_smac_dims d;
     cli_check("smac play", grsn_smac_map_dims(pos[0], NULL, &d));   // an unknown map: the list of maps
     if (agent) {
-        agents_load(&g, checkpoint, pos[0], units, args_given(specs, nspecs, argc, argv, "units"), seed);
+        agents_load(&g, checkpoint, pos[0], units, args_given(specs, nspecs, argc, argv, "units"), push_first,
+                    args_given(specs, nspecs, argc, argv, "push-first"), seed);
         view = grsn_qmix_player_env(g.player);
     } else {
         grsn_smac_config c;
         grsn_smac_config_default(&c, pos[0]);
         c.seed = (uint64_t)seed;
         c.units = parse_units(units);
+        c.push_first = push_first;
         cli_check("smac play", grsn_smac_create(&s, &c));
         view = s;
     }

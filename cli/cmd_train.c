@@ -411,7 +411,7 @@ static int train_qmix(int argc, char **argv) {
     const char *env = NULL, *algo, *net, *out = NULL, *units, *preset, *optimizer;
     int seed, steps, force, threads, print_config, test_interval, test_episodes, resume_interval;
     int keep_resume;
-    int n_envs, batch, buffer, eps_anneal, target_update, hidden, mixer_embed, hypernet_embed, state_last_action;
+    int n_envs, batch, buffer, eps_anneal, target_update, hidden, mixer_embed, hypernet_embed, state_last_action, push_first;
     double lr, optim_alpha, optim_eps, gamma, td_lambda, grad_clip, eps_start, eps_finish;
     NeuronFlags nf;
     ArgSpec specs[] = {
@@ -455,6 +455,8 @@ static int train_qmix(int argc, char **argv) {
         {"hypernet-embed", ARG_INT, &hypernet_embed, "64", "hypernetwork hidden size", NULL},
         {"state-last-action", ARG_INT, &state_last_action, "1", "1: the mixer's state ends with all last actions", NULL},
         {"units", ARG_CHOICE, &units, "liberty", "unit data: SMAC's Wings of Liberty or LotV multiplayer", "liberty|lotv"},
+        {"push-first", ARG_INT, &push_first, "0", "1: the simulator pushes crowded units apart before they fire, "
+         "as before session 15 (melee crowds can stall out of reach)", NULL},
         // The neuron
         NEURON_SPECS(nf, "decay: auto = layer for grsn, fixed for lif", "LIF reset: auto = hard",
                      "w/o-TAP output: auto = rate"),
@@ -509,6 +511,7 @@ static int train_qmix(int argc, char **argv) {
     q->target_update_episodes = target_update;
     q->hidden = hidden; q->mixer_embed = mixer_embed; q->hypernet_embed = hypernet_embed;
     q->state_last_action = state_last_action;
+    q->push_first = push_first;
     q->units = !strcmp(units, "lotv") ? GRSN_SMAC_UNITS_LOTV : GRSN_SMAC_UNITS_LIBERTY;
     GrsnCellConfig *c = &q->cell;
     apply_neuron_flags(&nf, q->net, c);

@@ -88,6 +88,7 @@ typedef struct {
     // Simulator options (smac-simulator.md §2, §13.3).
     int state_last_action;      // 1: the mixer's state ends with all last actions
     grsn_smac_unit_table units; // GRSN_SMAC_UNITS_LIBERTY
+    int push_first;             // 0 (grsn_smac_config.push_first)
     // The neuron: threshold, surrogate, decay, reset, substeps (w/o TAP).
     // kind, in and hidden are set from net and hidden at create.
     GrsnCellConfig cell;

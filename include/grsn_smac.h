@@ -75,6 +75,9 @@ typedef struct {
     int weapon_delay;           // 1: each shot adds U(-1, +2) loops to the weapon period
     int projectiles;            // 1: damage points, missile flight and the zealot's delayed 2nd hit
     int min_damage;             // 1: a hit that reaches health does at least 0.5 damage
+    int push_first;             // 0: units fire from where they moved, then overlaps are pushed
+                                // apart; 1: pushed apart first, as grsn did before the fix of
+                                // session 15 (crowded melee units can stall just out of reach)
     // Enemy id order (§5.3; SMAC's is undocumented). NULL: the order in which
     // the map script creates the units. Otherwise a permutation [n_enemies]:
     // enemy id k is the unit created enemy_order[k]-th. Copied at create.

@@ -98,6 +98,7 @@ static void smac_config(const GrsnQmixConfig *c, grsn_smac_config *s, uint64_t s
     s->stream_base = stream;
     s->state_last_action = c->state_last_action;
     s->units = c->units;
+    s->push_first = c->push_first;
 }
 
 static grsn_status check_config(const GrsnQmixConfig *c) {

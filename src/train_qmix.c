@@ -94,7 +94,7 @@ grsn_status grsn_qmix_train_check(const GrsnQmixTrainConfig *cfg) {
         {"eps_start", q->eps_start, 0, 1}, {"eps_finish", q->eps_finish, 0, 1},
         {"eps_anneal", (double)q->eps_anneal, 1, 1e13},
         {"target_update_episodes", q->target_update_episodes, 1, 1e9},
-        {"state_last_action", q->state_last_action, 0, 1},
+        {"state_last_action", q->state_last_action, 0, 1}, {"push_first", q->push_first, 0, 1},
         {"cell.threshold", c->threshold, 1e-30, 1e30}, {"cell.alpha", c->alpha, 1e-30, 1e30},
         {"cell.beta", c->beta, 0, 1}, {"cell.substeps", c->substeps, 1, 64},
         {"cell.detach_reset", c->detach_reset, 0, 1}, {"cell.smooth", c->smooth, 0, 1},
@@ -145,6 +145,7 @@ static const GrsnKvField KEYS[] = {
     // The simulator
     KEY("state_last_action", INT, qmix.state_last_action, NETWORK),
     ENUM_KEY("units", qmix.units, UNIT_NAMES, NETWORK),
+    KEY("push_first", INT, qmix.push_first, 0),
     // The neuron
     KEY("cell.threshold", FLOAT, qmix.cell.threshold, NETWORK),
     KEY("cell.alpha", FLOAT, qmix.cell.alpha, NETWORK),
@@ -217,6 +218,10 @@ grsn_status grsn_qmix_train_config_parse(GrsnQmixTrainConfig *cfg, const char *t
     if (n < 0) return grsn_fail(GRSN_ERR_FORMAT, "config: unknown net '%s'; valid nets for qmix: " GRSN_QMIX_NET_NAMES, net);
     if (grsn_qmix_train_defaults(cfg, env + strlen(SMAC_PREFIX), (grsn_net)n, 0) != GRSN_OK)
         return grsn_kv_refail(GRSN_ERR_FORMAT, "config: ");
+
+    // A config without push_first predates that switch (session 15): its run
+    // trained with the push before the units fire.
+    cfg->qmix.push_first = 1;
 
     // Pass 2: every key overrides its default; the map's sizes are checked.
     static const char *const SKIP[] = {"grsn_version", "grsn_build", "algo", "env", "net", NULL};

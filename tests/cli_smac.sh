@@ -55,6 +55,16 @@ contains "unknown flag lists flags" "unknown flag '--episode'"
 if [ "$(wc -l <"$tmp/out")" -eq 1 ]; then ok "unknown flag: one line"; else bad "unknown flag: more than one line"; fi
 expect "bad policy value" 2 "$bin" smac play 3m --policy greedy
 contains "bad policy lists choices" "random|heuristic|kite"
+expect "bad --push-first" 2 "$bin" smac play 3m --push-first 2
+contains "bad --push-first named" "--push-first must be 0 or 1, got 2"
+# The simulator order reaches the game: focus-firing stalkers on 3s_vs_5z die
+# sooner once the crowding zealots strike from where they stepped.
+"$bin" smac play 3s_vs_5z --episodes 20 --seed 1 >"$tmp/pf0"
+"$bin" smac play 3s_vs_5z --episodes 20 --seed 1 --push-first 1 >"$tmp/pf1"
+len0=$(sed -n 's/^mean episode length //p' "$tmp/pf0"); len1=$(sed -n 's/^mean episode length //p' "$tmp/pf1")
+if [ -n "$len0" ] && [ -n "$len1" ] && awk -v a="$len0" -v b="$len1" 'BEGIN { exit !(a + 5 < b) }'; then
+    ok "--push-first 1: the old order, longer 3s_vs_5z fights ($len1 against $len0 steps)"
+else bad "--push-first: episode lengths '$len0' (0) and '$len1' (1)"; fi
 expect "bad subcommand" 2 "$bin" smac fly 3m
 expect "bench smac" 0 "$bin" bench smac 3m --seconds 0.1 --envs 2 --threads 2
 contains "bench reports env-steps/s" "env-steps/s"

@@ -164,6 +164,9 @@ expect_error "--checkpoint of another map" 1 "final.grsn: a checkpoint of smac:3
     smac play 8m --checkpoint "$tmp/r1/final.grsn"
 expect_error "--checkpoint with other unit data" 1 "final.grsn: trained with unit data liberty, not lotv" \
     smac play 3m --checkpoint "$tmp/r1/final.grsn" --units lotv
+check "a run's config records the simulator order (push_first=0)" 'grep -q "^push_first=0$" "$tmp/r1/config"'
+expect_error "--checkpoint with the other simulator order" 1 "final.grsn: trained with --push-first 0, not 1" \
+    smac play 3m --checkpoint "$tmp/r1/final.grsn" --push-first 1
 expect_error "--checkpoint of a control task" 1 "a sacd checkpoint of the control task cartpole-v, not a QMIX one" \
     smac play 3m --checkpoint "$tmp/c/final.grsn"
 expect_error "--checkpoint that is missing" 1 "cannot open checkpoint" smac play 3m --checkpoint "$tmp/none.grsn"

@@ -351,6 +351,12 @@ TEST(runs_with_other_settings_are_their_own_method) {
     char variant[160];
     CHECK(grsn_run_config_variant("algo=qmix\nenv=smac:8m\nnet=grsn\ncell.gates=sometimes\n", variant,
                                   sizeof variant) == GRSN_ERR_FORMAT);
+    // A QMIX run from before the simulator's push_first switch trained with
+    // the push first: a method of its own, not averaged with today's runs.
+    CHECK(grsn_run_config_variant("algo=qmix\nenv=smac:8m\nnet=grsn\n", variant, sizeof variant) == GRSN_OK &&
+          !strcmp(variant, "push_first=1"));
+    CHECK(grsn_run_config_variant("algo=qmix\nenv=smac:8m\nnet=grsn\npush_first=0\n", variant, sizeof variant) ==
+          GRSN_OK && !strcmp(variant, ""));
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
 }

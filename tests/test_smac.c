@@ -511,6 +511,41 @@ TEST(damage_shields_armor_bonus) {
     grsn_smac_free(s);
 }
 
+// Five zealots close on a stalker cornered at the map's western edge. Only a
+// half circle around it is open, so the zealots crowd, and their pushes move
+// each other back out of their 0.1 reach. A zealot must still strike from
+// where its move took it (the push comes after the units act): with the push
+// first, the crowd stalled out of reach for whole episodes (session 14).
+static int crowd_strikers(int push_first, double *damage) {
+    grsn_smac_config c;
+    grsn_smac_config_default(&c, "3s_vs_5z");
+    c.push_first = push_first;
+    grsn_smac *s = NULL;
+    if (grsn_smac_create(&s, &c) != GRSN_OK) { printf("    create: %s\n", grsn_last_error()); exit(1); }
+    grsn_smac_reset_env(s, 0, NULL);
+    SmacEnv *e = &s->envs[0];
+    remove_unit(e, 1); remove_unit(e, 2);
+    place(e, 0, 3.0, 16);                         // the stalker stands and never fires
+    for (int k = 0; k < 5; k++) place(e, 3 + k, 5.5, 14 + k);
+    int struck[5] = {0};
+    for (int loop = 0; loop < 400 && e->alive[0]; loop++) {
+        smac_env_loop(e);
+        for (int k = 0; k < 5; k++) struck[k] |= e->cd[3 + k] > 0;
+    }
+    *damage = 160 - e->hp[0] - e->sh[0];
+    grsn_smac_free(s);
+    return struck[0] + struck[1] + struck[2] + struck[3] + struck[4];
+}
+
+TEST(crowded_melee_units_strike_a_cornered_target) {
+    double dmg, dmg_first;
+    int n = crowd_strikers(0, &dmg), n_first = crowd_strikers(1, &dmg_first);
+    printf("    zealots that struck: %d of 5 (damage %.1f); with the push first %d (damage %.1f)\n", n, dmg, n_first,
+           dmg_first);
+    CHECK(n >= 3);
+    CHECK(dmg == 160);                             // the stalker dies within 25 s (400 loops)
+}
+
 TEST(enemy_order_permutation) {
     grsn_smac_config c;
     grsn_smac_config_default(&c, "MMM2");
@@ -910,5 +945,6 @@ int main(void) {
     RUN(no_unit_leaves_the_map);
     RUN(heuristic_beats_random_on_8m);
     RUN(kiting_wins_3s_vs_5z);
+    RUN(crowded_melee_units_strike_a_cornered_target);
     return test_summary("test_smac");
 }

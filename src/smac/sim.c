@@ -8,12 +8,16 @@
  *   1. pending hits age by one loop;
  *   2. orders on dead targets are dropped;
  *   3. enemies acquire targets (§12);
- *   4. every unit moves toward what its order wants (§11.5), ground units
- *      stay on pathable cells, then overlapping pairs are pushed apart;
+ *   4. every unit moves toward what its order wants (§11.5) and ground units
+ *      stay on pathable cells;
  *   5. every unit ticks its cooldown, shields and energy and executes its
  *      order: fire (scheduling hits, §11.2) or heal (§11.4);
- *   6. hits whose time has come land (§11.3), so all units of a loop act on
+ *   6. overlapping pairs are pushed apart (§11.5);
+ *   7. hits whose time has come land (§11.3), so all units of a loop act on
  *      the same situation and a fixed update order favours nobody.
+ * The push comes after the units act, so that a unit fires from where its
+ * move took it; config push_first = 1 pushes before they act, the order
+ * grsn had until session 15 (see smac_env_loop).
  */
 #include "smac/sim.h"
 
@@ -427,11 +431,15 @@ void smac_env_loop(SmacEnv *e) {
         }
     }
 
-    // 4. movement, then separation
+    // 4. movement
     for (int u = 0; u < n; u++) if (e->alive[u]) move_unit(e, u);
-    separate(e);
+    if (e->cfg->push_first) separate(e);
 
-    // 5. act, in a fixed or shuffled order
+    // 5. act, in a fixed or shuffled order. Units fire from where their move
+    // took them: a melee unit steps to the edge of its reach, and the push of
+    // its neighbours (6.) would otherwise move it back out before every strike,
+    // so a crowd around a cornered target never hits it (spec §13.1 resolves
+    // collisions before units move and act, to the same effect).
     if (e->cfg->shuffle_update_order) {
         int perm[SMAC_MAX_UNITS];
         for (int i = 0; i < n; i++) perm[i] = i;
@@ -444,6 +452,7 @@ void smac_env_loop(SmacEnv *e) {
         for (int u = 0; u < n; u++) if (e->alive[u]) act(e, u);
     }
 
-    // 6. hits land
+    // 6. separation (§11.5); 7. hits land
+    if (!e->cfg->push_first) separate(e);
     deliver_hits(e);
 }
