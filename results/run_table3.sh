@@ -27,6 +27,10 @@ jobs=${3:-1}
 summary=${SUMMARY:-results/table3.csv}
 out=${REPORT:-report/table3}
 steps_8m=${STEPS_8m:-1000000}
+# The 8m rows come from the simulator's game loop before session 15, which
+# pushed crowded units apart before they fired; --push-first 1 reproduces it.
+# SMAC_FLAGS="" trains with today's loop.
+smac_flags=${SMAC_FLAGS-"--push-first 1"}
 rc=0
 # Each sweep updates the summary in place: rows of the other cells, and of
 # envs or seeds outside this call, stay (`grsn sweep --help`).
@@ -40,9 +44,12 @@ sweep() {   # sweep RUNS ENV NETS -- FLAGS...
 for env in $envs; do
     case $env in
         smac:*)
-            sweep runs/table3/wotap "$env" lif,grsn -- --steps "$steps_8m" --no-tap 1
-            sweep runs/table3/tap "$env" lif -- --steps "$steps_8m"
-            sweep runs/table2 "$env" grsn -- --steps "$steps_8m" ;;
+            # shellcheck disable=SC2086
+            sweep runs/table3/wotap "$env" lif,grsn -- --steps "$steps_8m" --no-tap 1 $smac_flags
+            # shellcheck disable=SC2086
+            sweep runs/table3/tap "$env" lif -- --steps "$steps_8m" $smac_flags
+            # shellcheck disable=SC2086
+            sweep runs/table2 "$env" grsn -- --steps "$steps_8m" $smac_flags ;;
         *)
             sweep runs/table3/wotap "$env" lif,grsn -- --no-tap 1
             sweep runs/table1 "$env" lif,grsn -- ;;
