@@ -361,6 +361,31 @@ TEST(runs_with_other_settings_are_their_own_method) {
     CHECK(system(cmd) == 0);
 }
 
+// Table 3 compares the paradigms of one method: a w/o-TAP run with other
+// settings (here T = 2 and the old game loop) fills no cell of it, even
+// where no default w/o-TAP run exists, while the with-TAP default does.
+TEST(table3_holds_default_runs_only) {
+    char dir[] = "/tmp/grsn_test_t3variant.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK(two_copies(dir, "tap", "wotap", "s/^cell.substeps=1/cell.substeps=2/; /^push_first=/d"));
+    GrsnRunList l;
+    CHECK(grsn_runs_scan(&l, dir) == GRSN_OK);
+    char out[320], cmd[400];
+    snprintf(out, sizeof out, "%s/report", dir);
+    GrsnReportSummary sum;
+    char *md = report_index(&l, dir, out, &sum);
+    CHECK(md != NULL);
+    if (md) {
+        CHECK(strstr(md, "| SMAC-8m | w/ TAP | GRSN | 19.5 (n=1") != NULL);
+        CHECK(strstr(md, "| SMAC-8m | w/o TAP | GRSN | – |") != NULL);
+        CHECK(strstr(md, "| 8m | qmix | GRSN (push_first=1) | w/o TAP (T=2) |") != NULL);   // listed as its own method
+    }
+    free(md);
+    grsn_runs_free(&l);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
 TEST(bad_input_is_a_clear_error) {
     GrsnRunList l;
     CHECK(grsn_runs_scan(&l, "tests/fixtures/no_such_dir") == GRSN_ERR_IO);
@@ -456,6 +481,7 @@ int main(void) {
     RUN(fixture_report_has_tables_flags_and_valid_svg);
     RUN(runs_of_two_budgets_are_not_averaged_together);
     RUN(runs_with_other_settings_are_their_own_method);
+    RUN(table3_holds_default_runs_only);
     RUN(bad_input_is_a_clear_error);
     RUN(raster_and_energy_from_a_checkpoint);
     return test_summary("test_report");

@@ -94,12 +94,16 @@ static const struct {
     {"8m", 0, "grsn", "19.7", "0.31", "96.5", "104", "18.57"},
 };
 
-// The w/o-TAP group of a method: T = 4 if present, else any T > 1.
+// The w/o-TAP group of a method: T = 4 if present, else any T > 1. Like
+// every cell of the paper's tables, it holds runs with the default settings
+// only (variant ""), so that both paradigms of a row of Table 3 compare runs
+// that differ in TAP alone.
 static const GrsnRunGroup *find_wotap(const GrsnGroups *g, const char *task, const char *algo, const char *net) {
     const GrsnRunGroup *gr = grsn_groups_find(g, task, algo, net, 4);
     for (int i = 0; !gr && i < g->n; i++) {
         const GrsnRunGroup *c = &g->group[i];
-        if (!strcmp(c->task, task) && (!algo || !strcmp(c->algo, algo)) && !strcmp(c->net, net) && c->substeps > 1)
+        if (!strcmp(c->task, task) && (!algo || !strcmp(c->algo, algo)) && !strcmp(c->net, net) && c->substeps > 1 &&
+            !c->variant[0])
             gr = c;
     }
     return gr;
