@@ -215,6 +215,15 @@ static char *report_index(const GrsnRunList *l, const char *root, const char *ou
     return read_text(path);
 }
 
+// The index.md of the report of the runs of list l, found under dir and
+// written to dir/report (NULL if it failed).
+static char *report_in(const GrsnRunList *l, const char *dir) {
+    char out[320];
+    snprintf(out, sizeof out, "%s/report", dir);
+    GrsnReportSummary sum;
+    return report_index(l, dir, out, &sum);
+}
+
 TEST(fixture_report_has_tables_flags_and_valid_svg) {
     char dir[] = "/tmp/grsn_test_report.XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
@@ -335,10 +344,7 @@ TEST(runs_with_other_settings_are_their_own_method) {
     CHECK(q != NULL && q->nfinished == 1 && q->variant[0] == '\0');
     if (q) CHECK_NEAR(q->mean, 19.5, 1e-9, 0);
     grsn_groups_free(&g);
-    char out[320];
-    snprintf(out, sizeof out, "%s/report", dir);
-    GrsnReportSummary sum;
-    char *md = report_index(&l, dir, out, &sum);
+    char *md = report_in(&l, dir);
     CHECK(md != NULL);
     if (md) {
         CHECK(strstr(md, "| 8m | qmix | GRSN | TAP | 30000 | 1 / 1 | 19.5") != NULL);
@@ -370,10 +376,8 @@ TEST(table3_holds_default_runs_only) {
     CHECK(two_copies(dir, "tap", "wotap", "s/^cell.substeps=1/cell.substeps=2/; /^push_first=/d"));
     GrsnRunList l;
     CHECK(grsn_runs_scan(&l, dir) == GRSN_OK);
-    char out[320], cmd[400];
-    snprintf(out, sizeof out, "%s/report", dir);
-    GrsnReportSummary sum;
-    char *md = report_index(&l, dir, out, &sum);
+    char cmd[400];
+    char *md = report_in(&l, dir);
     CHECK(md != NULL);
     if (md) {
         CHECK(strstr(md, "| SMAC-8m | w/ TAP | GRSN | 19.5 (n=1") != NULL);

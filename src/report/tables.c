@@ -102,9 +102,7 @@ static const GrsnRunGroup *find_wotap(const GrsnGroups *g, const char *task, con
     const GrsnRunGroup *gr = grsn_groups_find(g, task, algo, net, 4);
     for (int i = 0; !gr && i < g->n; i++) {
         const GrsnRunGroup *c = &g->group[i];
-        if (!strcmp(c->task, task) && (!algo || !strcmp(c->algo, algo)) && !strcmp(c->net, net) && c->substeps > 1 &&
-            !c->variant[0])
-            gr = c;
+        if (c->substeps > 1 && report_group_is(c, task, algo, net, c->substeps, "")) gr = c;
     }
     return gr;
 }
