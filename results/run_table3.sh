@@ -16,8 +16,9 @@
 # runs/table3/wotap. (Until session 16 GRSN on 8m with TAP was Table 2's run;
 # Table 2's 8m is now trained with the fixed game loop, and this table's 8m
 # block keeps the old loop throughout, so its GRSN runs moved here.) Finished
-# runs are skipped and stopped ones carried on (grsn sweep). The 300k-step 8m runs of session 2 are kept apart in
-# runs/table3_300k and results/table3_300k.csv.
+# runs are skipped and stopped ones carried on (grsn sweep). The 300k-step 8m
+# runs of session 2 are kept apart in runs/table3_300k and
+# results/table3_300k.csv.
 # SUMMARY_ONLY=1 writes the summary and report as they stand, training
 # nothing; THREADS sets the threads per run (default: cores / JOBS).
 bin=${GRSN_BIN:-build/grsn}
