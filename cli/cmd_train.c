@@ -123,7 +123,7 @@ static void choose_out(char *dir, size_t cap, const char *out, int force, const 
 // The neuron's flags, the same for both kinds of run
 
 typedef struct {
-    const char *beta_mode, *lif_reset, *decode, *gates;
+    const char *beta_mode, *lif_reset, *decode, *gates, *readout;
     int detach_reset, tap, no_tap, substeps;
     double threshold, surrogate_alpha, beta, u_reset;
 } NeuronFlags;
@@ -143,7 +143,9 @@ typedef struct {
     {"substeps", ARG_INT, &(nf).substeps, "4", "neuron updates per env step without TAP", NULL}, \
     {"decode", ARG_CHOICE, &(nf).decode, "auto", decode_help, "auto|rate|last"}, \
     {"gates", ARG_CHOICE, &(nf).gates, "input", "what GRSN's gates read: input (x_t, Eq. 13-14) or spikes " \
-     "(the layer's previous spikes, plus an input current: the authors' 2026 revision; TAP only)", "input|spikes"}
+     "(the layer's previous spikes, plus an input current: the authors' 2026 revision; TAP only)", "input|spikes"}, \
+    {"readout", ARG_CHOICE, &(nf).readout, "spikes", "what a spiking core hands on: spikes (Eq. 4, the paper) or " \
+     "membrane (its potential before firing; a diagnostic, not a spiking network)", "spikes|membrane"}
 
 // The cell options the flags set over the defaults of a `net` core.
 static void apply_neuron_flags(const NeuronFlags *nf, grsn_net net, GrsnCellConfig *c) {
@@ -155,6 +157,7 @@ static void apply_neuron_flags(const NeuronFlags *nf, grsn_net net, GrsnCellConf
     if (net == GRSN_NET_LIF && strcmp(nf->lif_reset, "auto") != 0)
         c->reset = !strcmp(nf->lif_reset, "hard") ? GRSN_RESET_HARD : GRSN_RESET_SOFT;
     c->gates = !strcmp(nf->gates, "spikes") ? GRSN_GATES_SPIKES : GRSN_GATES_INPUT;
+    c->readout = !strcmp(nf->readout, "membrane") ? GRSN_READOUT_MEMBRANE : GRSN_READOUT_SPIKES;
     if (strcmp(nf->decode, "auto") != 0)
         c->decode = !strcmp(nf->decode, "last") ? GRSN_DECODE_LAST : GRSN_DECODE_RATE;
     c->substeps = (!nf->tap || nf->no_tap) ? nf->substeps : 1;

@@ -156,6 +156,7 @@ typedef struct {
     int hypernet_embed;    // hypernetwork hidden width, 64
     int substeps;          // 1 = TAP
     grsn_gate_source gates; // GRSN: what the gates read (INPUT, the paper's)
+    grsn_readout readout;   // what the core hands to fc2 (SPIKES, the paper's)
 } GrsnQmixArch;
 
 // The arch of a SMAC map with pymarl's inputs (state with last actions,

@@ -183,12 +183,18 @@ void grsn_mlp_backward_input_cols(GrsnMLP *m, float *dx, const float *dy, const 
 // w/o TAP (substeps K > 1): each decision runs the spiking dynamics K times on
 // the same input, and the output is the mean of the K spikes (rate decoding;
 // decode = LAST takes the K-th spike, as the authors' GRSN code does).
+//
+// readout = MEMBRANE (a diagnostic, not the paper): the cell outputs u_t in
+// place of o_t (averaged or last over the substeps as the spikes would be),
+// so the layer after it reads a real-valued state as it reads a GRU's h. The
+// spikes still drive the reset; the output's gradient reaches u_t directly.
 
 typedef enum { GRSN_CELL_GRSN = 0, GRSN_CELL_LIF, GRSN_CELL_GRU } grsn_cell_kind;
 typedef enum { GRSN_BETA_FIXED = 0, GRSN_BETA_LAYER, GRSN_BETA_NEURON } grsn_beta_mode;
 typedef enum { GRSN_RESET_SOFT = 0, GRSN_RESET_HARD } grsn_reset_mode;
 typedef enum { GRSN_DECODE_RATE = 0, GRSN_DECODE_LAST } grsn_decode;
 typedef enum { GRSN_GATES_INPUT = 0, GRSN_GATES_SPIKES } grsn_gate_source;
+typedef enum { GRSN_READOUT_SPIKES = 0, GRSN_READOUT_MEMBRANE } grsn_readout;
 
 typedef struct {
     grsn_cell_kind kind;
@@ -206,6 +212,9 @@ typedef struct {
     grsn_decode decode;       // w/o TAP output decoding
     int act_reset_membrane;   // authors' code: GRSN u^ = 0 before every grsn_cell_step
     grsn_gate_source gates;   // GRSN: INPUT (Eq. 13-14, default) or SPIKES (spec §2.8)
+    grsn_readout readout;     // what a spiking cell outputs: SPIKES o_t (Eq. 4, the paper)
+                              // or MEMBRANE, its potential u_t before firing (a diagnostic,
+                              // not a spiking network: the next layer reads real values)
 } GrsnCellConfig;
 
 // The paper's defaults for a cell kind.
@@ -213,9 +222,11 @@ GrsnCellConfig grsn_cell_config(grsn_cell_kind kind, int in, int hidden);
 // Switch a config to the authors' code (spec §11): fixed beta = 0.5, LIF soft
 // reset, membrane reset at every act call, last-spike decoding w/o TAP.
 void grsn_cell_config_compat(GrsnCellConfig *c);
-// Whether the gate source fits the rest of the config: SPIKES needs a GRSN
-// core (net: the core's name, "grsn", "lif", "gru" or "mlp") and substeps 1.
-grsn_status grsn_cell_check_gates(const GrsnCellConfig *c, const char *net);
+// Whether the gate source and the readout fit the rest of the config (net:
+// the core's name, "grsn", "lif", "gru" or "mlp"): gates = SPIKES needs a
+// GRSN core and substeps 1; readout = MEMBRANE a spiking core (grsn, lif)
+// whose gates read the input.
+grsn_status grsn_cell_check_wiring(const GrsnCellConfig *c, const char *net);
 // Names: "grsn", "lif", "gru"; returns -1 if unknown.
 int grsn_cell_kind_from_name(const char *name);
 const char *grsn_cell_kind_name(grsn_cell_kind k);

@@ -23,7 +23,8 @@
  *   du^_{n-1} = beta du
  *   dF  += dc (c_{n-1} - J);  dJ += dc (1 - F);  dc_{n-1} = F dc
  *
- * with h' the arctan surrogate of Eq. 6. The reset terms in do are dropped
+ * with h' the arctan surrogate of Eq. 6. With readout = MEMBRANE the output
+ * is u_n, so g_n leaves do and joins du instead. The reset terms in do are dropped
  * when detach_reset is set. In "smooth" mode Theta is replaced by the arctan
  * primitive h itself, so h' is the true derivative and the whole BPTT path can
  * be checked by finite differences.
@@ -62,15 +63,24 @@ void grsn_cell_config_compat(GrsnCellConfig *c) {
     c->decode = c->kind == GRSN_CELL_GRSN ? GRSN_DECODE_LAST : GRSN_DECODE_RATE;
 }
 
-grsn_status grsn_cell_check_gates(const GrsnCellConfig *c, const char *net) {
+grsn_status grsn_cell_check_wiring(const GrsnCellConfig *c, const char *net) {
     if ((unsigned)c->gates > GRSN_GATES_SPIKES)
         return grsn_fail(GRSN_ERR_ARG, "unknown gate source %d; valid: input, spikes", (int)c->gates);
-    if (c->gates != GRSN_GATES_SPIKES) return GRSN_OK;
-    if (strcmp(net, "grsn") != 0)
-        return grsn_fail(GRSN_ERR_ARG, "cell.gates = spikes is a GRSN option; net %s has no gates", net);
-    if (c->substeps != 1)
-        return grsn_fail(GRSN_ERR_ARG, "cell.gates = spikes needs one neuron update per step (TAP), "
-                         "not cell.substeps = %d", c->substeps);
+    if ((unsigned)c->readout > GRSN_READOUT_MEMBRANE)
+        return grsn_fail(GRSN_ERR_ARG, "unknown readout %d; valid: spikes, membrane", (int)c->readout);
+    if (c->gates == GRSN_GATES_SPIKES) {
+        if (strcmp(net, "grsn") != 0)
+            return grsn_fail(GRSN_ERR_ARG, "cell.gates = spikes is a GRSN option; net %s has no gates", net);
+        if (c->substeps != 1)
+            return grsn_fail(GRSN_ERR_ARG, "cell.gates = spikes needs one neuron update per step (TAP), "
+                             "not cell.substeps = %d", c->substeps);
+    }
+    if (c->readout == GRSN_READOUT_MEMBRANE) {
+        if (strcmp(net, "grsn") != 0 && strcmp(net, "lif") != 0)
+            return grsn_fail(GRSN_ERR_ARG, "cell.readout = membrane needs a spiking core (grsn, lif), not %s", net);
+        if (c->gates == GRSN_GATES_SPIKES)   // the gates would read the potential as if it were o_{t-1}
+            return grsn_fail(GRSN_ERR_ARG, "cell.readout = membrane needs cell.gates = input");
+    }
     return GRSN_OK;
 }
 
@@ -113,7 +123,7 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
         return grsn_fail(GRSN_ERR_ARG, "cell %s: substeps %d outside 1..64", name, cfg->substeps);
     if (cfg->kind == GRSN_CELL_GRU && cfg->substeps != 1)
         return grsn_fail(GRSN_ERR_ARG, "cell %s: substeps apply to spiking cells only (gru got %d)", name, cfg->substeps);
-    GRSN_TRY(grsn_cell_check_gates(cfg, grsn_cell_kind_name(cfg->kind)));
+    GRSN_TRY(grsn_cell_check_wiring(cfg, grsn_cell_kind_name(cfg->kind)));
     if (spiking(cfg) && !(cfg->beta > 0.0f && cfg->beta < 1.0f))
         return grsn_fail(GRSN_ERR_ARG, "cell %s: beta %g must lie in (0, 1)", name, cfg->beta);
     if (spiking(cfg) && !(cfg->alpha > 0.0f && isfinite(cfg->alpha)))
@@ -268,15 +278,15 @@ static void load_beta(const GrsnCell *c, float *beta) {
 // Advance one row by one decision: K spiking substeps on the gate values of
 // this decision. g: GRSN [F | J] (activated), LIF [c]. a: the input current
 // when the gates read spikes (then K = 1), else NULL. state: [c | u^] (GRSN),
-// [c | o | u^] (gates = SPIKES) or [u^] (LIF). out: rate or last spike. If
-// the cache pointers are not NULL, c, u, u^ after each substep are written
-// there with row stride `stride`.
+// [c | o | u^] (gates = SPIKES) or [u^] (LIF). out: rate or last spike (of
+// the potential u with readout = MEMBRANE). If the cache pointers are not
+// NULL, c, u, u^ after each substep are written there with row stride `stride`.
 static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const float *g, const float *a,
                              float *state, float *out, float *c_cache, float *u_cache,
                              float *uh_cache, float *o_cache, size_t stride) {
     int H = cfg->hidden, K = cfg->substeps;
     int grsn = cfg->kind == GRSN_CELL_GRSN, hard = cfg->reset == GRSN_RESET_HARD;
-    int last = cfg->decode == GRSN_DECODE_LAST;
+    int last = cfg->decode == GRSN_DECODE_LAST, membrane = cfg->readout == GRSN_READOUT_MEMBRANE;
     float *cst = grsn ? state : NULL;
     float *uh = grsn ? state + (a ? 2 * H : H) : state;
     const float theta = cfg->threshold, ur = cfg->u_reset, invK = 1.0f / (float)K;
@@ -310,7 +320,8 @@ static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const
         for (int j = 0; j < H; j++) {
             uh[j] = hard ? ur * o[j] + (1.0f - o[j]) * u[j]               // Eq. 3
                          : u[j] - theta * o[j];                           // Eq. 12
-            out[j] = last ? o[j] : out[j] + o[j];
+            float y = membrane ? u[j] : o[j];                             // readout
+            out[j] = last ? y : out[j] + y;
         }
         if (u_cache) {
             memcpy(uh_cache + (size_t)k * stride, uh, (size_t)H * sizeof(float));
@@ -535,7 +546,7 @@ static void spiking_backward_row(GrsnCell *c, const float *beta, const float *do
                                  float *dbeta_row, float *d0) {
     const GrsnCellConfig *cfg = &c->cfg;
     int H = cfg->hidden, K = cfg->substeps, T = c->T, B = c->B, G = ngate(cfg), S = c->state_size;
-    int grsn = cfg->kind == GRSN_CELL_GRSN;
+    int grsn = cfg->kind == GRSN_CELL_GRSN, membrane = cfg->readout == GRSN_READOUT_MEMBRANE;
     const float reset_grad = cfg->detach_reset ? 0.0f : 1.0f;
     const float *st0 = c->state0 + (size_t)bi * S;
     const size_t stride = (size_t)B * H;
@@ -564,7 +575,8 @@ static void spiking_backward_row(GrsnCell *c, const float *beta, const float *do
             float wk = cfg->decode == GRSN_DECODE_LAST ? (k == K - 1 ? 1.0f : 0.0f) : 1.0f / (float)K;
             #pragma omp simd
             for (int j = 0; j < H; j++) {
-                float du = potential_adjoint(cfg, u[j], o[j], wk * go[j], duh[j], reset_grad);
+                float du = membrane ? potential_adjoint(cfg, u[j], o[j], 0.0f, duh[j], reset_grad) + wk * go[j]
+                                    : potential_adjoint(cfg, u[j], o[j], wk * go[j], duh[j], reset_grad);
                 dbeta_row[j] += du * (uh_prev[j] - cur[j]);                    // Eq. 1
                 duh[j] = beta[j] * du;
                 float dct = (1.0f - beta[j]) * du;

@@ -135,9 +135,17 @@ static int add_core(GrsnOpModel *m, const char *prefix, grsn_net net, int D, int
     return -1;
 }
 
+// The spike source that feeds the blocks after the core: the core's own, or
+// none when the core hands on real values (GRU h, MLP activations, or a
+// spiking core's potential with readout = MEMBRANE; its spikes then only
+// reset it).
+static int core_output(int source, grsn_readout readout) {
+    return readout == GRSN_READOUT_MEMBRANE ? -1 : source;
+}
+
 // A block fed by the core output z: spike-driven if the core spikes, a dense
-// product of real values (GRU h, MLP activations) otherwise. No bias: the
-// head's bias is charged with its shortcut part.
+// product of real values otherwise (see core_output). No bias: the head's
+// bias is charged with its shortcut part.
 static void add_core_fed(GrsnOpModel *m, const char *prefix, const char *name, int source, int H, int out) {
     if (source >= 0) add_block(m, prefix, name, GRSN_BLOCK_SPIKE, H, out, 0, source, 0);
     else add_block(m, prefix, name, GRSN_BLOCK_DENSE, H, out, 0, -1, 0);
@@ -185,7 +193,7 @@ grsn_status grsn_energy_model_agent(GrsnOpModel *m, const GrsnAgentConfig *c, co
     // Actor (spec §3.1): head input [z, ReLU(short(o))], 160 -> 128 -> 128 -> d_out.
     int d_out = c->act_dim;
     double out_elem = c->discrete ? 3.0 * d_out : d_out;   // softmax (exp, sum, divide) or tanh
-    int src = add_encoder(m, "actor", c, !fit);
+    int src = core_output(add_encoder(m, "actor", c, !fit), c->cell.readout);
     add_block(m, "actor", "short", GRSN_BLOCK_DENSE, c->obs_dim, c->emb_o, 1, -1, c->emb_o);
     add_core_fed(m, "actor", "head.0[z]", src, H, hh);
     add_block(m, "actor", "head.0[k]", GRSN_BLOCK_DENSE, c->emb_o, hh, 1, -1, hh);
@@ -198,7 +206,7 @@ grsn_status grsn_energy_model_agent(GrsnOpModel *m, const GrsnAgentConfig *c, co
     int D = c->emb_a + c->emb_r + c->emb_o;
     int short_in = c->discrete ? c->obs_dim : c->obs_dim + c->act_dim;
     int d_q = c->discrete ? c->act_dim : 1;
-    src = add_encoder(m, "critic", c, !fit);
+    src = core_output(add_encoder(m, "critic", c, !fit), c->cell.readout);
     add_block(m, "critic", "short", GRSN_BLOCK_DENSE, short_in, D, 1, -1, D);
     for (int q = 1; q <= 2; q++) {
         char nm[24];
@@ -255,7 +263,7 @@ grsn_status grsn_energy_model_qmix(GrsnOpModel *m, const GrsnQmixArch *a, const 
     fc1->paper_extra = H;   // Table 4 counts H more operations here (spec §10.2; origin unknown)
     int src = -1;
     if (a->net == GRSN_NET_MLP) add_block(m, "agent", "fc", GRSN_BLOCK_DENSE, H, H, 1, -1, H);
-    else src = add_core(m, "agent", a->net, H, H, K, 1, a->gates);
+    else src = core_output(add_core(m, "agent", a->net, H, H, K, 1, a->gates), a->readout);
     if (src >= 0) add_block(m, "agent", "fc2", GRSN_BLOCK_SPIKE, H, a->n_actions, 1, src, 0);
     else add_block(m, "agent", "fc2", GRSN_BLOCK_DENSE, H, a->n_actions, 1, -1, 0);
 
@@ -572,6 +580,7 @@ void grsn_energy_qmix_arch(GrsnQmixArch *a, const GrsnQmix *q) {
     a->hypernet_embed = c->hypernet_embed;
     a->substeps = spiking_net(c->net) ? c->cell.substeps : 1;
     a->gates = c->net == GRSN_NET_GRSN ? c->cell.gates : GRSN_GATES_INPUT;
+    a->readout = spiking_net(c->net) ? c->cell.readout : GRSN_READOUT_SPIKES;
 }
 
 // Decisions of a QMIX player, one agent at a time: a step of the player

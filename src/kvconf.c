@@ -14,6 +14,7 @@ const char *const GRSN_KV_BETA_NAMES[] = {"fixed", "layer", "neuron", NULL};
 const char *const GRSN_KV_RESET_NAMES[] = {"soft", "hard", NULL};
 const char *const GRSN_KV_DECODE_NAMES[] = {"rate", "last", NULL};
 const char *const GRSN_KV_GATES_NAMES[] = {"input", "spikes", NULL};
+const char *const GRSN_KV_READOUT_NAMES[] = {"spikes", "membrane", NULL};
 
 // Keys that describe the file rather than the run; checked on reading.
 static const char *const INFO_KEYS[][2] = {{"float_type", "f32"}, {"endianness", "little"}};

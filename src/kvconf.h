@@ -48,6 +48,7 @@ extern const char *const GRSN_KV_BETA_NAMES[];
 extern const char *const GRSN_KV_RESET_NAMES[];
 extern const char *const GRSN_KV_DECODE_NAMES[];
 extern const char *const GRSN_KV_GATES_NAMES[];   // grsn_gate_source
+extern const char *const GRSN_KV_READOUT_NAMES[]; // grsn_readout
 
 // Index of `s` in a NULL-terminated name table, or -1.
 int grsn_kv_name_index(const char *const *names, const char *s);

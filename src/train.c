@@ -102,7 +102,7 @@ grsn_status grsn_train_check(const GrsnTrainConfig *cfg) {
         if (!(ranges[i].v >= ranges[i].lo && ranges[i].v <= ranges[i].hi))
             return grsn_fail(GRSN_ERR_ARG, "%s = %g is outside [%g, %g]", ranges[i].name, ranges[i].v,
                              ranges[i].lo, ranges[i].hi);
-    GRSN_TRY(grsn_cell_check_gates(&a->cell, grsn_net_name(a->net)));
+    GRSN_TRY(grsn_cell_check_wiring(&a->cell, grsn_net_name(a->net)));
     if (cfg->buffer_size < a->seq_len)
         return grsn_fail(GRSN_ERR_ARG, "buffer_size %ld is smaller than seq_len %d", cfg->buffer_size, a->seq_len);
     return GRSN_OK;
@@ -158,6 +158,7 @@ static const GrsnKvField KEYS[] = {
     ENUM_KEY("cell.decode", agent.cell.decode, GRSN_KV_DECODE_NAMES),
     KEY("cell.act_reset_membrane", INT, agent.cell.act_reset_membrane),
     ENUM_KEY("cell.gates", agent.cell.gates, GRSN_KV_GATES_NAMES),
+    ENUM_KEY("cell.readout", agent.cell.readout, GRSN_KV_READOUT_NAMES),
 };
 #define NKEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 

@@ -110,7 +110,7 @@ grsn_status grsn_qmix_train_check(const GrsnQmixTrainConfig *cfg) {
     if (q->net == GRSN_NET_GRU && c->substeps != 1)
         return grsn_fail(GRSN_ERR_ARG, "cell.substeps = %d (w/o TAP) applies to the spiking nets grsn and lif, not gru",
                          c->substeps);
-    GRSN_TRY(grsn_cell_check_gates(c, grsn_net_name(q->net)));
+    GRSN_TRY(grsn_cell_check_wiring(c, grsn_net_name(q->net)));
     return GRSN_OK;
 }
 
@@ -159,6 +159,7 @@ static const GrsnKvField KEYS[] = {
     ENUM_KEY("cell.decode", qmix.cell.decode, GRSN_KV_DECODE_NAMES, NETWORK),
     KEY("cell.act_reset_membrane", INT, qmix.cell.act_reset_membrane, NETWORK),
     ENUM_KEY("cell.gates", qmix.cell.gates, GRSN_KV_GATES_NAMES, NETWORK),
+    ENUM_KEY("cell.readout", qmix.cell.readout, GRSN_KV_READOUT_NAMES, NETWORK),
 };
 #define NKEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 

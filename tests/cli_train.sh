@@ -60,6 +60,13 @@ expect_error "gates on spikes need TAP" 2 "cell.gates = spikes needs one neuron 
 expect_error "unknown gate source" 2 "valid choices: input|spikes" train --env smac:8m --algo qmix --gates x_t
 "$bin" train --env smac:8m --algo qmix --gates spikes --print-config >"$tmp/c5"
 check "--gates spikes reaches the config" 'grep -qx "cell.gates=spikes" "$tmp/c5"'
+expect_error "membrane readout needs a spiking core" 2 "cell.readout = membrane needs a spiking core (grsn, lif), not gru" \
+    train --env smac:8m --algo qmix --net gru --readout membrane
+expect_error "membrane readout with gates on spikes" 2 "cell.readout = membrane needs cell.gates = input" \
+    train --env pendulum-p --gates spikes --readout membrane
+expect_error "unknown readout" 2 "valid choices: spikes|membrane" train --env pendulum-p --readout rate
+"$bin" train --env smac:8m --algo qmix --readout membrane --print-config >"$tmp/c6"
+check "--readout membrane reaches the config" 'grep -qx "cell.readout=membrane" "$tmp/c6"'
 
 # --- A short run.
 "$bin" train --env cartpole-v --seed 3 --steps 500 --threads 1 $tiny --out "$tmp/r1" >"$tmp/r1.out" 2>"$tmp/r1.err"

@@ -283,6 +283,17 @@ TEST(fd_grsn_spike_gates_neuron_hard) {
     fd_check(c, "grsn spike gates, neuron beta, hard reset");
 }
 
+static GrsnCellConfig membrane_readout(grsn_cell_kind kind, int in, int hidden) {
+    GrsnCellConfig c = grsn_cell_config(kind, in, hidden);
+    c.readout = GRSN_READOUT_MEMBRANE;
+    return c;
+}
+TEST(fd_grsn_membrane_readout) { fd_check(membrane_readout(GRSN_CELL_GRSN, 4, 5), "grsn membrane readout"); }
+TEST(fd_lif_membrane_readout_wotap) {
+    GrsnCellConfig c = membrane_readout(GRSN_CELL_LIF, 4, 5); c.substeps = 3;
+    fd_check(c, "lif membrane readout w/o tap");
+}
+
 // ----------------------------------------------------------------------------
 // 3. Hand-computed sequences
 
@@ -416,6 +427,33 @@ TEST(tap_step_equals_sequence_wotap) {
     step_equals_sequence(c);
 }
 TEST(tap_step_equals_sequence_spike_gates) { step_equals_sequence(spike_gated(7, 33)); }
+TEST(tap_step_equals_sequence_membrane) { step_equals_sequence(membrane_readout(GRSN_CELL_GRSN, 7, 33)); }
+
+// readout = MEMBRANE changes what the cell hands on, not its dynamics: the
+// output is the potential u_t that the spiking cell computes (its cache),
+// and the state after the window is the spiking cell's, bit for bit.
+TEST(membrane_readout_outputs_potential) {
+    const int T = 20, B = 3, in = 6, H = 9;
+    Net a, b;
+    GrsnCellConfig cs = grsn_cell_config(GRSN_CELL_GRSN, in, H), cm = cs;
+    cm.readout = GRSN_READOUT_MEMBRANE;
+    CHECK(net_init(&a, &cs, T, B)); CHECK(net_init(&b, &cm, T, B));
+    grsn_rng r; grsn_rng_seed(&r, 5, 1);
+    randomize(&a, &r, 0.6f);
+    memcpy(b.p.data, a.p.data, a.p.n * sizeof(float));
+    float *x = malloc((size_t)T * B * in * 4), *oa = malloc((size_t)T * B * H * 4), *ob = malloc((size_t)T * B * H * 4);
+    float sa[3 * 2 * 9] = {0}, sb[3 * 2 * 9] = {0};
+    fill_normal(x, (size_t)T * B * in, &r, 1.5f);
+    grsn_cell_forward(&a.cell, oa, sa, x, NULL, T, B);
+    grsn_cell_forward(&b.cell, ob, sb, x, NULL, T, B);
+    CHECK(memcmp(ob, a.cell.u_seq, (size_t)T * B * H * 4) == 0);
+    CHECK(memcmp(sa, sb, sizeof sa) == 0);
+    int spikes = 0, below = 0;
+    for (int i = 0; i < T * B * H; i++) { spikes += oa[i] != 0.0f; below += ob[i] < 1.0f; }
+    CHECK(spikes > 0 && below > 0);   // both regimes occur
+    free(x); free(oa); free(ob);
+    net_free(&a); net_free(&b);
+}
 
 // ----------------------------------------------------------------------------
 // 5. 1 thread == 2 threads, bit for bit, at the paper's sizes
@@ -538,6 +576,15 @@ TEST(bad_sizes_are_errors) {
     CHECK(strstr(grsn_last_error(), "(TAP)") != NULL);
     cfg = spike_gated(4, 8); cfg.gates = (grsn_gate_source)7;
     CHECK(grsn_cell_init(&c, &p, "cell7", &cfg, 10, 10) == GRSN_ERR_ARG);
+    cfg = membrane_readout(GRSN_CELL_GRU, 4, 8);
+    CHECK(grsn_cell_init(&c, &p, "cell8", &cfg, 10, 10) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "spiking core (grsn, lif), not gru") != NULL);
+    cfg = spike_gated(4, 8); cfg.readout = GRSN_READOUT_MEMBRANE;
+    CHECK(grsn_cell_init(&c, &p, "cell9", &cfg, 10, 10) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "cell.gates = input") != NULL);
+    cfg = membrane_readout(GRSN_CELL_LIF, 4, 8); cfg.readout = (grsn_readout)7;
+    CHECK(grsn_cell_init(&c, &p, "cell10", &cfg, 10, 10) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "valid: spikes, membrane") != NULL);
     CHECK(grsn_cell_kind_from_name("grsn") == GRSN_CELL_GRSN);
     CHECK(grsn_cell_kind_from_name("lstm") == -1);
     grsn_params_free(&p);
@@ -569,6 +616,8 @@ int main(void) {
     RUN(fd_gru);
     RUN(fd_grsn_spike_gates);
     RUN(fd_grsn_spike_gates_neuron_hard);
+    RUN(fd_grsn_membrane_readout);
+    RUN(fd_lif_membrane_readout_wotap);
     RUN(spec_example_A);
     RUN(spec_example_B);
     RUN(lif_hard_reset_sequence);
@@ -579,6 +628,8 @@ int main(void) {
     RUN(tap_step_equals_sequence_gru);
     RUN(tap_step_equals_sequence_wotap);
     RUN(tap_step_equals_sequence_spike_gates);
+    RUN(tap_step_equals_sequence_membrane);
+    RUN(membrane_readout_outputs_potential);
     RUN(threads_identical_grsn);
     RUN(threads_identical_lif);
     RUN(threads_identical_gru);

@@ -225,6 +225,32 @@ TEST(every_substep_is_counted_without_tap) {
     grsn_qmix_free(q);
 }
 
+// With readout = MEMBRANE the core hands fc2 real values: fc2 is counted as
+// dense MACs, fed by no spike source; with the paper's spikes it is not.
+TEST(membrane_readout_makes_fc2_dense) {
+    for (int membrane = 0; membrane <= 1; membrane++) {
+        GrsnQmixConfig cfg = grsn_qmix_defaults("3m", GRSN_NET_GRSN);
+        cfg.n_envs = 1; cfg.batch = 1; cfg.buffer = 1;
+        cfg.cell.readout = membrane ? GRSN_READOUT_MEMBRANE : GRSN_READOUT_SPIKES;
+        GrsnQmix *q;
+        CHECK(grsn_qmix_create(&q, &cfg, 3) == GRSN_OK);
+        if (!q) return;
+        GrsnQmixArch a;
+        grsn_energy_qmix_arch(&a, q);
+        GrsnEnergyOptions o = opts(GRSN_ENERGY_ACTING);
+        GrsnOpModel m;
+        CHECK(grsn_energy_model_qmix(&m, &a, &o) == GRSN_OK);
+        const GrsnOpBlock *fc2 = NULL;
+        for (int i = 0; i < m.nblocks; i++) if (!strcmp(m.block[i].name, "agent.fc2")) fc2 = &m.block[i];
+        CHECK(fc2 != NULL);
+        if (fc2) {
+            CHECK(fc2->kind == (membrane ? GRSN_BLOCK_DENSE : GRSN_BLOCK_SPIKE));
+            CHECK((fc2->source < 0) == membrane);
+        }
+        grsn_qmix_free(q);
+    }
+}
+
 TEST(operations_scale_with_the_measured_rate) {
     GrsnQmix *q;
     CHECK(grsn_energy_load_qmix(ckpt, &q) == GRSN_OK);
@@ -484,6 +510,7 @@ int main(void) {
     RUN(spikes_equal_an_independent_count);
     RUN(spikes_equal_the_learners_own_test);
     RUN(every_substep_is_counted_without_tap);
+    RUN(membrane_readout_makes_fc2_dense);
     RUN(operations_scale_with_the_measured_rate);
     RUN(same_seed_same_numbers_any_threads);
     RUN(bad_input_library);
