@@ -255,6 +255,8 @@ typedef struct {
     float *u_seq;             // spiking: potential before reset [T*K][B][H]; GRU h_{t-1}
     float *uh_seq;            // spiking: potential after reset [T*K][B][H]
     float *o_seq;             // spiking: spike (or smooth h) of each substep [T*K][B][H]
+    float *spk_seq;           // readout = MEMBRANE: the decoded spikes, [T][B][H]
+                              // (with the paper's readout they are the output)
     float *state0;            // [B][state_size] initial state of the window
     float *mask;              // [T][B] (all 1 when NULL was passed)
     // Backward scratch.
@@ -268,6 +270,7 @@ typedef struct {
     float *wt_hh;             // GRU W_hh^T, [H][3H]; GRSN gates = SPIKES [W_f; W_i]^T, [H][2H]
     float *step_g, *step_gh, *step_gates;   // [max_B][G*H], GRU [max_B][3H] x2;
                                             // gates = SPIKES: [max_B][2H], [max_B][H] (o_{t-1})
+    float *step_spikes;       // readout = MEMBRANE: the last step's decoded spikes, [max_B][H]
 } GrsnCell;
 
 grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
@@ -292,6 +295,11 @@ void grsn_cell_backward(GrsnCell *c, float *dx, float *dstate0, const float *dou
 // One decision for acting, no caching: the same arithmetic as one step of
 // grsn_cell_forward. x [B][in], state [B][S] updated in place, out [B][H].
 void grsn_cell_step(GrsnCell *c, float *out, float *state, const float *x, int B);
+// The spikes of the last forward ([T][B][H]) or step ([B][H]) of a spiking
+// cell, decoded as its output (rate or last spike): `out`, the output that
+// call wrote, unless readout = MEMBRANE, whose output is the potential.
+const float *grsn_cell_forward_spikes(const GrsnCell *c, const float *out);
+const float *grsn_cell_step_spikes(const GrsnCell *c, const float *out);
 
 // ----------------------------------------------------------------------------
 // Initialisers and training helpers

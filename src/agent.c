@@ -199,11 +199,12 @@ static int finite_all(const float *x, size_t n) {
 
 static float spike_rate(const Encoder *e, const float *mask, int rows) {
     if (e->net != GRSN_NET_GRSN && e->net != GRSN_NET_LIF) return 0.0f;
+    const float *spk = grsn_cell_forward_spikes(&e->cell, e->z);
     double s = 0; long valid = 0;
     for (int r = 0; r < rows; r++) {
         if (mask && mask[r] == 0.0f) continue;
         valid++;
-        for (int j = 0; j < e->hidden; j++) s += e->z[(size_t)r * e->hidden + j];
+        for (int j = 0; j < e->hidden; j++) s += spk[(size_t)r * e->hidden + j];
     }
     return valid ? (float)(s / ((double)valid * e->hidden)) : 0.0f;
 }

@@ -239,8 +239,10 @@ void actor_step(Actor *a, float *state, const float *prev_a, float prev_r, const
     }
     if (spikes) {
         int n = 0;
-        if (e->net == GRSN_NET_GRSN || e->net == GRSN_NET_LIF)
-            for (int j = 0; j < e->hidden; j++) n += e->z[j] != 0.0f;
+        if (e->net == GRSN_NET_GRSN || e->net == GRSN_NET_LIF) {
+            const float *spk = grsn_cell_step_spikes(&e->cell, e->z);
+            for (int j = 0; j < e->hidden; j++) n += spk[j] != 0.0f;
+        }
         *spikes = n;
     }
     const float *o = actor_heads(a, obs, NULL, 1);

@@ -201,6 +201,10 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
         ALLOC(c->uh_seq, steps * H);  // potential after reset
         ALLOC(c->o_seq, steps * H);   // spike of each substep
         ALLOC(c->dbeta_rows, (size_t)max_B * H);
+        if (cfg->readout == GRSN_READOUT_MEMBRANE) {   // the spikes, which out does not hold
+            ALLOC(c->spk_seq, TB * H);
+            ALLOC(c->step_spikes, (size_t)max_B * H);
+        }
     }
 #undef ALLOC
     if (!ok) { grsn_cell_free(c); return GRSN_ERR_OOM; }
@@ -212,6 +216,7 @@ void grsn_cell_free(GrsnCell *c) {
     free(c->hid_a); free(c->gates); free(c->dhid); free(c->s_seq); free(c->ds_rows);
     free(c->c_seq); free(c->u_seq); free(c->uh_seq); free(c->o_seq); free(c->dbeta_rows);
     free(c->wt); free(c->wt_hh); free(c->step_g); free(c->step_gh); free(c->step_gates);
+    free(c->spk_seq); free(c->step_spikes);
     memset(c, 0, sizeof *c);
 }
 
@@ -279,10 +284,12 @@ static void load_beta(const GrsnCell *c, float *beta) {
 // this decision. g: GRSN [F | J] (activated), LIF [c]. a: the input current
 // when the gates read spikes (then K = 1), else NULL. state: [c | u^] (GRSN),
 // [c | o | u^] (gates = SPIKES) or [u^] (LIF). out: rate or last spike (of
-// the potential u with readout = MEMBRANE). If the cache pointers are not
-// NULL, c, u, u^ after each substep are written there with row stride `stride`.
+// the potential u with readout = MEMBRANE); spikes, if not NULL, the spikes
+// decoded the same way (readout = MEMBRANE, whose out holds none). If the
+// cache pointers are not NULL, c, u, u^ after each substep are written there
+// with row stride `stride`.
 static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const float *g, const float *a,
-                             float *state, float *out, float *c_cache, float *u_cache,
+                             float *state, float *out, float *spikes, float *c_cache, float *u_cache,
                              float *uh_cache, float *o_cache, size_t stride) {
     int H = cfg->hidden, K = cfg->substeps;
     int grsn = cfg->kind == GRSN_CELL_GRSN, hard = cfg->reset == GRSN_RESET_HARD;
@@ -293,6 +300,7 @@ static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const
     const float *F = g, *J = g + H;
     float u_buf[GRSN_CELL_MAX_HIDDEN], o_buf[GRSN_CELL_MAX_HIDDEN], cur_buf[GRSN_CELL_MAX_HIDDEN];
     for (int j = 0; j < H; j++) out[j] = 0.0f;
+    if (spikes) for (int j = 0; j < H; j++) spikes[j] = 0.0f;
     // Each substep is a few loops over the neurons without branches inside,
     // so they vectorise; every neuron sees the same arithmetic as alone.
     for (int k = 0; k < K; k++) {
@@ -323,13 +331,17 @@ static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const
             float y = membrane ? u[j] : o[j];                             // readout
             out[j] = last ? y : out[j] + y;
         }
+        if (spikes)
+            for (int j = 0; j < H; j++) spikes[j] = last ? o[j] : spikes[j] + o[j];
         if (u_cache) {
             memcpy(uh_cache + (size_t)k * stride, uh, (size_t)H * sizeof(float));
             if (c_cache) memcpy(c_cache + (size_t)k * stride, cst, (size_t)H * sizeof(float));
         }
     }
-    if (!last && K > 1)
+    if (!last && K > 1) {
         for (int j = 0; j < H; j++) out[j] *= invK;
+        if (spikes) for (int j = 0; j < H; j++) spikes[j] *= invK;
+    }
     if (a) memcpy(state + H, out, (size_t)H * sizeof(float));   // o_t, the next gates' input
 }
 
@@ -429,7 +441,7 @@ static void spikegate_forward(GrsnCell *c, float *out, float *state, int T, int 
             }
             float *g = g0 + (size_t)bi * 2 * H;
             activate_gates(cfg, g);
-            spiking_decision(cfg, beta, g, c->gate_a + at, st, o, c->c_seq + at, c->u_seq + at,
+            spiking_decision(cfg, beta, g, c->gate_a + at, st, o, NULL, c->c_seq + at, c->u_seq + at,
                              c->uh_seq + at, c->o_seq + at, (size_t)B * H);
         }
     }
@@ -474,13 +486,23 @@ void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
                     memcpy(c->uh_seq + at, st + (S - H), (size_t)H * sizeof(float));
                 }
                 memset(o, 0, (size_t)H * sizeof(float));
+                if (c->spk_seq) memset(c->spk_seq + row * H, 0, (size_t)H * sizeof(float));
                 continue;
             }
             activate_gates(cfg, g);
-            spiking_decision(cfg, beta, g, NULL, st, o, cfg->kind == GRSN_CELL_GRSN ? c->c_seq + base : NULL,
+            spiking_decision(cfg, beta, g, NULL, st, o, c->spk_seq ? c->spk_seq + row * H : NULL,
+                             cfg->kind == GRSN_CELL_GRSN ? c->c_seq + base : NULL,
                              c->u_seq + base, c->uh_seq + base, c->o_seq + base, stride);
         }
     }
+}
+
+const float *grsn_cell_forward_spikes(const GrsnCell *c, const float *out) {
+    return c->spk_seq ? c->spk_seq : out;
+}
+
+const float *grsn_cell_step_spikes(const GrsnCell *c, const float *out) {
+    return c->step_spikes ? c->step_spikes : out;
 }
 
 void grsn_cell_step(GrsnCell *c, float *out, float *state, const float *x, int B) {
@@ -516,6 +538,7 @@ void grsn_cell_step(GrsnCell *c, float *out, float *state, const float *x, int B
         if (cfg->act_reset_membrane) memset(st + (S - H), 0, (size_t)H * sizeof(float));
         activate_gates(cfg, g);
         spiking_decision(cfg, beta, g, sg ? c->step_g + (size_t)bi * H : NULL, st, out + (size_t)bi * H,
+                         c->step_spikes ? c->step_spikes + (size_t)bi * H : NULL,
                          NULL, NULL, NULL, NULL, 0);
     }
 }

@@ -446,7 +446,8 @@ static grsn_status probe_init(CoreProbe *pr, const GrsnAgentConfig *c, const cha
 }
 
 // One decision; returns the spikes of all K substeps and, in *active, the
-// number of nonzero outputs (what grsn_agent_act reports as spikes).
+// number of neurons with a nonzero decoded spike (what grsn_agent_act reports
+// as spikes).
 static long long probe_step(CoreProbe *pr, const float *prev_a, float prev_r, const float *obs, int *active) {
     int ea = pr->emb_a.out, er = pr->emb_r.out, eo = pr->emb_o.out;
     grsn_linear_forward(&pr->emb_a, pr->x, prev_a, NULL, 1);
@@ -459,8 +460,9 @@ static long long probe_step(CoreProbe *pr, const float *prev_a, float prev_r, co
     grsn_cell_forward(&pr->cell, pr->z, pr->state, pr->x, NULL, 1, 1);
     long long spikes = 0;
     for (int n = 0; n < pr->K * pr->H; n++) spikes += pr->cell.o_seq[n] != 0.0f;   // [K][1][H]
+    const float *spk = grsn_cell_forward_spikes(&pr->cell, pr->z);
     int nz = 0;
-    for (int j = 0; j < pr->H; j++) nz += pr->z[j] != 0.0f;
+    for (int j = 0; j < pr->H; j++) nz += spk[j] != 0.0f;
     *active = nz;
     return spikes;
 }

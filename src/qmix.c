@@ -337,7 +337,8 @@ static grsn_status play(GrsnQmix *q, grsn_smac *env, float eps, int store, PlayT
                 int r = e * n + a;
                 q->actions[r] = choose_action(q->act_q + (size_t)r * A, q->st_avail + (size_t)r * A, A, eps, rng);
                 if (spiking) {
-                    for (int j = 0; j < H; j++) tot->spikes += agent->z[(size_t)r * H + j];
+                    const float *spk = grsn_cell_step_spikes(&agent->cell, agent->z);
+                    for (int j = 0; j < H; j++) tot->spikes += spk[(size_t)r * H + j];
                     tot->neuron_steps += H;
                 }
             }

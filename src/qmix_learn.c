@@ -174,10 +174,11 @@ grsn_status qcore_update(QCore *c, const QBatch *b, QCoreStats *st) {
     if (c->agent[0].cell.cfg.kind != GRSN_CELL_GRU) {
         double spikes = 0, live = 0;
         int H = c->agent[0].hidden;
+        const float *spk = grsn_cell_forward_spikes(&c->agent[0].cell, c->agent[0].z);
         for (size_t r = 0; r < steps_rows; r++) {
             if (c->row_mask[r] == 0.0f) continue;
             live += 1;
-            for (int j = 0; j < H; j++) spikes += c->agent[0].z[r * H + j];
+            for (int j = 0; j < H; j++) spikes += spk[r * H + j];
         }
         st->firing_rate = live > 0 ? (float)(spikes / (live * H)) : 0.0f;
     }

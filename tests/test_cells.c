@@ -431,7 +431,8 @@ TEST(tap_step_equals_sequence_membrane) { step_equals_sequence(membrane_readout(
 
 // readout = MEMBRANE changes what the cell hands on, not its dynamics: the
 // output is the potential u_t that the spiking cell computes (its cache),
-// and the state after the window is the spiking cell's, bit for bit.
+// the state after the window and the spikes counted are the spiking cell's,
+// bit for bit.
 TEST(membrane_readout_outputs_potential) {
     const int T = 20, B = 3, in = 6, H = 9;
     Net a, b;
@@ -448,6 +449,19 @@ TEST(membrane_readout_outputs_potential) {
     grsn_cell_forward(&b.cell, ob, sb, x, NULL, T, B);
     CHECK(memcmp(ob, a.cell.u_seq, (size_t)T * B * H * 4) == 0);
     CHECK(memcmp(sa, sb, sizeof sa) == 0);
+    // Its spikes, for counting, are the spiking cell's output.
+    CHECK(grsn_cell_forward_spikes(&a.cell, oa) == oa);
+    CHECK(memcmp(grsn_cell_forward_spikes(&b.cell, ob), oa, (size_t)T * B * H * 4) == 0);
+    memset(sa, 0, sizeof sa); memset(sb, 0, sizeof sb);
+    int steps_same = 1;
+    for (int t = 0; t < T; t++) {   // and so are those of each acting step
+        const float *xt = x + (size_t)t * B * in;
+        grsn_cell_step(&a.cell, oa, sa, xt, B);
+        grsn_cell_step(&b.cell, ob, sb, xt, B);
+        steps_same &= grsn_cell_step_spikes(&a.cell, oa) == oa;
+        steps_same &= memcmp(grsn_cell_step_spikes(&b.cell, ob), oa, (size_t)B * H * 4) == 0;
+    }
+    CHECK(steps_same);
     int spikes = 0, below = 0;
     for (int i = 0; i < T * B * H; i++) { spikes += oa[i] != 0.0f; below += ob[i] < 1.0f; }
     CHECK(spikes > 0 && below > 0);   // both regimes occur
