@@ -85,7 +85,7 @@ TEST(small_agent_paper_by_hand) {
 }
 
 TEST(qmix_agent_and_mixer_by_hand) {
-    GrsnQmixArch a = {GRSN_NET_GRSN, 5, 4, 2, 10, 6, 3, 5, 1, GRSN_GATES_INPUT};   // obs 5, 4 actions, 2 agents, state 10
+    GrsnQmixArch a = {GRSN_NET_GRSN, 5, 4, 2, 10, 6, 3, 5, 1, GRSN_GATES_INPUT, GRSN_READOUT_SPIKES};   // obs 5, 4 actions, 2 agents, state 10
     GrsnEnergyOptions o = opts(GRSN_ENERGY_PAPER);
     GrsnOpModel m;
     GrsnEnergyReport r;
@@ -110,7 +110,7 @@ TEST(qmix_agent_and_mixer_by_hand) {
 TEST(qmix_spike_gated_agent_by_hand) {
     // Gates on the previous spikes (spec §2.8): the input current is dense,
     // the gates are driven by the core's spikes.
-    GrsnQmixArch a = {GRSN_NET_GRSN, 5, 4, 2, 10, 6, 3, 5, 1, GRSN_GATES_SPIKES};
+    GrsnQmixArch a = {GRSN_NET_GRSN, 5, 4, 2, 10, 6, 3, 5, 1, GRSN_GATES_SPIKES, GRSN_READOUT_SPIKES};
     GrsnEnergyOptions o = opts(GRSN_ENERGY_ACTING);
     GrsnOpModel m;
     GrsnEnergyReport r;
@@ -169,7 +169,7 @@ static grsn_status known_spikes(void *user, long long *spikes) {
 }
 
 TEST(measure_callback_exact) {
-    GrsnQmixArch a = {GRSN_NET_LIF, 3, 3, 1, 4, 4, 2, 2, 2, GRSN_GATES_INPUT};   // 4 neurons, T = 2
+    GrsnQmixArch a = {GRSN_NET_LIF, 3, 3, 1, 4, 4, 2, 2, 2, GRSN_GATES_INPUT, GRSN_READOUT_SPIKES};   // 4 neurons, T = 2
     GrsnEnergyOptions o = opts(GRSN_ENERGY_ACTING);
     GrsnOpModel m;
     CHECK(grsn_energy_model_qmix(&m, &a, &o) == GRSN_OK);
