@@ -37,10 +37,11 @@ budget() {
 # The simulator order of each map's recorded runs. Session 15 fixed the game
 # loop (units fire from where they moved, then overlaps are pushed apart:
 # crowded zealots had stalled just out of reach) and trained the zealot maps
-# 2s3z and 3s_vs_5z again; session 16 trained 8m again, session 18 MMM2. The
-# other maps' rows come from the old order, which --push-first 1 reproduces
-# exactly. PUSH_FIRST_MAPS="" trains every map with the fixed loop.
-push_first_maps=${PUSH_FIRST_MAPS-"8m_vs_9m 27m_vs_30m"}
+# 2s3z and 3s_vs_5z again; session 16 trained 8m again, session 18 MMM2,
+# session 20 8m_vs_9m. The other map's rows (27m_vs_30m) come from the old
+# order, which --push-first 1 reproduces exactly. PUSH_FIRST_MAPS="" trains
+# every map with the fixed loop.
+push_first_maps=${PUSH_FIRST_MAPS-"27m_vs_30m"}
 sim_flags() {
     for m in $push_first_maps; do [ "$m" = "$1" ] && echo "--push-first 1"; done
 }
