@@ -303,6 +303,7 @@ static grsn_status play(GrsnQmix *q, grsn_smac *env, float eps, int store, PlayT
     int din = q->core.d_in, H = q->cfg.hidden, rows = E * n;
     QAgent *agent = &q->core.agent[0];
     int spiking = agent->cell.cfg.kind != GRSN_CELL_GRU;
+    const float *spk = grsn_cell_step_spikes(&agent->cell, agent->z);   // each step's spikes, [rows][H]
     grsn_rng *rng = &q->rng[GRSN_QMIX_RNG_EXPLORE];
     // Acting reads observations and masks; the buffer keeps snapshots (the
     // mixer's state is rebuilt from them when an episode is sampled).
@@ -337,7 +338,6 @@ static grsn_status play(GrsnQmix *q, grsn_smac *env, float eps, int store, PlayT
                 int r = e * n + a;
                 q->actions[r] = choose_action(q->act_q + (size_t)r * A, q->st_avail + (size_t)r * A, A, eps, rng);
                 if (spiking) {
-                    const float *spk = grsn_cell_step_spikes(&agent->cell, agent->z);
                     for (int j = 0; j < H; j++) tot->spikes += spk[(size_t)r * H + j];
                     tot->neuron_steps += H;
                 }
