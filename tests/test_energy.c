@@ -85,7 +85,8 @@ TEST(small_agent_paper_by_hand) {
 }
 
 TEST(qmix_agent_and_mixer_by_hand) {
-    GrsnQmixArch a = {GRSN_NET_GRSN, 5, 4, 2, 10, 6, 3, 5, 1, GRSN_GATES_INPUT, GRSN_READOUT_SPIKES};   // obs 5, 4 actions, 2 agents, state 10
+    GrsnQmixArch a = {.net = GRSN_NET_GRSN, .obs_dim = 5, .n_actions = 4, .n_agents = 2, .state_dim = 10, .hidden = 6,
+                      .embed = 3, .hypernet_embed = 5, .substeps = 1, .gates = GRSN_GATES_INPUT, .readout = GRSN_READOUT_SPIKES};
     GrsnEnergyOptions o = opts(GRSN_ENERGY_PAPER);
     GrsnOpModel m;
     GrsnEnergyReport r;
@@ -110,7 +111,8 @@ TEST(qmix_agent_and_mixer_by_hand) {
 TEST(qmix_spike_gated_agent_by_hand) {
     // Gates on the previous spikes (spec §2.8): the input current is dense,
     // the gates are driven by the core's spikes.
-    GrsnQmixArch a = {GRSN_NET_GRSN, 5, 4, 2, 10, 6, 3, 5, 1, GRSN_GATES_SPIKES, GRSN_READOUT_SPIKES};
+    GrsnQmixArch a = {.net = GRSN_NET_GRSN, .obs_dim = 5, .n_actions = 4, .n_agents = 2, .state_dim = 10, .hidden = 6,
+                      .embed = 3, .hypernet_embed = 5, .substeps = 1, .gates = GRSN_GATES_SPIKES, .readout = GRSN_READOUT_SPIKES};
     GrsnEnergyOptions o = opts(GRSN_ENERGY_ACTING);
     GrsnOpModel m;
     GrsnEnergyReport r;
@@ -169,7 +171,8 @@ static grsn_status known_spikes(void *user, long long *spikes) {
 }
 
 TEST(measure_callback_exact) {
-    GrsnQmixArch a = {GRSN_NET_LIF, 3, 3, 1, 4, 4, 2, 2, 2, GRSN_GATES_INPUT, GRSN_READOUT_SPIKES};   // 4 neurons, T = 2
+    GrsnQmixArch a = {.net = GRSN_NET_LIF, .obs_dim = 3, .n_actions = 3, .n_agents = 1, .state_dim = 4, .hidden = 4,   // T = 2
+                      .embed = 2, .hypernet_embed = 2, .substeps = 2, .gates = GRSN_GATES_INPUT, .readout = GRSN_READOUT_SPIKES};
     GrsnEnergyOptions o = opts(GRSN_ENERGY_ACTING);
     GrsnOpModel m;
     CHECK(grsn_energy_model_qmix(&m, &a, &o) == GRSN_OK);
