@@ -71,13 +71,26 @@ int         grsn_params_finite(const GrsnParams *p);
 // Rows with mask[n] == 0 are skipped (outputs set to 0, no gradient); mask
 // may be NULL.
 
+typedef enum { GRSN_ACT_NONE = 0, GRSN_ACT_RELU, GRSN_ACT_TANH, GRSN_ACT_SIGMOID } grsn_act;
+
 void grsn_transpose(float *wt, const float *w, int rows, int cols);
 void grsn_matmul_forward(float *y, const float *x, const float *wt, const float *b,
                          const float *mask, int N, int in, int out);
+// The product, then y = act(y), the same bits as grsn_act_forward after it:
+// a ReLU goes over each chunk of rows as soon as it is summed, while it is
+// still in the cache, instead of in a second pass over all of y.
+void grsn_matmul_forward_act(float *y, const float *x, const float *wt, const float *b,
+                             const float *mask, int N, int in, int out, grsn_act act);
 // Accumulates dx, dw and db, each skipped when NULL.
 void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
                           const float *x, const float *w, const float *mask,
                           int N, int in, int out);
+// The same, except that dx is overwritten rather than added to: dx = dy W,
+// 0 on masked rows. The bits are those of zeroing dx and calling
+// grsn_matmul_backward, without the pass that zeroes it.
+void grsn_matmul_backward_set(float *dx, float *dw, float *db, const float *dy,
+                              const float *x, const float *w, const float *mask,
+                              int N, int in, int out);
 // Only the input gradient, and only its columns col0 .. col0+ncols-1:
 // dx[n][col0 + i] += sum_o dy[n][o] W[o][col0 + i] (the other columns of dx
 // are not touched). For a layer whose input is a concatenation of which only
@@ -85,12 +98,12 @@ void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
 void grsn_matmul_backward_dx_cols(float *dx, const float *dy, const float *w, const float *mask,
                                   int N, int in, int out, int col0, int ncols);
 
-typedef enum { GRSN_ACT_NONE = 0, GRSN_ACT_RELU, GRSN_ACT_TANH, GRSN_ACT_SIGMOID } grsn_act;
-
 // y = act(x) over n values (in place allowed).
 void grsn_act_forward(grsn_act a, float *y, const float *x, size_t n);
 // dx += dy * act'(x), from the OUTPUT y (ReLU'(0) = 0, as in PyTorch).
 void grsn_act_backward(grsn_act a, float *dx, const float *dy, const float *y, size_t n);
+// dx = dy * act'(x): the bits of zeroing dx and calling grsn_act_backward.
+void grsn_act_backward_set(grsn_act a, float *dx, const float *dy, const float *y, size_t n);
 
 // Row-wise softmax and log-softmax over [N][k].
 void grsn_softmax_forward(float *p, const float *logits, int N, int k);
@@ -117,6 +130,8 @@ typedef struct {
 grsn_status grsn_linear_init(GrsnLinear *l, GrsnParams *p, const char *name, int in, int out);
 void grsn_linear_free(GrsnLinear *l);
 void grsn_linear_forward(GrsnLinear *l, float *y, const float *x, const float *mask, int N);
+// The layer, then act on its output (grsn_matmul_forward_act).
+void grsn_linear_forward_act(GrsnLinear *l, float *y, const float *x, const float *mask, int N, grsn_act act);
 void grsn_linear_backward(GrsnLinear *l, float *dx, const float *dy, const float *x,
                           const float *mask, int N);
 
@@ -264,6 +279,7 @@ typedef struct {
     float *dhid;              // GRU adjoint of gh, [T][B][3H]; GRSN gates = SPIKES: of F, J [T][B][2H]
     float *dstate;            // [B][state_size]
     float *dbeta_rows;        // per-row decay adjoints, [B][H], summed in a fixed order
+    int *last_step;           // spiking: each row's last valid step, [max_B] (forward scratch)
     float *ds_rows;           // GRSN gates = SPIKES: carried adjoint of o_{t-1}, [B][H]
     // Transposed weights for the forward products, and acting scratch.
     float *wt;                // input weights transposed, [in][G*H]

@@ -200,11 +200,17 @@ static int finite_all(const float *x, size_t n) {
 static float spike_rate(const Encoder *e, const float *mask, int rows) {
     if (e->net != GRSN_NET_GRSN && e->net != GRSN_NET_LIF) return 0.0f;
     const float *spk = grsn_cell_forward_spikes(&e->cell, e->z);
+    // A row's spikes (0/1, or k/K when decoded over K substeps) add up
+    // exactly in float in any order, so each row's sum is vectorised.
     double s = 0; long valid = 0;
     for (int r = 0; r < rows; r++) {
         if (mask && mask[r] == 0.0f) continue;
         valid++;
-        for (int j = 0; j < e->hidden; j++) s += spk[(size_t)r * e->hidden + j];
+        const float *sr = spk + (size_t)r * e->hidden;
+        float row = 0.0f;
+        #pragma omp simd reduction(+ : row)
+        for (int j = 0; j < e->hidden; j++) row += sr[j];
+        s += row;
     }
     return valid ? (float)(s / ((double)valid * e->hidden)) : 0.0f;
 }

@@ -6,7 +6,6 @@
 // ----------------------------------------------------------------------------
 // Small row helpers
 
-static void relu_inplace(float *x, size_t n) { grsn_act_forward(GRSN_ACT_RELU, x, x, n); }
 
 // dst[r][off .. off+w) = src[r][0 .. w)
 static void place_cols(float *dst, int dst_w, int off, const float *src, int w, int rows) {
@@ -86,13 +85,10 @@ static void encoder_reset_parameters(Encoder *e, grsn_rng *rng) {
 
 // The embeddings of rows [0, rows) into e->x.
 static void encoder_embed(Encoder *e, const float *A, const float *R, const float *O, const float *mask, int rows) {
-    grsn_linear_forward(&e->emb_o, e->eo, O, mask, rows);
-    relu_inplace(e->eo, (size_t)rows * e->emb_o.out);
+    grsn_linear_forward_act(&e->emb_o, e->eo, O, mask, rows, GRSN_ACT_RELU);
     if (e->net == GRSN_NET_MLP) return;
-    grsn_linear_forward(&e->emb_a, e->ea, A, mask, rows);
-    relu_inplace(e->ea, (size_t)rows * e->emb_a.out);
-    grsn_linear_forward(&e->emb_r, e->er, R, mask, rows);
-    relu_inplace(e->er, (size_t)rows * e->emb_r.out);
+    grsn_linear_forward_act(&e->emb_a, e->ea, A, mask, rows, GRSN_ACT_RELU);
+    grsn_linear_forward_act(&e->emb_r, e->er, R, mask, rows, GRSN_ACT_RELU);
     // Order: action, reward, observation (spec §3.1).
     int wa = e->emb_a.out, wr = e->emb_r.out, wo = e->emb_o.out;
     place_cols(e->x, e->x_dim, 0, e->ea, wa, rows);
@@ -104,8 +100,7 @@ void encoder_forward(Encoder *e, const float *A, const float *R, const float *O,
     int rows = T * B;
     encoder_embed(e, A, R, O, mask, rows);
     if (e->net == GRSN_NET_MLP) {
-        grsn_linear_forward(&e->mlp, e->z, e->eo, mask, rows);
-        relu_inplace(e->z, (size_t)rows * e->hidden);
+        grsn_linear_forward_act(&e->mlp, e->z, e->eo, mask, rows, GRSN_ACT_RELU);
         return;
     }
     memset(e->state, 0, (size_t)B * e->cell.state_size * sizeof(float));   // zero state at window start
@@ -201,8 +196,7 @@ static void policy_probs(Actor *a, const float *logits, int rows) {
 
 static const float *actor_heads(Actor *a, const float *O, const float *mask, int rows) {
     Encoder *e = &a->enc;
-    grsn_linear_forward(&a->shortcut, a->k, O, mask, rows);
-    relu_inplace(a->k, (size_t)rows * a->shortcut.out);
+    grsn_linear_forward_act(&a->shortcut, a->k, O, mask, rows, GRSN_ACT_RELU);
     grsn_concat_forward(a->hin, e->z, e->hidden, a->k, a->shortcut.out, rows);
     const float *out = grsn_mlp_forward(&a->head, a->hin, mask, rows);
     if (a->discrete) policy_probs(a, out, rows);
@@ -232,8 +226,7 @@ void actor_step(Actor *a, float *state, const float *prev_a, float prev_r, const
     Encoder *e = &a->enc;
     encoder_embed(e, prev_a, &prev_r, obs, NULL, 1);
     if (e->net == GRSN_NET_MLP) {
-        grsn_linear_forward(&e->mlp, e->z, e->eo, NULL, 1);
-        relu_inplace(e->z, (size_t)e->hidden);
+        grsn_linear_forward_act(&e->mlp, e->z, e->eo, NULL, 1, GRSN_ACT_RELU);
     } else {
         grsn_cell_step(&e->cell, e->z, state, e->x, 1);
     }
@@ -303,8 +296,7 @@ void critic_heads_forward(Critic *q, const float *O, const float *act, const flo
         grsn_concat_forward(q->sin, O, d_o, act, d_a, rows);   // [o_t, a_t]
         sin = q->sin;
     }
-    grsn_linear_forward(&q->shortcut, q->k, sin, mask, rows);
-    relu_inplace(q->k, (size_t)rows * q->short_w);
+    grsn_linear_forward_act(&q->shortcut, q->k, sin, mask, rows, GRSN_ACT_RELU);
     grsn_concat_forward(q->hin, q->enc.z, q->enc.hidden, q->k, q->short_w, rows);
     memcpy(q1, grsn_mlp_forward(&q->q[0], q->hin, mask, rows), (size_t)rows * q->d_out * sizeof(float));
     memcpy(q2, grsn_mlp_forward(&q->q[1], q->hin, mask, rows), (size_t)rows * q->d_out * sizeof(float));

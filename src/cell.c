@@ -201,6 +201,8 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
         ALLOC(c->uh_seq, steps * H);  // potential after reset
         ALLOC(c->o_seq, steps * H);   // spike of each substep
         ALLOC(c->dbeta_rows, (size_t)max_B * H);
+        c->last_step = grsn_calloc((size_t)max_B, sizeof(int));
+        ok &= c->last_step != NULL;
         if (cfg->readout == GRSN_READOUT_MEMBRANE) {   // the spikes, which out does not hold
             ALLOC(c->spk_seq, TB * H);
             ALLOC(c->step_spikes, (size_t)max_B * H);
@@ -216,7 +218,7 @@ void grsn_cell_free(GrsnCell *c) {
     free(c->hid_a); free(c->gates); free(c->dhid); free(c->s_seq); free(c->ds_rows);
     free(c->c_seq); free(c->u_seq); free(c->uh_seq); free(c->o_seq); free(c->dbeta_rows);
     free(c->wt); free(c->wt_hh); free(c->step_g); free(c->step_gh); free(c->step_gates);
-    free(c->spk_seq); free(c->step_spikes);
+    free(c->spk_seq); free(c->step_spikes); free(c->last_step);
     memset(c, 0, sizeof *c);
 }
 
@@ -466,34 +468,41 @@ void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
 
     float beta[GRSN_CELL_MAX_HIDDEN];
     load_beta(c, beta);
-    // Spiking cells: each row's recurrence is independent.
-    #pragma omp parallel for schedule(static) if (B > 1 && (long)T * H * 8 > GRSN_PAR_MIN_WORK)
-    for (int bi = 0; bi < B; bi++) {
-        float *st = state + (size_t)bi * S;
-        int last = last_valid(c->mask, T, B, bi);
-        for (int t = 0; t < T; t++) {
-            size_t row = (size_t)t * B + bi;
-            float *o = out + row * H;
-            float *g = c->gate_a + row * G * H;
-            // Substep k of step t is cache slot (t*K + k)*B + bi.
-            size_t base = ((size_t)t * K * B + bi) * H, stride = (size_t)B * H;
-            if (c->mask[row] == 0.0f) {
-                // Skipped step: state held; record it so that a later valid
-                // step's backward sees the carry (none after the last one).
-                for (int k = 0; t < last && k < K; k++) {
-                    size_t at = base + (size_t)k * stride;
-                    if (cfg->kind == GRSN_CELL_GRSN) memcpy(c->c_seq + at, st, (size_t)H * sizeof(float));
-                    memcpy(c->uh_seq + at, st + (S - H), (size_t)H * sizeof(float));
+    // Spiking cells: each row's recurrence is independent. Each thread takes
+    // a block of rows and runs them side by side, step by step, so that a
+    // step reads and writes one contiguous stretch of the [T][B] buffers. (One
+    // row at a time through all its steps jumped B*H floats per step, farther
+    // than the hardware prefetcher follows, and the cell waited on memory.)
+    int nblk = B < grsn_threads() ? B : grsn_threads(), *lastv = c->last_step;
+    for (int bi = 0; bi < B; bi++) lastv[bi] = last_valid(c->mask, T, B, bi);
+    #pragma omp parallel for schedule(static) if (nblk > 1 && (long)T * H * 8 > GRSN_PAR_MIN_WORK)
+    for (int blk = 0; blk < nblk; blk++) {
+        int b0 = (int)((long)B * blk / nblk), b1 = (int)((long)B * (blk + 1) / nblk);
+        for (int t = 0; t < T; t++)
+            for (int bi = b0; bi < b1; bi++) {
+                float *st = state + (size_t)bi * S;
+                size_t row = (size_t)t * B + bi;
+                float *o = out + row * H;
+                float *g = c->gate_a + row * G * H;
+                // Substep k of step t is cache slot (t*K + k)*B + bi.
+                size_t base = ((size_t)t * K * B + bi) * H, stride = (size_t)B * H;
+                if (c->mask[row] == 0.0f) {
+                    // Skipped step: state held; record it so that a later valid
+                    // step's backward sees the carry (none after the last one).
+                    for (int k = 0; t < lastv[bi] && k < K; k++) {
+                        size_t at = base + (size_t)k * stride;
+                        if (cfg->kind == GRSN_CELL_GRSN) memcpy(c->c_seq + at, st, (size_t)H * sizeof(float));
+                        memcpy(c->uh_seq + at, st + (S - H), (size_t)H * sizeof(float));
+                    }
+                    memset(o, 0, (size_t)H * sizeof(float));
+                    if (c->spk_seq) memset(c->spk_seq + row * H, 0, (size_t)H * sizeof(float));
+                    continue;
                 }
-                memset(o, 0, (size_t)H * sizeof(float));
-                if (c->spk_seq) memset(c->spk_seq + row * H, 0, (size_t)H * sizeof(float));
-                continue;
+                activate_gates(cfg, g);
+                spiking_decision(cfg, beta, g, NULL, st, o, c->spk_seq ? c->spk_seq + row * H : NULL,
+                                 cfg->kind == GRSN_CELL_GRSN ? c->c_seq + base : NULL,
+                                 c->u_seq + base, c->uh_seq + base, c->o_seq + base, stride);
             }
-            activate_gates(cfg, g);
-            spiking_decision(cfg, beta, g, NULL, st, o, c->spk_seq ? c->spk_seq + row * H : NULL,
-                             cfg->kind == GRSN_CELL_GRSN ? c->c_seq + base : NULL,
-                             c->u_seq + base, c->uh_seq + base, c->o_seq + base, stride);
-        }
     }
 }
 
@@ -561,67 +570,87 @@ static inline float potential_adjoint(const GrsnCellConfig *cfg, float u, float 
     return dres_du * duh + (dspike + dres_do * duh) * sg;
 }
 
-// BPTT of one spiking row. Writes the gate adjoints of every valid step into
-// dgate (GRSN: dF-pre, dJ-pre; LIF: dc), the decay adjoint into dbeta_row[H],
-// and returns the adjoint of the initial state in d0 [S]. The neuron loops
-// carry no dependence between neurons and vectorise.
-static void spiking_backward_row(GrsnCell *c, const float *beta, const float *dout, int bi,
-                                 float *dbeta_row, float *d0) {
+// BPTT of one spiking row at one valid step t, carrying the adjoints of the
+// row's state in d0 [S] (dc, du^ for GRSN; du^ for LIF) and summing its decay
+// adjoint into dbeta_row[H]. Writes the gate adjoints of the step into dgate
+// (GRSN: dF-pre, dJ-pre; LIF: dc). The neuron loops carry no dependence
+// between neurons and vectorise.
+static void spiking_backward_step(GrsnCell *c, const float *beta, const float *dout, int bi, int t,
+                                  float *dbeta_row, float *d0) {
     const GrsnCellConfig *cfg = &c->cfg;
-    int H = cfg->hidden, K = cfg->substeps, T = c->T, B = c->B, G = ngate(cfg), S = c->state_size;
+    int H = cfg->hidden, K = cfg->substeps, B = c->B, G = ngate(cfg), S = c->state_size;
     int grsn = cfg->kind == GRSN_CELL_GRSN, membrane = cfg->readout == GRSN_READOUT_MEMBRANE;
     const float reset_grad = cfg->detach_reset ? 0.0f : 1.0f;
     const float *st0 = c->state0 + (size_t)bi * S;
-    const size_t stride = (size_t)B * H;
+    const size_t stride = (size_t)B * H, row = (size_t)t * B + bi;
     float *dc = grsn ? d0 : NULL, *duh = grsn ? d0 + H : d0;   // carried adjoints
     float dF[GRSN_CELL_MAX_HIDDEN], dJ[GRSN_CELL_MAX_HIDDEN];  // LIF: dJ holds dc_t
-    memset(d0, 0, (size_t)S * sizeof(float));
-    memset(dbeta_row, 0, (size_t)H * sizeof(float));
+    float *dg = c->dgate + row * G * H;
+    const float *g = c->gate_a + row * G * H;   // activated: F, J (GRSN) or c (LIF)
+    const float *F = g, *J = grsn ? g + H : g, *go = dout + row * H;
+    memset(dF, 0, (size_t)H * sizeof(float));
+    memset(dJ, 0, (size_t)H * sizeof(float));
+    for (int k = K - 1; k >= 0; k--) {
+        size_t n = (size_t)t * K + k, at = n * stride + (size_t)bi * H;   // flattened substep
+        const float *u = c->u_seq + at, *o = c->o_seq + at;
+        // Previous substep's state, or the window's initial state.
+        const float *uh_prev = n > 0 ? c->uh_seq + at - stride : st0 + (S - H);
+        const float *cur = grsn ? c->c_seq + at : g;
+        const float *c_prev = grsn ? (n > 0 ? c->c_seq + at - stride : st0) : NULL;
+        float wk = cfg->decode == GRSN_DECODE_LAST ? (k == K - 1 ? 1.0f : 0.0f) : 1.0f / (float)K;
+        #pragma omp simd
+        for (int j = 0; j < H; j++) {
+            float du = membrane ? potential_adjoint(cfg, u[j], o[j], 0.0f, duh[j], reset_grad) + wk * go[j]
+                                : potential_adjoint(cfg, u[j], o[j], wk * go[j], duh[j], reset_grad);
+            dbeta_row[j] += du * (uh_prev[j] - cur[j]);                    // Eq. 1
+            duh[j] = beta[j] * du;
+            float dct = (1.0f - beta[j]) * du;
+            if (grsn) {                                                    // Eq. 13
+                dct += dc[j];
+                dF[j] += dct * (c_prev[j] - J[j]);
+                dJ[j] += dct * (1.0f - F[j]);
+                dc[j] = dct * F[j];
+            } else {
+                dJ[j] += dct;
+            }
+        }
+    }
+    if (grsn) {
+        #pragma omp simd
+        for (int j = 0; j < H; j++) {
+            dg[j] = dF[j] * F[j] * (1.0f - F[j]);         // sigmoid'
+            dg[H + j] = J[j] > 0.0f ? dJ[j] : 0.0f;       // ReLU'(0) = 0
+        }
+    } else {
+        memcpy(dg, dJ, (size_t)H * sizeof(float));
+    }
+}
 
-    // Masked rows of dgate are never read (the products skip them); the ones
-    // inside the window are zeroed all the same, the trailing ones are left.
-    for (int t = last_valid(c->mask, T, B, bi); t >= 0; t--) {
-        size_t row = (size_t)t * B + bi;
-        float *dg = c->dgate + row * G * H;
-        if (c->mask[row] == 0.0f) { memset(dg, 0, (size_t)G * H * sizeof(float)); continue; }
-        const float *g = c->gate_a + row * G * H;   // activated: F, J (GRSN) or c (LIF)
-        const float *F = g, *J = grsn ? g + H : g, *go = dout + row * H;
-        memset(dF, 0, (size_t)H * sizeof(float));
-        memset(dJ, 0, (size_t)H * sizeof(float));
-        for (int k = K - 1; k >= 0; k--) {
-            size_t n = (size_t)t * K + k, at = n * stride + (size_t)bi * H;   // flattened substep
-            const float *u = c->u_seq + at, *o = c->o_seq + at;
-            // Previous substep's state, or the window's initial state.
-            const float *uh_prev = n > 0 ? c->uh_seq + at - stride : st0 + (S - H);
-            const float *cur = grsn ? c->c_seq + at : g;
-            const float *c_prev = grsn ? (n > 0 ? c->c_seq + at - stride : st0) : NULL;
-            float wk = cfg->decode == GRSN_DECODE_LAST ? (k == K - 1 ? 1.0f : 0.0f) : 1.0f / (float)K;
-            #pragma omp simd
-            for (int j = 0; j < H; j++) {
-                float du = membrane ? potential_adjoint(cfg, u[j], o[j], 0.0f, duh[j], reset_grad) + wk * go[j]
-                                    : potential_adjoint(cfg, u[j], o[j], wk * go[j], duh[j], reset_grad);
-                dbeta_row[j] += du * (uh_prev[j] - cur[j]);                    // Eq. 1
-                duh[j] = beta[j] * du;
-                float dct = (1.0f - beta[j]) * du;
-                if (grsn) {                                                    // Eq. 13
-                    dct += dc[j];
-                    dF[j] += dct * (c_prev[j] - J[j]);
-                    dJ[j] += dct * (1.0f - F[j]);
-                    dc[j] = dct * F[j];
-                } else {
-                    dJ[j] += dct;
-                }
-            }
+// BPTT of the spiking cells (gates on the input): every row backwards from
+// its last valid step (c->last_step, set by the forward pass), carrying its
+// adjoints in dstate and its decay adjoint in dbeta_rows. As in the forward
+// pass, a thread runs a block of rows side by side, step by step. Masked
+// steps inside a row's window get zero gate adjoints and pass the carried
+// ones through; the trailing ones are never read (the products skip them).
+static void spiking_backward(GrsnCell *c, const float *beta, const float *dout) {
+    int H = c->cfg.hidden, T = c->T, B = c->B, G = ngate(&c->cfg), S = c->state_size;
+    const int *last = c->last_step;
+    int nblk = B < grsn_threads() ? B : grsn_threads();
+    #pragma omp parallel for schedule(static) if (nblk > 1 && (long)T * H * 8 > GRSN_PAR_MIN_WORK)
+    for (int blk = 0; blk < nblk; blk++) {
+        int b0 = (int)((long)B * blk / nblk), b1 = (int)((long)B * (blk + 1) / nblk), tmax = -1;
+        for (int bi = b0; bi < b1; bi++) {
+            memset(c->dstate + (size_t)bi * S, 0, (size_t)S * sizeof(float));
+            memset(c->dbeta_rows + (size_t)bi * H, 0, (size_t)H * sizeof(float));
+            tmax = last[bi] > tmax ? last[bi] : tmax;
         }
-        if (grsn) {
-            #pragma omp simd
-            for (int j = 0; j < H; j++) {
-                dg[j] = dF[j] * F[j] * (1.0f - F[j]);         // sigmoid'
-                dg[H + j] = J[j] > 0.0f ? dJ[j] : 0.0f;       // ReLU'(0) = 0
+        for (int t = tmax; t >= 0; t--)
+            for (int bi = b0; bi < b1; bi++) {
+                size_t row = (size_t)t * B + bi;
+                if (t > last[bi]) continue;
+                if (c->mask[row] == 0.0f) { memset(c->dgate + row * G * H, 0, (size_t)G * H * sizeof(float)); continue; }
+                spiking_backward_step(c, beta, dout, bi, t, c->dbeta_rows + (size_t)bi * H, c->dstate + (size_t)bi * S);
             }
-        } else {
-            memcpy(dg, dJ, (size_t)H * sizeof(float));
-        }
     }
 }
 
@@ -728,9 +757,7 @@ void grsn_cell_backward(GrsnCell *c, float *dx, float *dstate0, const float *dou
     } else if (spike_gates(cfg)) {
         spikegate_backward(c, beta, dout);
     } else {
-        #pragma omp parallel for schedule(static) if (B > 1 && (long)T * H * 8 > GRSN_PAR_MIN_WORK)
-        for (int bi = 0; bi < B; bi++)
-            spiking_backward_row(c, beta, dout, bi, c->dbeta_rows + (size_t)bi * H, c->dstate + (size_t)bi * S);
+        spiking_backward(c, beta, dout);
     }
     if (dstate0) memcpy(dstate0, c->dstate, (size_t)B * S * sizeof(float));
 

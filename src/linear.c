@@ -20,8 +20,12 @@ grsn_status grsn_linear_init(GrsnLinear *l, GrsnParams *p, const char *name, int
 void grsn_linear_free(GrsnLinear *l) { free(l->wt); l->wt = NULL; }
 
 void grsn_linear_forward(GrsnLinear *l, float *y, const float *x, const float *mask, int N) {
+    grsn_linear_forward_act(l, y, x, mask, N, GRSN_ACT_NONE);
+}
+
+void grsn_linear_forward_act(GrsnLinear *l, float *y, const float *x, const float *mask, int N, grsn_act act) {
     grsn_transpose(l->wt, l->w, l->out, l->in);
-    grsn_matmul_forward(y, x, l->wt, l->b, mask, N, l->in, l->out);
+    grsn_matmul_forward_act(y, x, l->wt, l->b, mask, N, l->in, l->out, act);
 }
 
 void grsn_linear_backward(GrsnLinear *l, float *dx, const float *dy, const float *x,
@@ -68,8 +72,7 @@ const float *grsn_mlp_forward(GrsnMLP *m, const float *x, const float *mask, int
     const float *in = x;
     for (int l = 0; l < m->nlayers; l++) {
         GrsnLinear *L = &m->layer[l];
-        grsn_linear_forward(L, m->act[l], in, mask, N);
-        grsn_act_forward(layer_act(m, l), m->act[l], m->act[l], (size_t)N * L->out);
+        grsn_linear_forward_act(L, m->act[l], in, mask, N, layer_act(m, l));
         in = m->act[l];
     }
     return m->act[m->nlayers - 1];
@@ -86,14 +89,16 @@ static void mlp_backward(GrsnMLP *m, float *dx, const float *dy, const float *x,
     const float *g = dy;           // gradient of layer l's activated output
     for (int l = m->nlayers - 1; l >= 0; l--) {
         GrsnLinear *L = &m->layer[l];
-        memset(dpre, 0, (size_t)N * L->out * sizeof(float));
-        grsn_act_backward(layer_act(m, l), dpre, g, m->act[l], (size_t)N * L->out);
-        float *din = dx;
-        if (l > 0) { din = dhid; memset(din, 0, (size_t)N * L->in * sizeof(float)); }
-        if (param_grads) grsn_linear_backward(L, din, dpre, l == 0 ? x : m->act[l - 1], mask, N);
-        else if (l == 0 && din) grsn_matmul_backward_dx_cols(din, dpre, L->w, mask, N, L->in, L->out, col0, ncols);
-        else if (din) grsn_matmul_backward(din, NULL, NULL, dpre, NULL, L->w, mask, N, L->in, L->out);
-        g = din;
+        grsn_act_backward_set(layer_act(m, l), dpre, g, m->act[l], (size_t)N * L->out);
+        // The caller's dx (l = 0) is added to; a hidden layer's is written.
+        if (l == 0) {
+            if (param_grads) grsn_linear_backward(L, dx, dpre, x, mask, N);
+            else if (dx) grsn_matmul_backward_dx_cols(dx, dpre, L->w, mask, N, L->in, L->out, col0, ncols);
+        } else {
+            grsn_matmul_backward_set(dhid, param_grads ? L->dw : NULL, param_grads ? L->db : NULL, dpre,
+                                     m->act[l - 1], L->w, mask, N, L->in, L->out);
+        }
+        g = dhid;   // read by layer l - 1 only
     }
 }
 

@@ -222,49 +222,112 @@ static void product_tile(float *const *cr, const float *const *ar, size_t acs,
 
 // ---- Narrow products (fewer columns than one vector: a last layer with one
 // or two outputs, the weight gradient of a one-input embedding). Here the
-// rows go side by side in the lanes of a vector instead: acc[j] holds column
-// j of VW rows. The A values of a block of steps are first copied, rows in
-// lanes, into a small buffer; a masked step (kmask) or a zero A value leaves
-// the sum as it is.
+// rows go side by side in the lanes of vectors instead: acc[g][j] holds
+// column j of the VW rows of group g. The A values of a block of steps are
+// first copied, rows in lanes, into a small buffer; a masked step (kmask) or
+// a zero A value leaves the sum as it is. NARROW_G groups of rows run side
+// by side, so that as many independent sums hide the latency of each
+// multiply-add (with one group, one or two long chains of them set the pace).
 typedef int32_t ivec __attribute__((vector_size(VW * 4)));
-enum { NARROW_K = 256 };   // steps per buffered block (stack bound)
+enum { NARROW_K = 64,                    // steps per buffered block (stack bound)
+       NARROW_G = 4,                     // groups of VW rows side by side
+       NARROW_ROWS = NARROW_G * VW };    // rows per product_narrow call
 
 // The steps k0 .. k0+kn-1 of ncols columns; NC is ncols when it is a
 // constant (1 or 2: the accumulators stay in registers), else 0.
-INLINE void narrow_steps(vec *acc, float at[][VW], const float *m, size_t ldm, const float *kmask,
-                         int k0, int kn, int ncols, const int NC) {
+INLINE void narrow_steps(vec acc[][VW], float at[][NARROW_G][VW], const float *m, size_t ldm,
+                         const float *kmask, int k0, int kn, int ncols, const int NC) {
     if (NC) ncols = NC;
     for (int k = 0; k < kn; k++) {
         if (kmask && kmask[k0 + k] == 0.0f) continue;
-        vec av = vec_load(at[k]);
-        ivec live = av != vec_splat(0.0f);
         const float *mk = m + (size_t)(k0 + k) * ldm;
-        for (int j = 0; j < ncols; j++) {
-            vec t = vmadd(acc[j], av, vec_splat(mk[j]));
-            acc[j] = (vec)(((ivec)t & live) | ((ivec)acc[j] & ~live));
+        #pragma GCC unroll 4
+        for (int g = 0; g < NARROW_G; g++) {
+            vec av = vec_load(at[k][g]);
+            ivec live = av != vec_splat(0.0f);
+            for (int j = 0; j < ncols; j++) {
+                vec t = vmadd(acc[g][j], av, vec_splat(mk[j]));
+                acc[g][j] = (vec)(((ivec)t & live) | ((ivec)acc[g][j] & ~live));
+            }
         }
     }
 }
 
+#if defined(__AVX512F__)
+// at[c * ld + l] = r[l][c] for c, l < 16: a 16 x 16 transpose in registers.
+// unpacklo/hi_ps then _pd leave, in 128-bit lane L of u[4i + c], rows
+// 4i..4i+3 of column 4L + c; two rounds of shuffle_f32x4 gather each column's
+// four lanes.
+static inline void transpose16(float *at, size_t ld, const __m512 *r) {
+    __m512 t[16], u[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) {
+        __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+        __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+        u[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        u[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    for (int c = 0; c < 4; c++) {
+        __m512 v0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x44), v1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x44);
+        __m512 w0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xee), w1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xee);
+        _mm512_store_ps(at + (size_t)c * ld, _mm512_shuffle_f32x4(v0, v1, 0x88));          // column c
+        _mm512_store_ps(at + (size_t)(4 + c) * ld, _mm512_shuffle_f32x4(v0, v1, 0xdd));    // column 4 + c
+        _mm512_store_ps(at + (size_t)(8 + c) * ld, _mm512_shuffle_f32x4(w0, w1, 0x88));    // column 8 + c
+        _mm512_store_ps(at + (size_t)(12 + c) * ld, _mm512_shuffle_f32x4(w0, w1, 0xdd));   // column 12 + c
+    }
+}
+#endif
+
+// Group g's lanes: at[k][g][l] = A(l, k0 + k) for its nr rows l < nr (the
+// other lanes are left as they are). Element by element this strided copy
+// took most of a narrow product's time (AVX-512 gathers were no faster);
+// rows of contiguous A go through the transpose, 16 steps at a time.
+static void narrow_fill(float at[][NARROW_G][VW], int g, const float *const *ar, size_t acs,
+                        int nr, int k0, int kn) {
+    int k = 0;
+#if defined(__AVX512F__)
+    if (acs == 1) {
+        __m512 r[16];
+        for (int l = nr; l < 16; l++) r[l] = _mm512_setzero_ps();
+        for (; k + 16 <= kn; k += 16) {
+            for (int l = 0; l < nr; l++) r[l] = _mm512_loadu_ps(ar[l] + k0 + k);
+            transpose16(at[k][g], NARROW_G * VW, r);
+        }
+    }
+#endif
+    for (int l = 0; l < nr; l++) {
+        const float *a = ar[l] + (size_t)k0 * acs;
+        for (int kk = k; kk < kn; kk++) at[kk][g][l] = a[(size_t)kk * acs];
+    }
+}
+
+// The nr <= NARROW_ROWS rows given by ar and cr.
 static void product_narrow(float *const *cr, const float *const *ar, size_t acs,
                            const float *m, size_t ldm, const float *init, const float *kmask,
                            int nr, int K, int ncols, int accumulate) {
-    float at[NARROW_K][VW] __attribute__((aligned(64)));
-    vec acc[VW];
-    for (int j = 0; j < ncols; j++) acc[j] = vec_splat(init ? init[j] : 0.0f);
-    if (nr < VW) memset(at, 0, sizeof at);   // lanes past nr stay zero
+    float at[NARROW_K][NARROW_G][VW] __attribute__((aligned(64)));
+    vec acc[NARROW_G][VW];
+    for (int g = 0; g < NARROW_G; g++)
+        for (int j = 0; j < ncols; j++) acc[g][j] = vec_splat(init ? init[j] : 0.0f);
+    if (nr < NARROW_ROWS) memset(at, 0, sizeof at);   // lanes past nr stay zero
     for (int k0 = 0; k0 < K; k0 += NARROW_K) {
         int kn = imin(NARROW_K, K - k0);
-        for (int l = 0; l < nr; l++) {
-            const float *a = ar[l] + (size_t)k0 * acs;
-            for (int k = 0; k < kn; k++) at[k][l] = a[(size_t)k * acs];
-        }
+        for (int g = 0; g * VW < nr; g++)
+            narrow_fill(at, g, ar + g * VW, acs, imin(VW, nr - g * VW), k0, kn);
         if (ncols == 1) narrow_steps(acc, at, m, ldm, kmask, k0, kn, ncols, 1);
         else if (ncols == 2) narrow_steps(acc, at, m, ldm, kmask, k0, kn, ncols, 2);
         else narrow_steps(acc, at, m, ldm, kmask, k0, kn, ncols, 0);
     }
     for (int l = 0; l < nr; l++)
-        for (int j = 0; j < ncols; j++) cr[l][j] = accumulate ? acc[j][l] + cr[l][j] : acc[j][l];
+        for (int j = 0; j < ncols; j++) {
+            float v = acc[l / VW][j][l % VW];
+            cr[l][j] = accumulate ? v + cr[l][j] : v;
+        }
 }
 
 // Bit l set where x[l] != 0, l < n <= 32.
@@ -337,7 +400,7 @@ static void row_gather(float *y, const float *x, const float *wt, const float *b
 // dy[n][o] x[n][i], for a group of DW_GI inputs i0.. and DW_OB outputs o0...
 // The group's sums live in a small block acc[i][o] that stays in the L1
 // cache; each row n updates only the inputs it has non-zero.
-enum { DW_GI = 32, DW_OB = 128 };
+enum { DW_GI = 64, DW_OB = 128 };
 
 // acc[o] += s * g[o] for o < NV * VW, then one float at a time up to ob.
 INLINE void axpy_row(float *acc, float s, const float *g, int ob, const int NV) {
@@ -349,16 +412,17 @@ INLINE void axpy_row(float *acc, float s, const float *g, int ob, const int NV) 
 }
 
 static void dw_gather_group(float *dw, const float *dy, const float *x, const float *mask,
-                            int N, int in, int out, int i0, int o0) {
-    int ni = imin(DW_GI, in - i0), ob = imin(DW_OB, out - o0);
+                            int N, int in, int out, int i0, int i_end, int o0) {
+    int ni = imin(DW_GI, i_end - i0), ob = imin(DW_OB, out - o0);
     float acc[DW_GI][DW_OB] __attribute__((aligned(64)));
     for (int l = 0; l < ni; l++) memset(acc[l], 0, (size_t)ob * sizeof(float));
     for (int n = 0; n < N; n++) {
         if (mask && mask[n] == 0.0f) continue;
         const float *xn = x + (size_t)n * in + i0, *g = dy + (size_t)n * out + o0;
-        uint32_t bits = nonzero_bits(xn, ni);
+        uint64_t bits = nonzero_bits(xn, imin(ni, 32));
+        if (ni > 32) bits |= (uint64_t)nonzero_bits(xn + 32, ni - 32) << 32;
         while (bits) {
-            int l = __builtin_ctz(bits);
+            int l = __builtin_ctzll(bits);
             bits &= bits - 1;
             if (ob == DW_OB) axpy_row(acc[l], xn[l], g, ob, DW_OB / VW);   // unrolled
             else axpy_row(acc[l], xn[l], g, ob, ob / VW);                  // whole vectors, then floats
@@ -373,26 +437,51 @@ static void dw_gather_group(float *dw, const float *dy, const float *x, const fl
 
 // ---- Drivers.
 
-// Whether x [rows][cols] is sparse enough for a gather, judged on up to 16
-// rows spread over x. A gather loads a weight row per non-zero input and row,
-// where the tile loads each weight once for TILE_R rows. While the weights
-// (wbytes) fit in the L1 cache those loads are cheap and half zeros already
-// pay (ReLU features into a small layer); beyond it only inputs at least three
-// quarters zero do (spikes). The answer picks a traversal, never a result
-// (every traversal gives the same bits), so a sample will do.
-enum { L1_BYTES = 32768 };
+// Which leading columns of x [N][in] to sum by a gather (each row listing
+// its non-zero inputs) and which to leave to the tile: the gather takes
+// columns [0, kd), the tile [kd, in); kd = 0 is all tile. A gather loads a
+// weight row per non-zero input and row, where the tile loads each weight
+// once for TILE_R rows. While the weights (wbytes) fit in the L1 cache a
+// non-zero costs the gather about what two dense inputs cost the tile,
+// beyond it about four (spikes a quarter of the time come out even). kd
+// minimises that cost, counted on up to 64 unmasked rows spread over x: a
+// head reading [spikes, shortcut features] gathers its spikes and tiles its
+// features, even when a few features are dead ReLU units (a rule that ended
+// the dense tail at the first mostly-zero column left them all to the
+// gather). The answer picks a traversal, never a result (every traversal
+// gives the same bits), so a sample will do.
+enum { L1_BYTES = 32768,
+       DENSE_TAIL_MIN = 8,      // a shorter dense tail stays with the gather
+       SPLIT_COLS = 1024 };     // wider inputs are judged whole
 
-static int sparse_enough(const float *x, int rows, int cols, size_t wbytes) {
-    int step = rows > 16 ? rows / 16 : 1;
-    size_t z = 0, n = 0;
-    for (int r = 0; r < rows; r += step) {
-        const float *xr = x + (size_t)r * cols;
-        int zr = 0;
-        #pragma omp simd reduction(+ : zr)
-        for (int i = 0; i < cols; i++) zr += xr[i] == 0.0f;
-        z += (size_t)zr; n += (size_t)cols;
+static int gather_columns(const float *x, const float *mask, int N, int in, size_t wbytes) {
+    int cost_nz = wbytes <= L1_BYTES ? 2 : 4;
+    int cnt[SPLIT_COLS], cols = imin(in, SPLIT_COLS), n = 0;
+    memset(cnt, 0, (size_t)cols * sizeof(int));
+    long nz = 0;   // for inputs wider than SPLIT_COLS
+    for (int r = 0, step = N > 64 ? N / 64 : 1; r < N && n < 64; r += step) {
+        if (mask && mask[r] == 0.0f) continue;
+        const float *xr = x + (size_t)r * in;
+        #pragma omp simd
+        for (int i = 0; i < cols; i++) cnt[i] += xr[i] != 0.0f;
+        for (int i = cols; i < in; i++) nz += xr[i] != 0.0f;
+        n++;
     }
-    return wbytes <= L1_BYTES ? 2 * z >= n : 4 * z >= 3 * n;
+    if (n == 0) return 0;
+    if (in > SPLIT_COLS) {
+        for (int i = 0; i < cols; i++) nz += cnt[i];
+        return cost_nz * nz < (long)n * in ? in : 0;
+    }
+    // cost(kd) = cost_nz * (non-zeros in [0, kd)) + n * (in - kd), over the
+    // kd that leave the tile whole vectors of columns (a remainder of single
+    // columns would cost it more than the count says).
+    long cost = (long)n * in, best = cost;
+    int kd = 0;
+    for (int k = 1; k <= in; k++) {
+        cost += (long)cost_nz * cnt[k - 1] - n;
+        if ((in - k) % VW == 0 && cost < best) { best = cost; kd = k; }
+    }
+    return kd > 0 && in - kd < DENSE_TAIL_MIN ? in : kd;
 }
 
 // Rows are scheduled in chunks; masked rows are dropped from a chunk's list
@@ -407,19 +496,53 @@ static int chunk_rows(int N) {
     return c < TILE_R ? TILE_R : c < ROW_CHUNK ? c : ROW_CHUNK;   // TILE_R when N = 0
 }
 
-// The first column of the dense tail of rows live[0..nlive): columns kd..in-1
-// are each non-zero in at least a quarter of the rows (where a tile's dense
-// sums beat listing the non-zero inputs), column kd-1 is not; in if no tail.
-enum { DENSE_TAIL_MIN = 8 };   // shorter tails stay with the gather
+// The dense weight gradient of columns [c0, c0 + nc):
+//     dW[o][c0 + i] += sum over n ascending of dy[n][o] x[n][c0 + i],
+// tiles of TILE_R outputs o (A = dy^T, M = x). A tile that ran over all N
+// rows at once read x from the L2 cache again for every tile and column
+// block; here the rows go in blocks of DW_KB, each used by all the tiles of
+// a group while it is in the L1 cache, the tiles' partial sums waiting in
+// tmp between blocks. Every sum is the same chain of multiply-adds, only
+// stored and reloaded between blocks, then added to dW once.
+enum { DW_KB = 64,          // rows of x per block
+       DW_GROUP = 8,        // output tiles per group (a group is one thread's work)
+       DW_TMP = 16384 };    // floats of partial sums per group (64 KB of stack)
 
-static int dense_tail(const float *x, size_t ldx, const int *live, int nlive, int in) {
-    int kd = in;
-    for (; kd > 0; kd--) {
-        int nz = 0;
-        for (int t = 0; t < nlive; t++) nz += x[(size_t)live[t] * ldx + kd - 1] != 0.0f;
-        if (4 * nz < nlive) break;
+static void dw_tiles(float *dw, const float *dy, const float *x, const float *mask,
+                     int N, int in, int out, int c0, int nc) {
+    int otiles = (out + TILE_R - 1) / TILE_R;
+    int per = imin(DW_GROUP, DW_TMP / (TILE_R * nc));   // tiles per group; 0: too wide for tmp
+    int kb = per > 0 ? DW_KB : N, ngroups = per > 0 ? (otiles + per - 1) / per : otiles;
+    if (per == 0) per = 1;
+    #pragma omp parallel for schedule(static) if ((long)N * nc * out > GRSN_PAR_MIN_WORK)
+    for (int g = 0; g < ngroups; g++) {
+        float tmp[DW_TMP] __attribute__((aligned(64)));
+        int t0 = g * per, t1 = imin(otiles, t0 + per);
+        int use_tmp = kb < N;   // one block: the tile adds its sums to dW itself
+        for (int n0 = 0; n0 < N; n0 += kb) {
+            int K = imin(kb, N - n0);
+            for (int tile = t0; tile < t1; tile++) {
+                int o0 = tile * TILE_R, nr = imin(TILE_R, out - o0);
+                const float *ar[TILE_R];
+                float *cr[TILE_R];
+                for (int r = 0; r < TILE_R; r++) {
+                    int o = o0 + (r < nr ? r : 0);
+                    ar[r] = dy + (size_t)n0 * out + o;
+                    cr[r] = use_tmp ? tmp + (size_t)((tile - t0) * TILE_R + (r < nr ? r : 0)) * nc
+                                    : dw + (size_t)o * in + c0;
+                }
+                product_tile(cr, ar, (size_t)out, x + (size_t)n0 * in + c0, (size_t)in, NULL,
+                             mask ? mask + n0 : NULL, nr, K, nc,
+                             !use_tmp ? 1 : n0 == 0 ? 0 : GRSN_CONTINUE);
+            }
+        }
+        if (use_tmp)
+            for (int o = t0 * TILE_R; o < imin(out, t1 * TILE_R); o++) {
+                const float *t = tmp + (size_t)(o - t0 * TILE_R) * nc;
+                float *d = dw + (size_t)o * in + c0;
+                for (int i = 0; i < nc; i++) d[i] = t[i] + d[i];
+            }
     }
-    return kd;
 }
 
 static int live_rows(const float *mask, int n0, int n1, int *live) {
@@ -441,9 +564,17 @@ static void tile_rows(float *c, size_t ldc, const float *a, size_t lda, const in
     product_tile(cr, ar, 1, m, ldm, init, NULL, nr, K, ncols, accumulate);
 }
 
+static void relu_block(float *y, const float *x, size_t n);
+
 void grsn_matmul_forward(float *y, const float *x, const float *wt, const float *b,
                          const float *mask, int N, int in, int out) {
+    grsn_matmul_forward_act(y, x, wt, b, mask, N, in, out, GRSN_ACT_NONE);
+}
+
+void grsn_matmul_forward_act(float *y, const float *x, const float *wt, const float *b,
+                             const float *mask, int N, int in, int out, grsn_act act) {
     int rows = chunk_rows(N), nchunks = (N + rows - 1) / rows;
+    int kd = out < VW ? 0 : gather_columns(x, mask, N, in, (size_t)in * out * sizeof(float));
     #pragma omp parallel for schedule(static) if ((long)N * in * out > GRSN_PAR_MIN_WORK)
     for (int ch = 0; ch < nchunks; ch++) {
         int n0 = ch * rows, n1 = imin(N, n0 + rows), live[ROW_CHUNK];
@@ -452,21 +583,19 @@ void grsn_matmul_forward(float *y, const float *x, const float *wt, const float 
                 if (mask[n] == 0.0f) memset(y + (size_t)n * out, 0, (size_t)out * sizeof(float));
         int nlive = live_rows(mask, n0, n1, live);
         if (out < VW) {
-            for (int t = 0; t < nlive; t += VW) {
-                int nr = imin(VW, nlive - t);
-                const float *ar[VW];
-                float *cr[VW];
+            for (int t = 0; t < nlive; t += NARROW_ROWS) {
+                int nr = imin(NARROW_ROWS, nlive - t);
+                const float *ar[NARROW_ROWS];
+                float *cr[NARROW_ROWS];
                 for (int l = 0; l < nr; l++) {
                     ar[l] = x + (size_t)live[t + l] * in; cr[l] = y + (size_t)live[t + l] * out;
                 }
                 product_narrow(cr, ar, 1, wt, (size_t)out, b, NULL, nr, in, out, 0);
             }
-        } else if (sparse_enough(x + (size_t)n0 * in, n1 - n0, in, (size_t)in * out * sizeof(float))) {
+        } else if (kd > 0) {
             // Sparse columns by gather; a dense tail (the real-valued features
             // concatenated after a layer's spikes) by the tile, carrying on
             // each row's sum from where the gather left it.
-            int kd = dense_tail(x, (size_t)in, live, nlive, in);
-            if (in - kd < DENSE_TAIL_MIN || kd == 0) kd = in;
             for (int t = 0; t < nlive; t++)
                 row_gather(y + (size_t)live[t] * out, x + (size_t)live[t] * in, wt, b, kd, out);
             for (int t = 0; kd < in && t < nlive; t += TILE_R)
@@ -477,32 +606,40 @@ void grsn_matmul_forward(float *y, const float *x, const float *wt, const float 
                 tile_rows(y, (size_t)out, x, (size_t)in, live + t, imin(TILE_R, nlive - t),
                           wt, (size_t)out, b, in, out, 0);
         }
+        if (act == GRSN_ACT_RELU) relu_block(y + (size_t)n0 * out, y + (size_t)n0 * out, (size_t)(n1 - n0) * out);
     }
+    if (act != GRSN_ACT_NONE && act != GRSN_ACT_RELU) grsn_act_forward(act, y, y, (size_t)N * out);
 }
 
-// dx[n][col0 + i] += sum_o dy[n][o] W[o][col0 + i] for i < ncols.
+// dx[n][col0 + i] += sum_o dy[n][o] W[o][col0 + i] for i < ncols; with set,
+// dx[n][col0 + i] = that sum (0 on masked rows). Set gives the bits of
+// zeroing dx and adding: a sum that starts from +0 never ends at -0, so
+// adding it to zero changes nothing.
 static void matmul_dx(float *dx, const float *dy, const float *w, const float *mask,
-                      int N, int in, int out, int col0, int ncols) {
+                      int N, int in, int out, int col0, int ncols, int set) {
     int rows = chunk_rows(N), nchunks = (N + rows - 1) / rows;
     #pragma omp parallel for schedule(static) if ((long)N * ncols * out > GRSN_PAR_MIN_WORK)
     for (int ch = 0; ch < nchunks; ch++) {
-        int n0 = ch * rows, live[ROW_CHUNK];
-        int nlive = live_rows(mask, n0, imin(N, n0 + rows), live);
+        int n0 = ch * rows, n1 = imin(N, n0 + rows), live[ROW_CHUNK];
+        if (set && mask)
+            for (int n = n0; n < n1; n++)
+                if (mask[n] == 0.0f) memset(dx + (size_t)n * in + col0, 0, (size_t)ncols * sizeof(float));
+        int nlive = live_rows(mask, n0, n1, live);
         if (ncols < VW) {
-            for (int t = 0; t < nlive; t += VW) {
-                int nr = imin(VW, nlive - t);
-                const float *ar[VW];
-                float *cr[VW];
+            for (int t = 0; t < nlive; t += NARROW_ROWS) {
+                int nr = imin(NARROW_ROWS, nlive - t);
+                const float *ar[NARROW_ROWS];
+                float *cr[NARROW_ROWS];
                 for (int l = 0; l < nr; l++) {
                     ar[l] = dy + (size_t)live[t + l] * out; cr[l] = dx + (size_t)live[t + l] * in + col0;
                 }
-                product_narrow(cr, ar, 1, w + col0, (size_t)in, NULL, NULL, nr, out, ncols, 1);
+                product_narrow(cr, ar, 1, w + col0, (size_t)in, NULL, NULL, nr, out, ncols, !set);
             }
             continue;
         }
         for (int t = 0; t < nlive; t += TILE_R)
             tile_rows(dx + col0, (size_t)in, dy, (size_t)out, live + t, imin(TILE_R, nlive - t),
-                      w + col0, (size_t)in, NULL, out, ncols, 1);
+                      w + col0, (size_t)in, NULL, out, ncols, !set);
     }
 }
 
@@ -510,46 +647,49 @@ void grsn_matmul_backward_dx_cols(float *dx, const float *dy, const float *w, co
                                   int N, int in, int out, int col0, int ncols) {
     GRSN_ASSERT(col0 >= 0 && ncols >= 0 && col0 + ncols <= in,
                 "matmul dx columns %d..%d outside 0..%d", col0, col0 + ncols, in);
-    matmul_dx(dx, dy, w, mask, N, in, out, col0, ncols);
+    matmul_dx(dx, dy, w, mask, N, in, out, col0, ncols, 0);
 }
+
+static void matmul_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                            const float *w, const float *mask, int N, int in, int out, int dx_set);
 
 void grsn_matmul_backward(float *dx, float *dw, float *db, const float *dy,
                           const float *x, const float *w, const float *mask,
                           int N, int in, int out) {
+    matmul_backward(dx, dw, db, dy, x, w, mask, N, in, out, 0);
+}
+
+void grsn_matmul_backward_set(float *dx, float *dw, float *db, const float *dy,
+                              const float *x, const float *w, const float *mask,
+                              int N, int in, int out) {
+    matmul_backward(dx, dw, db, dy, x, w, mask, N, in, out, 1);
+}
+
+static void matmul_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                            const float *w, const float *mask, int N, int in, int out, int dx_set) {
     long work = (long)N * in * out;   // used by the OpenMP if() clauses
     (void)work;
-    if (dx) matmul_dx(dx, dy, w, mask, N, in, out, 0, in);
+    if (dx) matmul_dx(dx, dy, w, mask, N, in, out, 0, in, dx_set);
     if (dw && in < VW) {
-        // Narrow: VW outputs o side by side, A(o, n) = dy[n][o], M = x.
-        int ogroups = (out + VW - 1) / VW;
-        #pragma omp parallel for schedule(static) if (work > GRSN_PAR_MIN_WORK)
+        // Narrow: outputs o side by side, A(o, n) = dy[n][o], M = x.
+        int ogroups = (out + NARROW_ROWS - 1) / NARROW_ROWS;
+        #pragma omp parallel for schedule(static) if (ogroups > 1 && work > GRSN_PAR_MIN_WORK)
         for (int g = 0; g < ogroups; g++) {
-            int o0 = g * VW, nr = imin(VW, out - o0);
-            const float *ar[VW];
-            float *cr[VW];
+            int o0 = g * NARROW_ROWS, nr = imin(NARROW_ROWS, out - o0);
+            const float *ar[NARROW_ROWS];
+            float *cr[NARROW_ROWS];
             for (int l = 0; l < nr; l++) { ar[l] = dy + o0 + l; cr[l] = dw + (size_t)(o0 + l) * in; }
             product_narrow(cr, ar, (size_t)out, x, (size_t)in, NULL, mask, nr, N, in, 1);
         }
-    } else if (dw && sparse_enough(x, N, in, (size_t)in * out * sizeof(float))) {
-        // Column gather over groups of inputs and blocks of outputs.
-        int ngroups = (in + DW_GI - 1) / DW_GI, nblocks = (out + DW_OB - 1) / DW_OB;
-        #pragma omp parallel for schedule(dynamic, 1) if (work > GRSN_PAR_MIN_WORK)
-        for (int u = 0; u < ngroups * nblocks; u++)
-            dw_gather_group(dw, dy, x, mask, N, in, out, (u / nblocks) * DW_GI, (u % nblocks) * DW_OB);
     } else if (dw) {
-        // dW[o][i] += sum_n dy[n][o] x[n][i]: tiles of outputs o, A = dy^T, M = x, n ascending.
-        int otiles = (out + TILE_R - 1) / TILE_R;
-        #pragma omp parallel for schedule(static) if (work > GRSN_PAR_MIN_WORK)
-        for (int tile = 0; tile < otiles; tile++) {
-            int o0 = tile * TILE_R, nr = imin(TILE_R, out - o0);
-            const float *ar[TILE_R];
-            float *cr[TILE_R];
-            for (int r = 0; r < TILE_R; r++) {
-                int o = o0 + (r < nr ? r : 0);
-                ar[r] = dy + o; cr[r] = dw + (size_t)o * in;
-            }
-            product_tile(cr, ar, (size_t)out, x, (size_t)in, NULL, mask, nr, N, in, 1);
-        }
+        // Columns [0, kd) by the column gather, the rest (a dense tail, or
+        // all of a dense input) by tiles.
+        int kd = gather_columns(x, mask, N, in, (size_t)in * out * sizeof(float));
+        int ngroups = (kd + DW_GI - 1) / DW_GI, nblocks = (out + DW_OB - 1) / DW_OB;
+        #pragma omp parallel for schedule(dynamic, 1) if (kd > 0 && work > GRSN_PAR_MIN_WORK)
+        for (int u = 0; u < ngroups * nblocks; u++)
+            dw_gather_group(dw, dy, x, mask, N, in, out, (u / nblocks) * DW_GI, kd, (u % nblocks) * DW_OB);
+        if (kd < in) dw_tiles(dw, dy, x, mask, N, in, out, kd, in - kd);
     }
     if (db) {
         // db[o] += (dy[0][o] + dy[1][o] + ...): each sum starts from zero and
@@ -584,10 +724,17 @@ static void relu_block(float *y, const float *x, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
-static void relu_backward_block(float *dx, const float *dy, const float *y, size_t n) {
+// dx += dy [y > 0], or with set dx = 0 + dy [y > 0] (the bits of zeroing dx
+// first: 0 + dy turns a -0 into +0).
+static void relu_backward_block(float *dx, const float *dy, const float *y, size_t n, int set) {
     // A select rather than a branch: y > 0 falls at random.
-    #pragma omp simd
-    for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dx[i] + dy[i] : dx[i];
+    if (set) {
+        #pragma omp simd
+        for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? 0.0f + dy[i] : 0.0f;
+    } else {
+        #pragma omp simd
+        for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dx[i] + dy[i] : dx[i];
+    }
 }
 
 void grsn_act_forward(grsn_act a, float *y, const float *x, size_t n) {
@@ -606,20 +753,29 @@ void grsn_act_forward(grsn_act a, float *y, const float *x, size_t n) {
     }
 }
 
-void grsn_act_backward(grsn_act a, float *dx, const float *dy, const float *y, size_t n) {
+static void act_backward(grsn_act a, float *dx, const float *dy, const float *y, size_t n, int set) {
     long nblocks = (long)((n + ACT_BLOCK - 1) / ACT_BLOCK);
+    if (set && a != GRSN_ACT_RELU) memset(dx, 0, n * sizeof(float));
     switch (a) {
     case GRSN_ACT_NONE: for (size_t i = 0; i < n; i++) dx[i] += dy[i]; break;
     case GRSN_ACT_RELU:
         #pragma omp parallel for schedule(static) if (nblocks > 2)
         for (long blk = 0; blk < nblocks; blk++) {
             size_t i0 = (size_t)blk * ACT_BLOCK;
-            relu_backward_block(dx + i0, dy + i0, y + i0, n - i0 < ACT_BLOCK ? n - i0 : ACT_BLOCK);
+            relu_backward_block(dx + i0, dy + i0, y + i0, n - i0 < ACT_BLOCK ? n - i0 : ACT_BLOCK, set);
         }
         break;
     case GRSN_ACT_TANH: for (size_t i = 0; i < n; i++) dx[i] += dy[i] * (1.0f - y[i] * y[i]); break;
     case GRSN_ACT_SIGMOID: for (size_t i = 0; i < n; i++) dx[i] += dy[i] * y[i] * (1.0f - y[i]); break;
     }
+}
+
+void grsn_act_backward(grsn_act a, float *dx, const float *dy, const float *y, size_t n) {
+    act_backward(a, dx, dy, y, n, 0);
+}
+
+void grsn_act_backward_set(grsn_act a, float *dx, const float *dy, const float *y, size_t n) {
+    act_backward(a, dx, dy, y, n, 1);
 }
 
 void grsn_softmax_forward(float *p, const float *logits, int N, int k) {

@@ -11,7 +11,6 @@ static float *alloc_floats(size_t n, int *ok) {
     return p;
 }
 
-static void relu_inplace(float *x, size_t n) { grsn_act_forward(GRSN_ACT_RELU, x, x, n); }
 
 // ----------------------------------------------------------------------------
 // Agent network
@@ -85,8 +84,7 @@ void qagent_reset_parameters(QAgent *a, grsn_rng *rng) {
 const float *qagent_forward(QAgent *a, const float *x, const float *mask, int T, int B) {
     size_t rows = (size_t)T * B;
     GRSN_ASSERT(rows <= (size_t)a->max_rows, "qagent forward: %zu rows > %d", rows, a->max_rows);
-    grsn_linear_forward(&a->fc1, a->h1, x, mask, (int)rows);
-    relu_inplace(a->h1, rows * a->hidden);
+    grsn_linear_forward_act(&a->fc1, a->h1, x, mask, (int)rows, GRSN_ACT_RELU);
     memset(a->state0, 0, (size_t)B * a->cell.state_size * sizeof(float));   // zero state at t = 0 (§9.3)
     grsn_cell_forward(&a->cell, a->z, a->state0, a->h1, mask, T, B);
     grsn_linear_forward(&a->fc2, a->q, a->z, mask, (int)rows);
@@ -106,8 +104,7 @@ void qagent_backward(QAgent *a, const float *dq, const float *x, const float *ma
 void qagent_step(QAgent *a, float *q, float *state, const float *x, int B) {
     // fc1, ReLU, one core update from the carried state (TAP), fc2: the
     // layers and kernels of qagent_forward, on B rows.
-    grsn_linear_forward(&a->fc1, a->h1, x, NULL, B);
-    relu_inplace(a->h1, (size_t)B * a->hidden);
+    grsn_linear_forward_act(&a->fc1, a->h1, x, NULL, B, GRSN_ACT_RELU);
     grsn_cell_step(&a->cell, a->z, state, a->h1, B);
     grsn_linear_forward(&a->fc2, q, a->z, NULL, B);
 }

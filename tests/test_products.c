@@ -9,6 +9,8 @@
  * gather, a gather carried on by the tile over a dense tail; full and partial
  * tiles; masked rows; every column remainder) must give the same bits on
  * spike, ReLU-like, dense and spikes-then-dense inputs, with 1 and 2 threads.
+ * So must the variants that fuse a ReLU into the forward pass and write dx
+ * instead of adding to it.
  */
 #include "grsn.h"
 #include "test.h"
@@ -128,6 +130,18 @@ static int check_shape(int N, int in, int out, int xkind, int masked, int bias) 
                 const float *want = i >= c0 && i < c0 + nc ? dxr : dx0;
                 if (memcmp(dx + at, want + at, 4)) { ok = 0; break; }
             }
+        // The fused ReLU, and dx written rather than added (over a dx full of
+        // NaNs: masked rows must come out 0, as if dx had been zeroed).
+        memset(y, 0xff, ny * 4);
+        grsn_matmul_forward_act(y, x, wt, bb, m, N, in, out, GRSN_ACT_RELU);
+        for (size_t i = 0; i < ny && ok; i++) ok = y[i] == (yr[i] > 0.0f ? yr[i] : 0.0f);
+        memset(dx, 0, nx * 4); memcpy(dw, dw0, nw * 4); memcpy(db, db0, (size_t)out * 4);
+        grsn_matmul_backward(dx, dw, db, dy, x, w, m, N, in, out);   // zeroed dx, then added to
+        float *dxs = malloc(nx * 4), *dws = malloc(nw * 4), *dbs = malloc((size_t)out * 4);
+        memset(dxs, 0xff, nx * 4); memcpy(dws, dw0, nw * 4); memcpy(dbs, db0, (size_t)out * 4);
+        grsn_matmul_backward_set(dxs, dws, dbs, dy, x, w, m, N, in, out);
+        ok = ok && same_bits(dxs, dx, nx) && same_bits(dws, dw, nw) && same_bits(dbs, db, (size_t)out);
+        free(dxs); free(dws); free(dbs);
         if (!ok) {
             printf("    mismatch: N %d in %d out %d x kind %d mask %d bias %d threads %d\n",
                    N, in, out, xkind, masked, bias, threads);
@@ -156,7 +170,30 @@ TEST(products_are_the_literal_sums) {
     CHECK(bad == 0);
 }
 
+// grsn_act_backward_set gives the bits of zeroing dx and adding, -0 included
+// (0 + -0 is +0).
+TEST(act_backward_set_is_zero_then_add) {
+    enum { n = 20000 };   // more than two of the blocks that threads share
+    float *y = malloc(n * 4), *dy = malloc(n * 4), *a = malloc(n * 4), *b = malloc(n * 4);
+    fill(y, n, 1); fill(dy, n, 1);
+    for (int i = 0; i < n; i += 7) dy[i] = -0.0f;
+    const grsn_act acts[] = {GRSN_ACT_NONE, GRSN_ACT_RELU, GRSN_ACT_TANH, GRSN_ACT_SIGMOID};
+    for (int threads = 1; threads <= 2; threads++) {
+        grsn_set_threads(threads);
+        for (size_t k = 0; k < sizeof acts / sizeof acts[0]; k++) {
+            memset(a, 0, n * 4);
+            grsn_act_backward(acts[k], a, dy, y, n);
+            memset(b, 0xff, n * 4);
+            grsn_act_backward_set(acts[k], b, dy, y, n);
+            CHECK(same_bits(a, b, n));
+        }
+    }
+    grsn_set_threads(1);
+    free(y); free(dy); free(a); free(b);
+}
+
 int main(void) {
     RUN(products_are_the_literal_sums);
+    RUN(act_backward_set_is_zero_then_add);
     return test_summary("test_products");
 }
