@@ -260,6 +260,7 @@ typedef struct {
     float *beta_a, *dbeta_a;            // learnable decay: beta = sigmoid(a), [1] or [H]
     // Forward caches, for the last forward call (K = substeps).
     int T, B;
+    int cached;               // the last forward kept what backward reads
     float *gate_a;            // input-side products, [T][B][G*H]: GRSN activated F then J,
                               // LIF the current c, GRU gi = W_ih x + b_ih,
                               // GRSN gates = SPIKES the current W_in x + b_in
@@ -303,6 +304,12 @@ float grsn_cell_beta(const GrsnCell *c, int j);
 // w/o TAP) or GRU h. mask [T][B] or NULL. T <= max_T, B <= max_B.
 void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
                        const float *mask, int T, int B);
+// The same outputs and final state without the caches that only
+// grsn_cell_backward reads (for the passes no gradient flows through: target
+// networks, a critic evaluated for the actor's loss). A backward pass after
+// it is an error.
+void grsn_cell_forward_nograd(GrsnCell *c, float *out, float *state, const float *x,
+                              const float *mask, int T, int B);
 // BPTT through the last forward. dout [T][B][H]; x as given to forward.
 // dx accumulates (may be NULL); dstate0 (may be NULL) receives (overwrites)
 // the gradient with respect to the initial state.

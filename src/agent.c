@@ -250,12 +250,12 @@ static grsn_status td3_update(GrsnAgent *a, const grsn_seqbatch *bt, grsn_rng *r
 
     // 1. Targets: a~_t = clip(mu'(t) + clip(eps, -c, c), -1, 1);
     //    y_t = R[t+1] + (1 - D[t+1]) gamma min(Q'1, Q'2)(t+1, a~_{t+1}).
-    const float *mu_t = actor_forward(&a->actor_t, A, R, O, a->vmask, T1, B);
+    const float *mu_t = actor_forward(&a->actor_t, A, R, O, a->vmask, T1, B, 0);
     for (int i = 0; i < T1 * B * da; i++) {
         float eps = a->noise_override ? a->noise_override[i] : (float)(grsn_rng_normal(rng) * c->target_noise);
         a->act_t[i] = clampf(mu_t[i] + clampf(eps, -c->noise_clip, c->noise_clip), -1.0f, 1.0f);
     }
-    encoder_forward(&a->critic_t.enc, A, R, O, a->vmask, T1, B);
+    encoder_forward(&a->critic_t.enc, A, R, O, a->vmask, T1, B, 0);
     critic_heads_forward(&a->critic_t, O, a->act_t, a->vmask, T1 * B, a->q1, a->q2);
     for (int i = 0; i < SB; i++) {
         int n = i + B;   // row t+1
@@ -265,7 +265,7 @@ static grsn_status td3_update(GrsnAgent *a, const grsn_seqbatch *bt, grsn_rng *r
     // 2. Critic: Q_i(t, A[t+1]) against y; one Adam step.
     GrsnParams *pc = &a->params[GRSN_PART_CRITIC];
     grsn_params_zero_grad(pc);
-    encoder_forward(&a->critic.enc, A, R, O, m, S, B);
+    encoder_forward(&a->critic.enc, A, R, O, m, S, B, 1);
     critic_heads_forward(&a->critic, O, A + (size_t)B * da, m, SB, a->q1, a->q2);
     st->q_loss = critic_loss(a->q1, a->q2, a->y, m, SB, N, a->dq1, a->dq2);
     critic_heads_backward(&a->critic, a->dq1, a->dq2, O, m, SB, NULL);
@@ -279,9 +279,9 @@ static grsn_status td3_update(GrsnAgent *a, const grsn_seqbatch *bt, grsn_rng *r
     // 3. Actor: maximise min(Q1, Q2)(t, mu(t)) (or Q1) under the updated critic.
     GrsnParams *pa = &a->params[GRSN_PART_ACTOR];
     grsn_params_zero_grad(pa);
-    const float *mu = actor_forward(&a->actor, A, R, O, m, S, B);
+    const float *mu = actor_forward(&a->actor, A, R, O, m, S, B, 1);
     st->firing_rate = spike_rate(&a->actor.enc, m, SB);
-    encoder_forward(&a->critic.enc, A, R, O, m, S, B);
+    encoder_forward(&a->critic.enc, A, R, O, m, S, B, 0);
     critic_heads_forward(&a->critic, O, mu, m, SB, a->q1, a->q2);
     double pl = 0;
     for (int i = 0; i < SB; i++) {
@@ -314,8 +314,8 @@ static grsn_status sacd_update(GrsnAgent *a, const grsn_seqbatch *bt, GrsnUpdate
 
     // 1. Targets with the current policy and the target critic:
     //    V_{t+1} = sum_a pi (min Q' - alpha log pi);  y_t = R + (1 - D) gamma V_{t+1}.
-    actor_forward(&a->actor, A, R, O, a->vmask, T1, B);
-    encoder_forward(&a->critic_t.enc, A, R, O, a->vmask, T1, B);
+    actor_forward(&a->actor, A, R, O, a->vmask, T1, B, 0);
+    encoder_forward(&a->critic_t.enc, A, R, O, a->vmask, T1, B, 0);
     critic_heads_forward(&a->critic_t, O, NULL, a->vmask, T1 * B, a->q1, a->q2);
     for (int i = 0; i < SB; i++) {
         size_t n = (size_t)(i + B) * K;
@@ -328,7 +328,7 @@ static grsn_status sacd_update(GrsnAgent *a, const grsn_seqbatch *bt, GrsnUpdate
     // 2. Critic: Q_i(t, .) gathered at the stored action.
     GrsnParams *pc = &a->params[GRSN_PART_CRITIC];
     grsn_params_zero_grad(pc);
-    encoder_forward(&a->critic.enc, A, R, O, m, S, B);
+    encoder_forward(&a->critic.enc, A, R, O, m, S, B, 1);
     critic_heads_forward(&a->critic, O, NULL, m, SB, a->q1, a->q2);
     float *g1 = a->act_t, *g2 = a->act_t + SB;       // gathered Q values (scratch)
     float *e1 = a->dact, *e2 = a->dact + SB;         // their gradients
@@ -351,9 +351,9 @@ static grsn_status sacd_update(GrsnAgent *a, const grsn_seqbatch *bt, GrsnUpdate
     // 3. Actor: sum_a pi (alpha log pi - min Q) under the updated critic.
     GrsnParams *pa = &a->params[GRSN_PART_ACTOR];
     grsn_params_zero_grad(pa);
-    actor_forward(&a->actor, A, R, O, m, S, B);
+    actor_forward(&a->actor, A, R, O, m, S, B, 1);
     st->firing_rate = spike_rate(&a->actor.enc, m, SB);
-    encoder_forward(&a->critic.enc, A, R, O, m, S, B);
+    encoder_forward(&a->critic.enc, A, R, O, m, S, B, 0);
     critic_heads_forward(&a->critic, O, NULL, m, SB, a->q1, a->q2);
     double pl = 0, plogp = 0;
     float *dprob = a->dq1, *dlogits = a->dq2;

@@ -96,7 +96,8 @@ static void encoder_embed(Encoder *e, const float *A, const float *R, const floa
     place_cols(e->x, e->x_dim, wa + wr, e->eo, wo, rows);
 }
 
-void encoder_forward(Encoder *e, const float *A, const float *R, const float *O, const float *mask, int T, int B) {
+void encoder_forward(Encoder *e, const float *A, const float *R, const float *O, const float *mask, int T, int B,
+                     int grad) {
     int rows = T * B;
     encoder_embed(e, A, R, O, mask, rows);
     if (e->net == GRSN_NET_MLP) {
@@ -104,7 +105,8 @@ void encoder_forward(Encoder *e, const float *A, const float *R, const float *O,
         return;
     }
     memset(e->state, 0, (size_t)B * e->cell.state_size * sizeof(float));   // zero state at window start
-    grsn_cell_forward(&e->cell, e->z, e->state, e->x, mask, T, B);
+    if (grad) grsn_cell_forward(&e->cell, e->z, e->state, e->x, mask, T, B);
+    else grsn_cell_forward_nograd(&e->cell, e->z, e->state, e->x, mask, T, B);
 }
 
 void encoder_backward(Encoder *e, const float *dz, const float *A, const float *R, const float *O,
@@ -203,8 +205,9 @@ static const float *actor_heads(Actor *a, const float *O, const float *mask, int
     return out;
 }
 
-const float *actor_forward(Actor *a, const float *A, const float *R, const float *O, const float *mask, int T, int B) {
-    encoder_forward(&a->enc, A, R, O, mask, T, B);
+const float *actor_forward(Actor *a, const float *A, const float *R, const float *O, const float *mask, int T, int B,
+                          int grad) {
+    encoder_forward(&a->enc, A, R, O, mask, T, B, grad);
     return actor_heads(a, O, mask, T * B);
 }
 

@@ -51,13 +51,16 @@ void actor_reset_parameters(Actor *a, grsn_rng *rng);
 void critic_reset_parameters(Critic *q, grsn_rng *rng);
 
 // Encoder over a window. A [rows][d_a], R [rows], O [rows][d_o]; mask [rows] or NULL.
-void encoder_forward(Encoder *e, const float *A, const float *R, const float *O, const float *mask, int T, int B);
+// grad = 0 when no backward pass follows (the core keeps no caches).
+void encoder_forward(Encoder *e, const float *A, const float *R, const float *O, const float *mask, int T, int B,
+                     int grad);
 void encoder_backward(Encoder *e, const float *dz, const float *A, const float *R, const float *O,
                       const float *mask, int T, int B);
 
 // Actor over a window: out [rows][d_out] = tanh action (TD3) or logits (SACD,
 // with prob and logp filled). Returns a->head's output pointer.
-const float *actor_forward(Actor *a, const float *A, const float *R, const float *O, const float *mask, int T, int B);
+const float *actor_forward(Actor *a, const float *A, const float *R, const float *O, const float *mask, int T, int B,
+                          int grad);
 // dout: gradient of the tanh action (TD3) or of the logits (SACD).
 void actor_backward(Actor *a, const float *dout, const float *A, const float *R, const float *O,
                     const float *mask, int T, int B);

@@ -449,14 +449,30 @@ static void spikegate_forward(GrsnCell *c, float *out, float *state, int T, int 
     }
 }
 
+static void cell_forward(GrsnCell *c, float *out, float *state, const float *x,
+                         const float *mask, int T, int B, int cache);
+
 void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
                        const float *mask, int T, int B) {
+    cell_forward(c, out, state, x, mask, T, B, 1);
+}
+
+void grsn_cell_forward_nograd(GrsnCell *c, float *out, float *state, const float *x,
+                              const float *mask, int T, int B) {
+    cell_forward(c, out, state, x, mask, T, B, 0);
+}
+
+// cache = 0 leaves out what only the backward pass reads (the spiking
+// cells' c, u, u^ and o of every substep); the GRU and the spike-gated GRSN
+// cache all the same. c->cached tells the backward pass.
+static void cell_forward(GrsnCell *c, float *out, float *state, const float *x,
+                         const float *mask, int T, int B, int cache) {
     const GrsnCellConfig *cfg = &c->cfg;
     GRSN_ASSERT(T >= 1 && T <= c->max_T && B >= 1 && B <= c->max_B,
                 "cell forward: T=%d B=%d beyond max_T=%d max_B=%d", T, B, c->max_T, c->max_B);
     int H = cfg->hidden, in = cfg->in, G = ngate(cfg), K = cfg->substeps, S = c->state_size;
     size_t TB = (size_t)T * B;
-    c->T = T; c->B = B;
+    c->T = T; c->B = B; c->cached = 1;
     for (size_t i = 0; i < TB; i++) c->mask[i] = mask ? (mask[i] != 0.0f) : 1.0f;
     memcpy(c->state0, state, (size_t)B * S * sizeof(float));
 
@@ -474,7 +490,8 @@ void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
     // row at a time through all its steps jumped B*H floats per step, farther
     // than the hardware prefetcher follows, and the cell waited on memory.)
     int nblk = B < grsn_threads() ? B : grsn_threads(), *lastv = c->last_step;
-    for (int bi = 0; bi < B; bi++) lastv[bi] = last_valid(c->mask, T, B, bi);
+    for (int bi = 0; bi < B; bi++) lastv[bi] = cache ? last_valid(c->mask, T, B, bi) : -1;
+    c->cached = cache;
     #pragma omp parallel for schedule(static) if (nblk > 1 && (long)T * H * 8 > GRSN_PAR_MIN_WORK)
     for (int blk = 0; blk < nblk; blk++) {
         int b0 = (int)((long)B * blk / nblk), b1 = (int)((long)B * (blk + 1) / nblk);
@@ -500,8 +517,9 @@ void grsn_cell_forward(GrsnCell *c, float *out, float *state, const float *x,
                 }
                 activate_gates(cfg, g);
                 spiking_decision(cfg, beta, g, NULL, st, o, c->spk_seq ? c->spk_seq + row * H : NULL,
-                                 cfg->kind == GRSN_CELL_GRSN ? c->c_seq + base : NULL,
-                                 c->u_seq + base, c->uh_seq + base, c->o_seq + base, stride);
+                                 cache && cfg->kind == GRSN_CELL_GRSN ? c->c_seq + base : NULL,
+                                 cache ? c->u_seq + base : NULL, cache ? c->uh_seq + base : NULL,
+                                 cache ? c->o_seq + base : NULL, stride);
             }
     }
 }
@@ -747,6 +765,7 @@ void grsn_cell_backward(GrsnCell *c, float *dx, float *dstate0, const float *dou
                         const float *x, int T, int B) {
     const GrsnCellConfig *cfg = &c->cfg;
     GRSN_ASSERT(T == c->T && B == c->B, "cell backward: T=%d B=%d but forward ran T=%d B=%d", T, B, c->T, c->B);
+    GRSN_ASSERT(c->cached, "cell backward after grsn_cell_forward_nograd, which keeps no caches");
     int H = cfg->hidden, in = cfg->in, G = ngate(cfg), S = c->state_size;
     size_t TB = (size_t)T * B;
     float beta[GRSN_CELL_MAX_HIDDEN];

@@ -149,7 +149,7 @@ static void act_equals_window(grsn_net net, int discrete) {
         actor_step(&actor, state, A + t * da, R[t], O + 2 * t, out_step + t * da, &s);
         spikes += s;
     }
-    const float *out = actor_forward(&actor, A, R, O, NULL, T, 1);
+    const float *out = actor_forward(&actor, A, R, O, NULL, T, 1, 1);
     CHECK(memcmp(out, out_step, (size_t)T * da * sizeof(float)) == 0);
     if (net == GRSN_NET_GRSN || net == GRSN_NET_LIF) CHECK(spikes > 0);
     actor_free(&actor); grsn_params_free(&p);
