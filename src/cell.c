@@ -651,10 +651,12 @@ static void spiking_backward_step(GrsnCell *c, const float *beta, const float *d
 // steps inside a row's window get zero gate adjoints and pass the carried
 // ones through; the trailing ones are never read (the products skip them).
 static void spiking_backward(GrsnCell *c, const float *beta, const float *dout) {
-    int H = c->cfg.hidden, T = c->T, B = c->B, G = ngate(&c->cfg), S = c->state_size;
+    int H = c->cfg.hidden, B = c->B, G = ngate(&c->cfg), S = c->state_size;
     const int *last = c->last_step;
     int nblk = B < grsn_threads() ? B : grsn_threads();
-    #pragma omp parallel for schedule(static) if (nblk > 1 && (long)T * H * 8 > GRSN_PAR_MIN_WORK)
+    long work = (long)c->T * H * 8;   // used by the OpenMP if() clause
+    (void)work;
+    #pragma omp parallel for schedule(static) if (nblk > 1 && work > GRSN_PAR_MIN_WORK)
     for (int blk = 0; blk < nblk; blk++) {
         int b0 = (int)((long)B * blk / nblk), b1 = (int)((long)B * (blk + 1) / nblk), tmax = -1;
         for (int bi = b0; bi < b1; bi++) {
