@@ -449,6 +449,37 @@ static void spikegate_forward(GrsnCell *c, float *out, float *state, int T, int 
     }
 }
 
+// Step t of spiking row bi (gates on the input, already in gate_a): the
+// neuron update of Eq. 13-14, 1, 4-5 and 12 on the row's state, its output
+// into out. With cache, what backward reads goes into the substep caches:
+// substep k of step t is slot (t*K + k)*B + bi. A masked step holds the
+// state and outputs zero; with cache it records the held state when a later
+// step of the row is valid, so that its backward sees the carry.
+static void spiking_forward_step(GrsnCell *c, const float *beta, float *out, float *state, int bi, int t,
+                                 int cache) {
+    const GrsnCellConfig *cfg = &c->cfg;
+    int H = cfg->hidden, G = ngate(cfg), K = cfg->substeps, S = c->state_size, B = c->B;
+    float *st = state + (size_t)bi * S;
+    size_t row = (size_t)t * B + bi;
+    float *o = out + row * H, *g = c->gate_a + row * G * H;
+    size_t base = ((size_t)t * K * B + bi) * H, stride = (size_t)B * H;
+    if (c->mask[row] == 0.0f) {
+        for (int k = 0; t < c->last_step[bi] && k < K; k++) {
+            size_t at = base + (size_t)k * stride;
+            if (cfg->kind == GRSN_CELL_GRSN) memcpy(c->c_seq + at, st, (size_t)H * sizeof(float));
+            memcpy(c->uh_seq + at, st + (S - H), (size_t)H * sizeof(float));
+        }
+        memset(o, 0, (size_t)H * sizeof(float));
+        if (c->spk_seq) memset(c->spk_seq + row * H, 0, (size_t)H * sizeof(float));
+        return;
+    }
+    activate_gates(cfg, g);
+    spiking_decision(cfg, beta, g, NULL, st, o, c->spk_seq ? c->spk_seq + row * H : NULL,
+                     cache && cfg->kind == GRSN_CELL_GRSN ? c->c_seq + base : NULL,
+                     cache ? c->u_seq + base : NULL, cache ? c->uh_seq + base : NULL,
+                     cache ? c->o_seq + base : NULL, stride);
+}
+
 static void cell_forward(GrsnCell *c, float *out, float *state, const float *x,
                          const float *mask, int T, int B, int cache);
 
@@ -470,9 +501,10 @@ static void cell_forward(GrsnCell *c, float *out, float *state, const float *x,
     const GrsnCellConfig *cfg = &c->cfg;
     GRSN_ASSERT(T >= 1 && T <= c->max_T && B >= 1 && B <= c->max_B,
                 "cell forward: T=%d B=%d beyond max_T=%d max_B=%d", T, B, c->max_T, c->max_B);
-    int H = cfg->hidden, in = cfg->in, G = ngate(cfg), K = cfg->substeps, S = c->state_size;
+    int H = cfg->hidden, in = cfg->in, G = ngate(cfg), S = c->state_size;
     size_t TB = (size_t)T * B;
-    c->T = T; c->B = B; c->cached = 1;
+    c->T = T; c->B = B;
+    c->cached = cache || !spiking(cfg) || spike_gates(cfg);   // those two always cache
     for (size_t i = 0; i < TB; i++) c->mask[i] = mask ? (mask[i] != 0.0f) : 1.0f;
     memcpy(c->state0, state, (size_t)B * S * sizeof(float));
 
@@ -489,38 +521,13 @@ static void cell_forward(GrsnCell *c, float *out, float *state, const float *x,
     // step reads and writes one contiguous stretch of the [T][B] buffers. (One
     // row at a time through all its steps jumped B*H floats per step, farther
     // than the hardware prefetcher follows, and the cell waited on memory.)
-    int nblk = B < grsn_threads() ? B : grsn_threads(), *lastv = c->last_step;
-    for (int bi = 0; bi < B; bi++) lastv[bi] = cache ? last_valid(c->mask, T, B, bi) : -1;
-    c->cached = cache;
+    int nblk = B < grsn_threads() ? B : grsn_threads();
+    for (int bi = 0; bi < B; bi++) c->last_step[bi] = cache ? last_valid(c->mask, T, B, bi) : -1;
     #pragma omp parallel for schedule(static) if (nblk > 1 && (long)T * H * 8 > GRSN_PAR_MIN_WORK)
     for (int blk = 0; blk < nblk; blk++) {
         int b0 = (int)((long)B * blk / nblk), b1 = (int)((long)B * (blk + 1) / nblk);
         for (int t = 0; t < T; t++)
-            for (int bi = b0; bi < b1; bi++) {
-                float *st = state + (size_t)bi * S;
-                size_t row = (size_t)t * B + bi;
-                float *o = out + row * H;
-                float *g = c->gate_a + row * G * H;
-                // Substep k of step t is cache slot (t*K + k)*B + bi.
-                size_t base = ((size_t)t * K * B + bi) * H, stride = (size_t)B * H;
-                if (c->mask[row] == 0.0f) {
-                    // Skipped step: state held; record it so that a later valid
-                    // step's backward sees the carry (none after the last one).
-                    for (int k = 0; t < lastv[bi] && k < K; k++) {
-                        size_t at = base + (size_t)k * stride;
-                        if (cfg->kind == GRSN_CELL_GRSN) memcpy(c->c_seq + at, st, (size_t)H * sizeof(float));
-                        memcpy(c->uh_seq + at, st + (S - H), (size_t)H * sizeof(float));
-                    }
-                    memset(o, 0, (size_t)H * sizeof(float));
-                    if (c->spk_seq) memset(c->spk_seq + row * H, 0, (size_t)H * sizeof(float));
-                    continue;
-                }
-                activate_gates(cfg, g);
-                spiking_decision(cfg, beta, g, NULL, st, o, c->spk_seq ? c->spk_seq + row * H : NULL,
-                                 cache && cfg->kind == GRSN_CELL_GRSN ? c->c_seq + base : NULL,
-                                 cache ? c->u_seq + base : NULL, cache ? c->uh_seq + base : NULL,
-                                 cache ? c->o_seq + base : NULL, stride);
-            }
+            for (int bi = b0; bi < b1; bi++) spiking_forward_step(c, beta, out, state, bi, t, cache);
     }
 }
 

@@ -510,10 +510,10 @@ enum { DW_KB = 64,          // rows of x per block
 
 static void dw_tiles(float *dw, const float *dy, const float *x, const float *mask,
                      int N, int in, int out, int c0, int nc) {
-    int otiles = (out + TILE_R - 1) / TILE_R;
-    int per = imin(DW_GROUP, DW_TMP / (TILE_R * nc));   // tiles per group; 0: too wide for tmp
-    int kb = per > 0 ? DW_KB : N, ngroups = per > 0 ? (otiles + per - 1) / per : otiles;
-    if (per == 0) per = 1;
+    // Inputs too wide for one tile's partial sums in tmp: each tile alone over all N rows.
+    int fits = TILE_R * nc <= DW_TMP, otiles = (out + TILE_R - 1) / TILE_R;
+    int per = fits ? imin(DW_GROUP, DW_TMP / (TILE_R * nc)) : 1;   // tiles per group
+    int kb = fits ? DW_KB : N, ngroups = (otiles + per - 1) / per;
     #pragma omp parallel for schedule(static) if ((long)N * nc * out > GRSN_PAR_MIN_WORK)
     for (int g = 0; g < ngroups; g++) {
         float tmp[DW_TMP] __attribute__((aligned(64)));
