@@ -81,7 +81,7 @@ typedef float vec __attribute__((vector_size(VW * 4), aligned(4), may_alias));
 
 static inline vec vec_load(const float *p) { return *(const vec *)p; }
 static inline void vec_store(float *p, vec v) { *(vec *)p = v; }
-static inline vec vec_splat(float x) { vec v; for (int i = 0; i < VW; i++) v[i] = x; return v; }
+static inline vec vec_splat(float x) { vec v = {0}; for (int i = 0; i < VW; i++) v[i] = x; return v; }
 
 // acc + a m, fused on a machine with FMA and not fused without. Spelled out
 // rather than left to -ffp-contract: a compiler may decline to contract a
