@@ -415,6 +415,7 @@ static int train_qmix(int argc, char **argv) {
     int seed, steps, force, threads, print_config, test_interval, test_episodes, resume_interval;
     int keep_resume;
     int n_envs, batch, buffer, eps_anneal, target_update, hidden, mixer_embed, hypernet_embed, state_last_action, push_first;
+    int decoder_hidden;
     double lr, optim_alpha, optim_eps, gamma, td_lambda, grad_clip, eps_start, eps_finish;
     NeuronFlags nf;
     ArgSpec specs[] = {
@@ -456,6 +457,8 @@ static int train_qmix(int argc, char **argv) {
         {"hidden", ARG_INT, &hidden, "64", "agent fc1 and recurrent core units", NULL},
         {"mixer-embed", ARG_INT, &mixer_embed, "32", "mixer embedding size", NULL},
         {"hypernet-embed", ARG_INT, &hypernet_embed, "64", "hypernetwork hidden size", NULL},
+        {"decoder-hidden", ARG_INT, &decoder_hidden, "0", "0: Q = fc2(core output), the paper's linear decoder; "
+         "N > 0 (not the paper's agent): an MLP decoder, Q = fc2(ReLU(dec(core output))), dec with N units", NULL},
         {"state-last-action", ARG_INT, &state_last_action, "1", "1: the mixer's state ends with all last actions", NULL},
         {"units", ARG_CHOICE, &units, "liberty", "unit data: SMAC's Wings of Liberty or LotV multiplayer", "liberty|lotv"},
         {"push-first", ARG_INT, &push_first, "0", "1: the simulator pushes crowded units apart before they fire, "
@@ -513,6 +516,7 @@ static int train_qmix(int argc, char **argv) {
     q->eps_start = (float)eps_start; q->eps_finish = (float)eps_finish;
     q->target_update_episodes = target_update;
     q->hidden = hidden; q->mixer_embed = mixer_embed; q->hypernet_embed = hypernet_embed;
+    q->decoder_hidden = decoder_hidden;
     q->state_last_action = state_last_action;
     q->push_first = push_first;
     q->units = !strcmp(units, "lotv") ? GRSN_SMAC_UNITS_LOTV : GRSN_SMAC_UNITS_LIBERTY;

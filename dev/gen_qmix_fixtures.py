@@ -5,7 +5,8 @@ Run from anywhere with Debian's PyTorch (apt-get install python3-torch):
 
     /usr/bin/python3 dev/gen_qmix_fixtures.py
 
-It writes tests/fixtures/qmix_gru.bin and tests/fixtures/qmix_grsn.bin. Each
+It writes tests/fixtures/qmix_gru.bin, tests/fixtures/qmix_grsn.bin and
+tests/fixtures/qmix_grsn_dec.bin (a GRSN agent with an MLP decoder). Each
 holds, for tiny sizes, a batch of padded episodes laid out time-major as
 src/qmix_net.h's QBatch, the online and target parameters before the update,
 and what one update (reference-implementation.md §9.3, pymarl2 nq_learner)
@@ -16,7 +17,8 @@ code computes them.
 
 Networks (spec §9.2, §9.4; sizes are parameters):
   agent   x = [obs, onehot(last action) (zeros at t = 0), onehot(agent id)]
-          h = ReLU(fc1 x); z = core(h) from a zero state; Q = fc2 z
+          h = ReLU(fc1 x); z = core(h) from a zero state; Q = fc2 z, or with
+          an MLP decoder (grsn --decoder-hidden, not the paper's) Q = fc2 ReLU(dec z)
   GRSN    F = sigmoid(W_f h + b_f), J = ReLU(W_i h + b_i), c = F c + (1 - F) J,
           u = beta u^ + (1 - beta) c, o = Theta(u - 1), u^ = u - o (soft reset,
           not detached), beta = sigmoid(a) ("cell.beta"); ATan surrogate,
@@ -59,7 +61,7 @@ from gen_cell_fixtures import Spike, write_fixture  # noqa: E402
 # ----------------------------------------------------------------------------
 # Parameters: dict name -> leaf tensor, named as grsn's arena ("agent.fc1.w", ...)
 
-def make_params(g, net):
+def make_params(g, net, decoder):
     c = CFG
     n, d_in = c["n_agents"], c["obs_dim"] + c["n_actions"] + c["n_agents"]
     H, E, Hy, S, A = c["hidden"], c["embed"], c["hyper"], c["state_dim"], c["n_actions"]
@@ -83,7 +85,9 @@ def make_params(g, net):
         P["agent.cell.w_hh"] = (torch.rand(3 * H, H, generator=g) * 2 - 1) * s * 1.5
         P["agent.cell.b_ih"] = (torch.rand(3 * H, generator=g) * 2 - 1) * s
         P["agent.cell.b_hh"] = (torch.rand(3 * H, generator=g) * 2 - 1) * s
-    lin("agent.fc2", H, A)
+    if decoder:
+        lin("agent.dec", H, decoder)
+    lin("agent.fc2", decoder or H, A)
     lin("mixer.hyper_w1.0", S, Hy)
     lin("mixer.hyper_w1.1", Hy, n * E)
     lin("mixer.hyper_b1", S, E)
@@ -174,6 +178,8 @@ def agent_forward(P, net, x, filled, rec):
             h = (1 - zg) * nn_ + zg * h
             outs.append(h)
     z = torch.stack(outs)
+    if "agent.dec.w" in P:
+        z = torch.relu(z @ P["agent.dec.w"].T + P["agent.dec.b"])
     return z @ P["agent.fc2.w"].T + P["agent.fc2.b"]
 
 
@@ -236,10 +242,10 @@ def update(P, Pt, net, batch, clip, rec):
     return dict(loss=loss.detach(), norm=norm, G=G, qtot=qtot.detach(), clipped=clipped)
 
 
-def make_case(net, seed):
+def make_case(net, seed, decoder=0):
     for attempt in range(1000):
         g = torch.Generator().manual_seed(seed + attempt)
-        P = {k: v.requires_grad_() for k, v in make_params(g, net).items()}
+        P = {k: v.requires_grad_() for k, v in make_params(g, net, decoder).items()}
         Pt = {k: (v.detach() + torch.randn(v.shape, generator=g) * 0.05) for k, v in P.items()}
         init = {k: v.detach().clone() for k, v in P.items()}
         batch = make_batch(g)
@@ -263,6 +269,8 @@ def make_case(net, seed):
           f"clip {clip:.6g}, argmax gap {gap:.3g}, masked argmax flips {rec['unmasked_flips']}")
     c = CFG
     T = {"cfg.net": NET[net], "cfg.grad_clip": clip}
+    if decoder:
+        T["cfg.decoder"] = decoder
     for k in ("n_agents", "obs_dim", "n_actions", "state_dim", "hidden", "embed", "hyper", "B", "T",
               "gamma", "td_lambda", "lr"):
         T["cfg." + k] = c[k]
@@ -280,7 +288,7 @@ def make_case(net, seed):
         T["grad." + k] = v
     for k, v in P.items():
         T["after." + k] = v.detach()
-    write_fixture(os.path.join(OUT, f"qmix_{net}.bin"), T)
+    write_fixture(os.path.join(OUT, f"qmix_{net}{'_dec' if decoder else ''}.bin"), T)
 
 
 if __name__ == "__main__":
@@ -288,3 +296,4 @@ if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     make_case("gru", 100)
     make_case("grsn", 200)
+    make_case("grsn", 300, decoder=6)

@@ -73,6 +73,10 @@ typedef struct {
     int n_envs;                 // parallel training (and test) environments: 8
     // Network sizes (§9.2, §10.2): fc1 and the core 64; mixer embed 32, hypernet 64.
     int hidden, mixer_embed, hypernet_embed;
+    // 0: Q = fc2(core output), the paper's linear decoder (§9.4). N > 0 (not
+    // the paper's agent): an MLP decoder, Q = fc2(ReLU(dec(core output))),
+    // dec: hidden -> N, fed by the spikes of a spiking core.
+    int decoder_hidden;
     // Learning (§9.2-9.3).
     int batch;                  // episodes per update: 128
     int buffer;                 // episodes kept: 5000

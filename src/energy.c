@@ -247,10 +247,10 @@ grsn_status grsn_energy_model_qmix(GrsnOpModel *m, const GrsnQmixArch *a, const 
     if ((unsigned)a->net > GRSN_NET_MLP)
         return grsn_fail(GRSN_ERR_ARG, "unknown net %d; valid nets: " GRSN_NET_NAMES, (int)a->net);
     if (a->obs_dim < 1 || a->n_actions < 1 || a->n_agents < 1 || a->state_dim < 1 || a->hidden < 1 ||
-        a->embed < 1 || a->hypernet_embed < 1)
+        a->embed < 1 || a->hypernet_embed < 1 || a->decoder_hidden < 0)
         return grsn_fail(GRSN_ERR_ARG, "impossible QMIX sizes (obs %d, actions %d, agents %d, state %d, hidden %d, "
-                         "embed %d, hypernet %d)", a->obs_dim, a->n_actions, a->n_agents, a->state_dim, a->hidden,
-                         a->embed, a->hypernet_embed);
+                         "embed %d, hypernet %d, decoder %d)", a->obs_dim, a->n_actions, a->n_agents, a->state_dim,
+                         a->hidden, a->embed, a->hypernet_embed, a->decoder_hidden);
     int K = spiking_net(a->net) ? a->substeps : 1;
     if (K < 1 || K > 64) return grsn_fail(GRSN_ERR_ARG, "substeps %d outside 1..64", K);
     char title[96];
@@ -264,8 +264,15 @@ grsn_status grsn_energy_model_qmix(GrsnOpModel *m, const GrsnQmixArch *a, const 
     int src = -1;
     if (a->net == GRSN_NET_MLP) add_block(m, "agent", "fc", GRSN_BLOCK_DENSE, H, H, 1, -1, H);
     else src = core_output(add_core(m, "agent", a->net, H, H, K, 1, a->gates), a->readout);
-    if (src >= 0) add_block(m, "agent", "fc2", GRSN_BLOCK_SPIKE, H, a->n_actions, 1, src, 0);
-    else add_block(m, "agent", "fc2", GRSN_BLOCK_DENSE, H, a->n_actions, 1, -1, 0);
+    // The decoder's first layer reads the core output: spike-driven
+    // accumulates when that is spikes, MACs otherwise. With decoder_hidden
+    // (not the paper's agent) a dense fc2 follows on ReLU(dec).
+    int D = a->decoder_hidden;
+    const char *first = D ? "dec" : "fc2";
+    int first_out = D ? D : a->n_actions;
+    if (src >= 0) add_block(m, "agent", first, GRSN_BLOCK_SPIKE, H, first_out, 1, src, D);   // elem: dec's ReLU
+    else add_block(m, "agent", first, GRSN_BLOCK_DENSE, H, first_out, 1, -1, D);
+    if (D) add_block(m, "agent", "fc2", GRSN_BLOCK_DENSE, D, a->n_actions, 1, -1, 0);
 
     // Mixer (pymarl2 QMixer), per state: hypernetworks of the state S give
     // W1 (n x embed), b1 (embed), w_final (embed) and V (1).
@@ -578,6 +585,7 @@ void grsn_energy_qmix_arch(GrsnQmixArch *a, const GrsnQmix *q) {
     a->n_agents = d.n_agents;
     a->state_dim = d.state_dim;
     a->hidden = c->hidden;
+    a->decoder_hidden = c->decoder_hidden;
     a->embed = c->mixer_embed;
     a->hypernet_embed = c->hypernet_embed;
     a->substeps = spiking_net(c->net) ? c->cell.substeps : 1;

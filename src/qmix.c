@@ -105,9 +105,11 @@ static grsn_status check_config(const GrsnQmixConfig *c) {
     if (c->net != GRSN_NET_GRSN && c->net != GRSN_NET_LIF && c->net != GRSN_NET_GRU)
         return grsn_fail(GRSN_ERR_ARG, "net '%s' is not supported by qmix; valid nets: " GRSN_QMIX_NET_NAMES,
                          grsn_net_name(c->net));
-    if (c->n_envs < 1 || c->hidden < 1 || c->mixer_embed < 1 || c->hypernet_embed < 1 || c->batch < 1)
-        return grsn_fail(GRSN_ERR_ARG, "impossible qmix sizes (n_envs %d, hidden %d, mixer_embed %d, hypernet_embed %d, batch %d)",
-                         c->n_envs, c->hidden, c->mixer_embed, c->hypernet_embed, c->batch);
+    if (c->n_envs < 1 || c->hidden < 1 || c->decoder_hidden < 0 || c->mixer_embed < 1 || c->hypernet_embed < 1 ||
+        c->batch < 1)
+        return grsn_fail(GRSN_ERR_ARG, "impossible qmix sizes (n_envs %d, hidden %d, decoder_hidden %d, mixer_embed %d, "
+                         "hypernet_embed %d, batch %d)", c->n_envs, c->hidden, c->decoder_hidden, c->mixer_embed,
+                         c->hypernet_embed, c->batch);
     if (c->buffer < c->batch || c->buffer < c->n_envs)
         return grsn_fail(GRSN_ERR_ARG, "qmix buffer of %d episodes must hold a batch (%d) and a rollout (%d)",
                          c->buffer, c->batch, c->n_envs);
@@ -155,7 +157,7 @@ grsn_status grsn_qmix_create(GrsnQmix **out, const GrsnQmixConfig *cfg, uint64_t
     if (!st) {
         QCoreConfig k = {
             .net = cfg->net, .cell = &cfg->cell, .n_agents = n, .obs_dim = d.obs_dim, .state_dim = d.state_dim,
-            .n_actions = A, .hidden = cfg->hidden, .embed = cfg->mixer_embed, .hyper = cfg->hypernet_embed,
+            .n_actions = A, .hidden = cfg->hidden, .decoder = cfg->decoder_hidden, .embed = cfg->mixer_embed, .hyper = cfg->hypernet_embed,
             .max_T = d.episode_limit, .batch = cfg->batch, .act_rows = E * n,
             .rmsprop = cfg->optimizer == GRSN_QMIX_RMSPROP,
             .lr = cfg->lr, .optim_alpha = cfg->optim_alpha, .optim_eps = cfg->optim_eps,
@@ -550,7 +552,7 @@ void grsn_qmix_player_free(GrsnQmixPlayer *p) {
 }
 
 // One decision of B agents: qagent_step's layers, fc1, ReLU, the core from
-// the carried state, fc2, with the spikes of each agent's core counted over
+// the carried state, the decoder, with the spikes of each agent's core counted over
 // every substep into spikes[B]. A spiking core runs through
 // grsn_cell_forward over one step, the same arithmetic as grsn_cell_step,
 // because its cache keeps the spike of every substep (o_seq [K][B][H]).
@@ -567,7 +569,7 @@ static void decide_counting(QAgent *a, float *qv, float *core, const float *x, i
     if (c->cfg.act_reset_membrane)   // the authors' act-time reset, as grsn_cell_step does it
         for (int b = 0; b < B; b++) memset(core + (size_t)b * S + (S - H), 0, (size_t)H * sizeof(float));
     grsn_cell_forward(c, a->z, core, a->h1, NULL, 1, B);
-    grsn_linear_forward(&a->fc2, qv, a->z, NULL, B);
+    qagent_decode(a, qv, a->z, NULL, B);
     if (!spikes) return;
     for (int b = 0; b < B; b++) {
         long long count = 0;

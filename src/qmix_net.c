@@ -16,9 +16,10 @@ static float *alloc_floats(size_t n, int *ok) {
 // Agent network
 
 grsn_status qagent_init(QAgent *a, GrsnParams *p, const char *prefix, grsn_net net, const GrsnCellConfig *cell,
-                        int d_in, int hidden, int n_actions, int max_T, int max_B) {
+                        int d_in, int hidden, int decoder, int n_actions, int max_T, int max_B) {
     memset(a, 0, sizeof *a);
-    a->net = net; a->d_in = d_in; a->hidden = hidden; a->n_actions = n_actions;
+    if (decoder < 0) return grsn_fail(GRSN_ERR_ARG, "qmix decoder width %d must be >= 0 (0: the paper's linear fc2)", decoder);
+    a->net = net; a->d_in = d_in; a->hidden = hidden; a->decoder = decoder; a->n_actions = n_actions;
     a->max_rows = max_T * max_B;
     char nm[64];
     snprintf(nm, sizeof nm, "%s.fc1", prefix);
@@ -28,8 +29,12 @@ grsn_status qagent_init(QAgent *a, GrsnParams *p, const char *prefix, grsn_net n
     cc.in = hidden; cc.hidden = hidden;
     snprintf(nm, sizeof nm, "%s.cell", prefix);
     GRSN_TRY(grsn_cell_init(&a->cell, p, nm, &cc, max_T, max_B));
+    if (decoder) {
+        snprintf(nm, sizeof nm, "%s.dec", prefix);
+        GRSN_TRY(grsn_linear_init(&a->dec, p, nm, hidden, decoder));
+    }
     snprintf(nm, sizeof nm, "%s.fc2", prefix);
-    GRSN_TRY(grsn_linear_init(&a->fc2, p, nm, hidden, n_actions));
+    GRSN_TRY(grsn_linear_init(&a->fc2, p, nm, decoder ? decoder : hidden, n_actions));
     int ok = 1;
     size_t rows = (size_t)a->max_rows;
     a->h1 = alloc_floats(rows * hidden, &ok);
@@ -37,14 +42,20 @@ grsn_status qagent_init(QAgent *a, GrsnParams *p, const char *prefix, grsn_net n
     a->q = alloc_floats(rows * n_actions, &ok);
     a->dz = alloc_floats(rows * hidden, &ok);
     a->dh1 = alloc_floats(rows * hidden, &ok);
+    if (decoder) {
+        a->d1 = alloc_floats(rows * decoder, &ok);
+        a->dd1 = alloc_floats(rows * decoder, &ok);
+    }
     a->state0 = alloc_floats((size_t)max_B * a->cell.state_size, &ok);
     return ok ? GRSN_OK : GRSN_ERR_OOM;
 }
 
 void qagent_free(QAgent *a) {
     grsn_linear_free(&a->fc1); grsn_linear_free(&a->fc2);
+    if (a->decoder) grsn_linear_free(&a->dec);
     if (a->cell.wt) grsn_cell_free(&a->cell);
     free(a->h1); free(a->z); free(a->q); free(a->dz); free(a->dh1); free(a->state0);
+    free(a->d1); free(a->dd1);
     memset(a, 0, sizeof *a);
 }
 
@@ -78,6 +89,7 @@ void qagent_reset_parameters(QAgent *a, grsn_rng *rng) {
         float logit = logf(c->cfg.beta / (1.0f - c->cfg.beta));
         for (int j = 0; j < nb; j++) c->beta_a[j] = logit;
     }
+    if (a->decoder) grsn_init_linear_default(&a->dec, rng);
     grsn_init_linear_default(&a->fc2, rng);
 }
 
@@ -87,14 +99,28 @@ const float *qagent_forward(QAgent *a, const float *x, const float *mask, int T,
     grsn_linear_forward_act(&a->fc1, a->h1, x, mask, (int)rows, GRSN_ACT_RELU);
     memset(a->state0, 0, (size_t)B * a->cell.state_size * sizeof(float));   // zero state at t = 0 (§9.3)
     grsn_cell_forward(&a->cell, a->z, a->state0, a->h1, mask, T, B);
-    grsn_linear_forward(&a->fc2, a->q, a->z, mask, (int)rows);
+    qagent_decode(a, a->q, a->z, mask, (int)rows);
     return a->q;
+}
+
+void qagent_decode(QAgent *a, float *q, const float *z, const float *mask, int rows) {
+    if (!a->decoder) { grsn_linear_forward(&a->fc2, q, z, mask, rows); return; }
+    grsn_linear_forward_act(&a->dec, a->d1, z, mask, rows, GRSN_ACT_RELU);
+    grsn_linear_forward(&a->fc2, q, a->d1, mask, rows);
 }
 
 void qagent_backward(QAgent *a, const float *dq, const float *x, const float *mask, int T, int B) {
     size_t rows = (size_t)T * B, n = rows * a->hidden;
     memset(a->dz, 0, n * sizeof(float));
-    grsn_linear_backward(&a->fc2, a->dz, dq, a->z, mask, (int)rows);
+    if (a->decoder) {
+        size_t nd = rows * a->decoder;
+        memset(a->dd1, 0, nd * sizeof(float));
+        grsn_linear_backward(&a->fc2, a->dd1, dq, a->d1, mask, (int)rows);
+        for (size_t i = 0; i < nd; i++) if (a->d1[i] <= 0.0f) a->dd1[i] = 0.0f;   // ReLU'
+        grsn_linear_backward(&a->dec, a->dz, a->dd1, a->z, mask, (int)rows);
+    } else {
+        grsn_linear_backward(&a->fc2, a->dz, dq, a->z, mask, (int)rows);
+    }
     memset(a->dh1, 0, n * sizeof(float));
     grsn_cell_backward(&a->cell, a->dh1, NULL, a->dz, a->h1, T, B);
     for (size_t i = 0; i < n; i++) if (a->h1[i] <= 0.0f) a->dh1[i] = 0.0f;   // ReLU'
@@ -102,11 +128,11 @@ void qagent_backward(QAgent *a, const float *dq, const float *x, const float *ma
 }
 
 void qagent_step(QAgent *a, float *q, float *state, const float *x, int B) {
-    // fc1, ReLU, one core update from the carried state (TAP), fc2: the
-    // layers and kernels of qagent_forward, on B rows.
+    // fc1, ReLU, one core update from the carried state (TAP), the decoder:
+    // the layers and kernels of qagent_forward, on B rows.
     grsn_linear_forward_act(&a->fc1, a->h1, x, NULL, B, GRSN_ACT_RELU);
     grsn_cell_step(&a->cell, a->z, state, a->h1, B);
-    grsn_linear_forward(&a->fc2, q, a->z, NULL, B);
+    qagent_decode(a, q, a->z, NULL, B);
 }
 
 // ----------------------------------------------------------------------------

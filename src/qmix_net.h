@@ -15,26 +15,31 @@
 #include "common.h"
 
 // ----------------------------------------------------------------------------
-// Agent network (§9.2, §9.4): Q = fc2(core(ReLU(fc1(x))))
+// Agent network (§9.2, §9.4): Q = fc2(core(ReLU(fc1(x)))), the paper's
+// linear decoder; with decoder > 0 (not the paper's agent) an MLP decoder,
+// Q = fc2(ReLU(dec(core(...)))), dec: hidden -> decoder.
 
 typedef struct {
     grsn_net net;
-    int d_in, hidden, n_actions;
+    int d_in, hidden, decoder, n_actions;
     int max_rows;             // max_T * max_B
-    GrsnLinear fc1, fc2;      // d_in -> hidden, hidden -> n_actions
+    GrsnLinear fc1, fc2;      // d_in -> hidden, (decoder or hidden) -> n_actions
+    GrsnLinear dec;           // hidden -> decoder, when decoder > 0
     GrsnCell cell;            // GRSN / LIF / GRU, hidden -> hidden
     float *h1;                // ReLU(fc1 x), [rows][hidden]
     float *z;                 // core output (spikes, rates or GRU h), [rows][hidden]
+    float *d1;                // ReLU(dec z), [rows][decoder]
     float *q;                 // Q values, [rows][n_actions]
-    float *dz, *dh1;          // backward scratch, [rows][hidden]
+    float *dz, *dh1, *dd1;    // backward scratch, [rows][hidden] (dd1: [rows][decoder])
     float *state0;            // zero initial state of a window, [max_B][state_size]
 } QAgent;
 
 // max_B: rows per time step (batch * n_agents, or envs * n_agents when acting).
+// decoder: 0 for the paper's linear fc2, else the width of the MLP decoder.
 grsn_status qagent_init(QAgent *a, GrsnParams *p, const char *prefix, grsn_net net, const GrsnCellConfig *cell,
-                        int d_in, int hidden, int n_actions, int max_T, int max_B);
+                        int d_in, int hidden, int decoder, int n_actions, int max_T, int max_B);
 void qagent_free(QAgent *a);
-// PyTorch's defaults: nn.Linear for fc1, fc2 and the spiking gates (GRSN: w_f,
+// PyTorch's defaults: nn.Linear for fc1, dec, fc2 and the spiking gates (GRSN: w_f,
 // w_i, b_f, b_i ~ U(+-1/sqrt(in)), a = logit(beta)); nn.GRUCell U(+-1/sqrt(H)).
 void qagent_reset_parameters(QAgent *a, grsn_rng *rng);
 int qagent_state_size(const QAgent *a);
@@ -49,6 +54,9 @@ void qagent_backward(QAgent *a, const float *dq, const float *x, const float *ma
 // output is left in a->z [B][hidden]; the first B rows of a->h1 / a->z are
 // used as scratch, so this clobbers a forward pass's caches.
 void qagent_step(QAgent *a, float *q, float *state, const float *x, int B);
+// The decoder alone: q [rows][n_actions] from the core output z [rows][hidden]
+// (the first rows of a->d1 as scratch).
+void qagent_decode(QAgent *a, float *q, const float *z, const float *mask, int rows);
 
 // ----------------------------------------------------------------------------
 // Mixer (pymarl2 nmix, §9.2-9.3)
@@ -134,7 +142,7 @@ typedef struct {
 typedef struct {
     grsn_net net;
     const GrsnCellConfig *cell;
-    int n_agents, obs_dim, state_dim, n_actions, hidden, embed, hyper;
+    int n_agents, obs_dim, state_dim, n_actions, hidden, decoder, embed, hyper;
     int max_T, batch, act_rows;   // act_rows: rows acted at once (envs * n_agents)
     int rmsprop;                    // 0: Adam, 1: RMSprop (optim_alpha, optim_eps)
     float lr, optim_alpha, optim_eps, gamma, td_lambda, grad_clip;

@@ -108,6 +108,31 @@ TEST(qmix_agent_and_mixer_by_hand) {
     CHECK_NEAR(r.snn, 8, 0, 0);
 }
 
+TEST(qmix_mlp_decoder_by_hand) {
+    // An MLP decoder (--decoder-hidden 7): dec 6 -> 7 reads the spikes, fc2
+    // 7 -> 4 is dense.
+    GrsnQmixArch a = {.net = GRSN_NET_GRSN, .obs_dim = 5, .n_actions = 4, .n_agents = 2, .state_dim = 10, .hidden = 6,
+                      .decoder_hidden = 7, .embed = 3, .hypernet_embed = 5, .substeps = 1, .gates = GRSN_GATES_INPUT,
+                      .readout = GRSN_READOUT_SPIKES};
+    GrsnEnergyOptions o = opts(GRSN_ENERGY_ACTING);
+    GrsnOpModel m;
+    GrsnEnergyReport r;
+    CHECK(grsn_energy_model_qmix(&m, &a, &o) == GRSN_OK);
+    CHECK(grsn_energy_set_spikes(&m, "agent.core", 2) == GRSN_OK);
+    CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
+    CHECK_NEAR(r.mlp, 66 + 72 + 7 * 4, 0, 0);   // fc1, gates, fc2
+    CHECK_NEAR(r.snn, 2 * 7, 0, 0);             // dec: 2 spikes x 7
+    CHECK_NEAR(r.adds, 6 + 12 + 7 + 4, 0, 0);   // biases of fc1, the gates, dec, fc2
+    // The GRU's decoder reads a dense h: every layer is MACs.
+    a.net = GRSN_NET_GRU;
+    CHECK(grsn_energy_model_qmix(&m, &a, &o) == GRSN_OK);
+    CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
+    CHECK_NEAR(r.snn, 0, 0, 0);
+    CHECK_NEAR(r.mlp, 66 + 6 * 7 + 7 * 4, 0, 0);
+    a.decoder_hidden = -1;
+    CHECK(grsn_energy_model_qmix(&m, &a, &o) == GRSN_ERR_ARG);
+}
+
 TEST(qmix_spike_gated_agent_by_hand) {
     // Gates on the previous spikes (spec §2.8): the input current is dense,
     // the gates are driven by the core's spikes.
@@ -515,6 +540,7 @@ int main(void) {
     RUN(small_agent_acting_by_hand);
     RUN(small_agent_paper_by_hand);
     RUN(qmix_agent_and_mixer_by_hand);
+    RUN(qmix_mlp_decoder_by_hand);
     RUN(qmix_spike_gated_agent_by_hand);
     RUN(energy_arithmetic);
     RUN(measure_callback_exact);

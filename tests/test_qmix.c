@@ -34,7 +34,8 @@ static void check_update_fixture(const char *file) {
     QCoreConfig k = {
         .net = net, .cell = &cell, .n_agents = fx_int(&fx, "cfg.n_agents"), .obs_dim = fx_int(&fx, "cfg.obs_dim"),
         .state_dim = fx_int(&fx, "cfg.state_dim"), .n_actions = fx_int(&fx, "cfg.n_actions"),
-        .hidden = fx_int(&fx, "cfg.hidden"), .embed = fx_int(&fx, "cfg.embed"), .hyper = fx_int(&fx, "cfg.hyper"),
+        .hidden = fx_int(&fx, "cfg.hidden"), .decoder = fx_has(&fx, "cfg.decoder") ? fx_int(&fx, "cfg.decoder") : 0,
+        .embed = fx_int(&fx, "cfg.embed"), .hyper = fx_int(&fx, "cfg.hyper"),
         .max_T = fx_int(&fx, "cfg.T"), .batch = fx_int(&fx, "cfg.B"), .act_rows = 1,
         .lr = fx_get(&fx, "cfg.lr", 1)[0], .gamma = fx_get(&fx, "cfg.gamma", 1)[0],
         .td_lambda = fx_get(&fx, "cfg.td_lambda", 1)[0], .grad_clip = fx_get(&fx, "cfg.grad_clip", 1)[0],
@@ -98,6 +99,7 @@ static void check_update_fixture(const char *file) {
 
 TEST(pytorch_update_gru)  { check_update_fixture("qmix_gru.bin"); }
 TEST(pytorch_update_grsn) { check_update_fixture("qmix_grsn.bin"); }
+TEST(pytorch_update_grsn_decoder) { check_update_fixture("qmix_grsn_dec.bin"); }
 
 // ----------------------------------------------------------------------------
 // Mixer
@@ -215,14 +217,14 @@ TEST(td_lambda_by_hand) {
 // ----------------------------------------------------------------------------
 // TAP: acting step by step equals the window
 
-static void step_equals_window(grsn_net net, int substeps) {
+static void step_equals_window(grsn_net net, int substeps, int decoder) {
     enum { T = 25, B = 6, DIN = 11, H = 16, A = 5 };
     GrsnCellConfig cell = grsn_cell_config(net == GRSN_NET_GRU ? GRSN_CELL_GRU : net == GRSN_NET_LIF ? GRSN_CELL_LIF
                                                                                                        : GRSN_CELL_GRSN, 1, 1);
     cell.substeps = substeps;
     GrsnParams p; grsn_params_init(&p);
     QAgent a;
-    CHECK(qagent_init(&a, &p, "agent", net, &cell, DIN, H, A, T, B) == GRSN_OK);
+    CHECK(qagent_init(&a, &p, "agent", net, &cell, DIN, H, decoder, A, T, B) == GRSN_OK);
     CHECK(grsn_params_alloc(&p) == GRSN_OK);
     grsn_rng r; grsn_rng_seed(&r, 3, 1);
     qagent_reset_parameters(&a, &r);
@@ -242,10 +244,12 @@ static void step_equals_window(grsn_net net, int substeps) {
 }
 
 TEST(tap_step_equals_window) {
-    step_equals_window(GRSN_NET_GRSN, 1);
-    step_equals_window(GRSN_NET_LIF, 1);
-    step_equals_window(GRSN_NET_GRU, 1);
-    step_equals_window(GRSN_NET_GRSN, 4);   // w/o TAP
+    step_equals_window(GRSN_NET_GRSN, 1, 0);
+    step_equals_window(GRSN_NET_LIF, 1, 0);
+    step_equals_window(GRSN_NET_GRU, 1, 0);
+    step_equals_window(GRSN_NET_GRSN, 4, 0);   // w/o TAP
+    step_equals_window(GRSN_NET_GRSN, 1, 7);   // MLP decoder
+    step_equals_window(GRSN_NET_GRU, 1, 7);
 }
 
 // ----------------------------------------------------------------------------
@@ -441,6 +445,7 @@ TEST(short_run_on_3m_beats_random) {
 int main(void) {
     RUN(pytorch_update_gru);
     RUN(pytorch_update_grsn);
+    RUN(pytorch_update_grsn_decoder);
     RUN(mixer_monotone_and_gradients);
     RUN(td_lambda_by_hand);
     RUN(tap_step_equals_window);
