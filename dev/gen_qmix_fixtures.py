@@ -61,7 +61,7 @@ from gen_cell_fixtures import Spike, write_fixture  # noqa: E402
 # ----------------------------------------------------------------------------
 # Parameters: dict name -> leaf tensor, named as grsn's arena ("agent.fc1.w", ...)
 
-def make_params(g, net, decoder):
+def make_params(g, net, decoder=0):
     c = CFG
     n, d_in = c["n_agents"], c["obs_dim"] + c["n_actions"] + c["n_agents"]
     H, E, Hy, S, A = c["hidden"], c["embed"], c["hyper"], c["state_dim"], c["n_actions"]
