@@ -25,7 +25,7 @@ const GrsnRunGroup *report_find_variant(const GrsnGroups *g, const char *task, c
 
 // svg.c: figures. A method's curve: mean and std over seeds at each evaluation.
 typedef struct {
-    char label[240];           // "first line|second line"
+    char label[320];           // "first line|second line" (room for the longest variant)
     const char *color;
     int dashed;
     int thin;                  // a shorter budget than another group of the method: dotted, no band
