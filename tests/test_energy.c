@@ -84,15 +84,28 @@ TEST(small_agent_paper_by_hand) {
     CHECK_NEAR(r.snn, 0, 0, 0);
 }
 
+// A tiny QMIX arch: obs 5, 4 actions, 2 agents, state 10, hidden 6,
+// embed 3, hypernet 5, TAP, the paper's gates and spike readout.
+static GrsnQmixArch tiny_qmix_arch(void) {
+    return (GrsnQmixArch){.net = GRSN_NET_GRSN, .obs_dim = 5, .n_actions = 4, .n_agents = 2, .state_dim = 10,
+                          .hidden = 6, .embed = 3, .hypernet_embed = 5, .substeps = 1, .gates = GRSN_GATES_INPUT,
+                          .readout = GRSN_READOUT_SPIKES};
+}
+
+// Model a, give its core `spikes` per decision (if it has one) and count.
+static void count_qmix(GrsnEnergyReport *r, GrsnOpModel *m, const GrsnQmixArch *a, const GrsnEnergyOptions *o,
+                       double spikes) {
+    CHECK(grsn_energy_model_qmix(m, a, o) == GRSN_OK);
+    if (grsn_energy_find_source(m, "agent.core") >= 0) CHECK(grsn_energy_set_spikes(m, "agent.core", spikes) == GRSN_OK);
+    CHECK(grsn_energy_count(r, m, o) == GRSN_OK);
+}
+
 TEST(qmix_agent_and_mixer_by_hand) {
-    GrsnQmixArch a = {.net = GRSN_NET_GRSN, .obs_dim = 5, .n_actions = 4, .n_agents = 2, .state_dim = 10, .hidden = 6,
-                      .embed = 3, .hypernet_embed = 5, .substeps = 1, .gates = GRSN_GATES_INPUT, .readout = GRSN_READOUT_SPIKES};
+    GrsnQmixArch a = tiny_qmix_arch();
     GrsnEnergyOptions o = opts(GRSN_ENERGY_PAPER);
     GrsnOpModel m;
     GrsnEnergyReport r;
-    CHECK(grsn_energy_model_qmix(&m, &a, &o) == GRSN_OK);
-    CHECK(grsn_energy_set_spikes(&m, "agent.core", 2) == GRSN_OK);
-    CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
+    count_qmix(&r, &m, &a, &o, 2);
     // fc1 (5+4+2) -> 6: 66 + 6 + Table 4's extra 6; gates 6 -> 12: 72 + 12.
     CHECK_NEAR(r.mlp, 66 + 6 + 6 + 72 + 12, 0, 0);
     CHECK_NEAR(r.snn, 2 * 4, 0, 0);   // fc2: 2 spikes x 4 actions, bias not charged
@@ -111,22 +124,18 @@ TEST(qmix_agent_and_mixer_by_hand) {
 TEST(qmix_mlp_decoder_by_hand) {
     // An MLP decoder (--decoder-hidden 7): dec 6 -> 7 reads the spikes, fc2
     // 7 -> 4 is dense.
-    GrsnQmixArch a = {.net = GRSN_NET_GRSN, .obs_dim = 5, .n_actions = 4, .n_agents = 2, .state_dim = 10, .hidden = 6,
-                      .decoder_hidden = 7, .embed = 3, .hypernet_embed = 5, .substeps = 1, .gates = GRSN_GATES_INPUT,
-                      .readout = GRSN_READOUT_SPIKES};
+    GrsnQmixArch a = tiny_qmix_arch();
+    a.decoder_hidden = 7;
     GrsnEnergyOptions o = opts(GRSN_ENERGY_ACTING);
     GrsnOpModel m;
     GrsnEnergyReport r;
-    CHECK(grsn_energy_model_qmix(&m, &a, &o) == GRSN_OK);
-    CHECK(grsn_energy_set_spikes(&m, "agent.core", 2) == GRSN_OK);
-    CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
+    count_qmix(&r, &m, &a, &o, 2);
     CHECK_NEAR(r.mlp, 66 + 72 + 7 * 4, 0, 0);   // fc1, gates, fc2
     CHECK_NEAR(r.snn, 2 * 7, 0, 0);             // dec: 2 spikes x 7
     CHECK_NEAR(r.adds, 6 + 12 + 7 + 4, 0, 0);   // biases of fc1, the gates, dec, fc2
     // The GRU's decoder reads a dense h: every layer is MACs.
     a.net = GRSN_NET_GRU;
-    CHECK(grsn_energy_model_qmix(&m, &a, &o) == GRSN_OK);
-    CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
+    count_qmix(&r, &m, &a, &o, 0);
     CHECK_NEAR(r.snn, 0, 0, 0);
     CHECK_NEAR(r.mlp, 66 + 6 * 7 + 7 * 4, 0, 0);
     a.decoder_hidden = -1;
@@ -136,14 +145,12 @@ TEST(qmix_mlp_decoder_by_hand) {
 TEST(qmix_spike_gated_agent_by_hand) {
     // Gates on the previous spikes (spec §2.8): the input current is dense,
     // the gates are driven by the core's spikes.
-    GrsnQmixArch a = {.net = GRSN_NET_GRSN, .obs_dim = 5, .n_actions = 4, .n_agents = 2, .state_dim = 10, .hidden = 6,
-                      .embed = 3, .hypernet_embed = 5, .substeps = 1, .gates = GRSN_GATES_SPIKES, .readout = GRSN_READOUT_SPIKES};
+    GrsnQmixArch a = tiny_qmix_arch();
+    a.gates = GRSN_GATES_SPIKES;
     GrsnEnergyOptions o = opts(GRSN_ENERGY_ACTING);
     GrsnOpModel m;
     GrsnEnergyReport r;
-    CHECK(grsn_energy_model_qmix(&m, &a, &o) == GRSN_OK);
-    CHECK(grsn_energy_set_spikes(&m, "agent.core", 2) == GRSN_OK);
-    CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
+    count_qmix(&r, &m, &a, &o, 2);
     // fc1 11 -> 6: 66; input current 6 -> 6: 36, dense.
     CHECK_NEAR(r.mlp, 66 + 36, 0, 0);
     // Gates 6 -> 12 on 2 spikes: 24 accumulates; fc2 2 spikes x 4 actions: 8.

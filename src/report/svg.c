@@ -168,7 +168,7 @@ grsn_status report_svg_curves(const char *path, const char *title, const char *y
                 ly - 6, s[i].color);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s/>\n", lx,
                 ly, lx + 26, ly, s[i].color, line_dash(&s[i]));
-        char first[240], *rest;
+        char first[sizeof s[i].label], *rest;
         snprintf(first, sizeof first, "%s", s[i].label);
         if ((rest = strchr(first, '|'))) *rest++ = '\0';
         svg_text(f, lx + 34, ly + 4, "start", 12, NULL, first);
