@@ -116,6 +116,10 @@ void grsn_log_softmax_backward(float *dlogits, const float *dlp, const float *lp
 // Concatenation along features: y[n] = [a[n], b[n]]; backward splits dy.
 void grsn_concat_forward(float *y, const float *a, int na, const float *b, int nb, int N);
 void grsn_concat_backward(float *da, float *db, const float *dy, int na, int nb, int N);
+// dst[n][doff .. doff+w) = src[n][soff .. soff+w) for n < N (a column slice).
+void grsn_copy_cols(float *dst, int dst_w, int doff, const float *src, int src_w, int soff, int w, int N);
+// x[0 .. n) = 0.
+void grsn_zero(float *x, size_t n);
 
 // ----------------------------------------------------------------------------
 // Linear layer and MLP

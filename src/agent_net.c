@@ -6,15 +6,9 @@
 // ----------------------------------------------------------------------------
 // Small row helpers
 
-
-// dst[r][off .. off+w) = src[r][0 .. w)
-static void place_cols(float *dst, int dst_w, int off, const float *src, int w, int rows) {
-    for (int r = 0; r < rows; r++)
-        memcpy(dst + (size_t)r * dst_w + off, src + (size_t)r * w, (size_t)w * sizeof(float));
-}
-
 // dst[r][0 .. w) = src[r][off .. off+w) * [y[r] > 0]   (the ReLU backward of a slice)
 static void take_cols_relu(float *dst, const float *src, int src_w, int off, const float *y, int w, int rows) {
+    #pragma omp parallel for schedule(static) if ((long)rows * w > GRSN_PAR_MIN_WORK)
     for (int r = 0; r < rows; r++)
         for (int j = 0; j < w; j++) {
             size_t i = (size_t)r * w + j;
@@ -91,9 +85,9 @@ static void encoder_embed(Encoder *e, const float *A, const float *R, const floa
     grsn_linear_forward_act(&e->emb_r, e->er, R, mask, rows, GRSN_ACT_RELU);
     // Order: action, reward, observation (spec §3.1).
     int wa = e->emb_a.out, wr = e->emb_r.out, wo = e->emb_o.out;
-    place_cols(e->x, e->x_dim, 0, e->ea, wa, rows);
-    place_cols(e->x, e->x_dim, wa, e->er, wr, rows);
-    place_cols(e->x, e->x_dim, wa + wr, e->eo, wo, rows);
+    grsn_copy_cols(e->x, e->x_dim, 0, e->ea, wa, 0, wa, rows);
+    grsn_copy_cols(e->x, e->x_dim, wa, e->er, wr, 0, wr, rows);
+    grsn_copy_cols(e->x, e->x_dim, wa + wr, e->eo, wo, 0, wo, rows);
 }
 
 void encoder_forward(Encoder *e, const float *A, const float *R, const float *O, const float *mask, int T, int B,
@@ -114,13 +108,13 @@ void encoder_backward(Encoder *e, const float *dz, const float *A, const float *
     int rows = T * B;
     if (e->net == GRSN_NET_MLP) {
         take_cols_relu(e->de, dz, e->hidden, 0, e->z, e->hidden, rows);
-        memset(e->dx, 0, (size_t)rows * e->x_dim * sizeof(float));
+        grsn_zero(e->dx, (size_t)rows * e->x_dim);
         grsn_linear_backward(&e->mlp, e->dx, e->de, e->eo, mask, rows);
         take_cols_relu(e->de, e->dx, e->x_dim, 0, e->eo, e->emb_o.out, rows);
         grsn_linear_backward(&e->emb_o, NULL, e->de, O, mask, rows);
         return;
     }
-    memset(e->dx, 0, (size_t)rows * e->x_dim * sizeof(float));
+    grsn_zero(e->dx, (size_t)rows * e->x_dim);
     grsn_cell_backward(&e->cell, e->dx, NULL, dz, e->x, T, B);
     int wa = e->emb_a.out, wr = e->emb_r.out, wo = e->emb_o.out;
     take_cols_relu(e->de, e->dx, e->x_dim, 0, e->ea, wa, rows);
@@ -214,10 +208,9 @@ const float *actor_forward(Actor *a, const float *A, const float *R, const float
 void actor_backward(Actor *a, const float *dout, const float *A, const float *R, const float *O,
                     const float *mask, int T, int B) {
     int rows = T * B, H = a->enc.hidden, w = a->shortcut.out;
-    memset(a->dhin, 0, (size_t)rows * (H + w) * sizeof(float));
+    grsn_zero(a->dhin, (size_t)rows * (H + w));
     grsn_mlp_backward(&a->head, a->dhin, dout, a->hin, mask, rows);
-    for (int r = 0; r < rows; r++)
-        memcpy(a->dz + (size_t)r * H, a->dhin + (size_t)r * (H + w), (size_t)H * sizeof(float));
+    grsn_copy_cols(a->dz, H, 0, a->dhin, H + w, 0, H, rows);
     take_cols_relu(a->dk, a->dhin, H + w, H, a->k, w, rows);
     grsn_linear_backward(&a->shortcut, NULL, a->dk, O, mask, rows);
     encoder_backward(&a->enc, a->dz, A, R, O, mask, T, B);
@@ -308,7 +301,7 @@ void critic_heads_forward(Critic *q, const float *O, const float *act, const flo
 void critic_heads_backward(Critic *q, const float *dq1, const float *dq2, const float *O, const float *mask,
                            int rows, float *dact) {
     int H = q->enc.hidden, w = q->short_w;
-    memset(q->dhin, 0, (size_t)rows * (H + w) * sizeof(float));
+    grsn_zero(q->dhin, (size_t)rows * (H + w));
     // Both heads read the same input; their gradients add. With dact (the
     // actor's loss) only input gradients are needed, and of the head input
     // [z, k] only the shortcut part k, through which the action enters: the
@@ -319,14 +312,13 @@ void critic_heads_backward(Critic *q, const float *dq1, const float *dq2, const 
     } else {
         grsn_mlp_backward(&q->q[0], q->dhin, dq1, q->hin, mask, rows);
         grsn_mlp_backward(&q->q[1], q->dhin, dq2, q->hin, mask, rows);
-        for (int r = 0; r < rows; r++)
-            memcpy(q->dz + (size_t)r * H, q->dhin + (size_t)r * (H + w), (size_t)H * sizeof(float));
+        grsn_copy_cols(q->dz, H, 0, q->dhin, H + w, 0, H, rows);
     }
     take_cols_relu(q->dk, q->dhin, H + w, H, q->k, w, rows);
     if (!dact) {
         grsn_linear_backward(&q->shortcut, NULL, q->dk, q->discrete ? O : q->sin, mask, rows);
     } else {
-        memset(q->dsin, 0, (size_t)rows * q->short_in * sizeof(float));
+        grsn_zero(q->dsin, (size_t)rows * q->short_in);
         grsn_matmul_backward(q->dsin, NULL, NULL, q->dk, NULL, q->shortcut.w, mask, rows, q->short_in, q->short_w);
         int d_o = q->enc.d_o, d_a = q->short_in - d_o;
         for (int r = 0; r < rows; r++)

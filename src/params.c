@@ -49,7 +49,7 @@ void grsn_params_free(GrsnParams *p) {
     memset(p, 0, sizeof *p);
 }
 
-void grsn_params_zero_grad(GrsnParams *p) { memset(p->grad, 0, p->n * sizeof(float)); }
+void grsn_params_zero_grad(GrsnParams *p) { grsn_zero(p->grad, p->n); }
 
 const GrsnParamInfo *grsn_params_find(const GrsnParams *p, const char *name) {
     for (int i = 0; i < p->count; i++)
