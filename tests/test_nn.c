@@ -2,7 +2,7 @@
  * test_nn.c — dense layers and training helpers: MLP, softmax / log-softmax,
  * Adam and gradient clipping against PyTorch fixtures (tests/fixtures/ops.bin,
  * written by dev/gen_cell_fixtures.py); finite differences for the MLP;
- * the parameter arena, Polyak averaging and the initialisers; the accuracy
+ * the row copies; the parameter arena, Polyak averaging and the initialisers; the accuracy
  * of grsn's tanh.
  */
 #include "grsn.h"
@@ -103,6 +103,41 @@ TEST(clip_matches_pytorch) {
 }
 
 // Finite differences through an MLP with tanh hidden units (smooth).
+// The row copies split their rows between threads above GRSN_PAR_MIN_WORK
+// values; these sizes take that path and the serial one.
+TEST(row_copies) {
+    int sizes[2] = {7, 2000};
+    for (int c = 0; c < 2; c++) {
+        int N = sizes[c], sw = 50, dw = 70, soff = 5, doff = 20, w = 30;
+        float *src = malloc((size_t)N * sw * sizeof(float)), *dst = malloc((size_t)N * dw * sizeof(float));
+        for (int i = 0; i < N * sw; i++) src[i] = (float)i + 0.5f;
+        for (int i = 0; i < N * dw; i++) dst[i] = -1.0f;
+        grsn_copy_cols(dst, dw, doff, src, sw, soff, w, N);
+        int bad = 0;
+        for (int n = 0; n < N; n++)
+            for (int j = 0; j < dw; j++) {
+                float want = j >= doff && j < doff + w ? src[n * sw + soff + j - doff] : -1.0f;
+                bad += dst[n * dw + j] != want;
+            }
+        CHECK_MSG(bad == 0, "copy_cols, %d rows: %d values wrong", N, bad);
+        // concat: [src[n][0..20), src[n][20..50)] is src itself.
+        float *a = malloc((size_t)N * 20 * sizeof(float)), *b = malloc((size_t)N * 30 * sizeof(float));
+        grsn_copy_cols(a, 20, 0, src, sw, 0, 20, N);
+        grsn_copy_cols(b, 30, 0, src, sw, 20, 30, N);
+        grsn_concat_forward(dst, a, 20, b, 30, N);
+        CHECK(memcmp(dst, src, (size_t)N * sw * sizeof(float)) == 0);
+        free(a); free(b); free(src); free(dst);
+    }
+    size_t n = 50001;
+    float *x = malloc((n + 1) * sizeof(float));
+    for (size_t i = 0; i <= n; i++) x[i] = 3.0f;
+    grsn_zero(x, n);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < n; i++) nonzero += x[i] != 0.0f;
+    CHECK_MSG(nonzero == 0 && x[n] == 3.0f, "zero: %zu values left, the one past the end %g", nonzero, x[n]);
+    free(x);
+}
+
 TEST(mlp_finite_differences) {
     const int N = 4, sizes[3] = {5, 7, 3};
     GrsnParams p; grsn_params_init(&p);
@@ -278,6 +313,7 @@ int main(void) {
     RUN(rmsprop_matches_pytorch);
     RUN(clip_matches_pytorch);
     RUN(mlp_finite_differences);
+    RUN(row_copies);
     RUN(params_arena);
     RUN(polyak_and_init);
     RUN(tanh_within_two_ulp);
