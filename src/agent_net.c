@@ -321,7 +321,6 @@ void critic_heads_backward(Critic *q, const float *dq1, const float *dq2, const 
         grsn_zero(q->dsin, (size_t)rows * q->short_in);
         grsn_matmul_backward(q->dsin, NULL, NULL, q->dk, NULL, q->shortcut.w, mask, rows, q->short_in, q->short_w);
         int d_o = q->enc.d_o, d_a = q->short_in - d_o;
-        for (int r = 0; r < rows; r++)
-            memcpy(dact + (size_t)r * d_a, q->dsin + (size_t)r * q->short_in + d_o, (size_t)d_a * sizeof(float));
+        grsn_copy_cols(dact, d_a, 0, q->dsin, q->short_in, d_o, d_a, rows);
     }
 }

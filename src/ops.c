@@ -828,22 +828,6 @@ void grsn_log_softmax_backward(float *dlogits, const float *dlp, const float *lp
 // product's: run serially, they took about 6% of a 2-thread TD3 update on the
 // master thread while the other waited (perf, session 26). A copy is exact,
 // so how the rows are split never changes a bit.
-void grsn_concat_forward(float *y, const float *a, int na, const float *b, int nb, int N) {
-    #pragma omp parallel for schedule(static) if ((long)N * (na + nb) > GRSN_PAR_MIN_WORK)
-    for (int n = 0; n < N; n++) {
-        memcpy(y + (size_t)n * (na + nb), a + (size_t)n * na, (size_t)na * sizeof(float));
-        memcpy(y + (size_t)n * (na + nb) + na, b + (size_t)n * nb, (size_t)nb * sizeof(float));
-    }
-}
-
-void grsn_concat_backward(float *da, float *db, const float *dy, int na, int nb, int N) {
-    for (int n = 0; n < N; n++) {
-        const float *g = dy + (size_t)n * (na + nb);
-        if (da) for (int j = 0; j < na; j++) da[(size_t)n * na + j] += g[j];
-        if (db) for (int j = 0; j < nb; j++) db[(size_t)n * nb + j] += g[na + j];
-    }
-}
-
 void grsn_copy_cols(float *dst, int dst_w, int doff, const float *src, int src_w, int soff, int w, int N) {
     #pragma omp parallel for schedule(static) if ((long)N * w > GRSN_PAR_MIN_WORK)
     for (int n = 0; n < N; n++)
@@ -857,5 +841,18 @@ void grsn_zero(float *x, size_t n) {
     for (long p = 0; p < pieces; p++) {
         size_t i0 = (size_t)p * CHUNK, len = n - i0 < CHUNK ? n - i0 : CHUNK;
         memset(x + i0, 0, len * sizeof(float));
+    }
+}
+
+void grsn_concat_forward(float *y, const float *a, int na, const float *b, int nb, int N) {
+    grsn_copy_cols(y, na + nb, 0, a, na, 0, na, N);
+    grsn_copy_cols(y, na + nb, na, b, nb, 0, nb, N);
+}
+
+void grsn_concat_backward(float *da, float *db, const float *dy, int na, int nb, int N) {
+    for (int n = 0; n < N; n++) {
+        const float *g = dy + (size_t)n * (na + nb);
+        if (da) for (int j = 0; j < na; j++) da[(size_t)n * na + j] += g[j];
+        if (db) for (int j = 0; j < nb; j++) db[(size_t)n * nb + j] += g[na + j];
     }
 }

@@ -2,8 +2,8 @@
  * test_nn.c — dense layers and training helpers: MLP, softmax / log-softmax,
  * Adam and gradient clipping against PyTorch fixtures (tests/fixtures/ops.bin,
  * written by dev/gen_cell_fixtures.py); finite differences for the MLP;
- * the row copies; the parameter arena, Polyak averaging and the initialisers; the accuracy
- * of grsn's tanh.
+ * the row copies; the parameter arena, Polyak averaging and the
+ * initialisers; the accuracy of grsn's tanh.
  */
 #include "grsn.h"
 #include "test.h"
@@ -102,7 +102,6 @@ TEST(clip_matches_pytorch) {
     fx_free(&fx);
 }
 
-// Finite differences through an MLP with tanh hidden units (smooth).
 // The row copies split their rows between threads above GRSN_PAR_MIN_WORK
 // values; these sizes take that path and the serial one.
 TEST(row_copies) {
@@ -138,6 +137,7 @@ TEST(row_copies) {
     free(x);
 }
 
+// Finite differences through an MLP with tanh hidden units (smooth).
 TEST(mlp_finite_differences) {
     const int N = 4, sizes[3] = {5, 7, 3};
     GrsnParams p; grsn_params_init(&p);
