@@ -170,6 +170,30 @@ TEST(products_are_the_literal_sums) {
     CHECK(bad == 0);
 }
 
+// wt[c][r] = w[r][c] exactly: whole 16 x 16 tiles (in registers with
+// AVX-512), partial tiles at the edges, and a size large enough to be split
+// between threads.
+TEST(transpose_is_exact) {
+    static const int shapes[][2] = {{16, 16}, {128, 176}, {384, 48}, {17, 161}, {3, 48}, {1, 8}, {300, 256}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int rows = shapes[s][0], cols = shapes[s][1];
+        size_t n = (size_t)rows * cols;
+        float *w = malloc(n * 4), *wt = malloc(n * 4);
+        fill(w, n, 2);
+        for (int threads = 1; threads <= 2; threads++) {
+            grsn_set_threads(threads);
+            memset(wt, 0xff, n * 4);
+            grsn_transpose(wt, w, rows, cols);
+            int ok = 1;
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++) ok &= same_bits(&wt[(size_t)c * rows + r], &w[(size_t)r * cols + c], 1);
+            CHECK(ok);
+        }
+        free(w); free(wt);
+    }
+    grsn_set_threads(1);
+}
+
 // grsn_act_backward_set gives the bits of zeroing dx and adding, -0 included
 // (0 + -0 is +0).
 TEST(act_backward_set_is_zero_then_add) {
@@ -195,5 +219,6 @@ TEST(act_backward_set_is_zero_then_add) {
 int main(void) {
     RUN(products_are_the_literal_sums);
     RUN(act_backward_set_is_zero_then_add);
+    RUN(transpose_is_exact);
     return test_summary("test_products");
 }
