@@ -95,6 +95,14 @@ check "save, load, evaluate: the run's own final returns" \
     '[ "$(sed -n "s/^eval_returns=//p" "$tmp/r5/result" | tr , "\n" | awk "{ printf \"%.4f;\", \$1 }")" = \
        "$(sed -n "s/^episode [0-9]*: //p" "$tmp/e5" | awk "{ printf \"%.4f;\", \$1 }")" ] && [ -s "$tmp/e5" ]'
 
+# TD3 on 1 and 2 threads: the same run (with 2 threads the critic's twin
+# heads run side by side, one per thread; src/agent_net.c).
+for t in 1 2; do
+    "$bin" train --env pendulum-p --seed 3 --steps 400 --warmup-episodes 1 --threads $t $tiny --out "$tmp/p$t" >/dev/null 2>&1
+done
+check "TD3: 1 and 2 threads, same progress.csv" \
+    '[ "$(awk -F, "NR > 1" "$tmp/p1/progress.csv" | wc -l)" -eq 2 ] && cmp -s "$tmp/p1/progress.csv" "$tmp/p2/progress.csv"'
+
 # grsn bench update times a trained agent's update; the checkpoint fixes the
 # task and the net, so those flags beside it are an error.
 "$bin" bench update --checkpoint "$tmp/r5/final.grsn" --iters 2 --threads 1 >"$tmp/b5" 2>&1
