@@ -118,8 +118,6 @@ void grsn_concat_forward(float *y, const float *a, int na, const float *b, int n
 void grsn_concat_backward(float *da, float *db, const float *dy, int na, int nb, int N);
 // dst[n][doff .. doff+w) = src[n][soff .. soff+w) for n < N (a column slice).
 void grsn_copy_cols(float *dst, int dst_w, int doff, const float *src, int src_w, int soff, int w, int N);
-// dst[n][off .. off+w) += src[n][off .. off+w) for n < N, both [N][width].
-void grsn_add_cols(float *dst, const float *src, int width, int off, int w, int N);
 // x[0 .. n) = 0.
 void grsn_zero(float *x, size_t n);
 

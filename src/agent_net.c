@@ -262,7 +262,6 @@ grsn_status critic_init(Critic *q, GrsnParams *p, const char *prefix, const Grsn
     q->k = alloc_rows(rows, q->short_w, &ok);
     q->hin = alloc_rows(rows, hin, &ok);
     q->dhin = alloc_rows(rows, hin, &ok);
-    q->dhin2 = alloc_rows(rows, hin, &ok);
     q->dk = alloc_rows(rows, q->short_w, &ok);
     q->dz = alloc_rows(rows, c->hidden, &ok);
     q->dsin = alloc_rows(rows, q->short_in, &ok);
@@ -274,7 +273,7 @@ void critic_free(Critic *q) {
     encoder_free(&q->enc);
     grsn_linear_free(&q->shortcut);
     grsn_mlp_free(&q->q[0]); grsn_mlp_free(&q->q[1]);
-    free(q->sin); free(q->k); free(q->hin); free(q->dhin); free(q->dhin2); free(q->dk); free(q->dz); free(q->dsin); free(q->dq);
+    free(q->sin); free(q->k); free(q->hin); free(q->dhin); free(q->dk); free(q->dz); free(q->dsin); free(q->dq);
     memset(q, 0, sizeof *q);
 }
 
@@ -284,12 +283,6 @@ void critic_reset_parameters(Critic *q, grsn_rng *rng) {
     head_reset(&q->q[0], 3e-3f, rng);
     head_reset(&q->q[1], 3e-3f, rng);
 }
-
-// With two threads the twin heads run side by side, one on each thread,
-// their products then on that thread alone. A head gives the same sums on
-// either thread, and the two are equal work; split by rows, each of their
-// products ended at a barrier where one thread waited for the other.
-static int heads_side_by_side(void) { return grsn_threads() == 2; }
 
 void critic_heads_forward(Critic *q, const float *O, const float *act, const float *mask, int rows,
                           float *q1, float *q2) {
@@ -301,32 +294,26 @@ void critic_heads_forward(Critic *q, const float *O, const float *act, const flo
     }
     grsn_linear_forward_act(&q->shortcut, q->k, sin, mask, rows, GRSN_ACT_RELU);
     grsn_concat_forward(q->hin, q->enc.z, q->enc.hidden, q->k, q->short_w, rows);
-    int side = heads_side_by_side();
-    (void)side;   // read by the OpenMP if() clause
-    #pragma omp parallel for num_threads(2) schedule(static) if (side)
-    for (int h = 0; h < 2; h++)
-        memcpy(h ? q2 : q1, grsn_mlp_forward(&q->q[h], q->hin, mask, rows), (size_t)rows * q->d_out * sizeof(float));
+    memcpy(q1, grsn_mlp_forward(&q->q[0], q->hin, mask, rows), (size_t)rows * q->d_out * sizeof(float));
+    memcpy(q2, grsn_mlp_forward(&q->q[1], q->hin, mask, rows), (size_t)rows * q->d_out * sizeof(float));
 }
 
 void critic_heads_backward(Critic *q, const float *dq1, const float *dq2, const float *O, const float *mask,
                            int rows, float *dact) {
-    int H = q->enc.hidden, w = q->short_w, side = heads_side_by_side();
+    int H = q->enc.hidden, w = q->short_w;
+    grsn_zero(q->dhin, (size_t)rows * (H + w));
     // Both heads read the same input; their gradients add. With dact (the
     // actor's loss) only input gradients are needed, and of the head input
     // [z, k] only the shortcut part k, through which the action enters: the
     // critic is not updated from this pass, nor is its encoder.
-    // Side by side, head 2 adds its gradient into dhin2, added to dhin
-    // after: (0 + g1) + (0 + g2) is the bits of g2 + (0 + g1), the order
-    // of one thread (float addition commutes, signed zeros included).
-    #pragma omp parallel for num_threads(2) schedule(static) if (side)
-    for (int h = 0; h < 2; h++) {
-        float *d = side && h ? q->dhin2 : q->dhin;
-        if (side || h == 0) grsn_zero(d, (size_t)rows * (H + w));   // one thread: head 2 adds to head 1's
-        if (dact) grsn_mlp_backward_input_cols(&q->q[h], d, h ? dq2 : dq1, mask, rows, H, w);
-        else grsn_mlp_backward(&q->q[h], d, h ? dq2 : dq1, q->hin, mask, rows);
+    if (dact) {
+        grsn_mlp_backward_input_cols(&q->q[0], q->dhin, dq1, mask, rows, H, w);
+        grsn_mlp_backward_input_cols(&q->q[1], q->dhin, dq2, mask, rows, H, w);
+    } else {
+        grsn_mlp_backward(&q->q[0], q->dhin, dq1, q->hin, mask, rows);
+        grsn_mlp_backward(&q->q[1], q->dhin, dq2, q->hin, mask, rows);
+        grsn_copy_cols(q->dz, H, 0, q->dhin, H + w, 0, H, rows);
     }
-    if (side) grsn_add_cols(q->dhin, q->dhin2, H + w, dact ? H : 0, dact ? w : H + w, rows);
-    if (!dact) grsn_copy_cols(q->dz, H, 0, q->dhin, H + w, 0, H, rows);
     take_cols_relu(q->dk, q->dhin, H + w, H, q->k, w, rows);
     if (!dact) {
         grsn_linear_backward(&q->shortcut, NULL, q->dk, q->discrete ? O : q->sin, mask, rows);

@@ -41,7 +41,6 @@ typedef struct {
     GrsnMLP q[2];             // (hidden + short_w) -> hh -> hh -> d_out
     float *sin, *k, *hin;     // shortcut input, output, head input
     float *dhin, *dk, *dz, *dsin, *dq;  // backward scratch
-    float *dhin2;             // head 2's input gradient when the heads run side by side
 } Critic;
 
 grsn_status actor_init(Actor *a, GrsnParams *p, const char *prefix, const GrsnAgentConfig *c, int max_T, int max_B);

@@ -853,16 +853,6 @@ void grsn_copy_cols(float *dst, int dst_w, int doff, const float *src, int src_w
         memcpy(dst + (size_t)n * dst_w + doff, src + (size_t)n * src_w + soff, (size_t)w * sizeof(float));
 }
 
-void grsn_add_cols(float *dst, const float *src, int width, int off, int w, int N) {
-    #pragma omp parallel for schedule(static) if ((long)N * w > GRSN_PAR_MIN_WORK)
-    for (int n = 0; n < N; n++) {
-        float *d = dst + (size_t)n * width + off;
-        const float *a = src + (size_t)n * width + off;
-        #pragma omp simd
-        for (int i = 0; i < w; i++) d[i] += a[i];
-    }
-}
-
 void grsn_zero(float *x, size_t n) {
     enum { CHUNK = 16384 };   // floats per piece: 64 KB
     long pieces = (long)((n + CHUNK - 1) / CHUNK);

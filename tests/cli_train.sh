@@ -95,8 +95,7 @@ check "save, load, evaluate: the run's own final returns" \
     '[ "$(sed -n "s/^eval_returns=//p" "$tmp/r5/result" | tr , "\n" | awk "{ printf \"%.4f;\", \$1 }")" = \
        "$(sed -n "s/^episode [0-9]*: //p" "$tmp/e5" | awk "{ printf \"%.4f;\", \$1 }")" ] && [ -s "$tmp/e5" ]'
 
-# TD3 on 1 and 2 threads: the same run (with 2 threads the critic's twin
-# heads run side by side, one per thread; src/agent_net.c).
+# TD3 on 1 and 2 threads: the same run.
 for t in 1 2; do
     "$bin" train --env pendulum-p --seed 3 --steps 400 --warmup-episodes 1 --threads $t $tiny --out "$tmp/p$t" >/dev/null 2>&1
 done

@@ -102,7 +102,7 @@ TEST(clip_matches_pytorch) {
     fx_free(&fx);
 }
 
-// The row copies (and add_cols) split their rows between threads above GRSN_PAR_MIN_WORK
+// The row copies split their rows between threads above GRSN_PAR_MIN_WORK
 // values; these sizes take that path and the serial one.
 TEST(row_copies) {
     int sizes[2] = {7, 2000};
@@ -125,14 +125,6 @@ TEST(row_copies) {
         grsn_copy_cols(b, 30, 0, src, sw, 20, 30, N);
         grsn_concat_forward(dst, a, 20, b, 30, N);
         CHECK(memcmp(dst, src, (size_t)N * sw * sizeof(float)) == 0);
-        // add_cols: columns [doff, doff + w) of dst gain src's, the others stay.
-        for (int i = 0; i < N * sw; i++) dst[i] = 1.0f;
-        grsn_add_cols(dst, src, sw, doff, w, N);
-        bad = 0;
-        for (int n = 0; n < N; n++)
-            for (int j = 0; j < sw; j++)
-                bad += dst[n * sw + j] != (j >= doff && j < doff + w ? 1.0f + src[n * sw + j] : 1.0f);
-        CHECK_MSG(bad == 0, "add_cols, %d rows: %d values wrong", N, bad);
         free(a); free(b); free(src); free(dst);
     }
     size_t n = 50001;
