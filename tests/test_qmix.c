@@ -400,7 +400,8 @@ TEST(short_run_on_3m_beats_random) {
     double random_return = 0; int random_wins = 0;
     for (int ep = 0; ep < 32; ep++) {
         CHECK(grsn_smac_reset(env, &out) == GRSN_OK);
-        for (term = 0; !term;) {
+        term = 0;
+        while (!term) {   // grsn_smac_step sets term through out
             grsn_smac_policy_random(avail, d.n_agents, d.n_actions, &r, act);
             CHECK(grsn_smac_step(env, act, &out) == GRSN_OK);
             random_return += rew;
