@@ -174,7 +174,7 @@ INLINE void tile_block(float *const *cr, const float *const *ar, size_t acs,
     }
     #pragma GCC unroll 8
     for (int r = 0; r < TILE_R; r++) {
-        if (r >= nr) continue;   // not break: clang then left the loop, and acc, on the stack
+        if (r >= nr) break;
         #pragma GCC unroll 4
         for (int v = 0; v < TILE_V; v++) if (v < NV) {
             float *p = cr[r] + j + v * VW;

@@ -170,9 +170,8 @@ TEST(products_are_the_literal_sums) {
     CHECK(bad == 0);
 }
 
-// wt[c][r] = w[r][c] exactly: whole 16 x 16 tiles (in registers with
-// AVX-512), partial tiles at the edges, and a size large enough to be split
-// between threads.
+// wt[c][r] = w[r][c] exactly: whole 16 x 16 tiles, partial tiles at the
+// edges, and a size large enough to be split between threads.
 TEST(transpose_is_exact) {
     static const int shapes[][2] = {{16, 16}, {128, 176}, {384, 48}, {17, 161}, {3, 48}, {1, 8}, {300, 256}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
