@@ -271,12 +271,6 @@ static inline float fire(const GrsnCellConfig *cfg, float v) {
     return v >= 0.0f ? 1.0f : 0.0f;
 }
 
-// Surrogate derivative h'(v) = alpha / (2 (1 + (pi alpha v / 2)^2))  (Eq. 6).
-static inline float surrogate(float alpha, float v) {
-    float k = 0.5f * PI_F * alpha * v;
-    return alpha / (2.0f * (1.0f + k * k));
-}
-
 // Per-neuron decay factors for a row: beta[j].
 static void load_beta(const GrsnCell *c, float *beta) {
     for (int j = 0; j < c->cfg.hidden; j++) beta[j] = grsn_cell_beta(c, j);
