@@ -298,26 +298,21 @@ static inline void transpose16(float *at, size_t ld, const __m512 *r) {
 static void narrow_fill(float at[][NARROW_G][VW], int g, const float *const *ar, size_t acs,
                         int nr, int k0, int kn) {
     int k = 0;
+#if defined(__AVX512F__)
     // Lanes that are consecutive floats of A's step (the weight gradient of
-    // an input narrower than a vector: A(l, k) = dy[k][o0 + l]) are copied a
-    // step at a time. Copied one float at a time, the weight gradients of the
-    // embeddings and the critic's shortcut took about 1% of a TD3 update
-    // (perf), on one thread while the other waited.
+    // an input narrower than a vector: A(l, k) = dy[k][o0 + l]) go in one
+    // masked copy per step. Copied one float at a time, the weight gradients
+    // of the embeddings and the critic's shortcut took about 1% of a TD3
+    // update (perf), on one thread while the other waited.
     int consecutive = acs != 1;
     for (int l = 1; l < nr; l++) consecutive &= ar[l] == ar[0] + l;
     if (consecutive) {
         const float *a = ar[0] + (size_t)k0 * acs;
-#if defined(__AVX512F__)
         __mmask16 lanes = (__mmask16)((1u << nr) - 1);
         for (; k < kn; k++)
             _mm512_mask_storeu_ps(at[k][g], lanes, _mm512_maskz_loadu_ps(lanes, a + (size_t)k * acs));
-#else
-        for (; k < kn; k++)
-            for (int l = 0; l < nr; l++) at[k][g][l] = a[(size_t)k * acs + l];
-#endif
         return;
     }
-#if defined(__AVX512F__)
     if (acs == 1) {
         __m512 r[16];
         for (int l = nr; l < 16; l++) r[l] = _mm512_setzero_ps();
@@ -858,6 +853,11 @@ void grsn_copy_cols(float *dst, int dst_w, int doff, const float *src, int src_w
         memcpy(dst + (size_t)n * dst_w + doff, src + (size_t)n * src_w + soff, (size_t)w * sizeof(float));
 }
 
+void grsn_concat_forward(float *y, const float *a, int na, const float *b, int nb, int N) {
+    grsn_copy_cols(y, na + nb, 0, a, na, 0, na, N);
+    grsn_copy_cols(y, na + nb, na, b, nb, 0, nb, N);
+}
+
 void grsn_zero(float *x, size_t n) {
     enum { CHUNK = 16384 };   // floats per piece: 64 KB
     long pieces = (long)((n + CHUNK - 1) / CHUNK);
@@ -866,11 +866,6 @@ void grsn_zero(float *x, size_t n) {
         size_t i0 = (size_t)p * CHUNK, len = n - i0 < CHUNK ? n - i0 : CHUNK;
         memset(x + i0, 0, len * sizeof(float));
     }
-}
-
-void grsn_concat_forward(float *y, const float *a, int na, const float *b, int nb, int N) {
-    grsn_copy_cols(y, na + nb, 0, a, na, 0, na, N);
-    grsn_copy_cols(y, na + nb, na, b, nb, 0, nb, N);
 }
 
 void grsn_concat_backward(float *da, float *db, const float *dy, int na, int nb, int N) {
