@@ -416,6 +416,7 @@ static int train_qmix(int argc, char **argv) {
     int keep_resume;
     int n_envs, batch, buffer, eps_anneal, target_update, hidden, mixer_embed, hypernet_embed, state_last_action, push_first;
     int decoder_hidden;
+    double q_leak;
     double lr, optim_alpha, optim_eps, gamma, td_lambda, grad_clip, eps_start, eps_finish;
     NeuronFlags nf;
     ArgSpec specs[] = {
@@ -459,6 +460,8 @@ static int train_qmix(int argc, char **argv) {
         {"hypernet-embed", ARG_INT, &hypernet_embed, "64", "hypernetwork hidden size", NULL},
         {"decoder-hidden", ARG_INT, &decoder_hidden, "0", "0: Q = fc2(core output), the paper's linear decoder; "
          "N > 0 (not the paper's agent): an MLP decoder, Q = fc2(ReLU(dec(core output))), dec with N units", NULL},
+        {"q-leak", ARG_FLOAT, &q_leak, "0", "0: Q = the decoder's output, the paper's; L in (0, 1) (not the paper's "
+         "agent): Q from non-spiking leaky output neurons, y_t = L y_{t-1} + fc2(...)_t", NULL},
         {"state-last-action", ARG_INT, &state_last_action, "1", "1: the mixer's state ends with all last actions", NULL},
         {"units", ARG_CHOICE, &units, "liberty", "unit data: SMAC's Wings of Liberty or LotV multiplayer", "liberty|lotv"},
         {"push-first", ARG_INT, &push_first, "0", "1: the simulator pushes crowded units apart before they fire, "
@@ -517,6 +520,7 @@ static int train_qmix(int argc, char **argv) {
     q->target_update_episodes = target_update;
     q->hidden = hidden; q->mixer_embed = mixer_embed; q->hypernet_embed = hypernet_embed;
     q->decoder_hidden = decoder_hidden;
+    q->q_leak = (float)q_leak;
     q->state_last_action = state_last_action;
     q->push_first = push_first;
     q->units = !strcmp(units, "lotv") ? GRSN_SMAC_UNITS_LOTV : GRSN_SMAC_UNITS_LIBERTY;

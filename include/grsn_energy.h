@@ -158,6 +158,8 @@ typedef struct {
     int substeps;          // 1 = TAP
     grsn_gate_source gates; // GRSN: what the gates read (INPUT, the paper's)
     grsn_readout readout;   // what the core hands to fc2 (SPIKES, the paper's)
+    int leaky_outputs;      // 1: Q from leaky output neurons (--q-leak), 2 n_actions
+                            // element-wise operations per decision (not charged)
 } GrsnQmixArch;
 
 // The arch of a SMAC map with pymarl's inputs (state with last actions,

@@ -77,6 +77,10 @@ typedef struct {
     // the paper's agent): an MLP decoder, Q = fc2(ReLU(dec(core output))),
     // dec: hidden -> N, fed by the spikes of a spiking core.
     int decoder_hidden;
+    // 0: Q = the decoder's output (the paper's). In (0, 1) (not the paper's
+    // agent): Q is read from non-spiking leaky output neurons,
+    // y_t = q_leak y_{t-1} + fc2(...)_t, carried through the episode like the core.
+    float q_leak;
     // Learning (§9.2-9.3).
     int batch;                  // episodes per update: 128
     int buffer;                 // episodes kept: 5000

@@ -273,6 +273,9 @@ grsn_status grsn_energy_model_qmix(GrsnOpModel *m, const GrsnQmixArch *a, const 
     if (src >= 0) add_block(m, "agent", first, GRSN_BLOCK_SPIKE, H, first_out, 1, src, D);   // elem: dec's ReLU
     else add_block(m, "agent", first, GRSN_BLOCK_DENSE, H, first_out, 1, -1, D);
     if (D) add_block(m, "agent", "fc2", GRSN_BLOCK_DENSE, D, a->n_actions, 1, -1, 0);
+    // Leaky output neurons (not the paper's agent): y = leak y + fc2's output,
+    // a multiply and an add per action, element-wise like the core's leak.
+    if (a->leaky_outputs) m->block[m->nblocks - 1].elem += 2.0 * a->n_actions;
 
     // Mixer (pymarl2 QMixer), per state: hypernetworks of the state S give
     // W1 (n x embed), b1 (embed), w_final (embed) and V (1).
@@ -591,6 +594,7 @@ void grsn_energy_qmix_arch(GrsnQmixArch *a, const GrsnQmix *q) {
     a->substeps = spiking_net(c->net) ? c->cell.substeps : 1;
     a->gates = c->net == GRSN_NET_GRSN ? c->cell.gates : GRSN_GATES_INPUT;
     a->readout = spiking_net(c->net) ? c->cell.readout : GRSN_READOUT_SPIKES;
+    a->leaky_outputs = c->q_leak > 0.0f;
 }
 
 // Decisions of a QMIX player, one agent at a time: a step of the player

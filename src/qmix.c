@@ -157,7 +157,7 @@ grsn_status grsn_qmix_create(GrsnQmix **out, const GrsnQmixConfig *cfg, uint64_t
     if (!st) {
         QCoreConfig k = {
             .net = cfg->net, .cell = &cfg->cell, .n_agents = n, .obs_dim = d.obs_dim, .state_dim = d.state_dim,
-            .n_actions = A, .hidden = cfg->hidden, .decoder = cfg->decoder_hidden, .embed = cfg->mixer_embed, .hyper = cfg->hypernet_embed,
+            .n_actions = A, .hidden = cfg->hidden, .decoder = cfg->decoder_hidden, .leak = cfg->q_leak, .embed = cfg->mixer_embed, .hyper = cfg->hypernet_embed,
             .max_T = d.episode_limit, .batch = cfg->batch, .act_rows = E * n,
             .rmsprop = cfg->optimizer == GRSN_QMIX_RMSPROP,
             .lr = cfg->lr, .optim_alpha = cfg->optim_alpha, .optim_eps = cfg->optim_eps,
@@ -570,6 +570,7 @@ static void decide_counting(QAgent *a, float *qv, float *core, const float *x, i
         for (int b = 0; b < B; b++) memset(core + (size_t)b * S + (S - H), 0, (size_t)H * sizeof(float));
     grsn_cell_forward(c, a->z, core, a->h1, NULL, 1, B);
     qagent_decode(a, qv, a->z, NULL, B);
+    qagent_integrate(a, qv, core, B);
     if (!spikes) return;
     for (int b = 0; b < B; b++) {
         long long count = 0;

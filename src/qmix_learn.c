@@ -54,7 +54,7 @@ grsn_status qcore_init(QCore *c, const QCoreConfig *k) {
     for (int i = 0; i < 2; i++) {
         grsn_params_init(&c->params[i]);
         GRSN_TRY(qagent_init(&c->agent[i], &c->params[i], "agent", k->net, k->cell, c->d_in, k->hidden,
-                             k->decoder, k->n_actions, T1, max_B));
+                             k->decoder, k->leak, k->n_actions, T1, max_B));
         GRSN_TRY(qmixer_init(&c->mixer[i], &c->params[i], "mixer", n, k->state_dim, k->embed, k->hyper, T1 * B));
         GRSN_TRY(grsn_params_alloc(&c->params[i]));
     }

@@ -16,10 +16,12 @@ static float *alloc_floats(size_t n, int *ok) {
 // Agent network
 
 grsn_status qagent_init(QAgent *a, GrsnParams *p, const char *prefix, grsn_net net, const GrsnCellConfig *cell,
-                        int d_in, int hidden, int decoder, int n_actions, int max_T, int max_B) {
+                        int d_in, int hidden, int decoder, float leak, int n_actions, int max_T, int max_B) {
     memset(a, 0, sizeof *a);
     if (decoder < 0) return grsn_fail(GRSN_ERR_ARG, "qmix decoder width %d must be >= 0 (0: the paper's linear fc2)", decoder);
-    a->net = net; a->d_in = d_in; a->hidden = hidden; a->decoder = decoder; a->n_actions = n_actions;
+    if (!(leak >= 0.0f && leak < 1.0f))
+        return grsn_fail(GRSN_ERR_ARG, "qmix q_leak %g must lie in [0, 1) (0: the paper's Q = fc2(...))", leak);
+    a->net = net; a->d_in = d_in; a->hidden = hidden; a->decoder = decoder; a->leak = leak; a->n_actions = n_actions;
     a->max_rows = max_T * max_B;
     char nm[64];
     snprintf(nm, sizeof nm, "%s.fc1", prefix);
@@ -47,6 +49,11 @@ grsn_status qagent_init(QAgent *a, GrsnParams *p, const char *prefix, grsn_net n
         a->dd1 = alloc_floats(rows * decoder, &ok);
     }
     a->state0 = alloc_floats((size_t)max_B * a->cell.state_size, &ok);
+    if (leak > 0.0f) {
+        a->y0 = alloc_floats((size_t)max_B * n_actions, &ok);
+        a->dy = alloc_floats((size_t)max_B * n_actions, &ok);
+        a->dq_in = alloc_floats(rows * n_actions, &ok);
+    }
     return ok ? GRSN_OK : GRSN_ERR_OOM;
 }
 
@@ -55,11 +62,11 @@ void qagent_free(QAgent *a) {
     if (a->decoder) grsn_linear_free(&a->dec);
     if (a->cell.wt) grsn_cell_free(&a->cell);
     free(a->h1); free(a->z); free(a->q); free(a->dz); free(a->dh1); free(a->state0);
-    free(a->d1); free(a->dd1);
+    free(a->d1); free(a->dd1); free(a->y0); free(a->dy); free(a->dq_in);
     memset(a, 0, sizeof *a);
 }
 
-int qagent_state_size(const QAgent *a) { return a->cell.state_size; }
+int qagent_state_size(const QAgent *a) { return a->cell.state_size + (a->leak > 0.0f ? a->n_actions : 0); }
 
 void qagent_reset_parameters(QAgent *a, grsn_rng *rng) {
     grsn_init_linear_default(&a->fc1, rng);
@@ -100,6 +107,19 @@ const float *qagent_forward(QAgent *a, const float *x, const float *mask, int T,
     memset(a->state0, 0, (size_t)B * a->cell.state_size * sizeof(float));   // zero state at t = 0 (§9.3)
     grsn_cell_forward(&a->cell, a->z, a->state0, a->h1, mask, T, B);
     qagent_decode(a, a->q, a->z, mask, (int)rows);
+    if (a->leak > 0.0f) {
+        // Leaky output neurons over the window from y = 0: y_t = leak y_{t-1} + q_t
+        // at valid steps; a masked step holds y and outputs 0.
+        int A = a->n_actions;
+        memset(a->y0, 0, (size_t)B * A * sizeof(float));
+        for (int t = 0; t < T; t++)
+            for (int b = 0; b < B; b++) {
+                size_t row = (size_t)t * B + b;
+                if (mask && mask[row] == 0.0f) continue;
+                float *q = a->q + row * A, *y = a->y0 + (size_t)b * A;
+                for (int k = 0; k < A; k++) y[k] = q[k] = a->leak * y[k] + q[k];
+            }
+    }
     return a->q;
 }
 
@@ -111,6 +131,21 @@ void qagent_decode(QAgent *a, float *q, const float *z, const float *mask, int r
 
 void qagent_backward(QAgent *a, const float *dq, const float *x, const float *mask, int T, int B) {
     size_t rows = (size_t)T * B, n = rows * a->hidden;
+    if (a->leak > 0.0f) {
+        // Through the leaky outputs, backwards: dy_t = dq_t + leak dy_{t+1} is
+        // the adjoint of fc2's output at t; a masked step passes dy through.
+        int A = a->n_actions;
+        memset(a->dy, 0, (size_t)B * A * sizeof(float));
+        for (int t = T - 1; t >= 0; t--)
+            for (int b = 0; b < B; b++) {
+                size_t row = (size_t)t * B + b;
+                float *d = a->dq_in + row * A, *dy = a->dy + (size_t)b * A;
+                if (mask && mask[row] == 0.0f) { memset(d, 0, (size_t)A * sizeof(float)); continue; }
+                const float *g = dq + row * A;
+                for (int k = 0; k < A; k++) d[k] = dy[k] = g[k] + a->leak * dy[k];
+            }
+        dq = a->dq_in;
+    }
     memset(a->dz, 0, n * sizeof(float));
     if (a->decoder) {
         size_t nd = rows * a->decoder;
@@ -133,6 +168,14 @@ void qagent_step(QAgent *a, float *q, float *state, const float *x, int B) {
     grsn_linear_forward_act(&a->fc1, a->h1, x, NULL, B, GRSN_ACT_RELU);
     grsn_cell_step(&a->cell, a->z, state, a->h1, B);
     qagent_decode(a, q, a->z, NULL, B);
+    qagent_integrate(a, q, state, B);
+}
+
+void qagent_integrate(const QAgent *a, float *q, float *state, int B) {
+    if (!(a->leak > 0.0f)) return;
+    int A = a->n_actions;
+    float *y = state + (size_t)B * a->cell.state_size;   // after the core's state
+    for (size_t i = 0; i < (size_t)B * A; i++) y[i] = q[i] = a->leak * y[i] + q[i];
 }
 
 // ----------------------------------------------------------------------------

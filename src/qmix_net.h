@@ -18,10 +18,18 @@
 // Agent network (§9.2, §9.4): Q = fc2(core(ReLU(fc1(x)))), the paper's
 // linear decoder; with decoder > 0 (not the paper's agent) an MLP decoder,
 // Q = fc2(ReLU(dec(core(...)))), dec: hidden -> decoder.
+//
+// With leak > 0 (not the paper's agent) the Q values are non-spiking leaky
+// output neurons: y_t = leak y_{t-1} + fc2(...)_t, Q_t = y_t, from y = 0 at
+// the start of a window or episode. fc2 still reads only the spikes; by
+// linearity this is fc2 applied to an exponential trace of the spikes.
+// Its state y [B][n_actions] sits after the core's [B][state_size] in the
+// carried state of qagent_step.
 
 typedef struct {
     grsn_net net;
     int d_in, hidden, decoder, n_actions;
+    float leak;               // leaky output neurons: 0 (the paper's agent: Q = fc2(...))
     int max_rows;             // max_T * max_B
     GrsnLinear fc1, fc2;      // d_in -> hidden, (decoder or hidden) -> n_actions
     GrsnLinear dec;           // hidden -> decoder, when decoder > 0
@@ -32,16 +40,20 @@ typedef struct {
     float *q;                 // Q values, [rows][n_actions]
     float *dz, *dh1, *dd1;    // backward scratch, [rows][hidden] (dd1: [rows][decoder])
     float *state0;            // zero initial state of a window, [max_B][state_size]
+    float *y0, *dy, *dq_in;   // leak > 0: carried y and its adjoint [max_B][n_actions]; dq of fc2 [rows][n_actions]
 } QAgent;
 
 // max_B: rows per time step (batch * n_agents, or envs * n_agents when acting).
 // decoder: 0 for the paper's linear fc2, else the width of the MLP decoder.
+// leak: 0 for the paper's Q = fc2(...), else the decay of leaky output neurons, in (0, 1).
 grsn_status qagent_init(QAgent *a, GrsnParams *p, const char *prefix, grsn_net net, const GrsnCellConfig *cell,
-                        int d_in, int hidden, int decoder, int n_actions, int max_T, int max_B);
+                        int d_in, int hidden, int decoder, float leak, int n_actions, int max_T, int max_B);
 void qagent_free(QAgent *a);
 // PyTorch's defaults: nn.Linear for fc1, dec, fc2 and the spiking gates (GRSN: w_f,
 // w_i, b_f, b_i ~ U(+-1/sqrt(in)), a = logit(beta)); nn.GRUCell U(+-1/sqrt(H)).
 void qagent_reset_parameters(QAgent *a, grsn_rng *rng);
+// Floats of carried state per row: the core's, plus n_actions with leak > 0.
+// A state of B rows is [B][core state] followed by [B][n_actions].
 int qagent_state_size(const QAgent *a);
 
 // Over a window from a zero state: x [T][B][d_in], mask [T][B] (or NULL).
@@ -57,6 +69,10 @@ void qagent_step(QAgent *a, float *q, float *state, const float *x, int B);
 // The decoder alone: q [rows][n_actions] from the core output z [rows][hidden]
 // (the first rows of a->d1 as scratch).
 void qagent_decode(QAgent *a, float *q, const float *z, const float *mask, int rows);
+// The leaky output neurons of one decision (leak > 0; else nothing): q [B][n_actions]
+// holds fc2's output and becomes y = leak y_prev + q; state is the carried
+// state of B rows (qagent_step's), whose y part is updated.
+void qagent_integrate(const QAgent *a, float *q, float *state, int B);
 
 // ----------------------------------------------------------------------------
 // Mixer (pymarl2 nmix, §9.2-9.3)
@@ -143,6 +159,7 @@ typedef struct {
     grsn_net net;
     const GrsnCellConfig *cell;
     int n_agents, obs_dim, state_dim, n_actions, hidden, decoder, embed, hyper;
+    float leak;                     // leaky output neurons (QAgent), 0: off
     int max_T, batch, act_rows;   // act_rows: rows acted at once (envs * n_agents)
     int rmsprop;                    // 0: Adam, 1: RMSprop (optim_alpha, optim_eps)
     float lr, optim_alpha, optim_eps, gamma, td_lambda, grad_clip;

@@ -119,6 +119,16 @@ TEST(qmix_agent_and_mixer_by_hand) {
     CHECK_NEAR(r.mlp, 66 + 72, 0, 0);
     CHECK_NEAR(r.adds, 6 + 12 + 4, 0, 0);
     CHECK_NEAR(r.snn, 8, 0, 0);
+    // Leaky output neurons (--q-leak): a multiply and an add per action,
+    // element-wise (listed, not charged), like the core's own leak.
+    double elem0 = m.block[m.nblocks - 1].elem;
+    a.leaky_outputs = 1;
+    count_qmix(&r, &m, &a, &o, 2);
+    CHECK(!strcmp(m.block[m.nblocks - 1].name, "agent.fc2"));
+    CHECK_NEAR(m.block[m.nblocks - 1].elem, elem0 + 2 * 4, 0, 0);
+    CHECK_NEAR(r.mlp, 66 + 72, 0, 0);
+    CHECK_NEAR(r.adds, 6 + 12 + 4, 0, 0);
+    CHECK_NEAR(r.snn, 8, 0, 0);
 }
 
 TEST(qmix_mlp_decoder_by_hand) {

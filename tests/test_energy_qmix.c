@@ -87,7 +87,7 @@ static int copy_init(Copy *c, GrsnQmix *q, uint64_t seed) {
     grsn_params_init(&c->p);
     int n = c->d.n_agents;
     if (qagent_init(&c->agent, &c->p, "agent", cfg->net, &cfg->cell, grsn_qmix_input_dim(q), cfg->hidden,
-                    cfg->decoder_hidden, c->d.n_actions, 1, n) != GRSN_OK || grsn_params_alloc(&c->p) != GRSN_OK) return 0;
+                    cfg->decoder_hidden, cfg->q_leak, c->d.n_actions, 1, n) != GRSN_OK || grsn_params_alloc(&c->p) != GRSN_OK) return 0;
     const GrsnParams *from = grsn_qmix_params(q, GRSN_QMIX_ONLINE);
     for (int i = 0; i < c->p.count; i++) {
         const GrsnParamInfo *to = &c->p.info[i], *src = grsn_params_find(from, to->name);

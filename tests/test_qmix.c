@@ -7,6 +7,9 @@
  *     differences, on random inputs;
  *   - TD(lambda) targets against values worked out by hand;
  *   - TAP: acting one decision at a time equals the agent over the episode;
+ *   - leaky output neurons (--q-leak): the agent's Q is the leak-0 agent's Q
+ *     filtered through y_t = leak y_{t-1} + q_t, and its gradients those of
+ *     the leak-0 agent with the adjoints filtered backwards;
  *   - masked actions are never chosen (acting greedily, exploring);
  *   - the same seed gives the same run, on 1 and 2 threads;
  *   - bad input: unknown map, a net QMIX does not take;
@@ -217,19 +220,20 @@ TEST(td_lambda_by_hand) {
 // ----------------------------------------------------------------------------
 // TAP: acting step by step equals the window
 
-static void step_equals_window(grsn_net net, int substeps, int decoder) {
+static void step_equals_window(grsn_net net, int substeps, int decoder, float leak) {
     enum { T = 25, B = 6, DIN = 11, H = 16, A = 5 };
     GrsnCellConfig cell = grsn_cell_config(net == GRSN_NET_GRU ? GRSN_CELL_GRU : net == GRSN_NET_LIF ? GRSN_CELL_LIF
                                                                                                        : GRSN_CELL_GRSN, 1, 1);
     cell.substeps = substeps;
     GrsnParams p; grsn_params_init(&p);
     QAgent a;
-    CHECK(qagent_init(&a, &p, "agent", net, &cell, DIN, H, decoder, A, T, B) == GRSN_OK);
+    CHECK(qagent_init(&a, &p, "agent", net, &cell, DIN, H, decoder, leak, A, T, B) == GRSN_OK);
+    CHECK(qagent_state_size(&a) <= 2 * H + A);
     CHECK(grsn_params_alloc(&p) == GRSN_OK);
     grsn_rng r; grsn_rng_seed(&r, 3, 1);
     qagent_reset_parameters(&a, &r);
     for (size_t i = 0; i < p.n; i++) p.data[i] *= 2.5f;   // make the spiking cores fire
-    static float x[T * B * DIN], q_step[T * B * A], state[B * 2 * H];
+    static float x[T * B * DIN], q_step[T * B * A], state[B * (2 * H + A)];
     for (int i = 0; i < T * B * DIN; i++) x[i] = (float)grsn_rng_normal(&r);
     memset(state, 0, sizeof state);
     double spikes = 0;
@@ -244,12 +248,84 @@ static void step_equals_window(grsn_net net, int substeps, int decoder) {
 }
 
 TEST(tap_step_equals_window) {
-    step_equals_window(GRSN_NET_GRSN, 1, 0);
-    step_equals_window(GRSN_NET_LIF, 1, 0);
-    step_equals_window(GRSN_NET_GRU, 1, 0);
-    step_equals_window(GRSN_NET_GRSN, 4, 0);   // w/o TAP
-    step_equals_window(GRSN_NET_GRSN, 1, 7);   // MLP decoder
-    step_equals_window(GRSN_NET_GRU, 1, 7);
+    step_equals_window(GRSN_NET_GRSN, 1, 0, 0.0f);
+    step_equals_window(GRSN_NET_LIF, 1, 0, 0.0f);
+    step_equals_window(GRSN_NET_GRU, 1, 0, 0.0f);
+    step_equals_window(GRSN_NET_GRSN, 4, 0, 0.0f);   // w/o TAP
+    step_equals_window(GRSN_NET_GRSN, 1, 7, 0.0f);   // MLP decoder
+    step_equals_window(GRSN_NET_GRU, 1, 7, 0.0f);
+    step_equals_window(GRSN_NET_GRSN, 1, 0, 0.5f);   // leaky output neurons
+    step_equals_window(GRSN_NET_GRU, 1, 0, 0.8f);
+    step_equals_window(GRSN_NET_GRSN, 4, 7, 0.5f);
+}
+
+// ----------------------------------------------------------------------------
+// Leaky output neurons
+
+// Two agents with the same parameters, leak 0 and leak L, on the same window
+// with masked steps inside it (held state) and at its end (padding). Forward:
+// Q_L equals Q_0 filtered, y_t = L y_{t-1} + q_t over each row's valid steps.
+// Backward: the parameter gradient from dq equals the leak-0 agent's from
+// dq filtered backwards, g_t = dq_t + L g_{t+1}, and masked rows add nothing.
+static void leak_filters_q(grsn_net net, float L) {
+    enum { T = 9, B = 3, DIN = 7, H = 8, A = 4 };
+    GrsnCellConfig cell = grsn_cell_config(net == GRSN_NET_GRU ? GRSN_CELL_GRU : GRSN_CELL_GRSN, 1, 1);
+    GrsnParams p0, pl; grsn_params_init(&p0); grsn_params_init(&pl);
+    QAgent a0, al;
+    CHECK(qagent_init(&a0, &p0, "agent", net, &cell, DIN, H, 0, 0.0f, A, T, B) == GRSN_OK);
+    CHECK(qagent_init(&al, &pl, "agent", net, &cell, DIN, H, 0, L, A, T, B) == GRSN_OK);
+    CHECK(grsn_params_alloc(&p0) == GRSN_OK && grsn_params_alloc(&pl) == GRSN_OK);
+    CHECK(p0.n == pl.n);                       // the leak adds no parameter
+    grsn_rng r; grsn_rng_seed(&r, 5, 1);
+    qagent_reset_parameters(&a0, &r);
+    for (size_t i = 0; i < p0.n; i++) p0.data[i] *= 2.5f;
+    memcpy(pl.data, p0.data, p0.n * sizeof(float));
+    static float x[T * B * DIN], mask[T * B], q0[T * B * A], dq[T * B * A], g[T * B * A];
+    for (int i = 0; i < T * B * DIN; i++) x[i] = (float)grsn_rng_normal(&r);
+    for (int i = 0; i < T * B * A; i++) dq[i] = (float)grsn_rng_normal(&r);
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++)   // row 1 has a hole at t = 3-4, row 2 ends at t = 5
+            mask[t * B + b] = (b == 1 && (t == 3 || t == 4)) || (b == 2 && t > 5) ? 0.0f : 1.0f;
+    memcpy(q0, qagent_forward(&a0, x, mask, T, B), sizeof q0);
+    const float *ql = qagent_forward(&al, x, mask, T, B);
+    double worst = 0;
+    for (int b = 0; b < B; b++)
+        for (int k = 0; k < A; k++) {
+            double y = 0;
+            for (int t = 0; t < T; t++) {
+                size_t i = ((size_t)t * B + b) * A + k;
+                if (mask[t * B + b] == 0.0f) { CHECK(ql[i] == 0.0f); continue; }
+                y = L * y + q0[i];
+                worst = fmax(worst, fabs(ql[i] - y) / (1e-6 + fabs(y)));
+            }
+        }
+    CHECK(worst < 1e-5);
+    for (int b = 0; b < B; b++)
+        for (int k = 0; k < A; k++) {
+            double d = 0;
+            for (int t = T - 1; t >= 0; t--) {
+                size_t i = ((size_t)t * B + b) * A + k;
+                if (mask[t * B + b] == 0.0f) { g[i] = 0.0f; continue; }
+                d = dq[i] + L * d;
+                g[i] = (float)d;
+            }
+        }
+    grsn_params_zero_grad(&p0); grsn_params_zero_grad(&pl);
+    qagent_backward(&a0, g, x, mask, T, B);
+    qagent_backward(&al, dq, x, mask, T, B);
+    double gmax = 0, gerr = 0;
+    for (size_t i = 0; i < p0.n; i++) {
+        gmax = fmax(gmax, fabs(p0.grad[i]));
+        gerr = fmax(gerr, fabs(p0.grad[i] - pl.grad[i]));
+    }
+    CHECK(gmax > 0.1);
+    CHECK(gerr <= 1e-5 * gmax);
+    qagent_free(&a0); qagent_free(&al); grsn_params_free(&p0); grsn_params_free(&pl);
+}
+
+TEST(leaky_outputs_filter_q) {
+    leak_filters_q(GRSN_NET_GRSN, 0.5f);
+    leak_filters_q(GRSN_NET_GRU, 0.9f);
 }
 
 // ----------------------------------------------------------------------------
@@ -259,6 +335,40 @@ static GrsnQmixConfig small_config(const char *map, grsn_net net) {
     GrsnQmixConfig c = grsn_qmix_defaults(map, net);
     c.n_envs = 4; c.batch = 8; c.buffer = 32;
     return c;
+}
+
+// The greedy player (grsn eval, grsn energy, grsn smac play) acts as the
+// learner's greedy test does, episode for episode: one test episode on a
+// fresh test environment and the player's first episode on the same stream
+// give the same return. With leaky outputs the player carries their state.
+static void player_equals_test(grsn_net net, float leak) {
+    GrsnQmixConfig c = small_config("3m", net);
+    c.n_envs = 1; c.q_leak = leak;
+    GrsnQmix *q;
+    CHECK(grsn_qmix_create(&q, &c, 21) == GRSN_OK);
+    GrsnParams *p = grsn_qmix_params(q, GRSN_QMIX_ONLINE);
+    grsn_rng r; grsn_rng_seed(&r, 8, 2);
+    for (size_t i = 0; i < p->n; i++) p->data[i] += 0.3f * (float)grsn_rng_normal(&r);   // varied greedy play
+    GrsnQmixTest t;
+    CHECK(grsn_qmix_test(q, 1, &t) == GRSN_OK);
+    GrsnQmixPlayer *pl;
+    CHECK(grsn_qmix_player_create(&pl, q, 21, GRSN_STREAM_EVAL_ENV) == GRSN_OK);
+    GrsnQmixPlayStep st;
+    double ret = 0;
+    do {
+        CHECK(grsn_qmix_player_step(pl, NULL, NULL, &st) == GRSN_OK);
+        ret += st.reward;
+    } while (!st.done);
+    grsn_qmix_player_free(pl);
+    CHECK_NEAR(ret, t.return_mean, 1e-4, 1e-5);
+    CHECK(ret > 0.5);   // the agents fought: a return of 0 would show nothing
+    grsn_qmix_free(q);
+}
+
+TEST(player_acts_as_the_test) {
+    player_equals_test(GRSN_NET_GRSN, 0.0f);
+    player_equals_test(GRSN_NET_GRSN, 0.5f);
+    player_equals_test(GRSN_NET_GRU, 0.5f);
 }
 
 TEST(masked_actions_never_chosen) {
@@ -450,6 +560,8 @@ int main(void) {
     RUN(mixer_monotone_and_gradients);
     RUN(td_lambda_by_hand);
     RUN(tap_step_equals_window);
+    RUN(leaky_outputs_filter_q);
+    RUN(player_acts_as_the_test);
     RUN(masked_actions_never_chosen);
     RUN(same_seed_same_run_any_threads);
     RUN(bad_input);
