@@ -113,9 +113,9 @@ void grsn_softmax_backward(float *dlogits, const float *dp, const float *p, int 
 // dlogits += dlp - softmax * sum(dlp), from the log-softmax output lp.
 void grsn_log_softmax_backward(float *dlogits, const float *dlp, const float *lp, int N, int k);
 
-// Concatenation along features: y[n] = [a[n], b[n]]; backward splits dy.
+// Concatenation along features: y[n] = [a[n], b[n]]. (Its backward is two
+// column slices of dy: grsn_copy_cols, or a layer that reads them in place.)
 void grsn_concat_forward(float *y, const float *a, int na, const float *b, int nb, int N);
-void grsn_concat_backward(float *da, float *db, const float *dy, int na, int nb, int N);
 // dst[n][doff .. doff+w) = src[n][soff .. soff+w) for n < N (a column slice).
 void grsn_copy_cols(float *dst, int dst_w, int doff, const float *src, int src_w, int soff, int w, int N);
 // x[0 .. n) = 0.

@@ -867,11 +867,3 @@ void grsn_zero(float *x, size_t n) {
         memset(x + i0, 0, len * sizeof(float));
     }
 }
-
-void grsn_concat_backward(float *da, float *db, const float *dy, int na, int nb, int N) {
-    for (int n = 0; n < N; n++) {
-        const float *g = dy + (size_t)n * (na + nb);
-        if (da) for (int j = 0; j < na; j++) da[(size_t)n * na + j] += g[j];
-        if (db) for (int j = 0; j < nb; j++) db[(size_t)n * nb + j] += g[na + j];
-    }
-}
