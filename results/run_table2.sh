@@ -38,10 +38,11 @@ budget() {
 # loop (units fire from where they moved, then overlaps are pushed apart:
 # crowded zealots had stalled just out of reach) and trained the zealot maps
 # 2s3z and 3s_vs_5z again; session 16 trained 8m again, session 18 MMM2,
-# session 20 8m_vs_9m. The other map's rows (27m_vs_30m) come from the old
-# order, which --push-first 1 reproduces exactly. PUSH_FIRST_MAPS="" trains
-# every map with the fixed loop.
-push_first_maps=${PUSH_FIRST_MAPS-"27m_vs_30m"}
+# session 20 8m_vs_9m, sessions 25-28 27m_vs_30m: every row is the fixed
+# loop's. PUSH_FIRST_MAPS="MAP ..." trains those maps in the old order
+# (--push-first 1), which reproduces the old rows exactly
+# (results/table2_*_old_loop.csv).
+push_first_maps=${PUSH_FIRST_MAPS-""}
 sim_flags() {
     for m in $push_first_maps; do [ "$m" = "$1" ] && echo "--push-first 1"; done
 }
