@@ -68,6 +68,13 @@ void qagent_free(QAgent *a) {
 
 int qagent_state_size(const QAgent *a) { return a->cell.state_size + (a->leak > 0.0f ? a->n_actions : 0); }
 
+// One step of the leaky output neurons on n values: y = leak y + q, and q
+// takes the new y. Their adjoint runs the same recurrence backwards in time
+// (dy = dq + leak dy).
+static void leak_step(float leak, float *q, float *y, int n) {
+    for (int k = 0; k < n; k++) y[k] = q[k] = leak * y[k] + q[k];
+}
+
 void qagent_reset_parameters(QAgent *a, grsn_rng *rng) {
     grsn_init_linear_default(&a->fc1, rng);
     GrsnCell *c = &a->cell;
@@ -116,8 +123,7 @@ const float *qagent_forward(QAgent *a, const float *x, const float *mask, int T,
             for (int b = 0; b < B; b++) {
                 size_t row = (size_t)t * B + b;
                 if (mask && mask[row] == 0.0f) continue;
-                float *q = a->q + row * A, *y = a->y0 + (size_t)b * A;
-                for (int k = 0; k < A; k++) y[k] = q[k] = a->leak * y[k] + q[k];
+                leak_step(a->leak, a->q + row * A, a->y0 + (size_t)b * A, A);
             }
     }
     return a->q;
@@ -139,10 +145,10 @@ void qagent_backward(QAgent *a, const float *dq, const float *x, const float *ma
         for (int t = T - 1; t >= 0; t--)
             for (int b = 0; b < B; b++) {
                 size_t row = (size_t)t * B + b;
-                float *d = a->dq_in + row * A, *dy = a->dy + (size_t)b * A;
+                float *d = a->dq_in + row * A;
                 if (mask && mask[row] == 0.0f) { memset(d, 0, (size_t)A * sizeof(float)); continue; }
-                const float *g = dq + row * A;
-                for (int k = 0; k < A; k++) d[k] = dy[k] = g[k] + a->leak * dy[k];
+                memcpy(d, dq + row * A, (size_t)A * sizeof(float));
+                leak_step(a->leak, d, a->dy + (size_t)b * A, A);
             }
         dq = a->dq_in;
     }
@@ -172,10 +178,8 @@ void qagent_step(QAgent *a, float *q, float *state, const float *x, int B) {
 }
 
 void qagent_integrate(const QAgent *a, float *q, float *state, int B) {
-    if (!(a->leak > 0.0f)) return;
-    int A = a->n_actions;
-    float *y = state + (size_t)B * a->cell.state_size;   // after the core's state
-    for (size_t i = 0; i < (size_t)B * A; i++) y[i] = q[i] = a->leak * y[i] + q[i];
+    if (a->leak > 0.0f)   // y sits after the core's state
+        leak_step(a->leak, q, state + (size_t)B * a->cell.state_size, B * a->n_actions);
 }
 
 // ----------------------------------------------------------------------------
