@@ -29,6 +29,7 @@ struct GrsnAgent {
     float *q1, *q2;      // [(S+1)B][d_q]
     float *dq1, *dq2;    // [SB][d_q]
     float *dact;         // [SB][d_a]
+    float *m1, *m2;      // [SB] the actor loss's rows through Q1, through Q2
 };
 
 // ----------------------------------------------------------------------------
@@ -115,6 +116,7 @@ grsn_status grsn_agent_create(GrsnAgent **out, const GrsnAgentConfig *cfg, uint6
     a->q1 = scratch(rows * dq, &ok); a->q2 = scratch(rows * dq, &ok);
     a->dq1 = scratch(rows * dq, &ok); a->dq2 = scratch(rows * dq, &ok);
     a->dact = scratch(rows * c->act_dim, &ok);
+    a->m1 = scratch(rows, &ok); a->m2 = scratch(rows, &ok);
     if (!ok) { grsn_agent_free(a); return GRSN_ERR_OOM; }
 
     // Spec §3.4 initialisation from the init stream; targets start as copies.
@@ -138,6 +140,7 @@ void grsn_agent_free(GrsnAgent *a) {
     for (int i = 0; i < GRSN_PART_COUNT; i++) grsn_params_free(&a->params[i]);
     grsn_adam_free(&a->adam[0]); grsn_adam_free(&a->adam[1]); grsn_adam_free(&a->adam_alpha);
     free(a->vmask); free(a->y); free(a->act_t); free(a->q1); free(a->q2); free(a->dq1); free(a->dq2); free(a->dact);
+    free(a->m1); free(a->m2);
     free(a);
 }
 
@@ -268,7 +271,7 @@ static grsn_status td3_update(GrsnAgent *a, const grsn_seqbatch *bt, grsn_rng *r
     encoder_forward(&a->critic.enc, A, R, O, m, S, B, 1);
     critic_heads_forward(&a->critic, O, A + (size_t)B * da, m, SB, a->q1, a->q2);
     st->q_loss = critic_loss(a->q1, a->q2, a->y, m, SB, N, a->dq1, a->dq2);
-    critic_heads_backward(&a->critic, a->dq1, a->dq2, O, m, SB, NULL);
+    critic_heads_backward(&a->critic, a->dq1, m, a->dq2, m, O, m, SB, NULL);
     encoder_backward(&a->critic.enc, a->critic.dz, A, R, O, m, S, B);
     if (!isfinite(st->q_loss) || !finite_all(pc->grad, pc->n)) return nan_error(a, "critic loss or gradient");
     grsn_adam_step(&a->adam[1], pc->data, pc->grad);
@@ -289,9 +292,11 @@ static grsn_status td3_update(GrsnAgent *a, const grsn_seqbatch *bt, grsn_rng *r
         pl -= m[i] * (use1 ? a->q1[i] : a->q2[i]);
         a->dq1[i] = use1 ? -m[i] / N : 0.0f;
         a->dq2[i] = use1 ? 0.0f : -m[i] / N;
+        a->m1[i] = use1 ? m[i] : 0.0f;   // each head's pass skips the rows the other head's min took
+        a->m2[i] = use1 ? 0.0f : m[i];
     }
     st->pi_loss = (float)(pl / N);
-    critic_heads_backward(&a->critic, a->dq1, a->dq2, O, m, SB, a->dact);   // da only
+    critic_heads_backward(&a->critic, a->dq1, a->m1, a->dq2, a->m2, O, m, SB, a->dact);   // da only
     actor_backward(&a->actor, a->dact, A, R, O, m, S, B);
     if (!isfinite(st->pi_loss) || !finite_all(pa->grad, pa->n)) return nan_error(a, "actor loss or gradient");
     grsn_adam_step(&a->adam[0], pa->data, pa->grad);
@@ -343,7 +348,7 @@ static grsn_status sacd_update(GrsnAgent *a, const grsn_seqbatch *bt, GrsnUpdate
         int k = bt->act_index[i];
         a->dq1[(size_t)i * K + k] = e1[i]; a->dq2[(size_t)i * K + k] = e2[i];
     }
-    critic_heads_backward(&a->critic, a->dq1, a->dq2, O, m, SB, NULL);
+    critic_heads_backward(&a->critic, a->dq1, m, a->dq2, m, O, m, SB, NULL);
     encoder_backward(&a->critic.enc, a->critic.dz, A, R, O, m, S, B);
     if (!isfinite(st->q_loss) || !finite_all(pc->grad, pc->n)) return nan_error(a, "critic loss or gradient");
     grsn_adam_step(&a->adam[1], pc->data, pc->grad);

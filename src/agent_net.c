@@ -298,8 +298,8 @@ void critic_heads_forward(Critic *q, const float *O, const float *act, const flo
     memcpy(q2, grsn_mlp_forward(&q->q[1], q->hin, mask, rows), (size_t)rows * q->d_out * sizeof(float));
 }
 
-void critic_heads_backward(Critic *q, const float *dq1, const float *dq2, const float *O, const float *mask,
-                           int rows, float *dact) {
+void critic_heads_backward(Critic *q, const float *dq1, const float *mask1, const float *dq2, const float *mask2,
+                           const float *O, const float *mask, int rows, float *dact) {
     int H = q->enc.hidden, w = q->short_w;
     grsn_zero(q->dhin, (size_t)rows * (H + w));
     // Both heads read the same input; their gradients add. With dact (the
@@ -307,8 +307,8 @@ void critic_heads_backward(Critic *q, const float *dq1, const float *dq2, const 
     // [z, k] only the shortcut part k, through which the action enters: the
     // critic is not updated from this pass, nor is its encoder.
     if (dact) {
-        grsn_mlp_backward_input_cols(&q->q[0], q->dhin, dq1, mask, rows, H, w);
-        grsn_mlp_backward_input_cols(&q->q[1], q->dhin, dq2, mask, rows, H, w);
+        grsn_mlp_backward_input_cols(&q->q[0], q->dhin, dq1, mask1 ? mask1 : mask, rows, H, w);
+        grsn_mlp_backward_input_cols(&q->q[1], q->dhin, dq2, mask2 ? mask2 : mask, rows, H, w);
     } else {
         grsn_mlp_backward(&q->q[0], q->dhin, dq1, q->hin, mask, rows);
         grsn_mlp_backward(&q->q[1], q->dhin, dq2, q->hin, mask, rows);
