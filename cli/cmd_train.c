@@ -415,6 +415,7 @@ static int train_qmix(int argc, char **argv) {
     int seed, steps, force, threads, print_config, test_interval, test_episodes, resume_interval;
     int keep_resume;
     int n_envs, batch, buffer, eps_anneal, target_update, hidden, mixer_embed, hypernet_embed, state_last_action, push_first;
+    int obs_own_cooldown;
     int decoder_hidden;
     double q_leak;
     double lr, optim_alpha, optim_eps, gamma, td_lambda, grad_clip, eps_start, eps_finish;
@@ -466,6 +467,8 @@ static int train_qmix(int argc, char **argv) {
         {"units", ARG_CHOICE, &units, "liberty", "unit data: SMAC's Wings of Liberty or LotV multiplayer", "liberty|lotv"},
         {"push-first", ARG_INT, &push_first, "0", "1: the simulator pushes crowded units apart before they fire, "
          "as before session 15 (melee crowds can stall out of reach)", NULL},
+        {"obs-own-cooldown", ARG_INT, &obs_own_cooldown, "0", "1 (a diagnostic, not SMAC's observation): each "
+         "agent also observes its own weapon cooldown, as the state does (SMAX's observation has it)", NULL},
         // The neuron
         NEURON_SPECS(nf, "decay: auto = layer for grsn, fixed for lif", "LIF reset: auto = hard",
                      "w/o-TAP output: auto = rate"),
@@ -523,6 +526,7 @@ static int train_qmix(int argc, char **argv) {
     q->q_leak = (float)q_leak;
     q->state_last_action = state_last_action;
     q->push_first = push_first;
+    q->obs_own_cooldown = obs_own_cooldown;
     q->units = !strcmp(units, "lotv") ? GRSN_SMAC_UNITS_LOTV : GRSN_SMAC_UNITS_LIBERTY;
     GrsnCellConfig *c = &q->cell;
     apply_neuron_flags(&nf, q->net, c);

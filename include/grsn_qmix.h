@@ -97,6 +97,7 @@ typedef struct {
     int state_last_action;      // 1: the mixer's state ends with all last actions
     grsn_smac_unit_table units; // GRSN_SMAC_UNITS_LIBERTY
     int push_first;             // 0 (grsn_smac_config.push_first)
+    int obs_own_cooldown;       // 0 (grsn_smac_config.obs_own_cooldown; a diagnostic, not SMAC's)
     // The neuron: threshold, surrogate, decay, reset, substeps (w/o TAP).
     // kind, in and hidden are set from net and hidden at create.
     GrsnCellConfig cell;

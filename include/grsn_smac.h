@@ -66,6 +66,9 @@ typedef struct {
     int state_timestep_number;  // 0
     int obs_last_action;        // 0: never set this for PyMARL, which appends it itself
     int obs_timestep_number;    // 0
+    int obs_own_cooldown;       // 0: 1 adds the agent's own weapon cooldown to its own features
+                                // (as the state has it: cooldown/max_cd, energy/200 for a Medivac).
+                                // Not SMAC's observation (SMAX's has it); a diagnostic
     int obs_instead_of_state;   // 0: 1 makes the state the concatenation of all observations
     int reward_only_positive;   // 1
     int reward_sparse;          // 0

@@ -99,6 +99,7 @@ static void smac_config(const GrsnQmixConfig *c, grsn_smac_config *s, uint64_t s
     s->state_last_action = c->state_last_action;
     s->units = c->units;
     s->push_first = c->push_first;
+    s->obs_own_cooldown = c->obs_own_cooldown;
 }
 
 static grsn_status check_config(const GrsnQmixConfig *c) {

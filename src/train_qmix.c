@@ -52,6 +52,7 @@ static grsn_status map_dims(const GrsnQmixConfig *q, grsn_smac_dims *d) {
     grsn_smac_config_default(&sc, q->map);
     sc.state_last_action = q->state_last_action;
     sc.units = q->units;
+    sc.obs_own_cooldown = q->obs_own_cooldown;
     return grsn_smac_map_dims(q->map, &sc, d);
 }
 
@@ -96,6 +97,7 @@ grsn_status grsn_qmix_train_check(const GrsnQmixTrainConfig *cfg) {
         {"eps_anneal", (double)q->eps_anneal, 1, 1e13},
         {"target_update_episodes", q->target_update_episodes, 1, 1e9},
         {"state_last_action", q->state_last_action, 0, 1}, {"push_first", q->push_first, 0, 1},
+        {"obs_own_cooldown", q->obs_own_cooldown, 0, 1},
         {"cell.threshold", c->threshold, 1e-30, 1e30}, {"cell.alpha", c->alpha, 1e-30, 1e30},
         {"cell.beta", c->beta, 0, 1}, {"cell.substeps", c->substeps, 1, 64},
         {"cell.detach_reset", c->detach_reset, 0, 1}, {"cell.smooth", c->smooth, 0, 1},
@@ -149,6 +151,7 @@ static const GrsnKvField KEYS[] = {
     KEY("state_last_action", INT, qmix.state_last_action, NETWORK),
     ENUM_KEY("units", qmix.units, UNIT_NAMES, NETWORK),
     KEY("push_first", INT, qmix.push_first, 0),
+    KEY("obs_own_cooldown", INT, qmix.obs_own_cooldown, NETWORK),
     // The neuron
     KEY("cell.threshold", FLOAT, qmix.cell.threshold, NETWORK),
     KEY("cell.alpha", FLOAT, qmix.cell.alpha, NETWORK),

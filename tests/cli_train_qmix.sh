@@ -75,6 +75,7 @@ expect_error "unknown optimizer" 2 "unknown value 'sgd' for --optimizer; valid c
 expect_error "unknown preset" 2 "valid choices: pymarl2|pymarl" train --env smac:3m --preset epymarl
 expect_error "RMSprop alpha out of range" 2 "optim_alpha = 1 is outside" train --env smac:3m --optim-alpha 1
 expect_error "leaky outputs that do not leak" 2 "q_leak = 1 is outside" train --env smac:3m --q-leak 1
+expect_error "an own-cooldown switch that is not 0 or 1" 2 "obs_own_cooldown = 2 is outside" train --env smac:3m --obs-own-cooldown 2
 expect_error "a SMAC map without its prefix" 2 "8m is a SMAC map: train QMIX on it with --env smac:8m --algo qmix" \
     train --env 8m
 expect_error "control tasks keep their errors" 2 "unknown algo 'ppo'; valid algos: td3, sacd" \

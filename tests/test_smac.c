@@ -662,6 +662,47 @@ TEST(orders_persist_and_cooldown_keeps_counting) {
     grsn_smac_free(s);
 }
 
+// obs_own_cooldown (a diagnostic, not SMAC's observation): the own features
+// gain one column, the state's cooldown feature of the agent; nothing else
+// in the observation moves.
+static int own_cooldown_case(const char *map, float *seen) {
+    grsn_smac_config c0, c1;
+    grsn_smac_config_default(&c0, map);
+    c1 = c0; c1.obs_own_cooldown = 1;
+    grsn_smac_dims d0, d1;
+    int ok = grsn_smac_map_dims(map, &c0, &d0) == GRSN_OK && grsn_smac_map_dims(map, &c1, &d1) == GRSN_OK;
+    ok &= d1.obs_dim == d0.obs_dim + 1 && d1.state_dim == d0.state_dim;
+    grsn_smac *s[2];
+    ok &= grsn_smac_create(&s[0], &c0) == GRSN_OK && grsn_smac_create(&s[1], &c1) == GRSN_OK;
+    if (!ok) return 0;
+    static float obs[2][64 * 300], state[2][1200];
+    int32_t act[64] = {0};
+    for (int i = 0; i < 2; i++) {
+        grsn_smac_reset_env(s[i], 0, NULL);
+        SmacEnv *e = &s[i]->envs[0];
+        duel(e, 0, 0);
+        place(e, 0, 12, 16); place(e, e->n_agents, 15, 16); passive(e, e->n_agents);
+        act[0] = 6;                                   // attack enemy 0: the weapon fires and cools
+        smac_env_step(e, act, NULL);
+        smac_env_write(e, obs[i], state[i], B.avail);
+    }
+    int col = d0.obs_dim;   // own features end with it (before the timestep number, off here)
+    ok &= !memcmp(obs[0], obs[1], sizeof(float) * (size_t)col);   // agent 0's row up to it
+    ok &= obs[1][col] == state[1][1] && obs[1][col] > 0;   // state: agent 0's (hp, cd, ...)
+    ok &= !memcmp(state[0], state[1], sizeof(float) * (size_t)d0.state_dim);
+    *seen = obs[1][col];
+    grsn_smac_free(s[0]); grsn_smac_free(s[1]);
+    return ok;
+}
+
+TEST(own_cooldown_observation) {
+    float seen;
+    CHECK(own_cooldown_case("3m", &seen));
+    CHECK(seen > 0 && seen <= 1);
+    CHECK(own_cooldown_case("2s3z", &seen));     // a stalker: shield and type columns before it
+    CHECK(seen > 0 && seen <= 1);
+}
+
 // ----------------------------------------------------------------------------
 // Determinism, bounds, batch API
 
@@ -939,6 +980,7 @@ int main(void) {
     RUN(shield_regeneration_and_reward);
     RUN(medivac_healing_spends_energy);
     RUN(orders_persist_and_cooldown_keeps_counting);
+    RUN(own_cooldown_observation);
     RUN(determinism);
     RUN(snapshots_rebuild_observations_exactly);
     RUN(damaged_snapshots_are_refused);

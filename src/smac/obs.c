@@ -15,10 +15,19 @@ static int nf_ally_obs(const SmacMap *m, const grsn_smac_config *c, int n_action
     return 4 + m->unit_type_bits + 1 + m->shield_bits_ally + (c->obs_last_action ? n_actions : 0);
 }
 static int nf_own_obs(const SmacMap *m, const grsn_smac_config *c) {
-    return m->unit_type_bits + 1 + m->shield_bits_ally + (c->obs_timestep_number ? 1 : 0);
+    return m->unit_type_bits + 1 + m->shield_bits_ally + (c->obs_own_cooldown ? 1 : 0) + (c->obs_timestep_number ? 1 : 0);
 }
 static int nf_ally_state(const SmacMap *m) { return 4 + m->shield_bits_ally + m->unit_type_bits; }
 static int nf_enemy_state(const SmacMap *m) { return 3 + m->shield_bits_enemy + m->unit_type_bits; }
+
+// An ally's weapon cooldown as the state reports it (§6): cooldown/max_cd,
+// which may exceed 1 (pitfall 14); a Medivac's energy/200 instead. The
+// observation carries it only with obs_own_cooldown.
+static float own_cooldown(const SmacEnv *e, int a) {
+    const SmacUnitStats *st = smac_stats(e, a);
+    if (smac_is_medivac_agent(e, a)) return (float)(e->en[a] / st->max_cooldown);   // energy / 200
+    return (float)(fmax(e->cd[a], 0) / st->max_cooldown);
+}
 
 void smac_compute_dims(const SmacMap *m, const SmacUnitStats *stats, const grsn_smac_config *c,
                        grsn_smac_dims *d) {
@@ -159,6 +168,7 @@ void smac_env_obs(const SmacEnv *e, int a, const uint8_t *avail, float *row) {
     own[k++] = (float)(e->hp[a] / st->health);
     if (m->shield_bits_ally) own[k++] = (float)(e->sh[a] / st->obs_max_shield);
     if (bits) { own[k + e->type_id[a]] = 1; k += bits; }
+    if (c->obs_own_cooldown) own[k++] = own_cooldown(e, a);
     if (c->obs_timestep_number) own[k] = (float)e->steps / (float)m->episode_limit;
 }
 
@@ -189,8 +199,7 @@ void smac_env_state(const SmacEnv *e, float *row) {
         const SmacUnitStats *st = smac_stats(e, a);
         float *f = row + a * nf_al;
         f[0] = (float)(e->hp[a] / st->health);
-        if (smac_is_medivac_agent(e, a)) f[1] = (float)(e->en[a] / st->max_cooldown);   // energy / 200
-        else f[1] = (float)(fmax(e->cd[a], 0) / st->max_cooldown);   // may exceed 1 (pitfall 14)
+        f[1] = own_cooldown(e, a);
         f[2] = (float)((e->x[a] - cx) / m->max_distance_x);
         f[3] = (float)((e->y[a] - cy) / m->max_distance_y);
         if (m->shield_bits_ally) f[4] = (float)(e->sh[a] / st->obs_max_shield);
