@@ -390,6 +390,40 @@ TEST(table3_holds_default_runs_only) {
     CHECK(system(cmd) == 0);
 }
 
+// Two nets trained with the same off-default setting are two methods, drawn
+// in two colours.
+TEST(same_setting_on_two_nets_two_colours) {
+    char dir[] = "/tmp/grsn_test_colours.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/a %s/b && cp -r " FIXTURE_RUNS "/qmix/8m/grsn/s0 %s/a/s0 && "
+             "cp -r " FIXTURE_RUNS "/qmix/8m/gru/s0 %s/b/s0 && echo lr=0.0005 >> %s/a/s0/config && "
+             "echo lr=0.0005 >> %s/b/s0/config", dir, dir, dir, dir, dir, dir);
+    CHECK(system(cmd) == 0);
+    GrsnRunList l;
+    CHECK(grsn_runs_scan(&l, dir) == GRSN_OK);
+    CHECK(l.n == 2);
+    if (l.n == 2) CHECK(!strncmp(l.run[0].variant, "lr=0.0005", 9) && !strcmp(l.run[0].variant, l.run[1].variant));
+    char *md = report_in(&l, dir);
+    CHECK(md != NULL);
+    free(md);
+    grsn_runs_free(&l);
+    char path[400];
+    snprintf(path, sizeof path, "%s/report/curves_8m.svg", dir);
+    char *svg = read_text(path);
+    CHECK(svg != NULL);
+    // The legend: one swatch per series, "<rect ... width="26" height="12" fill="#rrggbb"".
+    char colour[2][8] = {"", ""};
+    int n = 0;
+    for (const char *p = svg; p && n < 3 && (p = strstr(p, "width=\"26\" height=\"12\" fill=\"#")) != NULL; p++, n++)
+        if (n < 2) memcpy(colour[n], p + strlen("width=\"26\" height=\"12\" fill=\""), 7);
+    CHECK(n == 2);
+    CHECK(colour[0][0] == '#' && strcmp(colour[0], colour[1]) != 0);
+    free(svg);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
 TEST(bad_input_is_a_clear_error) {
     GrsnRunList l;
     CHECK(grsn_runs_scan(&l, "tests/fixtures/no_such_dir") == GRSN_ERR_IO);
@@ -486,6 +520,7 @@ int main(void) {
     RUN(runs_of_two_budgets_are_not_averaged_together);
     RUN(runs_with_other_settings_are_their_own_method);
     RUN(table3_holds_default_runs_only);
+    RUN(same_setting_on_two_nets_two_colours);
     RUN(bad_input_is_a_clear_error);
     RUN(raster_and_energy_from_a_checkpoint);
     return test_summary("test_report");

@@ -24,12 +24,17 @@ static const char *net_color(const char *net) {
     return "#2ca02c";
 }
 
-// Runs with settings off the defaults: a colour of their own, from the text.
-static const char *variant_color(const char *variant) {
+// Runs with settings off the defaults: a colour of their own, from the text,
+// shifted by the net so that two nets with the same setting differ.
+static const char *variant_color(const char *net, const char *variant) {
     static const char *const PALETTE[] = {"#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#2ca02c"};
-    unsigned h = 5381;
+    static const char *const NETS[] = {"grsn", "lif", "gru", "mlp"};   // fewer than the colours
+    const unsigned ncolors = sizeof PALETTE / sizeof PALETTE[0];
+    unsigned h = 5381, shift = 0;
     for (const char *p = variant; *p; p++) h = h * 33u + (unsigned char)*p;
-    return PALETTE[h % (sizeof PALETTE / sizeof PALETTE[0])];
+    for (unsigned i = 0; i < sizeof NETS / sizeof NETS[0]; i++)
+        if (!strcmp(net, NETS[i])) shift = i;
+    return PALETTE[(h % ncolors + shift) % ncolors];
 }
 
 static void safe_name(char *out, size_t cap, const char *s) {
@@ -94,7 +99,7 @@ static int task_series(const GrsnRunList *l, const GrsnGroups *g, const char *ta
             // not the largest budget
             se->thin = gr != report_find_variant(g, gr->task, gr->algo, gr->net, gr->substeps, gr->variant);
         }
-        if (gr->variant[0]) se->color = variant_color(gr->variant);
+        if (gr->variant[0]) se->color = variant_color(gr->net, gr->variant);
         snprintf(se->label, sizeof se->label, "%s%s%s|%s%s%s, %d %sseed%s", report_net_label(gr->net), gr->variant[0] ? "*" : "",
                  tap, gr->variant, gr->variant[0] ? ", " : "", gr->algo, k, use_all ? "partial " : "",
                  k == 1 ? "" : "s");
