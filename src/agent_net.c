@@ -307,11 +307,11 @@ void critic_heads_backward(Critic *q, const float *dq1, const float *mask1, cons
     // [z, k] only the shortcut part k, through which the action enters: the
     // critic is not updated from this pass, nor is its encoder.
     if (dact) {
-        grsn_mlp_backward_input_cols(&q->q[0], q->dhin, dq1, mask1 ? mask1 : mask, rows, H, w);
-        grsn_mlp_backward_input_cols(&q->q[1], q->dhin, dq2, mask2 ? mask2 : mask, rows, H, w);
+        grsn_mlp_backward_input_cols(&q->q[0], q->dhin, dq1, mask1, rows, H, w);
+        grsn_mlp_backward_input_cols(&q->q[1], q->dhin, dq2, mask2, rows, H, w);
     } else {
-        grsn_mlp_backward(&q->q[0], q->dhin, dq1, q->hin, mask, rows);
-        grsn_mlp_backward(&q->q[1], q->dhin, dq2, q->hin, mask, rows);
+        grsn_mlp_backward(&q->q[0], q->dhin, dq1, q->hin, mask1, rows);
+        grsn_mlp_backward(&q->q[1], q->dhin, dq2, q->hin, mask2, rows);
         grsn_copy_cols(q->dz, H, 0, q->dhin, H + w, 0, H, rows);
     }
     take_cols_relu(q->dk, q->dhin, H + w, H, q->k, w, rows);

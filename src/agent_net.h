@@ -73,9 +73,9 @@ void critic_heads_forward(Critic *q, const float *O, const float *act, const flo
                           float *q1, float *q2);
 // Backward of the heads from dq1, dq2. Without dact: accumulates parameter
 // gradients and writes the gradient of the encoder output into q->dz. With
-// dact (TD3's actor loss): only the gradient of the action, [rows][d_a];
-// there mask1, mask2 (NULL: mask) may drop the rows where a head's dq is 0,
-// whose gradient is 0, from that head's pass.
+// dact (TD3's actor loss): only the gradient of the action, [rows][d_a].
+// mask1, mask2 are the rows of each head's pass (mask, or fewer: a row whose
+// dq is 0 gives that head no gradient and may be left out); mask, their union.
 void critic_heads_backward(Critic *q, const float *dq1, const float *mask1, const float *dq2, const float *mask2,
                            const float *O, const float *mask, int rows, float *dact);
 

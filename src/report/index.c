@@ -25,16 +25,15 @@ static const char *net_color(const char *net) {
 }
 
 // Runs with settings off the defaults: a colour of their own, from the text,
-// shifted by the net so that two nets with the same setting differ.
+// shifted by the net's index (4 nets, 6 colours) so that two nets with the
+// same setting differ.
 static const char *variant_color(const char *net, const char *variant) {
     static const char *const PALETTE[] = {"#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#2ca02c"};
-    static const char *const NETS[] = {"grsn", "lif", "gru", "mlp"};   // fewer than the colours
     const unsigned ncolors = sizeof PALETTE / sizeof PALETTE[0];
-    unsigned h = 5381, shift = 0;
+    int ni = grsn_net_from_name(net);
+    unsigned h = 5381;
     for (const char *p = variant; *p; p++) h = h * 33u + (unsigned char)*p;
-    for (unsigned i = 0; i < sizeof NETS / sizeof NETS[0]; i++)
-        if (!strcmp(net, NETS[i])) shift = i;
-    return PALETTE[(h % ncolors + shift) % ncolors];
+    return PALETTE[(h % ncolors + (unsigned)(ni > 0 ? ni : 0)) % ncolors];
 }
 
 static void safe_name(char *out, size_t cap, const char *s) {

@@ -23,7 +23,7 @@ static int nf_enemy_state(const SmacMap *m) { return 3 + m->shield_bits_enemy + 
 // An ally's weapon cooldown as the state reports it (§6): cooldown/max_cd,
 // which may exceed 1 (pitfall 14); a Medivac's energy/200 instead. The
 // observation carries it only with obs_own_cooldown.
-static float own_cooldown(const SmacEnv *e, int a) {
+static float cooldown_feature(const SmacEnv *e, int a) {
     const SmacUnitStats *st = smac_stats(e, a);
     if (smac_is_medivac_agent(e, a)) return (float)(e->en[a] / st->max_cooldown);   // energy / 200
     return (float)(fmax(e->cd[a], 0) / st->max_cooldown);
@@ -168,7 +168,7 @@ void smac_env_obs(const SmacEnv *e, int a, const uint8_t *avail, float *row) {
     own[k++] = (float)(e->hp[a] / st->health);
     if (m->shield_bits_ally) own[k++] = (float)(e->sh[a] / st->obs_max_shield);
     if (bits) { own[k + e->type_id[a]] = 1; k += bits; }
-    if (c->obs_own_cooldown) own[k++] = own_cooldown(e, a);
+    if (c->obs_own_cooldown) own[k++] = cooldown_feature(e, a);
     if (c->obs_timestep_number) own[k] = (float)e->steps / (float)m->episode_limit;
 }
 
@@ -199,7 +199,7 @@ void smac_env_state(const SmacEnv *e, float *row) {
         const SmacUnitStats *st = smac_stats(e, a);
         float *f = row + a * nf_al;
         f[0] = (float)(e->hp[a] / st->health);
-        f[1] = own_cooldown(e, a);
+        f[1] = cooldown_feature(e, a);
         f[2] = (float)((e->x[a] - cx) / m->max_distance_x);
         f[3] = (float)((e->y[a] - cy) / m->max_distance_y);
         if (m->shield_bits_ally) f[4] = (float)(e->sh[a] / st->obs_max_shield);
