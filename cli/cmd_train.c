@@ -418,6 +418,7 @@ static int train_qmix(int argc, char **argv) {
     int obs_own_cooldown;
     int decoder_hidden;
     double q_leak;
+    int readout_anneal, readout_anneal_start;
     double lr, optim_alpha, optim_eps, gamma, td_lambda, grad_clip, eps_start, eps_finish;
     NeuronFlags nf;
     ArgSpec specs[] = {
@@ -463,6 +464,12 @@ static int train_qmix(int argc, char **argv) {
          "N > 0 (not the paper's agent): an MLP decoder, Q = fc2(ReLU(dec(core output))), dec with N units", NULL},
         {"q-leak", ARG_FLOAT, &q_leak, "0", "0: Q = the decoder's output, the paper's; L in (0, 1) (not the paper's "
          "agent): Q from non-spiking leaky output neurons, y_t = L y_{t-1} + fc2(...)_t", NULL},
+        {"readout-anneal", ARG_INT, &readout_anneal, "0", "0: the core hands on its spikes throughout, the paper's; "
+         "N > 0 (a training schedule, not the paper's): it hands on o_t + m (u_t - o_t), the membrane share m "
+         "falling linearly from 1 at --readout-anneal-start to 0 at env step N, from where the agent is the paper's",
+         NULL},
+        {"readout-anneal-start", ARG_INT, &readout_anneal_start, "0",
+         "env step where the readout anneal begins; the agent reads its potentials (m = 1) until then", NULL},
         {"state-last-action", ARG_INT, &state_last_action, "1", "1: the mixer's state ends with all last actions", NULL},
         {"units", ARG_CHOICE, &units, "liberty", "unit data: SMAC's Wings of Liberty or LotV multiplayer", "liberty|lotv"},
         {"push-first", ARG_INT, &push_first, "0", "1: the simulator pushes crowded units apart before they fire, "
@@ -524,6 +531,8 @@ static int train_qmix(int argc, char **argv) {
     q->hidden = hidden; q->mixer_embed = mixer_embed; q->hypernet_embed = hypernet_embed;
     q->decoder_hidden = decoder_hidden;
     q->q_leak = (float)q_leak;
+    q->readout_anneal = readout_anneal;
+    q->readout_anneal_start = readout_anneal_start;
     q->state_last_action = state_last_action;
     q->push_first = push_first;
     q->obs_own_cooldown = obs_own_cooldown;

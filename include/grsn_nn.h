@@ -207,6 +207,12 @@ void grsn_mlp_backward_input_cols(GrsnMLP *m, float *dx, const float *dy, const 
 // place of o_t (averaged or last over the substeps as the spikes would be),
 // so the layer after it reads a real-valued state as it reads a GRU's h. The
 // spikes still drive the reset; the output's gradient reaches u_t directly.
+//
+// readout_blend (a training schedule, not the paper; set by QMIX's readout
+// anneal): with readout = SPIKES the output is o_t + m (u_t - o_t), m =
+// GrsnCell.membrane_share in [0, 1], which a trainer lowers from 1 (the
+// membrane readout) to 0 (the paper's spikes, exactly); the gradient splits
+// the same way between u_t (share m) and o_t (share 1 - m).
 
 typedef enum { GRSN_CELL_GRSN = 0, GRSN_CELL_LIF, GRSN_CELL_GRU } grsn_cell_kind;
 typedef enum { GRSN_BETA_FIXED = 0, GRSN_BETA_LAYER, GRSN_BETA_NEURON } grsn_beta_mode;
@@ -234,6 +240,8 @@ typedef struct {
     grsn_readout readout;     // what a spiking cell outputs: SPIKES o_t (Eq. 4, the paper)
                               // or MEMBRANE, its potential u_t before firing (a diagnostic,
                               // not a spiking network: the next layer reads real values)
+    int readout_blend;        // 1: the spike readout blends in the potential by
+                              // GrsnCell.membrane_share (not a config key: QMIX's readout anneal sets it)
 } GrsnCellConfig;
 
 // The paper's defaults for a cell kind.
@@ -244,7 +252,8 @@ void grsn_cell_config_compat(GrsnCellConfig *c);
 // Whether the gate source and the readout fit the rest of the config (net:
 // the core's name, "grsn", "lif", "gru" or "mlp"): gates = SPIKES needs a
 // GRSN core and substeps 1; readout = MEMBRANE a spiking core (grsn, lif)
-// whose gates read the input.
+// whose gates read the input; readout_blend a spiking core whose gates read the
+// input and whose readout is SPIKES.
 grsn_status grsn_cell_check_wiring(const GrsnCellConfig *c, const char *net);
 // Names: "grsn", "lif", "gru"; returns -1 if unknown.
 int grsn_cell_kind_from_name(const char *name);
@@ -292,6 +301,7 @@ typedef struct {
     float *step_g, *step_gh, *step_gates;   // [max_B][G*H], GRU [max_B][3H] x2;
                                             // gates = SPIKES: [max_B][2H], [max_B][H] (o_{t-1})
     float *step_spikes;       // readout = MEMBRANE: the last step's decoded spikes, [max_B][H]
+    float membrane_share;     // readout_blend: m of the output o + m (u - o), in [0, 1]; 0 at init
 } GrsnCell;
 
 grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,

@@ -81,6 +81,11 @@ typedef struct {
     // agent): Q is read from non-spiking leaky output neurons,
     // y_t = q_leak y_{t-1} + fc2(...)_t, carried through the episode like the core.
     float q_leak;
+    // 0: the spike readout from the start (the paper's). N > 0 (a training
+    // schedule, not the paper's): a spiking core's output is o_t + m (u_t - o_t),
+    // m = 1 (the membrane readout) up to env step readout_anneal_start, then
+    // falling linearly to 0 at env step N; from then on the agent is the paper's.
+    long readout_anneal, readout_anneal_start;
     // Learning (§9.2-9.3).
     int batch;                  // episodes per update: 128
     int buffer;                 // episodes kept: 5000
@@ -140,6 +145,10 @@ typedef struct {
 GrsnQmixCounters *grsn_qmix_counters(GrsnQmix *q);
 // Epsilon at the current env_steps: max(finish, start - (start - finish) t / anneal) (§9.3).
 float grsn_qmix_epsilon(const GrsnQmix *q);
+// The membrane share m of the agents' core output at the current env_steps t:
+// with a readout anneal from S = readout_anneal_start to N = readout_anneal,
+// 1 up to S, (N - t) / (N - S) between, 0 from N on; 0 without one.
+float grsn_qmix_membrane_share(const GrsnQmix *q);
 
 // ----------------------------------------------------------------------------
 // Acting and training

@@ -24,7 +24,8 @@
  *   dF  += dc (c_{n-1} - J);  dJ += dc (1 - F);  dc_{n-1} = F dc
  *
  * with h' the arctan surrogate of Eq. 6. With readout = MEMBRANE the output
- * is u_n, so g_n leaves do and joins du instead. The reset terms in do are dropped
+ * is u_n, so g_n leaves do and joins du instead; a readout blend with
+ * membrane share m sends (1 - m) g_n to do and m g_n to du. The reset terms in do are dropped
  * when detach_reset is set. In "smooth" mode Theta is replaced by the arctan
  * primitive h itself, so h' is the true derivative and the whole BPTT path can
  * be checked by finite differences.
@@ -80,6 +81,12 @@ grsn_status grsn_cell_check_wiring(const GrsnCellConfig *c, const char *net) {
             return grsn_fail(GRSN_ERR_ARG, "cell.readout = membrane needs a spiking core (grsn, lif), not %s", net);
         if (c->gates == GRSN_GATES_SPIKES)   // the gates would read the potential as if it were o_{t-1}
             return grsn_fail(GRSN_ERR_ARG, "cell.readout = membrane needs cell.gates = input");
+    }
+    if (c->readout_blend) {
+        if (strcmp(net, "grsn") != 0 && strcmp(net, "lif") != 0)
+            return grsn_fail(GRSN_ERR_ARG, "a readout anneal needs a spiking core (grsn, lif), not %s", net);
+        if (c->gates == GRSN_GATES_SPIKES || c->readout != GRSN_READOUT_SPIKES)
+            return grsn_fail(GRSN_ERR_ARG, "a readout anneal needs cell.gates = input and cell.readout = spikes");
     }
     return GRSN_OK;
 }
@@ -203,7 +210,7 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
         ALLOC(c->dbeta_rows, (size_t)max_B * H);
         c->last_step = grsn_calloc((size_t)max_B, sizeof(int));
         ok &= c->last_step != NULL;
-        if (cfg->readout == GRSN_READOUT_MEMBRANE) {   // the spikes, which out does not hold
+        if (cfg->readout == GRSN_READOUT_MEMBRANE || cfg->readout_blend) {   // the spikes, which out may not hold
             ALLOC(c->spk_seq, TB * H);
             ALLOC(c->step_spikes, (size_t)max_B * H);
         }
@@ -276,20 +283,29 @@ static void load_beta(const GrsnCell *c, float *beta) {
     for (int j = 0; j < c->cfg.hidden; j++) beta[j] = grsn_cell_beta(c, j);
 }
 
+// The share m of the potential in a spiking cell's output o + m (u - o):
+// 0 for the spikes (the paper), 1 for readout = MEMBRANE, and the trainer's
+// current share while a readout anneal blends the two.
+static float membrane_share(const GrsnCell *c) {
+    if (c->cfg.readout == GRSN_READOUT_MEMBRANE) return 1.0f;
+    return c->cfg.readout_blend ? c->membrane_share : 0.0f;
+}
+
 // Advance one row by one decision: K spiking substeps on the gate values of
-// this decision. g: GRSN [F | J] (activated), LIF [c]. a: the input current
+// this decision; m: the output's membrane share (membrane_share). g: GRSN
+// [F | J] (activated), LIF [c]. a: the input current
 // when the gates read spikes (then K = 1), else NULL. state: [c | u^] (GRSN),
 // [c | o | u^] (gates = SPIKES) or [u^] (LIF). out: rate or last spike (of
-// the potential u with readout = MEMBRANE); spikes, if not NULL, the spikes
-// decoded the same way (readout = MEMBRANE, whose out holds none). If the
+// the potential u with readout = MEMBRANE, of o + m (u - o) in a blend);
+// spikes, if not NULL, the spikes decoded the same way. If the
 // cache pointers are not NULL, c, u, u^ after each substep are written there
 // with row stride `stride`.
-static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const float *g, const float *a,
+static void spiking_decision(const GrsnCellConfig *cfg, float m, const float *beta, const float *g, const float *a,
                              float *state, float *out, float *spikes, float *c_cache, float *u_cache,
                              float *uh_cache, float *o_cache, size_t stride) {
     int H = cfg->hidden, K = cfg->substeps;
     int grsn = cfg->kind == GRSN_CELL_GRSN, hard = cfg->reset == GRSN_RESET_HARD;
-    int last = cfg->decode == GRSN_DECODE_LAST, membrane = cfg->readout == GRSN_READOUT_MEMBRANE;
+    int last = cfg->decode == GRSN_DECODE_LAST;
     float *cst = grsn ? state : NULL;
     float *uh = grsn ? state + (a ? 2 * H : H) : state;
     const float theta = cfg->threshold, ur = cfg->u_reset, invK = 1.0f / (float)K;
@@ -324,7 +340,7 @@ static void spiking_decision(const GrsnCellConfig *cfg, const float *beta, const
         for (int j = 0; j < H; j++) {
             uh[j] = hard ? ur * o[j] + (1.0f - o[j]) * u[j]               // Eq. 3
                          : u[j] - theta * o[j];                           // Eq. 12
-            float y = membrane ? u[j] : o[j];                             // readout
+            float y = m == 0.0f ? o[j] : m == 1.0f ? u[j] : o[j] + m * (u[j] - o[j]);   // readout
             out[j] = last ? y : out[j] + y;
         }
         if (spikes)
@@ -437,7 +453,7 @@ static void spikegate_forward(GrsnCell *c, float *out, float *state, int T, int 
             }
             float *g = g0 + (size_t)bi * 2 * H;
             activate_gates(cfg, g);
-            spiking_decision(cfg, beta, g, c->gate_a + at, st, o, NULL, c->c_seq + at, c->u_seq + at,
+            spiking_decision(cfg, 0.0f, beta, g, c->gate_a + at, st, o, NULL, c->c_seq + at, c->u_seq + at,
                              c->uh_seq + at, c->o_seq + at, (size_t)B * H);
         }
     }
@@ -468,7 +484,7 @@ static void spiking_forward_step(GrsnCell *c, const float *beta, float *out, flo
         return;
     }
     activate_gates(cfg, g);
-    spiking_decision(cfg, beta, g, NULL, st, o, c->spk_seq ? c->spk_seq + row * H : NULL,
+    spiking_decision(cfg, membrane_share(c), beta, g, NULL, st, o, c->spk_seq ? c->spk_seq + row * H : NULL,
                      cache && cfg->kind == GRSN_CELL_GRSN ? c->c_seq + base : NULL,
                      cache ? c->u_seq + base : NULL, cache ? c->uh_seq + base : NULL,
                      cache ? c->o_seq + base : NULL, stride);
@@ -565,7 +581,7 @@ void grsn_cell_step(GrsnCell *c, float *out, float *state, const float *x, int B
         float *g = sg ? c->step_gh + (size_t)bi * 2 * H : c->step_g + (size_t)bi * G * H;
         if (cfg->act_reset_membrane) memset(st + (S - H), 0, (size_t)H * sizeof(float));
         activate_gates(cfg, g);
-        spiking_decision(cfg, beta, g, sg ? c->step_g + (size_t)bi * H : NULL, st, out + (size_t)bi * H,
+        spiking_decision(cfg, membrane_share(c), beta, g, sg ? c->step_g + (size_t)bi * H : NULL, st, out + (size_t)bi * H,
                          c->step_spikes ? c->step_spikes + (size_t)bi * H : NULL,
                          NULL, NULL, NULL, NULL, 0);
     }
@@ -598,7 +614,8 @@ static void spiking_backward_step(GrsnCell *c, const float *beta, const float *d
                                   float *dbeta_row, float *d0) {
     const GrsnCellConfig *cfg = &c->cfg;
     int H = cfg->hidden, K = cfg->substeps, B = c->B, G = ngate(cfg), S = c->state_size;
-    int grsn = cfg->kind == GRSN_CELL_GRSN, membrane = cfg->readout == GRSN_READOUT_MEMBRANE;
+    int grsn = cfg->kind == GRSN_CELL_GRSN;
+    const float m = membrane_share(c);   // the output's gradient: m to u, 1 - m to o
     const float reset_grad = cfg->detach_reset ? 0.0f : 1.0f;
     const float *st0 = c->state0 + (size_t)bi * S;
     const size_t stride = (size_t)B * H, row = (size_t)t * B + bi;
@@ -619,8 +636,10 @@ static void spiking_backward_step(GrsnCell *c, const float *beta, const float *d
         float wk = cfg->decode == GRSN_DECODE_LAST ? (k == K - 1 ? 1.0f : 0.0f) : 1.0f / (float)K;
         #pragma omp simd
         for (int j = 0; j < H; j++) {
-            float du = membrane ? potential_adjoint(cfg, u[j], o[j], 0.0f, duh[j], reset_grad) + wk * go[j]
-                                : potential_adjoint(cfg, u[j], o[j], wk * go[j], duh[j], reset_grad);
+            float du = m == 0.0f ? potential_adjoint(cfg, u[j], o[j], wk * go[j], duh[j], reset_grad)
+                     : m == 1.0f ? potential_adjoint(cfg, u[j], o[j], 0.0f, duh[j], reset_grad) + wk * go[j]
+                                 : potential_adjoint(cfg, u[j], o[j], (1.0f - m) * wk * go[j], duh[j], reset_grad)
+                                   + m * wk * go[j];
             dbeta_row[j] += du * (uh_prev[j] - cur[j]);                    // Eq. 1
             duh[j] = beta[j] * du;
             float dct = (1.0f - beta[j]) * du;

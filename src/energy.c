@@ -633,6 +633,12 @@ grsn_status grsn_energy_measure_qmix(GrsnOpModel *m, GrsnQmix *q, uint64_t seed,
         return grsn_fail(GRSN_ERR_ARG, "the model (%s) does not fit a QMIX agent with a %s core", m->title,
                          grsn_net_name(c->net));
     if (source < 0) return GRSN_OK;   // GRU core: nothing spikes
+    float share = grsn_qmix_membrane_share(q);
+    if (share > 0.0f)
+        return grsn_fail(GRSN_ERR_ARG, "this agent's readout is in its anneal (membrane share %.3f at env step %ld; "
+                         "the anneal ends at %ld): its Q still reads the potential, so spikes alone do not count "
+                         "its cost; measure a checkpoint from the anneal's end on", share,
+                         grsn_qmix_counters(q)->env_steps, c->readout_anneal);
     const GrsnSpikeSource *src = &m->source[source];
     if (src->neurons != c->hidden || src->T != K)
         return grsn_fail(GRSN_ERR_ARG, "the model's agent.core (%d neurons, T %d) does not fit the agent (%d, %d)",

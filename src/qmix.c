@@ -132,6 +132,12 @@ static grsn_status check_config(const GrsnQmixConfig *c) {
         return grsn_fail(GRSN_ERR_ARG, "qmix target_update_episodes %d must be >= 1", c->target_update_episodes);
     if (c->net == GRSN_NET_GRU && c->cell.substeps != 1)
         return grsn_fail(GRSN_ERR_ARG, "substeps %d (w/o TAP) apply to spiking nets (grsn, lif), not gru", c->cell.substeps);
+    if (c->readout_anneal < 0)
+        return grsn_fail(GRSN_ERR_ARG, "qmix readout_anneal %ld must be >= 0 (0: the spike readout throughout)",
+                         c->readout_anneal);
+    if (c->readout_anneal_start < 0 || (c->readout_anneal_start > 0 && c->readout_anneal_start >= c->readout_anneal))
+        return grsn_fail(GRSN_ERR_ARG, "qmix readout_anneal_start %ld must lie in [0, readout_anneal = %ld)",
+                         c->readout_anneal_start, c->readout_anneal);
     return GRSN_OK;
 }
 
@@ -155,9 +161,11 @@ grsn_status grsn_qmix_create(GrsnQmix **out, const GrsnQmixConfig *cfg, uint64_t
         st = grsn_smac_create(&q->test_env, &sc);
     }
     int E = cfg->n_envs, n = d.n_agents, A = d.n_actions;
+    GrsnCellConfig cell = cfg->cell;
+    cell.readout_blend = cfg->readout_anneal > 0;   // the cells check that their core can blend
     if (!st) {
         QCoreConfig k = {
-            .net = cfg->net, .cell = &cfg->cell, .n_agents = n, .obs_dim = d.obs_dim, .state_dim = d.state_dim,
+            .net = cfg->net, .cell = &cell, .n_agents = n, .obs_dim = d.obs_dim, .state_dim = d.state_dim,
             .n_actions = A, .hidden = cfg->hidden, .decoder = cfg->decoder_hidden, .leak = cfg->q_leak, .embed = cfg->mixer_embed, .hyper = cfg->hypernet_embed,
             .max_T = d.episode_limit, .batch = cfg->batch, .act_rows = E * n,
             .rmsprop = cfg->optimizer == GRSN_QMIX_RMSPROP,
@@ -255,6 +263,22 @@ float grsn_qmix_epsilon(const GrsnQmix *q) {
     return (float)(e > c->eps_finish ? e : c->eps_finish);
 }
 
+float grsn_qmix_membrane_share(const GrsnQmix *q) {
+    long S = q->cfg.readout_anneal_start, N = q->cfg.readout_anneal, t = q->counters.env_steps;
+    if (N <= 0 || t >= N) return 0.0f;
+    if (t <= S) return 1.0f;
+    return (float)((double)(N - t) / (double)(N - S));
+}
+
+// Hand the current membrane share to the online and target cores (a no-op
+// unless a readout anneal runs): acting, tests and updates read it from the
+// env steps at their start, as epsilon is read.
+static void apply_membrane_share(GrsnQmix *q) {
+    float m = grsn_qmix_membrane_share(q);
+    q->core.agent[0].cell.membrane_share = m;
+    q->core.agent[1].cell.membrane_share = m;
+}
+
 // ----------------------------------------------------------------------------
 // Playing episodes
 
@@ -301,6 +325,7 @@ grsn_status grsn_qmix_buffer_episode(const GrsnQmix *q, int slot, GrsnQmixEpisod
 // buffer slot (head + e) mod cap. Returns the per-env lengths and returns in
 // q->len / q->ret.
 static grsn_status play(GrsnQmix *q, grsn_smac *env, float eps, int store, PlayTotals *tot) {
+    apply_membrane_share(q);
     const grsn_smac_dims *d = &q->dims;
     int E = q->cfg.n_envs, n = d->n_agents, A = d->n_actions, O = d->obs_dim;
     int din = q->core.d_in, H = q->cfg.hidden, rows = E * n;
@@ -473,6 +498,7 @@ grsn_status grsn_qmix_update(GrsnQmix *q, GrsnQmixStats *s) {
     int B = q->cfg.batch;
     if (q->size < B)
         return grsn_fail(GRSN_ERR_ARG, "qmix update: the buffer holds %d episodes, a batch needs %d", q->size, B);
+    apply_membrane_share(q);
     // B distinct episodes, uniformly (partial Fisher-Yates on the replay stream).
     grsn_rng *rng = &q->rng[GRSN_QMIX_RNG_REPLAY];
     for (int i = 0; i < q->size; i++) q->pick[i] = i;
@@ -524,6 +550,7 @@ grsn_status grsn_qmix_player_create(GrsnQmixPlayer **out, GrsnQmix *q, uint64_t 
     if (!p) return GRSN_ERR_OOM;
     p->q = q;
     p->t = -1;
+    apply_membrane_share(q);
     grsn_status st = grsn_smac_create(&p->env, &sc);
     if (st) { grsn_qmix_player_free(p); return st; }
     const grsn_smac_dims *d = &q->dims;

@@ -89,6 +89,8 @@ grsn_status grsn_qmix_train_check(const GrsnQmixTrainConfig *cfg) {
         {"hidden", q->hidden, 1, 1e5}, {"mixer_embed", q->mixer_embed, 1, 1e5},
         {"hypernet_embed", q->hypernet_embed, 1, 1e5}, {"decoder_hidden", q->decoder_hidden, 0, 1e5},
         {"q_leak", q->q_leak, 0, 0.999999},
+        {"readout_anneal", (double)q->readout_anneal, 0, 1e13},
+        {"readout_anneal_start", (double)q->readout_anneal_start, 0, 1e13},
         {"batch", q->batch, 1, 1e6}, {"buffer", q->buffer, 1, 1e7},
         {"lr", q->lr, 1e-30, 1e30}, {"optim_alpha", q->optim_alpha, 0, 0.999999},
         {"optim_eps", q->optim_eps, 1e-30, 1e30}, {"gamma", q->gamma, 0, 1}, {"td_lambda", q->td_lambda, 0, 1},
@@ -107,13 +109,18 @@ grsn_status grsn_qmix_train_check(const GrsnQmixTrainConfig *cfg) {
         if (!(ranges[i].v >= ranges[i].lo && ranges[i].v <= ranges[i].hi))
             return grsn_fail(GRSN_ERR_ARG, "%s = %g is outside [%g, %g]", ranges[i].name, ranges[i].v,
                              ranges[i].lo, ranges[i].hi);
+    if (q->readout_anneal_start > 0 && q->readout_anneal_start >= q->readout_anneal)
+        return grsn_fail(GRSN_ERR_ARG, "readout_anneal_start = %ld must come before readout_anneal = %ld, "
+                         "the env step where the anneal ends", q->readout_anneal_start, q->readout_anneal);
     if (q->buffer < q->batch || q->buffer < q->n_envs)
         return grsn_fail(GRSN_ERR_ARG, "buffer = %d episodes must hold a batch (%d) and a rollout of n_envs (%d)",
                          q->buffer, q->batch, q->n_envs);
     if (q->net == GRSN_NET_GRU && c->substeps != 1)
         return grsn_fail(GRSN_ERR_ARG, "cell.substeps = %d (w/o TAP) applies to the spiking nets grsn and lif, not gru",
                          c->substeps);
-    GRSN_TRY(grsn_cell_check_wiring(c, grsn_net_name(q->net)));
+    GrsnCellConfig wired = *c;
+    wired.readout_blend = q->readout_anneal > 0;   // as grsn_qmix_create builds the cells
+    GRSN_TRY(grsn_cell_check_wiring(&wired, grsn_net_name(q->net)));
     return GRSN_OK;
 }
 
@@ -139,6 +146,8 @@ static const GrsnKvField KEYS[] = {
     KEY("hypernet_embed", INT, qmix.hypernet_embed, NETWORK),
     KEY("decoder_hidden", INT, qmix.decoder_hidden, NETWORK),
     KEY("q_leak", FLOAT, qmix.q_leak, NETWORK),
+    KEY("readout_anneal", LONG, qmix.readout_anneal, NETWORK),
+    KEY("readout_anneal_start", LONG, qmix.readout_anneal_start, NETWORK),
     KEY("batch", INT, qmix.batch, 0), KEY("buffer", INT, qmix.buffer, 0),
     ENUM_KEY("optimizer", qmix.optimizer, OPTIMIZER_NAMES, 0),
     KEY("lr", FLOAT, qmix.lr, 0), KEY("optim_alpha", FLOAT, qmix.optim_alpha, 0),

@@ -76,6 +76,13 @@ expect_error "unknown preset" 2 "valid choices: pymarl2|pymarl" train --env smac
 expect_error "RMSprop alpha out of range" 2 "optim_alpha = 1 is outside" train --env smac:3m --optim-alpha 1
 expect_error "leaky outputs that do not leak" 2 "q_leak = 1 is outside" train --env smac:3m --q-leak 1
 expect_error "an own-cooldown switch that is not 0 or 1" 2 "obs_own_cooldown = 2 is outside" train --env smac:3m --obs-own-cooldown 2
+expect_error "a readout anneal of negative length" 2 "readout_anneal = -5 is outside" train --env smac:3m --readout-anneal -5
+expect_error "a readout anneal on a GRU core" 2 "a readout anneal needs a spiking core (grsn, lif), not gru" \
+    train --env smac:3m --net gru --readout-anneal 1000
+expect_error "a readout anneal from the membrane readout" 2 "a readout anneal needs cell.gates = input and cell.readout = spikes" \
+    train --env smac:3m --readout membrane --readout-anneal 1000
+expect_error "a readout anneal that starts at its end" 2 "readout_anneal_start = 900 must come before readout_anneal = 900" \
+    train --env smac:3m --readout-anneal 900 --readout-anneal-start 900
 expect_error "a SMAC map without its prefix" 2 "8m is a SMAC map: train QMIX on it with --env smac:8m --algo qmix" \
     train --env 8m
 expect_error "control tasks keep their errors" 2 "unknown algo 'ppo'; valid algos: td3, sacd" \

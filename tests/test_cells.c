@@ -190,11 +190,13 @@ static double loss_of(Net *n, const float *state0, const float *x, const float *
 // ----------------------------------------------------------------------------
 // 2. Finite differences on the smooth twin
 
-static void fd_check(GrsnCellConfig cfg, const char *what) {
+// share: the membrane share of a readout blend (cfg.readout_blend = 1).
+static void fd_check_share(GrsnCellConfig cfg, float share, const char *what) {
     const int T = 12, B = 2;
     cfg.smooth = 1;
     Net n;
     CHECK(net_init(&n, &cfg, T, B));
+    n.cell.membrane_share = share;
     grsn_rng r; grsn_rng_seed(&r, 17, 1);
     randomize(&n, &r, 0.5f);
     // Keep the GRSN input gate's ReLU away from its kink, where a finite
@@ -244,6 +246,8 @@ static void fd_check(GrsnCellConfig cfg, const char *what) {
     net_free(&n);
 }
 
+static void fd_check(GrsnCellConfig cfg, const char *what) { fd_check_share(cfg, 0.0f, what); }
+
 TEST(fd_grsn_soft_layer_beta) { fd_check(grsn_cell_config(GRSN_CELL_GRSN, 4, 5), "grsn"); }
 TEST(fd_grsn_neuron_beta) {
     GrsnCellConfig c = grsn_cell_config(GRSN_CELL_GRSN, 4, 5); c.beta_mode = GRSN_BETA_NEURON;
@@ -289,6 +293,12 @@ static GrsnCellConfig membrane_readout(grsn_cell_kind kind, int in, int hidden) 
     return c;
 }
 TEST(fd_grsn_membrane_readout) { fd_check(membrane_readout(GRSN_CELL_GRSN, 4, 5), "grsn membrane readout"); }
+// A readout blend part way through its anneal: the output's gradient splits
+// between the potential and the spikes.
+TEST(fd_grsn_readout_blend) {
+    GrsnCellConfig c = grsn_cell_config(GRSN_CELL_GRSN, 4, 5); c.readout_blend = 1;
+    fd_check_share(c, 0.3f, "grsn readout blend m = 0.3");
+}
 TEST(fd_lif_membrane_readout_wotap) {
     GrsnCellConfig c = membrane_readout(GRSN_CELL_LIF, 4, 5); c.substeps = 3;
     fd_check(c, "lif membrane readout w/o tap");
@@ -596,12 +606,68 @@ TEST(bad_sizes_are_errors) {
     cfg = spike_gated(4, 8); cfg.readout = GRSN_READOUT_MEMBRANE;
     CHECK(grsn_cell_init(&c, &p, "cell9", &cfg, 10, 10) == GRSN_ERR_ARG);
     CHECK(strstr(grsn_last_error(), "cell.gates = input") != NULL);
+    cfg = membrane_readout(GRSN_CELL_GRSN, 4, 8); cfg.readout_blend = 1;   // blend needs the spike readout
+    CHECK(grsn_cell_init(&c, &p, "cell11", &cfg, 10, 10) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "readout anneal needs cell.gates = input and cell.readout = spikes") != NULL);
+    cfg = grsn_cell_config(GRSN_CELL_GRU, 4, 8); cfg.readout_blend = 1;
+    CHECK(grsn_cell_init(&c, &p, "cell12", &cfg, 10, 10) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "readout anneal needs a spiking core (grsn, lif), not gru") != NULL);
     cfg = membrane_readout(GRSN_CELL_LIF, 4, 8); cfg.readout = (grsn_readout)7;
     CHECK(grsn_cell_init(&c, &p, "cell10", &cfg, 10, 10) == GRSN_ERR_ARG);
     CHECK(strstr(grsn_last_error(), "valid: spikes, membrane") != NULL);
     CHECK(grsn_cell_kind_from_name("grsn") == GRSN_CELL_GRSN);
     CHECK(grsn_cell_kind_from_name("lstm") == -1);
     grsn_params_free(&p);
+}
+
+// A readout blend (QMIX's readout anneal) hands on o + m (u - o): the spiking
+// cell's output at m = 0 and the membrane readout's at m = 1, bit for bit,
+// and their blend in between; its spikes for counting are the spiking cell's
+// at every m, and the dynamics (the final state) never change.
+TEST(readout_blend_between_spikes_and_membrane) {
+    const int T = 16, B = 3, in = 6, H = 9;
+    Net a, b, c;
+    GrsnCellConfig cs = grsn_cell_config(GRSN_CELL_GRSN, in, H), cm = cs, cb = cs;
+    cm.readout = GRSN_READOUT_MEMBRANE;
+    cb.readout_blend = 1;
+    CHECK(net_init(&a, &cs, T, B)); CHECK(net_init(&b, &cm, T, B)); CHECK(net_init(&c, &cb, T, B));
+    grsn_rng r; grsn_rng_seed(&r, 8, 1);
+    randomize(&a, &r, 0.6f);
+    memcpy(b.p.data, a.p.data, a.p.n * sizeof(float));
+    memcpy(c.p.data, a.p.data, a.p.n * sizeof(float));
+    size_t n = (size_t)T * B * H;
+    float *x = malloc((size_t)T * B * in * 4), *oa = malloc(n * 4), *ob = malloc(n * 4), *oc = malloc(n * 4);
+    float sa[3 * 2 * 9], sb[3 * 2 * 9], sc[3 * 2 * 9];
+    fill_normal(x, (size_t)T * B * in, &r, 1.5f);
+    memset(sa, 0, sizeof sa); grsn_cell_forward(&a.cell, oa, sa, x, NULL, T, B);
+    memset(sb, 0, sizeof sb); grsn_cell_forward(&b.cell, ob, sb, x, NULL, T, B);
+    const float shares[3] = {0.0f, 1.0f, 0.375f};
+    for (int k = 0; k < 3; k++) {
+        float m = shares[k];
+        c.cell.membrane_share = m;
+        memset(sc, 0, sizeof sc); grsn_cell_forward(&c.cell, oc, sc, x, NULL, T, B);
+        int same = 1, spikes = 0;
+        for (size_t i = 0; i < n; i++) same &= oc[i] == oa[i] + m * (ob[i] - oa[i]);
+        CHECK_MSG(same, "m = %g: output is not o + m (u - o)", m);
+        if (m == 0.0f) CHECK(memcmp(oc, oa, n * 4) == 0);
+        if (m == 1.0f) CHECK(memcmp(oc, ob, n * 4) == 0);
+        CHECK(memcmp(grsn_cell_forward_spikes(&c.cell, oc), oa, n * 4) == 0);
+        CHECK(memcmp(sc, sa, sizeof sa) == 0);
+        for (size_t i = 0; i < n; i++) spikes += oa[i] != 0.0f;
+        CHECK(spikes > 0);
+    }
+    // Acting carries the same blend.
+    c.cell.membrane_share = 0.375f;
+    memset(sc, 0, sizeof sc);
+    int steps_same = 1;
+    for (int t = 0; t < T; t++) {
+        float o[3 * 9];
+        grsn_cell_step(&c.cell, o, sc, x + (size_t)t * B * in, B);
+        steps_same &= memcmp(o, oc + (size_t)t * B * H, sizeof o) == 0;
+    }
+    CHECK(steps_same);
+    free(x); free(oa); free(ob); free(oc);
+    net_free(&a); net_free(&b); net_free(&c);
 }
 
 int main(void) {
@@ -631,6 +697,7 @@ int main(void) {
     RUN(fd_grsn_spike_gates);
     RUN(fd_grsn_spike_gates_neuron_hard);
     RUN(fd_grsn_membrane_readout);
+    RUN(fd_grsn_readout_blend);
     RUN(fd_lif_membrane_readout_wotap);
     RUN(spec_example_A);
     RUN(spec_example_B);
@@ -644,6 +711,7 @@ int main(void) {
     RUN(tap_step_equals_sequence_spike_gates);
     RUN(tap_step_equals_sequence_membrane);
     RUN(membrane_readout_outputs_potential);
+    RUN(readout_blend_between_spikes_and_membrane);
     RUN(threads_identical_grsn);
     RUN(threads_identical_lif);
     RUN(threads_identical_gru);

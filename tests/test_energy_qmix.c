@@ -325,6 +325,26 @@ static int truncated_copy(const char *src, const char *dst, long keep) {
     return ok;
 }
 
+// An agent still in its readout anneal reads its potentials, which its spikes
+// do not count: measuring it is refused until the anneal's end, and then it
+// is the spike-readout agent it has become.
+TEST(readout_anneal_measured_only_at_its_end) {
+    GrsnQmixConfig c = grsn_qmix_defaults("3m", GRSN_NET_GRSN);
+    c.n_envs = 1; c.batch = 4; c.buffer = 8;
+    c.readout_anneal = 1000;
+    GrsnQmix *q;
+    CHECK(grsn_qmix_create(&q, &c, 2) == GRSN_OK);
+    if (!q) return;
+    GrsnOpModel m;
+    grsn_qmix_counters(q)->env_steps = 600;
+    CHECK(!measured(&m, q, GRSN_ENERGY_PAPER, 0, 30, NULL));
+    CHECK_MSG(one_line_containing(grsn_last_error(), "membrane share 0.400 at env step 600; the anneal ends at 1000"),
+              "%s", grsn_last_error());
+    grsn_qmix_counters(q)->env_steps = 1000;
+    CHECK(measured(&m, q, GRSN_ENERGY_PAPER, 0, 30, NULL));
+    grsn_qmix_free(q);
+}
+
 TEST(bad_input_library) {
     GrsnQmix *q = NULL;
     char bad[420];
@@ -514,6 +534,7 @@ int main(void) {
     RUN(operations_scale_with_the_measured_rate);
     RUN(same_seed_same_numbers_any_threads);
     RUN(bad_input_library);
+    RUN(readout_anneal_measured_only_at_its_end);
     RUN(command_line);
     RUN(report_measures_the_trained_agents);
     char cmd[200];

@@ -371,6 +371,60 @@ TEST(player_acts_as_the_test) {
     player_equals_test(GRSN_NET_GRU, 0.5f);
 }
 
+// The readout anneal (--readout-anneal N, a training schedule): at env step
+// 0 the agents act as the membrane-readout agent does, from step N on as the
+// paper's spike-readout agent, bit for bit, and in between the share falls
+// linearly. Three learners with one seed have the same parameters.
+static double greedy_return(GrsnQmixConfig c, long env_steps, float *share) {
+    GrsnQmix *q;
+    if (grsn_qmix_create(&q, &c, 33) != GRSN_OK) return -1;
+    GrsnParams *p = grsn_qmix_params(q, GRSN_QMIX_ONLINE);
+    grsn_rng r; grsn_rng_seed(&r, 9, 2);
+    for (size_t i = 0; i < p->n; i++) p->data[i] += 0.3f * (float)grsn_rng_normal(&r);   // varied greedy play
+    grsn_qmix_counters(q)->env_steps = env_steps;
+    *share = grsn_qmix_membrane_share(q);
+    GrsnQmixTest t;
+    double ret = grsn_qmix_test(q, 4, &t) == GRSN_OK ? t.return_mean : -1;
+    grsn_qmix_free(q);
+    return ret;
+}
+
+TEST(readout_anneal_from_membrane_to_spikes) {
+    GrsnQmixConfig spikes = small_config("3m", GRSN_NET_GRSN), membrane = spikes, anneal = spikes;
+    membrane.cell.readout = GRSN_READOUT_MEMBRANE;
+    anneal.readout_anneal = 1000;
+    float m;
+    double r_spikes = greedy_return(spikes, 0, &m), r_membrane = greedy_return(membrane, 0, &m);
+    CHECK(m == 0.0f);
+    CHECK(r_spikes >= 0 && r_membrane >= 0 && r_spikes != r_membrane);   // the two readouts play apart
+    CHECK(greedy_return(anneal, 0, &m) == r_membrane && m == 1.0f);
+    double r_mid = greedy_return(anneal, 250, &m);
+    CHECK(m == 0.75f && r_mid >= 0);
+    CHECK(greedy_return(anneal, 1000, &m) == r_spikes && m == 0.0f);
+    CHECK(greedy_return(anneal, 5000, &m) == r_spikes && m == 0.0f);
+    GrsnQmix *q;
+    // With a start: the membrane readout up to it, then the linear fall.
+    anneal.readout_anneal_start = 400;
+    CHECK(greedy_return(anneal, 400, &m) == r_membrane && m == 1.0f);
+    CHECK(greedy_return(anneal, 700, &m) >= 0 && m == 0.5f);
+    CHECK(greedy_return(anneal, 1000, &m) == r_spikes && m == 0.0f);
+    anneal.readout_anneal_start = 1000;
+    CHECK(grsn_qmix_create(&q, &anneal, 1) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "readout_anneal_start 1000 must lie in [0, readout_anneal = 1000)") != NULL);
+    anneal.readout_anneal_start = 0;
+    // Only a spiking core whose spikes are its readout can be annealed.
+    GrsnQmixConfig bad = small_config("3m", GRSN_NET_GRU);
+    bad.readout_anneal = 1000;
+    CHECK(grsn_qmix_create(&q, &bad, 1) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "readout anneal needs a spiking core (grsn, lif), not gru") != NULL);
+    membrane.readout_anneal = 1000;
+    CHECK(grsn_qmix_create(&q, &membrane, 1) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "cell.readout = spikes") != NULL);
+    anneal.readout_anneal = -1;
+    CHECK(grsn_qmix_create(&q, &anneal, 1) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "readout_anneal -1 must be >= 0") != NULL);
+}
+
 TEST(masked_actions_never_chosen) {
     // The greedy choice is pushed toward the no-op (forbidden to living
     // agents) and toward every attack (forbidden out of range): a choice that
@@ -562,6 +616,7 @@ int main(void) {
     RUN(tap_step_equals_window);
     RUN(leaky_outputs_filter_q);
     RUN(player_acts_as_the_test);
+    RUN(readout_anneal_from_membrane_to_spikes);
     RUN(masked_actions_never_chosen);
     RUN(same_seed_same_run_any_threads);
     RUN(bad_input);
