@@ -310,6 +310,8 @@ static void spiking_decision(const GrsnCellConfig *cfg, float m, const float *be
     float *uh = grsn ? state + (a ? 2 * H : H) : state;
     const float theta = cfg->threshold, ur = cfg->u_reset, invK = 1.0f / (float)K;
     const float *F = g, *J = g + H;
+    // Readout y = o + m (u - o): exactly o at m = 0 (o is 0 or 1), u at m = 1.
+    const int mem = m == 1.0f;
     float u_buf[GRSN_CELL_MAX_HIDDEN], o_buf[GRSN_CELL_MAX_HIDDEN], cur_buf[GRSN_CELL_MAX_HIDDEN];
     for (int j = 0; j < H; j++) out[j] = 0.0f;
     if (spikes) for (int j = 0; j < H; j++) spikes[j] = 0.0f;
@@ -340,7 +342,7 @@ static void spiking_decision(const GrsnCellConfig *cfg, float m, const float *be
         for (int j = 0; j < H; j++) {
             uh[j] = hard ? ur * o[j] + (1.0f - o[j]) * u[j]               // Eq. 3
                          : u[j] - theta * o[j];                           // Eq. 12
-            float y = m == 0.0f ? o[j] : m == 1.0f ? u[j] : o[j] + m * (u[j] - o[j]);   // readout
+            float y = mem ? u[j] : o[j] + m * (u[j] - o[j]);              // readout
             out[j] = last ? y : out[j] + y;
         }
         if (spikes)
@@ -615,7 +617,7 @@ static void spiking_backward_step(GrsnCell *c, const float *beta, const float *d
     const GrsnCellConfig *cfg = &c->cfg;
     int H = cfg->hidden, K = cfg->substeps, B = c->B, G = ngate(cfg), S = c->state_size;
     int grsn = cfg->kind == GRSN_CELL_GRSN;
-    const float m = membrane_share(c);   // the output's gradient: m to u, 1 - m to o
+    const float m = membrane_share(c), wo = 1.0f - m;   // the readout's shares of u and o
     const float reset_grad = cfg->detach_reset ? 0.0f : 1.0f;
     const float *st0 = c->state0 + (size_t)bi * S;
     const size_t stride = (size_t)B * H, row = (size_t)t * B + bi;
@@ -636,10 +638,8 @@ static void spiking_backward_step(GrsnCell *c, const float *beta, const float *d
         float wk = cfg->decode == GRSN_DECODE_LAST ? (k == K - 1 ? 1.0f : 0.0f) : 1.0f / (float)K;
         #pragma omp simd
         for (int j = 0; j < H; j++) {
-            float du = m == 0.0f ? potential_adjoint(cfg, u[j], o[j], wk * go[j], duh[j], reset_grad)
-                     : m == 1.0f ? potential_adjoint(cfg, u[j], o[j], 0.0f, duh[j], reset_grad) + wk * go[j]
-                                 : potential_adjoint(cfg, u[j], o[j], (1.0f - m) * wk * go[j], duh[j], reset_grad)
-                                   + m * wk * go[j];
+            float gy = wk * go[j];   // the output's gradient: (1 - m) gy to o, m gy to u
+            float du = potential_adjoint(cfg, u[j], o[j], wo * gy, duh[j], reset_grad) + m * gy;
             dbeta_row[j] += du * (uh_prev[j] - cur[j]);                    // Eq. 1
             duh[j] = beta[j] * du;
             float dct = (1.0f - beta[j]) * du;
