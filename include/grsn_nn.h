@@ -241,7 +241,8 @@ typedef struct {
                               // or MEMBRANE, its potential u_t before firing (a diagnostic,
                               // not a spiking network: the next layer reads real values)
     int readout_blend;        // 1: the spike readout blends in the potential by
-                              // GrsnCell.membrane_share (not a config key: QMIX's readout anneal sets it)
+                              // GrsnCell.membrane_share (not a config key: QMIX's
+                              // readout anneal sets it)
 } GrsnCellConfig;
 
 // The paper's defaults for a cell kind.

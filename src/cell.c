@@ -25,8 +25,8 @@
  *
  * with h' the arctan surrogate of Eq. 6. With readout = MEMBRANE the output
  * is u_n, so g_n leaves do and joins du instead; a readout blend with
- * membrane share m sends (1 - m) g_n to do and m g_n to du. The reset terms in do are dropped
- * when detach_reset is set. In "smooth" mode Theta is replaced by the arctan
+ * membrane share m sends (1 - m) g_n to do and m g_n to du. The reset terms
+ * in do are dropped when detach_reset is set. In "smooth" mode Theta is replaced by the arctan
  * primitive h itself, so h' is the true derivative and the whole BPTT path can
  * be checked by finite differences.
  *
@@ -210,7 +210,7 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
         ALLOC(c->dbeta_rows, (size_t)max_B * H);
         c->last_step = grsn_calloc((size_t)max_B, sizeof(int));
         ok &= c->last_step != NULL;
-        if (cfg->readout == GRSN_READOUT_MEMBRANE || cfg->readout_blend) {   // the spikes, which out may not hold
+        if (cfg->readout == GRSN_READOUT_MEMBRANE || cfg->readout_blend) {   // spikes that out may not hold
             ALLOC(c->spk_seq, TB * H);
             ALLOC(c->step_spikes, (size_t)max_B * H);
         }
@@ -293,8 +293,8 @@ static float membrane_share(const GrsnCell *c) {
 
 // Advance one row by one decision: K spiking substeps on the gate values of
 // this decision; m: the output's membrane share (membrane_share). g: GRSN
-// [F | J] (activated), LIF [c]. a: the input current
-// when the gates read spikes (then K = 1), else NULL. state: [c | u^] (GRSN),
+// [F | J] (activated), LIF [c]. a: the input current when the gates read
+// spikes (then K = 1), else NULL. state: [c | u^] (GRSN),
 // [c | o | u^] (gates = SPIKES) or [u^] (LIF). out: rate or last spike (of
 // the potential u with readout = MEMBRANE, of o + m (u - o) in a blend);
 // spikes, if not NULL, the spikes decoded the same way. If the
@@ -583,8 +583,8 @@ void grsn_cell_step(GrsnCell *c, float *out, float *state, const float *x, int B
         float *g = sg ? c->step_gh + (size_t)bi * 2 * H : c->step_g + (size_t)bi * G * H;
         if (cfg->act_reset_membrane) memset(st + (S - H), 0, (size_t)H * sizeof(float));
         activate_gates(cfg, g);
-        spiking_decision(cfg, membrane_share(c), beta, g, sg ? c->step_g + (size_t)bi * H : NULL, st, out + (size_t)bi * H,
-                         c->step_spikes ? c->step_spikes + (size_t)bi * H : NULL,
+        spiking_decision(cfg, membrane_share(c), beta, g, sg ? c->step_g + (size_t)bi * H : NULL, st,
+                         out + (size_t)bi * H, c->step_spikes ? c->step_spikes + (size_t)bi * H : NULL,
                          NULL, NULL, NULL, NULL, 0);
     }
 }
