@@ -145,6 +145,10 @@ typedef struct {
 GrsnQmixCounters *grsn_qmix_counters(GrsnQmix *q);
 // Epsilon at the current env_steps: max(finish, start - (start - finish) t / anneal) (§9.3).
 float grsn_qmix_epsilon(const GrsnQmix *q);
+// The neuron configuration the learner builds its cores with: cfg->cell, with
+// readout_blend set when a readout anneal runs (checked against the net by
+// grsn_cell_check_wiring).
+GrsnCellConfig grsn_qmix_cell_config(const GrsnQmixConfig *cfg);
 // The membrane share m of the agents' core output at the current env_steps t:
 // with a readout anneal from S = readout_anneal_start to N = readout_anneal,
 // 1 up to S, (N - t) / (N - S) between, 0 from N on; 0 without one.

@@ -161,8 +161,7 @@ grsn_status grsn_qmix_create(GrsnQmix **out, const GrsnQmixConfig *cfg, uint64_t
         st = grsn_smac_create(&q->test_env, &sc);
     }
     int E = cfg->n_envs, n = d.n_agents, A = d.n_actions;
-    GrsnCellConfig cell = cfg->cell;
-    cell.readout_blend = cfg->readout_anneal > 0;   // the cells check that their core can blend
+    GrsnCellConfig cell = grsn_qmix_cell_config(cfg);
     if (!st) {
         QCoreConfig k = {
             .net = cfg->net, .cell = &cell, .n_agents = n, .obs_dim = d.obs_dim, .state_dim = d.state_dim,
@@ -261,6 +260,12 @@ float grsn_qmix_epsilon(const GrsnQmix *q) {
     double frac = (double)q->counters.env_steps / (double)c->eps_anneal;
     double e = c->eps_start - (c->eps_start - c->eps_finish) * frac;
     return (float)(e > c->eps_finish ? e : c->eps_finish);
+}
+
+GrsnCellConfig grsn_qmix_cell_config(const GrsnQmixConfig *cfg) {
+    GrsnCellConfig c = cfg->cell;
+    c.readout_blend = cfg->readout_anneal > 0;
+    return c;
 }
 
 float grsn_qmix_membrane_share(const GrsnQmix *q) {

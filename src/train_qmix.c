@@ -118,9 +118,8 @@ grsn_status grsn_qmix_train_check(const GrsnQmixTrainConfig *cfg) {
     if (q->net == GRSN_NET_GRU && c->substeps != 1)
         return grsn_fail(GRSN_ERR_ARG, "cell.substeps = %d (w/o TAP) applies to the spiking nets grsn and lif, not gru",
                          c->substeps);
-    GrsnCellConfig wired = *c;
-    wired.readout_blend = q->readout_anneal > 0;   // as grsn_qmix_create builds the cells
-    GRSN_TRY(grsn_cell_check_wiring(&wired, grsn_net_name(q->net)));
+    GrsnCellConfig built = grsn_qmix_cell_config(q);
+    GRSN_TRY(grsn_cell_check_wiring(&built, grsn_net_name(q->net)));
     return GRSN_OK;
 }
 
