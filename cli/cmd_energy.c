@@ -123,16 +123,23 @@ static void table4_header(void) {
     printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
 }
 
+// One trained agent's measurement for Table 4: its row, the GRSN columns
+// and its firing rates (QMIX: the agents'; control: actor, critic).
+typedef struct {
+    int row;
+    double mlp, snn, energy_pj;
+    double rate[2];
+} Table4Measure;
+
 // The GRSN side of a Table 4 map row measured on a trained QMIX agent.
-static int table4_qmix_checkpoint(GrsnTable4Row *rows, char rates[][128], const char *path,
-                                  const GrsnEnergyOptions *o, long samples, int seed) {
+static Table4Measure table4_qmix_checkpoint(const char *path, const GrsnEnergyOptions *o, long samples, int seed) {
     GrsnQmix *q;
     cli_check(CMD, grsn_energy_load_qmix(path, &q));
     const GrsnQmixConfig *c = grsn_qmix_config(q);
-    int row = -1;
-    for (int i = 4; i < GRSN_TABLE4_ROWS; i++) if (!strcmp(grsn_table4_task(i), c->map)) row = i;
-    if (row < 0) cli_fail(CMD, "%s: map %s is not a Table 4 map (8m, 2s3z, 8m_vs_9m, 3s_vs_5z, 27m_vs_30m, MMM2)",
-                          path, c->map);
+    Table4Measure t = {.row = -1};
+    for (int i = 4; i < GRSN_TABLE4_ROWS; i++) if (!strcmp(grsn_table4_task(i), c->map)) t.row = i;
+    if (t.row < 0) cli_fail(CMD, "%s: map %s is not a Table 4 map (8m, 2s3z, 8m_vs_9m, 3s_vs_5z, 27m_vs_30m, MMM2)",
+                            path, c->map);
     if (c->net != GRSN_NET_GRSN)
         cli_fail(CMD, "%s: a %s agent; the GRSN columns need a grsn agent", path, grsn_net_name(c->net));
     GrsnQmixArch a;
@@ -142,26 +149,25 @@ static int table4_qmix_checkpoint(GrsnTable4Row *rows, char rates[][128], const 
     cli_check(CMD, grsn_energy_model_qmix(&m, &a, o));
     cli_check(CMD, grsn_energy_measure_qmix(&m, q, (uint64_t)seed, samples, NULL));
     cli_check(CMD, grsn_energy_count(&r, &m, o));
-    rows[row].grsn_mlp = r.mlp;
-    rows[row].grsn_snn = r.snn;
-    rows[row].grsn_energy_pj = r.energy_pj;
-    snprintf(rates[row], 128, "measured (%s): agents %.2f%%", path, 100.0 * grsn_energy_rate(&m, 0));
+    t.mlp = r.mlp;
+    t.snn = r.snn;
+    t.energy_pj = r.energy_pj;
+    t.rate[0] = grsn_energy_rate(&m, 0);
     grsn_qmix_free(q);
-    return row;
+    return t;
 }
 
 // The GRSN side of a Table 4 row measured on a trained control agent.
-static int table4_checkpoint(GrsnTable4Row *rows, char rates[][128], const char *path, const GrsnEnergyOptions *o,
-                             long samples, int seed) {
-    if (grsn_qmix_ckpt_probe(path)) return table4_qmix_checkpoint(rows, rates, path, o, samples, seed);
+static Table4Measure table4_checkpoint(const char *path, const GrsnEnergyOptions *o, long samples, int seed) {
+    if (grsn_qmix_ckpt_probe(path)) return table4_qmix_checkpoint(path, o, samples, seed);
     GrsnAgent *agent;
     GrsnCkptInfo info;
     cli_check(CMD, grsn_ckpt_load(path, &agent, &info));
     const GrsnAgentConfig *c = grsn_agent_config(agent);
-    int row = -1;
-    for (int i = 0; i < 4; i++) if (!strcmp(grsn_table4_task(i), info.config.env)) row = i;
-    if (row < 0) cli_fail(CMD, "%s: task %s is not a Table 4 control task (pendulum-p/v, cartpole-p/v)", path,
-                          info.config.env);
+    Table4Measure t = {.row = -1};
+    for (int i = 0; i < 4; i++) if (!strcmp(grsn_table4_task(i), info.config.env)) t.row = i;
+    if (t.row < 0) cli_fail(CMD, "%s: task %s is not a Table 4 control task (pendulum-p/v, cartpole-p/v)", path,
+                            info.config.env);
     if (c->net != GRSN_NET_GRSN)
         cli_fail(CMD, "%s: a %s agent; the GRSN columns need a grsn agent", path, grsn_net_name(c->net));
     grsn_env env;
@@ -171,13 +177,62 @@ static int table4_checkpoint(GrsnTable4Row *rows, char rates[][128], const char 
     cli_check(CMD, grsn_energy_model_agent(&m, c, o));
     cli_check(CMD, grsn_energy_measure_agent(&m, agent, &env, samples));
     cli_check(CMD, grsn_energy_count(&r, &m, o));
-    rows[row].grsn_mlp = r.mlp;
-    rows[row].grsn_snn = r.snn;
-    rows[row].grsn_energy_pj = r.energy_pj;
-    snprintf(rates[row], 128, "measured (%s): actor %.2f%%, critic %.2f%%", path, 100.0 * grsn_energy_rate(&m, 0),
-             100.0 * grsn_energy_rate(&m, 1));
+    t.mlp = r.mlp;
+    t.snn = r.snn;
+    t.energy_pj = r.energy_pj;
+    t.rate[0] = grsn_energy_rate(&m, 0);
+    t.rate[1] = grsn_energy_rate(&m, 1);
     grsn_agent_free(agent);
-    return row;
+    return t;
+}
+
+// The --checkpoints of Table 4: each is measured and listed, and a row's GRSN
+// columns become the mean over the checkpoints of its task (as `grsn report`
+// averages over seeds), so several seeds of one task all count. All are
+// measured before anything is printed, so a bad file gives its one-line error.
+enum { TABLE4_MAX_CHECKPOINTS = 256 };
+
+static void table4_measure_all(GrsnTable4Row *rows, char rates[][128], const char *checkpoints,
+                               const GrsnEnergyOptions *o, long samples, int seed) {
+    char list[4096];
+    const char *path[TABLE4_MAX_CHECKPOINTS];
+    Table4Measure t[TABLE4_MAX_CHECKPOINTS], sum[GRSN_TABLE4_ROWS] = {0};
+    int n[GRSN_TABLE4_ROWS] = {0}, count = 0;
+    if (strlen(checkpoints) >= sizeof list) cli_usage_error(CMD, "--checkpoints: list longer than 4095 characters");
+    snprintf(list, sizeof list, "%s", checkpoints);
+    for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        if (count == TABLE4_MAX_CHECKPOINTS)
+            cli_usage_error(CMD, "--checkpoints: more than %d checkpoints", TABLE4_MAX_CHECKPOINTS);
+        path[count] = p;
+        t[count++] = table4_checkpoint(p, o, samples, seed);
+    }
+    printf("Measured (%ld decisions each, seed %d):\n\n", samples, seed);
+    printf("| checkpoint | task | GRSN SNN (K) | GRSN energy (K pJ) | firing rate |\n");
+    printf("|---|---|---:|---:|---|\n");
+    for (int c = 0; c < count; c++) {
+        int i = t[c].row;
+        printf("| %s | %s | %.2f | %.2f | ", path[c], grsn_table4_task(i), K(t[c].snn), K(t[c].energy_pj));
+        if (i >= 4) printf("agents %.2f%% |\n", 100.0 * t[c].rate[0]);
+        else printf("actor %.2f%%, critic %.2f%% |\n", 100.0 * t[c].rate[0], 100.0 * t[c].rate[1]);
+        sum[i].mlp += t[c].mlp;
+        sum[i].snn += t[c].snn;
+        sum[i].energy_pj += t[c].energy_pj;
+        sum[i].rate[0] += t[c].rate[0];
+        sum[i].rate[1] += t[c].rate[1];
+        n[i]++;
+    }
+    printf("\n");
+    for (int i = 0; i < GRSN_TABLE4_ROWS; i++) {
+        if (!n[i]) continue;
+        rows[i].grsn_mlp = sum[i].mlp / n[i];
+        rows[i].grsn_snn = sum[i].snn / n[i];
+        rows[i].grsn_energy_pj = sum[i].energy_pj / n[i];
+        if (i >= 4)
+            snprintf(rates[i], 128, "measured, mean of %d: agents %.2f%%", n[i], 100.0 * sum[i].rate[0] / n[i]);
+        else
+            snprintf(rates[i], 128, "measured, mean of %d: actor %.2f%%, critic %.2f%%", n[i],
+                     100.0 * sum[i].rate[0] / n[i], 100.0 * sum[i].rate[1] / n[i]);
+    }
 }
 
 // Rates of the GRSN columns: --firing-rate if given, else the rate that
@@ -202,12 +257,7 @@ static int run_table4(const GrsnEnergyOptions *opt, double firing_rate, const ch
         }
         cli_check(CMD, grsn_energy_table4_row(&rows[i], task, rate, &o));
     }
-    if (checkpoints) {
-        char list[4096];
-        snprintf(list, sizeof list, "%s", checkpoints);
-        for (char *save = NULL, *path = strtok_r(list, ",", &save); path; path = strtok_r(NULL, ",", &save))
-            table4_checkpoint(rows, rates, path, &o, samples, seed);
-    }
+    if (checkpoints) table4_measure_all(rows, rates, checkpoints, &o, samples, seed);
 
     printf("Table 4 from the architectures, paper convention (actor + critic, bias adds as MACs; spec §10.2)%s.\n",
            o.paper_grsn_fit ? ", GRSN MLP column by the empirical fit of §10.2" : "");
@@ -323,7 +373,7 @@ int cmd_energy(int argc, char **argv) {
         {"map", ARG_STR, &map, NULL, "SMAC map: the QMIX agent (per agent and step) and mixer", NULL},
         {"table4", ARG_BOOL, &table4, "0", "print Table 4 for the 4 control tasks and 6 maps (paper convention)", NULL},
         {"checkpoints", ARG_STR, &ckpts, NULL, "with --table4: trained grsn agents, control or QMIX (comma-separated), "
-         "whose measured spikes replace the rate of their task's row", NULL},
+         "whose measured spikes replace the rate of their task's row (several of one task: their mean)", NULL},
         {"convention", ARG_CHOICE, &conv_s, "acting",
          "acting: the actor's (QMIX: one agent network's) work per decision; paper: Table 4's accounting "
          "(spec §10.2)", "acting|paper"},

@@ -457,7 +457,10 @@ TEST(command_line) {
     CHECK(run(cmd, out, sizeof out) == 0);
     snprintf(want, sizeof want, "| 8m | 7.57 | 24.96 | 149.62 | 14.98 |");
     CHECK(strstr(out, want) != NULL);
-    snprintf(want, sizeof want, "measured (%s): agents %.2f%%", ckpt, 100.0 * grsn_energy_rate(&m, 0));
+    snprintf(want, sizeof want, "| %s | 8m | %.2f | %.2f | agents %.2f%% |", ckpt, floor(r.snn / 10.0 + 0.5) / 100.0,
+             floor(r.energy_pj / 10.0 + 0.5) / 100.0, 100.0 * grsn_energy_rate(&m, 0));
+    CHECK_MSG(strstr(out, want) != NULL, "no '%s'", want);
+    snprintf(want, sizeof want, "measured, mean of 1: agents %.2f%%", 100.0 * grsn_energy_rate(&m, 0));
     CHECK_MSG(strstr(out, want) != NULL, "no '%s'", want);
 
     // Errors: one line naming the file, exit 1.
@@ -507,7 +510,7 @@ TEST(report_measures_the_trained_agents) {
     CHECK(measured(&m, q, GRSN_ENERGY_PAPER, RUN_SEED, 256, NULL));
     CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
     grsn_qmix_free(q);
-    char want[300];
+    char want[1200];
     snprintf(want, sizeof want, "| 8m | 7.57 | 7.57 | 24.96 | 24.96 | 149.62 | 149.62 | 14.98 | 14.98 | %.2f | 0.01 | "
              "%.2f | 68.90 | ", floor(r.snn / 10.0 + 0.5) / 100.0, floor(r.energy_pj / 10.0 + 0.5) / 100.0);
     snprintf(path, sizeof path, "%s/index.md", out_dir);
@@ -519,6 +522,63 @@ TEST(report_measures_the_trained_agents) {
     CHECK_MSG(strstr(md, want) != NULL, "no '%s'", want);
     snprintf(want, sizeof want, "1 checkpoint, agent firing rate %.2f%% |", 100.0 * grsn_energy_rate(&m, 0));
     CHECK_MSG(strstr(md, want) != NULL, "no '%s'", want);
+
+    // table4.csv: the header and one row for the checkpoint, its measurement
+    // unrounded and the command that repeats it.
+    snprintf(path, sizeof path, "%s/table4.csv", out_dir);
+    f = fopen(path, "r");
+    n = f ? fread(md, 1, sizeof md - 1, f) : 0;
+    md[n] = '\0';
+    if (f) fclose(f);
+    CHECK_MSG(strncmp(md, "task,dir,seed,env_steps,final_win_rate,final_score,grsn_mlp_k,grsn_snn_k,grsn_energy_kpj,"
+                          "gru_energy_kpj,grsn_over_gru,firing_rate,samples,command\n", 130) == 0, "%s", md);
+    CHECK(lines(md) == 2);
+    snprintf(want, sizeof want, "8m,%s,%llu,", run, (unsigned long long)RUN_SEED);
+    CHECK_MSG(strstr(md, want) != NULL, "no '%s' in %s", want, md);
+    snprintf(want, sizeof want, ",%.9g,%.9g,149.6196,", r.snn / 1000.0, r.energy_pj / 1000.0);   // 8m's GRU: 32,526 MACs
+    CHECK_MSG(strstr(md, want) != NULL, "no '%s' in %s", want, md);
+    snprintf(want, sizeof want, ",%.9g,256,\"grsn energy --checkpoint %s --convention paper --seed %llu --samples 256\"\n",
+             grsn_energy_rate(&m, 0), final, (unsigned long long)RUN_SEED);
+    CHECK_MSG(strstr(md, want) != NULL, "no '%s' in %s", want, md);
+}
+
+// Table 4 with two checkpoints of one map: both are listed and the row is
+// their mean, not the last one given (as `grsn report` averages seeds).
+TEST(table4_averages_the_checkpoints_of_a_map) {
+    const char *bin = getenv("GRSN_BIN");
+    if (!bin) { printf("    (GRSN_BIN not set: CLI checks skipped)\n"); return; }
+    char other[460];
+    snprintf(other, sizeof other, "%s/paper_runs/table2/smac_8m/grsn/s0/final.grsn", dir);   // the report test's run
+    const char *paths[2] = {ckpt, other};
+    double snn = 0, energy = 0, rate[2] = {0};
+    for (int i = 0; i < 2; i++) {
+        GrsnQmix *q;
+        CHECK(grsn_energy_load_qmix(paths[i], &q) == GRSN_OK);
+        if (!q) return;
+        GrsnOpModel m;
+        GrsnEnergyReport r;
+        GrsnEnergyOptions o = opts(GRSN_ENERGY_PAPER);
+        CHECK(measured(&m, q, GRSN_ENERGY_PAPER, 2, 640, NULL));
+        CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
+        grsn_qmix_free(q);
+        snn += r.snn / 2;
+        energy += r.energy_pj / 2;
+        rate[i] = grsn_energy_rate(&m, 0);
+    }
+    CHECK_MSG(rate[0] != rate[1], "the two agents fire alike (%g): the mean would not be tested", rate[0]);
+    static char out[65536];
+    char cmd[1400], want[300];
+    snprintf(cmd, sizeof cmd, "%s energy --table4 1 --checkpoints %s,%s --samples 640 --seed 2", bin, ckpt, other);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    for (int i = 0; i < 2; i++) {
+        snprintf(want, sizeof want, "| %s | 8m | ", paths[i]);
+        CHECK_MSG(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+    }
+    snprintf(want, sizeof want, "| 8m | 7.57 | 24.96 | 149.62 | 14.98 | %.2f | %.2f | ", floor(snn / 10.0 + 0.5) / 100.0,
+             floor(energy / 10.0 + 0.5) / 100.0);
+    CHECK_MSG(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+    snprintf(want, sizeof want, "measured, mean of 2: agents %.2f%%", 100.0 * (rate[0] + rate[1]) / 2);
+    CHECK_MSG(strstr(out, want) != NULL, "no '%s'", want);
 }
 
 int main(void) {
@@ -537,6 +597,7 @@ int main(void) {
     RUN(readout_anneal_measured_only_at_its_end);
     RUN(command_line);
     RUN(report_measures_the_trained_agents);
+    RUN(table4_averages_the_checkpoints_of_a_map);
     char cmd[200];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) printf("    could not remove %s\n", dir);

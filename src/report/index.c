@@ -407,10 +407,13 @@ grsn_status grsn_report_write(const GrsnRunList *l, const char *root, const char
     char path[1024];
     snprintf(path, sizeof path, "%s/runs.csv", out_dir);
     grsn_status st = write_runs_csv(l, path);
-    GrsnAtomicFile af;
-    snprintf(path, sizeof path, "%s/index.md", out_dir);
-    if (!st) st = grsn_atomic_open(&af, path);
+    GrsnAtomicFile af, energy;
+    snprintf(path, sizeof path, "%s/table4.csv", out_dir);
+    if (!st) st = grsn_atomic_open(&energy, path);
     if (st) { grsn_groups_free(&g); return st; }
+    snprintf(path, sizeof path, "%s/index.md", out_dir);
+    st = grsn_atomic_open(&af, path);
+    if (st) { grsn_atomic_abort(&energy); grsn_groups_free(&g); return st; }
     FILE *f = af.fp;
     time_t now = time(NULL);
     char stamp[32];
@@ -434,13 +437,15 @@ grsn_status grsn_report_write(const GrsnRunList *l, const char *root, const char
     report_table2(f, &g, want_qmix, runs);
     win_curve_table(f, l, root);
     report_table3(f, l, &g, want_ctl, want_qmix, runs);
-    report_table4(f, l, &g, opt, &sum);
+    report_table4(f, energy.fp, l, &g, opt, &sum);
     methods_table(f, &g);
     figures(f, l, &g, out_dir, opt, &sum);
     missing_section(f, l, &g, root);
     runs_table(f, l, root);
     if (sum.warning[0]) fprintf(f, "Note: %s\n", sum.warning);
-    st = grsn_atomic_commit(&af);
+    st = grsn_atomic_commit(&energy);
+    if (st) grsn_atomic_abort(&af);
+    else st = grsn_atomic_commit(&af);
     grsn_groups_free(&g);
     if (sum_out) *sum_out = sum;
     return st;

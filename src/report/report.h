@@ -42,14 +42,15 @@ grsn_status report_svg_raster(const char *path, const char *title, const unsigne
 
 // tables.c: "−189.4 ± 17.64" as the paper prints it (scale: 100 for a
 // percentage); a net's label ("GRSN"), with its settings off the defaults;
-// Tables 1-4 in Markdown.
+// Tables 1-4 in Markdown; Table 4's measurement of each checkpoint also goes
+// to `csv` (table4.csv: one row per checkpoint, with its `grsn energy` command).
 void report_pm(char *out, size_t cap, double mean, double std, double scale);
 const char *report_net_label(const char *net);
 void report_method_net(char *out, size_t cap, const char *net, const char *variant);
 void report_table1(FILE *f, const GrsnGroups *g, int want, const char *runs);
 void report_table2(FILE *f, const GrsnGroups *g, int want, const char *runs);
 void report_table3(FILE *f, const GrsnRunList *l, const GrsnGroups *g, int want_ctl, int want_qmix, const char *runs);
-void report_table4(FILE *f, const GrsnRunList *l, const GrsnGroups *g, const GrsnReportOptions *opt,
+void report_table4(FILE *f, FILE *csv, const GrsnRunList *l, const GrsnGroups *g, const GrsnReportOptions *opt,
                    GrsnReportSummary *sum);
 
 #endif
