@@ -14,7 +14,7 @@ int cmd_report(int argc, char **argv) {
     const char *out;
     int samples, raster;
     ArgSpec specs[] = {
-        {"out", ARG_STR, &out, "report", "folder for index.md, the SVG figures and runs.csv", NULL},
+        {"out", ARG_STR, &out, "report", "folder for index.md, the SVG figures, runs.csv and table4.csv", NULL},
         {"samples", ARG_INT, &samples, "1024", "Table 4: decisions whose spikes are counted per checkpoint", NULL},
         {"raster", ARG_BOOL, &raster, "1", "draw spike rasters from the GRSN runs' final.grsn", NULL},
     };
