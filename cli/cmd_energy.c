@@ -123,69 +123,6 @@ static void table4_header(void) {
     printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
 }
 
-// One trained agent's measurement for Table 4: its row, the GRSN columns
-// and its firing rates (QMIX: the agents'; control: actor, critic).
-typedef struct {
-    int row;
-    double mlp, snn, energy_pj;
-    double rate[2];
-} Table4Measure;
-
-// The GRSN side of a Table 4 map row measured on a trained QMIX agent.
-static Table4Measure table4_qmix_checkpoint(const char *path, const GrsnEnergyOptions *o, long samples, int seed) {
-    GrsnQmix *q;
-    cli_check(CMD, grsn_energy_load_qmix(path, &q));
-    const GrsnQmixConfig *c = grsn_qmix_config(q);
-    Table4Measure t = {.row = -1};
-    for (int i = 4; i < GRSN_TABLE4_ROWS; i++) if (!strcmp(grsn_table4_task(i), c->map)) t.row = i;
-    if (t.row < 0) cli_fail(CMD, "%s: map %s is not a Table 4 map (8m, 2s3z, 8m_vs_9m, 3s_vs_5z, 27m_vs_30m, MMM2)",
-                            path, c->map);
-    if (c->net != GRSN_NET_GRSN)
-        cli_fail(CMD, "%s: a %s agent; the GRSN columns need a grsn agent", path, grsn_net_name(c->net));
-    GrsnQmixArch a;
-    GrsnOpModel m;
-    GrsnEnergyReport r;
-    grsn_energy_qmix_arch(&a, q);
-    cli_check(CMD, grsn_energy_model_qmix(&m, &a, o));
-    cli_check(CMD, grsn_energy_measure_qmix(&m, q, (uint64_t)seed, samples, NULL));
-    cli_check(CMD, grsn_energy_count(&r, &m, o));
-    t.mlp = r.mlp;
-    t.snn = r.snn;
-    t.energy_pj = r.energy_pj;
-    t.rate[0] = grsn_energy_rate(&m, 0);
-    grsn_qmix_free(q);
-    return t;
-}
-
-// The GRSN side of a Table 4 row measured on a trained control agent.
-static Table4Measure table4_checkpoint(const char *path, const GrsnEnergyOptions *o, long samples, int seed) {
-    if (grsn_qmix_ckpt_probe(path)) return table4_qmix_checkpoint(path, o, samples, seed);
-    GrsnAgent *agent;
-    GrsnCkptInfo info;
-    cli_check(CMD, grsn_ckpt_load(path, &agent, &info));
-    const GrsnAgentConfig *c = grsn_agent_config(agent);
-    Table4Measure t = {.row = -1};
-    for (int i = 0; i < 4; i++) if (!strcmp(grsn_table4_task(i), info.config.env)) t.row = i;
-    if (t.row < 0) cli_fail(CMD, "%s: task %s is not a Table 4 control task (pendulum-p/v, cartpole-p/v)", path,
-                            info.config.env);
-    if (c->net != GRSN_NET_GRSN)
-        cli_fail(CMD, "%s: a %s agent; the GRSN columns need a grsn agent", path, grsn_net_name(c->net));
-    grsn_env env;
-    cli_check(CMD, grsn_train_make_env(&env, &info.config, (uint64_t)seed, GRSN_STREAM_EVAL_ENV));
-    GrsnOpModel m;
-    GrsnEnergyReport r;
-    cli_check(CMD, grsn_energy_model_agent(&m, c, o));
-    cli_check(CMD, grsn_energy_measure_agent(&m, agent, &env, samples));
-    cli_check(CMD, grsn_energy_count(&r, &m, o));
-    t.mlp = r.mlp;
-    t.snn = r.snn;
-    t.energy_pj = r.energy_pj;
-    t.rate[0] = grsn_energy_rate(&m, 0);
-    t.rate[1] = grsn_energy_rate(&m, 1);
-    grsn_agent_free(agent);
-    return t;
-}
-
 // The --checkpoints of Table 4: each is measured and listed, and a row's GRSN
 // columns become the mean over the checkpoints of its task (as `grsn report`
 // averages over seeds), so several seeds of one task all count. All are
@@ -196,42 +133,35 @@ static void table4_measure_all(GrsnTable4Row *rows, char rates[][128], const cha
                                const GrsnEnergyOptions *o, long samples, int seed) {
     char list[4096];
     const char *path[TABLE4_MAX_CHECKPOINTS];
-    Table4Measure t[TABLE4_MAX_CHECKPOINTS], sum[GRSN_TABLE4_ROWS] = {0};
-    int n[GRSN_TABLE4_ROWS] = {0}, count = 0;
+    GrsnTable4Measure t[TABLE4_MAX_CHECKPOINTS];
+    int count = 0;
     if (strlen(checkpoints) >= sizeof list) cli_usage_error(CMD, "--checkpoints: list longer than 4095 characters");
     snprintf(list, sizeof list, "%s", checkpoints);
     for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
         if (count == TABLE4_MAX_CHECKPOINTS)
             cli_usage_error(CMD, "--checkpoints: more than %d checkpoints", TABLE4_MAX_CHECKPOINTS);
         path[count] = p;
-        t[count++] = table4_checkpoint(p, o, samples, seed);
+        cli_check(CMD, grsn_energy_table4_measure(&t[count++], p, samples, (uint64_t)seed, o));
     }
     printf("Measured (%ld decisions each, seed %d):\n\n", samples, seed);
     printf("| checkpoint | task | GRSN SNN (K) | GRSN energy (K pJ) | firing rate |\n");
     printf("|---|---|---:|---:|---|\n");
     for (int c = 0; c < count; c++) {
-        int i = t[c].row;
-        printf("| %s | %s | %.2f | %.2f | ", path[c], grsn_table4_task(i), K(t[c].snn), K(t[c].energy_pj));
-        if (i >= 4) printf("agents %.2f%% |\n", 100.0 * t[c].rate[0]);
+        const GrsnTable4Row *r = &t[c].row;
+        printf("| %s | %s | %.2f | %.2f | ", path[c], r->task, K(r->grsn_snn), K(r->grsn_energy_pj));
+        if (r->mixer >= 0) printf("agents %.2f%% |\n", 100.0 * t[c].rate[0]);
         else printf("actor %.2f%%, critic %.2f%% |\n", 100.0 * t[c].rate[0], 100.0 * t[c].rate[1]);
-        sum[i].mlp += t[c].mlp;
-        sum[i].snn += t[c].snn;
-        sum[i].energy_pj += t[c].energy_pj;
-        sum[i].rate[0] += t[c].rate[0];
-        sum[i].rate[1] += t[c].rate[1];
-        n[i]++;
     }
     printf("\n");
     for (int i = 0; i < GRSN_TABLE4_ROWS; i++) {
-        if (!n[i]) continue;
-        rows[i].grsn_mlp = sum[i].mlp / n[i];
-        rows[i].grsn_snn = sum[i].snn / n[i];
-        rows[i].grsn_energy_pj = sum[i].energy_pj / n[i];
-        if (i >= 4)
-            snprintf(rates[i], 128, "measured, mean of %d: agents %.2f%%", n[i], 100.0 * sum[i].rate[0] / n[i]);
+        double rate[2];
+        int n = grsn_energy_table4_mean(&rows[i], rate, t, count);
+        if (!n) continue;
+        if (rows[i].mixer >= 0)
+            snprintf(rates[i], 128, "measured, mean of %d: agents %.2f%%", n, 100.0 * rate[0]);
         else
-            snprintf(rates[i], 128, "measured, mean of %d: actor %.2f%%, critic %.2f%%", n[i],
-                     100.0 * sum[i].rate[0] / n[i], 100.0 * sum[i].rate[1] / n[i]);
+            snprintf(rates[i], 128, "measured, mean of %d: actor %.2f%%, critic %.2f%%", n, 100.0 * rate[0],
+                     100.0 * rate[1]);
     }
 }
 

@@ -292,6 +292,31 @@ grsn_status grsn_energy_table4_row(GrsnTable4Row *row, const char *task, double 
 // operations and pJ (x 1000); GRSN_ERR_ARG for an unknown task.
 grsn_status grsn_energy_table4_paper(GrsnTable4Row *row, const char *task);
 
+// One trained GRSN agent measured for Table 4: its columns as a row of its
+// own (row.task names its task; the GRU columns are those of the GRU agent of
+// the same sizes, mixer -1 for control tasks) and the firing rates of its
+// spiking cores (QMIX: rate[0] the agents' core, rate[1] 0; control: the
+// actor's and the critic's).
+typedef struct {
+    GrsnTable4Row row;
+    double rate[2];
+} GrsnTable4Measure;
+
+// Measure the checkpoint at `path`, control or QMIX, in the paper convention
+// (opt's constants and fit; the convention is forced to PAPER): its spikes
+// counted over `samples` decisions on the evaluation stream of `seed`, as
+// grsn_energy_measure_agent and grsn_energy_measure_qmix do. Errors name the
+// file: GRSN_ERR_IO / GRSN_ERR_FORMAT as the loaders give them, GRSN_ERR_ARG
+// for a task or map outside Table 4 or an agent whose core is not grsn.
+grsn_status grsn_energy_table4_measure(GrsnTable4Measure *t, const char *path, long samples, uint64_t seed,
+                                       const GrsnEnergyOptions *opt);
+
+// The mean of those of t[0..n) measured on row->task, written into row's
+// GRSN and GRU columns (task and mixer kept) and, if rate is not NULL, the
+// mean rates into rate[2]. Returns how many were averaged; with none, row
+// and rate are left as they were.
+int grsn_energy_table4_mean(GrsnTable4Row *row, double *rate, const GrsnTable4Measure *t, int n);
+
 #ifdef __cplusplus
 }
 #endif

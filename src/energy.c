@@ -13,7 +13,9 @@
  */
 #include "common.h"
 #include "grsn_energy.h"
-#include "kvconf.h"   // grsn_kv_refail
+#include "grsn_train.h"        // control checkpoints and their environments
+#include "grsn_train_qmix.h"   // QMIX checkpoints
+#include "kvconf.h"            // grsn_kv_refail
 
 // ----------------------------------------------------------------------------
 // Options
@@ -743,4 +745,128 @@ grsn_status grsn_energy_table4_row(GrsnTable4Row *row, const char *task, double 
     row->grsn_snn = r.snn;
     row->grsn_energy_pj = r.energy_pj;
     return GRSN_OK;
+}
+
+// ----------------------------------------------------------------------------
+// Table 4 on trained agents
+
+// The Table 4 columns of a measured agent (report g) and of the GRU agent of
+// the same sizes (model gru), and its firing rates.
+static grsn_status table4_fill(GrsnTable4Measure *t, const GrsnOpModel *m, const GrsnEnergyReport *g,
+                               const GrsnOpModel *gru, const GrsnEnergyOptions *o) {
+    GrsnEnergyReport r;
+    GRSN_TRY(grsn_energy_count(&r, gru, o));
+    t->row.grsn_mlp = g->mlp;
+    t->row.grsn_snn = g->snn;
+    t->row.grsn_energy_pj = g->energy_pj;
+    t->row.gru_mlp = r.mlp;
+    t->row.gru_rnn = r.rnn;
+    t->row.gru_energy_pj = r.energy_pj;
+    t->row.mixer = gru->has_mixer ? r.mixer : -1;
+    for (int i = 0; i < 2; i++) t->rate[i] = i < m->nsources ? grsn_energy_rate(m, i) : 0;
+    return GRSN_OK;
+}
+
+static grsn_status not_grsn(const char *path, grsn_net net) {
+    return grsn_fail(GRSN_ERR_ARG, "%s: a %s agent; the GRSN columns of Table 4 need a grsn agent", path,
+                     grsn_net_name(net));
+}
+
+// A QMIX checkpoint: one decision is one agent at one env step.
+static grsn_status table4_measure_qmix(GrsnTable4Measure *t, const char *path, long samples, uint64_t seed,
+                                       const GrsnEnergyOptions *o) {
+    GrsnQmix *q;
+    GRSN_TRY(grsn_energy_load_qmix(path, &q));
+    const GrsnQmixConfig *c = grsn_qmix_config(q);
+    int row = table4_index(c->map);
+    grsn_status st = GRSN_OK;
+    if (row < 4)
+        st = grsn_fail(GRSN_ERR_ARG, "%s: map %s is not a Table 4 map (8m, 2s3z, 8m_vs_9m, 3s_vs_5z, 27m_vs_30m, "
+                       "MMM2)", path, c->map);
+    else if (c->net != GRSN_NET_GRSN)
+        st = not_grsn(path, c->net);
+    GrsnQmixArch a;
+    GrsnOpModel m, gru;
+    GrsnEnergyReport r;
+    grsn_energy_qmix_arch(&a, q);
+    if (!st) st = grsn_energy_model_qmix(&m, &a, o);
+    if (!st) st = grsn_energy_measure_qmix(&m, q, seed, samples, NULL);
+    if (!st) st = grsn_energy_count(&r, &m, o);
+    a.net = GRSN_NET_GRU;
+    a.substeps = 1;
+    if (!st) st = grsn_energy_model_qmix(&gru, &a, o);
+    if (!st) st = table4_fill(t, &m, &r, &gru, o);
+    if (!st) snprintf(t->row.task, sizeof t->row.task, "%s", table4_paper[row].task);
+    grsn_qmix_free(q);
+    return st;
+}
+
+// A control checkpoint: deterministic episodes, one decision per env step.
+static grsn_status table4_measure_control(GrsnTable4Measure *t, const char *path, long samples, uint64_t seed,
+                                          const GrsnEnergyOptions *o) {
+    GrsnAgent *agent;
+    GrsnCkptInfo info;
+    GRSN_TRY(grsn_ckpt_load(path, &agent, &info));
+    const GrsnAgentConfig *c = grsn_agent_config(agent);
+    int row = table4_index(info.config.env);
+    grsn_status st = GRSN_OK;
+    if (row < 0 || row >= 4)
+        st = grsn_fail(GRSN_ERR_ARG, "%s: task %s is not a Table 4 control task (pendulum-p, pendulum-v, "
+                       "cartpole-p, cartpole-v)", path, info.config.env);
+    else if (c->net != GRSN_NET_GRSN)
+        st = not_grsn(path, c->net);
+    grsn_env env;
+    GrsnOpModel m, gru;
+    GrsnEnergyReport r;
+    if (!st) st = grsn_train_make_env(&env, &info.config, seed, GRSN_STREAM_EVAL_ENV);
+    if (!st) st = grsn_energy_model_agent(&m, c, o);
+    if (!st) st = grsn_energy_measure_agent(&m, agent, &env, samples);
+    if (!st) st = grsn_energy_count(&r, &m, o);
+    if (!st) {
+        GrsnAgentConfig gc = *c;
+        gc.net = GRSN_NET_GRU;
+        gc.cell.substeps = 1;
+        st = grsn_energy_model_agent(&gru, &gc, o);
+    }
+    if (!st) st = table4_fill(t, &m, &r, &gru, o);
+    if (!st) snprintf(t->row.task, sizeof t->row.task, "%s", table4_paper[row].task);
+    grsn_agent_free(agent);
+    return st;
+}
+
+grsn_status grsn_energy_table4_measure(GrsnTable4Measure *t, const char *path, long samples, uint64_t seed,
+                                       const GrsnEnergyOptions *opt) {
+    GrsnEnergyOptions o = *opt;
+    o.convention = GRSN_ENERGY_PAPER;
+    memset(t, 0, sizeof *t);
+    return grsn_qmix_ckpt_probe(path) ? table4_measure_qmix(t, path, samples, seed, &o)
+                                      : table4_measure_control(t, path, samples, seed, &o);
+}
+
+int grsn_energy_table4_mean(GrsnTable4Row *row, double *rate, const GrsnTable4Measure *t, int n) {
+    GrsnTable4Row sum;
+    double rsum[2] = {0, 0};
+    int k = 0;
+    memset(&sum, 0, sizeof sum);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(t[i].row.task, row->task)) continue;
+        sum.grsn_mlp += t[i].row.grsn_mlp;
+        sum.grsn_snn += t[i].row.grsn_snn;
+        sum.grsn_energy_pj += t[i].row.grsn_energy_pj;
+        sum.gru_mlp += t[i].row.gru_mlp;
+        sum.gru_rnn += t[i].row.gru_rnn;
+        sum.gru_energy_pj += t[i].row.gru_energy_pj;
+        rsum[0] += t[i].rate[0];
+        rsum[1] += t[i].rate[1];
+        k++;
+    }
+    if (!k) return 0;
+    row->grsn_mlp = sum.grsn_mlp / k;
+    row->grsn_snn = sum.grsn_snn / k;
+    row->grsn_energy_pj = sum.grsn_energy_pj / k;
+    row->gru_mlp = sum.gru_mlp / k;
+    row->gru_rnn = sum.gru_rnn / k;
+    row->gru_energy_pj = sum.gru_energy_pj / k;
+    if (rate) { rate[0] = rsum[0] / k; rate[1] = rsum[1] / k; }
+    return k;
 }

@@ -15,8 +15,11 @@
  *   - `grsn energy --checkpoint` prints the library's count and the GRU
  *     agent beside it, `--table4 1 --checkpoints` fills the 8m row, and
  *     `grsn report` measures the runs' final.grsn for the 8m row of Table 4;
+ *   - a Table 4 measurement (grsn_energy_table4_measure) equals the count by
+ *     hand, and a row's mean takes only the checkpoints of its task;
  *   - bad input (a control checkpoint, a truncated or foreign file, a model
- *     that does not fit) is one line naming the culprit.
+ *     that does not fit, a checkpoint outside Table 4) is one line naming
+ *     the culprit.
  */
 #include "test.h"
 #include "grsn.h"
@@ -397,6 +400,87 @@ TEST(bad_input_library) {
     grsn_qmix_free(q);
 }
 
+// A control checkpoint of `env` with a `net` core, untrained, saved to path.
+static int control_ckpt(const char *path, const char *env, grsn_net net) {
+    GrsnTrainConfig tc;
+    GrsnAgent *ag;
+    GrsnTrainRngs rngs;
+    memset(&rngs, 0, sizeof rngs);
+    if (grsn_train_defaults(&tc, env, -1, net, 1) != GRSN_OK) return 0;
+    if (grsn_agent_create(&ag, &tc.agent, 1) != GRSN_OK) return 0;
+    int ok = grsn_ckpt_save(path, &tc, ag, 0, &rngs) == GRSN_OK;
+    grsn_agent_free(ag);
+    return ok;
+}
+
+// grsn_energy_table4_measure, what `grsn energy --table4` and `grsn report`
+// both call: a QMIX checkpoint's row equals the model measured by hand, its
+// GRU columns the architecture's; a control checkpoint lands on its task; the
+// mean takes only the measurements of its row; a checkpoint outside Table 4
+// or without a grsn core is an error naming the file.
+TEST(table4_measure_and_mean) {
+    GrsnEnergyOptions o = opts(GRSN_ENERGY_PAPER);
+    GrsnTable4Measure t[4];
+    CHECK_MSG(grsn_energy_table4_measure(&t[0], ckpt, 640, 2, &o) == GRSN_OK, "%s", grsn_last_error());
+    CHECK(grsn_energy_table4_measure(&t[1], ckpt, 640, 3, &o) == GRSN_OK);
+    CHECK(!strcmp(t[0].row.task, "8m"));
+    GrsnQmix *q;
+    CHECK(grsn_energy_load_qmix(ckpt, &q) == GRSN_OK);
+    if (!q) return;
+    GrsnOpModel m;
+    GrsnEnergyReport r;
+    CHECK(measured(&m, q, GRSN_ENERGY_PAPER, 2, 640, NULL));
+    CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
+    grsn_qmix_free(q);
+    CHECK(t[0].row.grsn_snn == r.snn && t[0].row.grsn_energy_pj == r.energy_pj && t[0].row.grsn_mlp == r.mlp);
+    CHECK(t[0].rate[0] == grsn_energy_rate(&m, 0) && t[0].rate[1] == 0);
+    CHECK_MSG(t[0].rate[0] != t[1].rate[0], "seeds 2 and 3 fire alike (%g): the mean would not be tested",
+              t[0].rate[0]);
+    GrsnTable4Row arch;
+    CHECK(grsn_energy_table4_row(&arch, "8m", 0.5, &o) == GRSN_OK);
+    CHECK(t[0].row.gru_energy_pj == arch.gru_energy_pj && t[0].row.gru_rnn == arch.gru_rnn);
+    CHECK(t[0].row.mixer == arch.mixer);
+
+    char path[460];
+    snprintf(path, sizeof path, "%s/t4_cartpole.grsn", dir);
+    CHECK(control_ckpt(path, "cartpole-v", GRSN_NET_GRSN));
+    CHECK_MSG(grsn_energy_table4_measure(&t[2], path, 64, 0, &o) == GRSN_OK, "%s", grsn_last_error());
+    CHECK(!strcmp(t[2].row.task, "cartpole-v") && t[2].row.mixer == -1);
+
+    GrsnTable4Row row = arch;   // the 8m row: only t[0] and t[1] count
+    double rate[2];
+    CHECK(grsn_energy_table4_mean(&row, rate, t, 3) == 2);
+    CHECK(row.grsn_snn == (t[0].row.grsn_snn + t[1].row.grsn_snn) / 2);
+    CHECK(row.grsn_energy_pj == (t[0].row.grsn_energy_pj + t[1].row.grsn_energy_pj) / 2);
+    CHECK(rate[0] == (t[0].rate[0] + t[1].rate[0]) / 2);
+    CHECK(row.mixer == arch.mixer && !strcmp(row.task, "8m"));
+    CHECK(grsn_energy_table4_row(&row, "MMM2", 0.5, &o) == GRSN_OK);
+    GrsnTable4Row before = row;
+    CHECK(grsn_energy_table4_mean(&row, rate, t, 3) == 0);
+    CHECK(!memcmp(&row, &before, sizeof row));
+
+    // Not in Table 4, or not a grsn core: one line naming the file.
+    snprintf(path, sizeof path, "%s/t4_cartpole_f.grsn", dir);
+    CHECK(control_ckpt(path, "cartpole-f", GRSN_NET_GRSN));
+    CHECK(grsn_energy_table4_measure(&t[3], path, 64, 0, &o) == GRSN_ERR_ARG);
+    CHECK_MSG(one_line_containing(grsn_last_error(), "not a Table 4 control task"), "%s", grsn_last_error());
+    CHECK(one_line_containing(grsn_last_error(), path));
+    snprintf(path, sizeof path, "%s/t4_gru.grsn", dir);
+    CHECK(control_ckpt(path, "pendulum-p", GRSN_NET_GRU));
+    CHECK(grsn_energy_table4_measure(&t[3], path, 64, 0, &o) == GRSN_ERR_ARG);
+    CHECK_MSG(one_line_containing(grsn_last_error(), "a gru agent"), "%s", grsn_last_error());
+    GrsnQmixTrainConfig qc;
+    CHECK(grsn_qmix_train_defaults(&qc, "3m", GRSN_NET_GRSN, 1) == GRSN_OK);
+    qc.qmix.n_envs = 1; qc.qmix.batch = 1; qc.qmix.buffer = 1;
+    CHECK(grsn_qmix_create(&q, &qc.qmix, 1) == GRSN_OK);
+    if (!q) return;
+    snprintf(path, sizeof path, "%s/t4_3m.grsn", dir);
+    CHECK_MSG(grsn_qmix_ckpt_save(path, &qc, q) == GRSN_OK, "%s", grsn_last_error());
+    grsn_qmix_free(q);
+    CHECK(grsn_energy_table4_measure(&t[3], path, 64, 0, &o) == GRSN_ERR_ARG);
+    CHECK_MSG(one_line_containing(grsn_last_error(), "map 3m is not a Table 4 map"), "%s", grsn_last_error());
+}
+
 // ----------------------------------------------------------------------------
 // The command line and the report
 
@@ -594,6 +678,7 @@ int main(void) {
     RUN(operations_scale_with_the_measured_rate);
     RUN(same_seed_same_numbers_any_threads);
     RUN(bad_input_library);
+    RUN(table4_measure_and_mean);
     RUN(readout_anneal_measured_only_at_its_end);
     RUN(command_line);
     RUN(report_measures_the_trained_agents);

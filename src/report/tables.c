@@ -209,64 +209,6 @@ void report_table3(FILE *f, const GrsnRunList *l, const GrsnGroups *g, int want_
 // Thousands, rounded half up as the paper prints them (35,745 -> 35.75).
 static double K(double x) { return floor(x / 10.0 + 0.5) / 100.0; }
 
-// The GRSN agent in `path` measured in the paper's convention (actor and
-// critic, spikes counted over `samples` decisions of its evaluation
-// environment), and the GRU agent of the same sizes.
-static grsn_status measure_ckpt(const char *path, long samples, GrsnEnergyReport *grsn, GrsnEnergyReport *gru,
-                                double *rate) {
-    GrsnAgent *agent;
-    GrsnCkptInfo info;
-    GRSN_TRY(grsn_ckpt_load(path, &agent, &info));
-    GrsnEnergyOptions opt = grsn_energy_options_default();
-    opt.convention = GRSN_ENERGY_PAPER;
-    const GrsnAgentConfig *c = grsn_agent_config(agent);
-    GrsnOpModel m;
-    grsn_env env;
-    grsn_status st = grsn_energy_model_agent(&m, c, &opt);
-    if (!st) st = grsn_train_make_env(&env, &info.config, info.config.seed, GRSN_STREAM_EVAL_ENV);
-    if (!st) st = grsn_energy_measure_agent(&m, agent, &env, samples);
-    if (!st) st = grsn_energy_count(grsn, &m, &opt);
-    if (!st) *rate = m.nsources ? grsn_energy_rate(&m, 0) : 0;
-    if (!st) {
-        GrsnAgentConfig gc = *c;
-        gc.net = GRSN_NET_GRU;
-        gc.cell.substeps = 1;
-        st = grsn_energy_model_agent(&m, &gc, &opt);
-        if (!st) st = grsn_energy_count(gru, &m, &opt);
-    }
-    grsn_agent_free(agent);
-    return st;
-}
-
-// The QMIX GRSN agent in `path` measured in the paper's convention (spikes
-// counted over `samples` agent decisions, one agent at one env step, of
-// greedy episodes on the test stream of the run's seed), and the GRU agent of
-// the same sizes.
-static grsn_status measure_qmix_ckpt(const char *path, long samples, GrsnEnergyReport *grsn, GrsnEnergyReport *gru,
-                                     double *rate) {
-    GrsnQmixCkptInfo info;
-    GrsnQmix *q;
-    GRSN_TRY(grsn_qmix_ckpt_info(path, &info));
-    GRSN_TRY(grsn_energy_load_qmix(path, &q));
-    GrsnEnergyOptions opt = grsn_energy_options_default();
-    opt.convention = GRSN_ENERGY_PAPER;
-    GrsnQmixArch a;
-    GrsnOpModel m;
-    grsn_energy_qmix_arch(&a, q);
-    grsn_status st = grsn_energy_model_qmix(&m, &a, &opt);
-    if (!st) st = grsn_energy_measure_qmix(&m, q, info.config.seed, samples, NULL);
-    if (!st) st = grsn_energy_count(grsn, &m, &opt);
-    if (!st) *rate = m.nsources ? grsn_energy_rate(&m, 0) : 0;
-    if (!st) {
-        a.net = GRSN_NET_GRU;
-        a.substeps = 1;
-        st = grsn_energy_model_qmix(&m, &a, &opt);
-        if (!st) st = grsn_energy_count(gru, &m, &opt);
-    }
-    grsn_qmix_free(q);
-    return st;
-}
-
 static void energy_line(FILE *f, const char *task, const GrsnTable4Row *ours, const GrsnTable4Row *paper,
                         const char *source) {
     fprintf(f, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | "
@@ -278,13 +220,15 @@ static void energy_line(FILE *f, const char *task, const GrsnTable4Row *ours, co
 }
 
 // One measured checkpoint as a row of table4.csv (thousands unrounded).
-static void energy_csv_row(FILE *csv, const char *task, const GrsnRunInfo *r, const char *path, long samples,
-                           const GrsnEnergyReport *grsn, const GrsnEnergyReport *gru, double rate) {
-    fprintf(csv, "%s,%s,%ld,%ld,", task, r->dir, r->seed, r->env_steps);
+static void energy_csv_row(FILE *csv, const GrsnRunInfo *r, const char *path, long samples,
+                           const GrsnTable4Measure *t) {
+    const GrsnTable4Row *m = &t->row;
+    fprintf(csv, "%s,%s,%ld,%ld,", m->task, r->dir, r->seed, r->env_steps);
     if (isfinite(r->win_rate)) fprintf(csv, "%.9g", r->win_rate);
     fprintf(csv, ",%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%ld,\"grsn energy --checkpoint %s --convention paper --seed %ld "
-                 "--samples %ld\"\n", r->score, grsn->mlp / 1000.0, grsn->snn / 1000.0, grsn->energy_pj / 1000.0,
-            gru->energy_pj / 1000.0, grsn->energy_pj / gru->energy_pj, rate, samples, path, r->seed, samples);
+                 "--samples %ld\"\n", r->score, m->grsn_mlp / 1000.0, m->grsn_snn / 1000.0, m->grsn_energy_pj / 1000.0,
+            m->gru_energy_pj / 1000.0, m->grsn_energy_pj / m->gru_energy_pj, t->rate[0], samples, path, r->seed,
+            samples);
 }
 
 void report_table4(FILE *f, FILE *csv, const GrsnRunList *l, const GrsnGroups *g, const GrsnReportOptions *opt,
@@ -313,33 +257,31 @@ void report_table4(FILE *f, FILE *csv, const GrsnRunList *l, const GrsnGroups *g
         int qmix = t >= 4;
         const GrsnRunGroup *gr = grsn_groups_find(g, task, qmix ? "qmix" : default_algo(task), "grsn", 1);
         if (!gr) continue;
-        // The trained agents: every finished seed's final.grsn, measured.
+        // The trained agents: every finished seed's final.grsn, measured on
+        // the evaluation stream of the run's own seed.
+        GrsnTable4Measure *meas = grsn_calloc((size_t)gr->nruns + 1, sizeof *meas);
+        GrsnEnergyOptions eo = grsn_energy_options_default();
         int n = 0;
-        double rate_sum = 0;
-        for (int k = 0; k < gr->nruns; k++) {
+        if (!meas && !sum->warning[0]) snprintf(sum->warning, sizeof sum->warning, "Table 4: out of memory");
+        for (int k = 0; meas && k < gr->nruns; k++) {
             const GrsnRunInfo *r = &l->run[gr->run[k]];
             if (!r->finished || !r->has_final) continue;
             char path[600];
             snprintf(path, sizeof path, "%s/final.grsn", r->dir);
-            GrsnEnergyReport a, b;
-            double rate;
-            grsn_status st = qmix ? measure_qmix_ckpt(path, opt->energy_samples, &a, &b, &rate)
-                                  : measure_ckpt(path, opt->energy_samples, &a, &b, &rate);
-            if (st != GRSN_OK) {
+            if (grsn_energy_table4_measure(&meas[n], path, opt->energy_samples, (uint64_t)r->seed, &eo) != GRSN_OK) {
                 if (!sum->warning[0]) snprintf(sum->warning, sizeof sum->warning, "Table 4: %s", grsn_last_error());
                 continue;
             }
-            energy_csv_row(csv, task, r, path, opt->energy_samples, &a, &b, rate);
-            ours.grsn_mlp += a.mlp; ours.grsn_snn += a.snn; ours.grsn_energy_pj += a.energy_pj;
-            ours.gru_mlp += b.mlp; ours.gru_rnn += b.rnn; ours.gru_energy_pj += b.energy_pj;
-            rate_sum += rate;
+            energy_csv_row(csv, r, path, opt->energy_samples, &meas[n]);
             n++;
         }
+        double measured_rate[2];
+        snprintf(ours.task, sizeof ours.task, "%s", task);
+        n = grsn_energy_table4_mean(&ours, measured_rate, meas, n);
+        free(meas);
         if (n > 0) {
-            ours.grsn_mlp /= n; ours.grsn_snn /= n; ours.grsn_energy_pj /= n;
-            ours.gru_mlp /= n; ours.gru_rnn /= n; ours.gru_energy_pj /= n;
             snprintf(source, sizeof source, "%d checkpoint%s, %s firing rate %.2f%%", n, n == 1 ? "" : "s",
-                     qmix ? "agent" : "actor", 100.0 * rate_sum / n);
+                     qmix ? "agent" : "actor", 100.0 * measured_rate[0]);
         } else if (qmix) {
             // No trained agent to measure: the firing rate the runs' final
             // tests logged, on the architecture, marked as such.
