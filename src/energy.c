@@ -750,12 +750,13 @@ grsn_status grsn_energy_table4_row(GrsnTable4Row *row, const char *task, double 
 // ----------------------------------------------------------------------------
 // Table 4 on trained agents
 
-// The Table 4 columns of a measured agent (report g) and of the GRU agent of
-// the same sizes (model gru), and its firing rates.
-static grsn_status table4_fill(GrsnTable4Measure *t, const GrsnOpModel *m, const GrsnEnergyReport *g,
+// Table 4 row `row` of a measured agent (model m, its report g) beside the
+// GRU agent of the same sizes (model gru), and its firing rates.
+static grsn_status table4_fill(GrsnTable4Measure *t, int row, const GrsnOpModel *m, const GrsnEnergyReport *g,
                                const GrsnOpModel *gru, const GrsnEnergyOptions *o) {
     GrsnEnergyReport r;
     GRSN_TRY(grsn_energy_count(&r, gru, o));
+    snprintf(t->row.task, sizeof t->row.task, "%s", table4_paper[row].task);
     t->row.grsn_mlp = g->mlp;
     t->row.grsn_snn = g->snn;
     t->row.grsn_energy_pj = g->energy_pj;
@@ -795,8 +796,7 @@ static grsn_status table4_measure_qmix(GrsnTable4Measure *t, const char *path, l
     a.net = GRSN_NET_GRU;
     a.substeps = 1;
     if (!st) st = grsn_energy_model_qmix(&gru, &a, o);
-    if (!st) st = table4_fill(t, &m, &r, &gru, o);
-    if (!st) snprintf(t->row.task, sizeof t->row.task, "%s", table4_paper[row].task);
+    if (!st) st = table4_fill(t, row, &m, &r, &gru, o);
     grsn_qmix_free(q);
     return st;
 }
@@ -828,8 +828,7 @@ static grsn_status table4_measure_control(GrsnTable4Measure *t, const char *path
         gc.cell.substeps = 1;
         st = grsn_energy_model_agent(&gru, &gc, o);
     }
-    if (!st) st = table4_fill(t, &m, &r, &gru, o);
-    if (!st) snprintf(t->row.task, sizeof t->row.task, "%s", table4_paper[row].task);
+    if (!st) st = table4_fill(t, row, &m, &r, &gru, o);
     grsn_agent_free(agent);
     return st;
 }
