@@ -1,5 +1,5 @@
 # grsn — plain Makefile.
-#   make            library + CLI (optimised)
+#   make            library + CLI + examples (optimised)
 #   make test       build and run the whole suite; ends with "N passed, N failed"
 #   make debug      the suite under ASan/UBSan (-O0 -g)
 #   make install PREFIX=/usr/local
@@ -44,14 +44,17 @@ endif
 LIB_SRC  := $(sort $(wildcard src/*.c src/*/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c bench/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
+EX_SRC   := $(sort $(wildcard examples/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+EX_BIN   := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
 
-.PHONY: all lib cli test debug install clean
-all: lib cli
+.PHONY: all lib cli examples test debug install clean
+all: lib cli examples
 lib: $(BUILD)/libgrsn.a
 cli: $(BUILD)/grsn
+examples: $(EX_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -84,8 +87,14 @@ $(BUILD)/tests/%: tests/%.c tests/test.h $(BUILD)/libgrsn.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libgrsn.a -o $@ $(LDLIBS)
 
+# Examples see the public headers only (include/, not src/), as a program
+# built against an installed grsn does.
+$(BUILD)/examples/%: examples/%.c $(BUILD)/libgrsn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -Isrc,$(CFLAGS)) $(LDFLAGS) $< $(BUILD)/libgrsn.a -o $@ $(LDLIBS)
+
 test: all $(TEST_BIN)
-	@GRSN_BIN=$(BUILD)/grsn GRSN_TESTS=$(BUILD)/tests sh tests/run.sh
+	@GRSN_BIN=$(BUILD)/grsn GRSN_TESTS=$(BUILD)/tests GRSN_EXAMPLES=$(BUILD)/examples sh tests/run.sh
 
 debug:
 	$(MAKE) test BUILD=build/debug OPT="-O0 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \

@@ -96,6 +96,7 @@ int  grsn_threads(void);        // 1 without OpenMP
 #include "grsn_replay.h"  // sequence replay buffer (pomdp-baselines semantics)
 #include "grsn_smac.h"    // the SMAC-compatible combat simulator
 #include "grsn_agent.h"   // recurrent TD3 and SAC-discrete agents
+#include "grsn_train.h"   // their training runs, evaluation, checkpoints
 #include "grsn_energy.h"  // operation counts and energy estimates (Eq. 15-16, Table 4)
 #include "grsn_qmix.h"    // QMIX on the SMAC-compatible simulator
 #include "grsn_report.h"  // run directories: the report of Tables 1-4 (grsn report)

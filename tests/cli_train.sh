@@ -2,7 +2,8 @@
 # cli_train.sh — `grsn train` and `grsn eval`: flags and their paper
 # defaults, the resolved config, one-line errors on bad input (exit 2), a
 # short CartPole-V run (its directory, the same progress.csv for the same
-# seed and for 1 and 2 threads), evaluation of its checkpoints, and
+# seed and for 1 and 2 threads), evaluation of its checkpoints (grsn eval and
+# examples/embed_agent, which must play the same episodes), and
 # one-line errors for missing, empty, truncated, corrupt, foreign and
 # wrong-version checkpoints (exit 1), and --resume of a killed run (the files
 # of an uninterrupted run) and its errors. Ends with "cli_train: N passed, N failed".
@@ -94,6 +95,22 @@ check_eval_reruns 4
 check "save, load, evaluate: the run's own final returns" \
     '[ "$(sed -n "s/^eval_returns=//p" "$tmp/r5/result" | tr , "\n" | awk "{ printf \"%.4f;\", \$1 }")" = \
        "$(sed -n "s/^episode [0-9]*: //p" "$tmp/e5" | awk "{ printf \"%.4f;\", \$1 }")" ] && [ -s "$tmp/e5" ]'
+
+# examples/embed_agent.c acts through the public API alone; on the same seed it
+# must play the episodes grsn eval plays, for a TD3 and a SAC-discrete agent.
+ex=${GRSN_EXAMPLES:-build/examples}
+embed_plays_eval() {   # $1: run directory name
+    "$bin" eval --checkpoint "$tmp/$1/final.grsn" --episodes 3 --seed 7 >"$tmp/ev_$1" &&
+    "$ex"/embed_agent "$tmp/$1/final.grsn" 3 7 >"$tmp/em_$1" &&
+    [ "$(grep -c "^episode [0-9]*: " "$tmp/ev_$1")" -eq 3 ] &&
+    [ "$(grep "^episode" "$tmp/ev_$1")" = "$(sed -n "s/^\(episode [0-9]*: [-0-9.]*\) (.*/\1/p" "$tmp/em_$1")" ]
+}
+check "examples/embed_agent plays what grsn eval plays (TD3, SAC-discrete)" 'embed_plays_eval r5 && embed_plays_eval r1'
+check "examples/embed_agent counts the GRSN core's spikes" \
+    '[ "$(grep -c "(200 decisions, [0-9.]* of 16 core neurons spiking per decision)$" "$tmp/em_r5")" -eq 3 ]'
+"$ex"/embed_agent "$tmp/r1/progress.csv" >/dev/null 2>"$tmp/em_err"
+check "examples/embed_agent: a foreign file is one line, exit 1" \
+    '[ $? -eq 1 ] && [ "$(wc -l <"$tmp/em_err")" -eq 1 ] && grep -q "progress.csv: not a grsn checkpoint" "$tmp/em_err"'
 
 # TD3 on 1 and 2 threads: the same run.
 for t in 1 2; do
