@@ -24,9 +24,10 @@
  *   make
  *   ./build/examples/embed_agent runs/quickstart/final.grsn [EPISODES] [SEED]
  *
- * It includes the public header only, as a program built against an
- * installed grsn does (`make install`, then
- * `cc embed_agent.c $(pkg-config --cflags --libs grsn)`).
+ * Self-contained, to be copied into your program whole (so the two examples
+ * repeat their few lines of argument handling). It includes the public
+ * header only, as a program built against an installed grsn does (`make
+ * install`, then `cc embed_agent.c $(pkg-config --cflags --libs grsn)`).
  */
 #include <grsn.h>
 #include <stdio.h>

@@ -206,12 +206,35 @@ grsn_status grsn_qmix_test(GrsnQmix *q, int n_episodes, GrsnQmixTest *out);
 // ----------------------------------------------------------------------------
 // Greedy play, one environment step at a time (measurements: grsn_energy.h)
 
+// Decentralised execution: the greedy decisions of the n_agents agents of q's
+// online agent network, from what each agent sees, for a program that runs
+// the agents in a world of its own (examples/embed_qmix.c). Per agent a:
+// obs[a][obs_dim] its observation, avail[a][n_actions] its action mask (1 =
+// available), last[a] its previous action (-1 at the start of an episode),
+// state[a][grsn_qmix_agent_state_size] its core state (zeros at the start of
+// an episode), updated in place: under TAP one neuron update per decision.
+// Writes actions[n_agents], the best available action of each, and, if not
+// NULL, spikes[n_agents], each core's spikes in this decision over every
+// substep (0 for a GRU core). The mixer and the global state are not needed
+// to act. GRSN_ERR_ARG for a last action outside -1..n_actions-1,
+// GRSN_ERR_ACTION for an agent with no available action. Uses q's acting
+// scratch: not concurrently with q's other calls. Allocates nothing.
+int grsn_qmix_agent_state_size(const GrsnQmix *q);
+grsn_status grsn_qmix_act(GrsnQmix *q, float *state, const float *obs, const uint8_t *avail, const int32_t *last,
+                          int32_t *actions, long long *spikes);
+
+// The simulator config of a learner of config c: its map, unit data and SMAC
+// options, c->n_envs environments drawing from streams (seed, stream + i).
+// The world its agents train and test in, for a program to run them in.
+void grsn_qmix_smac_config(const GrsnQmixConfig *c, grsn_smac_config *s, uint64_t seed, uint64_t stream);
+
 // A greedy player of q's online agent network on a simulator of its own: one
 // environment of q's map, drawing from stream (seed, stream), e.g.
 // (seed, GRSN_STREAM_EVAL_ENV), which is what environment 0 of the test
 // environments of a learner created with that seed draws from. Episodes
 // follow one another, each from a zero core state and no last actions, and
-// every agent acts as in grsn_qmix_test: greedy over its available actions.
+// every agent acts as in grsn_qmix_test: greedy over its available actions
+// (grsn_qmix_act on the simulator's outputs).
 // Spikes are counted exactly, per agent and over every substep of a
 // decision. The player borrows q's online networks and acting scratch: free
 // it before q and do not run it concurrently with q's own calls. Everything

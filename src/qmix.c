@@ -91,7 +91,7 @@ void grsn_qmix_preset_pymarl(GrsnQmixConfig *c) {
     c->eps_anneal = 50000;
 }
 
-static void smac_config(const GrsnQmixConfig *c, grsn_smac_config *s, uint64_t seed, uint64_t stream) {
+void grsn_qmix_smac_config(const GrsnQmixConfig *c, grsn_smac_config *s, uint64_t seed, uint64_t stream) {
     grsn_smac_config_default(s, c->map);
     s->n_envs = c->n_envs;
     s->seed = seed;
@@ -148,7 +148,7 @@ grsn_status grsn_qmix_create(GrsnQmix **out, const GrsnQmixConfig *cfg, uint64_t
     *out = NULL;
     GRSN_TRY(check_config(cfg));
     grsn_smac_config sc;
-    smac_config(cfg, &sc, seed, GRSN_STREAM_ENV);
+    grsn_qmix_smac_config(cfg, &sc, seed, GRSN_STREAM_ENV);
     grsn_smac_dims d;
     GRSN_TRY(grsn_smac_map_dims(cfg->map, &sc, &d));      // unknown map: the message lists the maps
     GrsnQmix *q = grsn_calloc(1, sizeof *q);
@@ -157,7 +157,7 @@ grsn_status grsn_qmix_create(GrsnQmix **out, const GrsnQmixConfig *cfg, uint64_t
     q->dims = d;
     grsn_status st = grsn_smac_create(&q->env, &sc);
     if (!st) {
-        smac_config(cfg, &sc, seed, GRSN_STREAM_EVAL_ENV);
+        grsn_qmix_smac_config(cfg, &sc, seed, GRSN_STREAM_EVAL_ENV);
         st = grsn_smac_create(&q->test_env, &sc);
     }
     int E = cfg->n_envs, n = d.n_agents, A = d.n_actions;
@@ -538,7 +538,7 @@ struct GrsnQmixPlayer {
     float reward;
     uint8_t term;
     grsn_smac_info info;
-    float *x, *qv, *core;           // agent inputs [n][d_in], Q values [n][n_actions], core state [n][state_size]
+    float *core;                    // core state [n][state_size]
     int32_t *actions, *last;        // [n]
     int t;                          // step of the episode to play next; -1: the next step begins one
 };
@@ -550,12 +550,11 @@ grsn_status grsn_qmix_player_create(GrsnQmixPlayer **out, GrsnQmix *q, uint64_t 
     GrsnQmixConfig one = q->cfg;
     one.n_envs = 1;
     grsn_smac_config sc;
-    smac_config(&one, &sc, seed, stream);
+    grsn_qmix_smac_config(&one, &sc, seed, stream);
     GrsnQmixPlayer *p = grsn_calloc(1, sizeof *p);
     if (!p) return GRSN_ERR_OOM;
     p->q = q;
     p->t = -1;
-    apply_membrane_share(q);
     grsn_status st = grsn_smac_create(&p->env, &sc);
     if (st) { grsn_qmix_player_free(p); return st; }
     const grsn_smac_dims *d = &q->dims;
@@ -565,8 +564,6 @@ grsn_status grsn_qmix_player_create(GrsnQmixPlayer **out, GrsnQmix *q, uint64_t 
     ALLOC(p->obs, n * d->obs_dim);
     ALLOC(p->state, (size_t)d->state_dim);
     ALLOC(p->avail, n * A);
-    ALLOC(p->x, n * q->core.d_in);
-    ALLOC(p->qv, n * A);
     ALLOC(p->core, n * qagent_state_size(&q->core.agent[0]));
     ALLOC(p->actions, n);
     ALLOC(p->last, n);
@@ -579,7 +576,7 @@ grsn_status grsn_qmix_player_create(GrsnQmixPlayer **out, GrsnQmix *q, uint64_t 
 void grsn_qmix_player_free(GrsnQmixPlayer *p) {
     if (!p) return;
     grsn_smac_free(p->env);
-    free(p->obs); free(p->state); free(p->avail); free(p->x); free(p->qv); free(p->core);
+    free(p->obs); free(p->state); free(p->avail); free(p->core);
     free(p->actions); free(p->last);
     free(p);
 }
@@ -615,6 +612,29 @@ static void decide_counting(QAgent *a, float *qv, float *core, const float *x, i
     }
 }
 
+int grsn_qmix_agent_state_size(const GrsnQmix *q) { return qagent_state_size(&q->core.agent[0]); }
+
+grsn_status grsn_qmix_act(GrsnQmix *q, float *state, const float *obs, const uint8_t *avail, const int32_t *last,
+                          int32_t *actions, long long *spikes) {
+    const grsn_smac_dims *d = &q->dims;
+    int n = d->n_agents, A = d->n_actions, O = d->obs_dim, din = q->core.d_in;
+    for (int a = 0; a < n; a++) {
+        if (last[a] < -1 || last[a] >= A)
+            return grsn_fail(GRSN_ERR_ARG, "agent %d: last action %d is outside -1..%d (-1: none yet)", a,
+                             (int)last[a], A - 1);
+        int any = 0;
+        for (int k = 0; k < A; k++) any |= avail[(size_t)a * A + k];
+        if (!any)
+            return grsn_fail(GRSN_ERR_ACTION, "agent %d has no available action (a dead agent has no-op, action 0)", a);
+    }
+    apply_membrane_share(q);
+    for (int a = 0; a < n; a++)
+        qmix_build_input(q->act_x + (size_t)a * din, obs + (size_t)a * O, last[a], a, O, A, n);
+    decide_counting(&q->core.agent[0], q->act_q, state, q->act_x, n, spikes);
+    for (int a = 0; a < n; a++) actions[a] = argmax_available(q->act_q + (size_t)a * A, avail + (size_t)a * A, A);
+    return GRSN_OK;
+}
+
 grsn_status grsn_qmix_player_begin(GrsnQmixPlayer *p) {
     if (p->t >= 0) return GRSN_OK;
     // A new episode: zero core state, no last actions (§9.2).
@@ -629,16 +649,10 @@ grsn_status grsn_qmix_player_begin(GrsnQmixPlayer *p) {
 const grsn_smac *grsn_qmix_player_env(const GrsnQmixPlayer *p) { return p->env; }
 
 grsn_status grsn_qmix_player_step(GrsnQmixPlayer *p, long long *spikes, int32_t *actions, GrsnQmixPlayStep *s) {
-    GrsnQmix *q = p->q;
-    const grsn_smac_dims *d = &q->dims;
-    int n = d->n_agents, A = d->n_actions, O = d->obs_dim, din = q->core.d_in;
-    QAgent *agent = &q->core.agent[0];
+    int n = p->q->dims.n_agents;
     grsn_smac_out out = {p->obs, p->state, p->avail, &p->reward, &p->term, &p->info, NULL};
     GRSN_TRY(grsn_qmix_player_begin(p));
-    for (int a = 0; a < n; a++)
-        qmix_build_input(p->x + (size_t)a * din, p->obs + (size_t)a * O, p->last[a], a, O, A, n);
-    decide_counting(agent, p->qv, p->core, p->x, n, spikes);
-    for (int a = 0; a < n; a++) p->actions[a] = argmax_available(p->qv + (size_t)a * A, p->avail + (size_t)a * A, A);
+    GRSN_TRY(grsn_qmix_act(p->q, p->core, p->obs, p->avail, p->last, p->actions, spikes));
     GRSN_TRY(grsn_smac_step(p->env, p->actions, &out));
     memset(s, 0, sizeof *s);
     s->t = p->t;

@@ -5,7 +5,8 @@
 # test schedule, the same progress.csv for the same seed and for 1 and 2
 # threads), evaluation of its checkpoints (the run's own final test
 # replayed), the trained agents played by `grsn smac play --checkpoint`
-# (episode 0 = eval's first test episode, replay, errors), checkpoints of
+# (episode 0 = eval's first test episode, replay, errors) and by
+# examples/embed_qmix (the same episodes and spikes), checkpoints of
 # another map, net or kind told apart (exit 1),
 # a non-finite loss stopping the run, and --resume of a killed run (the
 # files of an uninterrupted run) and its errors. Ends with
@@ -164,6 +165,26 @@ check "smac play --checkpoint --replay: header, the reset state, one line per st
      head -n 1 "$tmp/p.jsonl" | grep -q "^{\"type\":\"header\",\"map\":\"3m\"" &&
      [ "$(grep -c "^{\"type\":\"step\"" "$tmp/p.jsonl")" -eq $((len + 1)) ] &&
      tail -n 1 "$tmp/p.jsonl" | grep -q "\"terminated\":1"'
+# examples/embed_qmix.c runs the agents through the public API alone
+# (grsn_qmix_act) in a simulator it owns; on the same seed it must play the
+# episodes grsn smac play --checkpoint plays, with the same spikes. Agents
+# whose cores fire (threshold 0.3) and whose episodes differ with the seed.
+ex=${GRSN_EXAMPLES:-build/examples}
+"$bin" train --env smac:3m --seed 3 --steps 3000 --threads 1 $tiny --threshold 0.3 --out "$tmp/x" >/dev/null 2>&1
+for s in 7 8; do
+    "$bin" smac play 3m --checkpoint "$tmp/x/final.grsn" --episodes 4 --seed $s --verbose 1 >"$tmp/xp$s"
+    "$ex"/embed_qmix "$tmp/x/final.grsn" 4 $s >"$tmp/xe$s"
+done
+embed_plays() {   # $1: seed
+    [ "$(grep -c "^episode [0-3]: .* spikes per agent decision, core of 64 neurons)$" "$tmp/xe$1")" -eq 4 ] &&
+    [ "$(grep "^episode" "$tmp/xp$1")" = "$(sed -n "s/^\(episode .*\) ([0-9.]* spikes per agent.*/\1/p" "$tmp/xe$1")" ] &&
+    [ "$(grep "^firing rate 0\.0*[1-9]" "$tmp/xp$1")" = "$(grep "^firing rate" "$tmp/xe$1")" ]
+}
+check "examples/embed_qmix plays what smac play --checkpoint plays, spikes included" \
+    'embed_plays 7 && embed_plays 8 && ! cmp -s "$tmp/xe7" "$tmp/xe8"'
+"$ex"/embed_qmix "$tmp/c/final.grsn" >/dev/null 2>"$tmp/x1.err"
+check "examples/embed_qmix: a control checkpoint is one line, exit 1" \
+    '[ $? -eq 1 ] && [ "$(wc -l <"$tmp/x1.err")" -eq 1 ] && grep -q "a sacd checkpoint of the control task cartpole-v, not a QMIX one" "$tmp/x1.err"'
 expect_error "--policy agent without a checkpoint" 2 "--policy agent needs --checkpoint FILE" smac play 3m --policy agent
 expect_error "--checkpoint with a scripted policy" 2 "--checkpoint plays the trained agents, not --policy kite" \
     smac play 3m --checkpoint "$tmp/r1/final.grsn" --policy kite

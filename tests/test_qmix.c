@@ -337,18 +337,26 @@ static GrsnQmixConfig small_config(const char *map, grsn_net net) {
     return c;
 }
 
+// A 3m learner of one environment (seed 21) whose online agents, their
+// weights shaken, play varied greedy episodes. With leaky outputs if leak > 0.
+static GrsnQmix *varied_learner(grsn_net net, float leak) {
+    GrsnQmixConfig c = small_config("3m", net);
+    c.n_envs = 1; c.q_leak = leak;
+    GrsnQmix *q = NULL;
+    CHECK(grsn_qmix_create(&q, &c, 21) == GRSN_OK);
+    if (!q) exit(1);
+    GrsnParams *p = grsn_qmix_params(q, GRSN_QMIX_ONLINE);
+    grsn_rng r; grsn_rng_seed(&r, 8, 2);
+    for (size_t i = 0; i < p->n; i++) p->data[i] += 0.3f * (float)grsn_rng_normal(&r);
+    return q;
+}
+
 // The greedy player (grsn eval, grsn energy, grsn smac play) acts as the
 // learner's greedy test does, episode for episode: one test episode on a
 // fresh test environment and the player's first episode on the same stream
 // give the same return. With leaky outputs the player carries their state.
 static void player_equals_test(grsn_net net, float leak) {
-    GrsnQmixConfig c = small_config("3m", net);
-    c.n_envs = 1; c.q_leak = leak;
-    GrsnQmix *q;
-    CHECK(grsn_qmix_create(&q, &c, 21) == GRSN_OK);
-    GrsnParams *p = grsn_qmix_params(q, GRSN_QMIX_ONLINE);
-    grsn_rng r; grsn_rng_seed(&r, 8, 2);
-    for (size_t i = 0; i < p->n; i++) p->data[i] += 0.3f * (float)grsn_rng_normal(&r);   // varied greedy play
+    GrsnQmix *q = varied_learner(net, leak);
     GrsnQmixTest t;
     CHECK(grsn_qmix_test(q, 1, &t) == GRSN_OK);
     GrsnQmixPlayer *pl;
@@ -369,6 +377,72 @@ TEST(player_acts_as_the_test) {
     player_equals_test(GRSN_NET_GRSN, 0.0f);
     player_equals_test(GRSN_NET_GRSN, 0.5f);
     player_equals_test(GRSN_NET_GRU, 0.5f);
+}
+
+// grsn_qmix_act runs the agents in a simulator the caller owns
+// (examples/embed_qmix.c): on the learner's simulator config and the
+// player's stream, each decision, spike count, reward and episode end is the
+// player's, over episodes that follow one another, the caller zeroing the
+// core state and the last actions at each start. Bad input names the agent.
+static void act_equals_player(grsn_net net, float leak) {
+    GrsnQmix *q = varied_learner(net, leak);
+    GrsnQmixPlayer *pl;
+    CHECK(grsn_qmix_player_create(&pl, q, 5, GRSN_STREAM_EVAL_ENV) == GRSN_OK);
+    grsn_smac_config sc;
+    grsn_qmix_smac_config(grsn_qmix_config(q), &sc, 5, GRSN_STREAM_EVAL_ENV);
+    grsn_smac *world;
+    CHECK(grsn_smac_create(&world, &sc) == GRSN_OK);
+
+    grsn_smac_dims d = grsn_qmix_dims(q);
+    int n = d.n_agents, A = d.n_actions;
+    float *obs = calloc((size_t)n * d.obs_dim, sizeof(float));
+    float *state = calloc((size_t)n * grsn_qmix_agent_state_size(q), sizeof(float));
+    uint8_t *avail = calloc((size_t)n * A, 1), term = 0;
+    float reward = 0;
+    grsn_smac_info info;
+    grsn_smac_out out = {obs, NULL, avail, &reward, &term, &info, NULL};
+    int32_t last[8], mine[8], theirs[8];
+    long long my_spikes[8], their_spikes[8], total = 0;
+    CHECK(n <= 8);
+    int same = 1, steps = 0;
+    for (int ep = 0; ep < 3; ep++) {
+        CHECK(grsn_smac_reset(world, &out) == GRSN_OK);
+        memset(state, 0, (size_t)n * grsn_qmix_agent_state_size(q) * sizeof(float));
+        for (int a = 0; a < n; a++) last[a] = -1;
+        do {
+            GrsnQmixPlayStep ps;
+            CHECK(grsn_qmix_act(q, state, obs, avail, last, mine, my_spikes) == GRSN_OK);
+            CHECK(grsn_qmix_player_step(pl, their_spikes, theirs, &ps) == GRSN_OK);
+            CHECK(grsn_smac_step(world, mine, &out) == GRSN_OK);
+            same &= !memcmp(mine, theirs, (size_t)n * sizeof *mine) &&
+                    !memcmp(my_spikes, their_spikes, (size_t)n * sizeof *my_spikes) && reward == ps.reward &&
+                    (term != 0) == ps.done;
+            for (int a = 0; a < n; a++) total += my_spikes[a];
+            memcpy(last, mine, (size_t)n * sizeof *mine);
+            steps++;
+        } while (!term && steps < 1000);
+    }
+    CHECK(same && steps > 3 && term);
+    CHECK(net == GRSN_NET_GRU ? total == 0 : total > 0);
+
+    // Bad input: a last action out of range, an agent with nothing to do.
+    last[0] = (int32_t)A;
+    CHECK(grsn_qmix_act(q, state, obs, avail, last, mine, NULL) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "agent 0: last action 9 is outside -1..8") != NULL);
+    last[0] = -1;
+    memset(avail + A, 0, (size_t)A);
+    CHECK(grsn_qmix_act(q, state, obs, avail, last, mine, NULL) == GRSN_ERR_ACTION);
+    CHECK(strstr(grsn_last_error(), "agent 1 has no available action") != NULL);
+    free(obs); free(state); free(avail);
+    grsn_smac_free(world);
+    grsn_qmix_player_free(pl);
+    grsn_qmix_free(q);
+}
+
+TEST(act_in_a_world_of_your_own) {
+    act_equals_player(GRSN_NET_GRSN, 0.0f);
+    act_equals_player(GRSN_NET_GRSN, 0.5f);
+    act_equals_player(GRSN_NET_GRU, 0.0f);
 }
 
 // The readout anneal (--readout-anneal N, a training schedule): at env step
@@ -616,6 +690,7 @@ int main(void) {
     RUN(tap_step_equals_window);
     RUN(leaky_outputs_filter_q);
     RUN(player_acts_as_the_test);
+    RUN(act_in_a_world_of_your_own);
     RUN(readout_anneal_from_membrane_to_spikes);
     RUN(masked_actions_never_chosen);
     RUN(same_seed_same_run_any_threads);
