@@ -63,5 +63,6 @@ int bench_update(int argc, char **argv);
 int cmd_smac(int argc, char **argv);
 int bench_smac(int argc, char **argv);
 int bench_qmix(int argc, char **argv);
+int bench_act(int argc, char **argv);
 
 #endif

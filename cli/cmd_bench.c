@@ -14,6 +14,7 @@ static const BenchTarget targets[] = {
     {"update", bench_update, "gradient updates/s of a control agent at the paper's batch"},
     {"smac", bench_smac, "SMAC simulator env-steps/s with random valid actions, 1 thread and all threads"},
     {"qmix", bench_qmix, "QMIX training env-steps/s and updates/s on a SMAC map (--curve: win rate over time)"},
+    {"act", bench_act, "latency of one decision of an embedded agent (control, or a QMIX team step), 1 thread"},
 };
 static const int ntargets = (int)(sizeof targets / sizeof targets[0]);
 

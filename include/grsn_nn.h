@@ -74,6 +74,9 @@ int         grsn_params_finite(const GrsnParams *p);
 typedef enum { GRSN_ACT_NONE = 0, GRSN_ACT_RELU, GRSN_ACT_TANH, GRSN_ACT_SIGMOID } grsn_act;
 
 void grsn_transpose(float *wt, const float *w, int rows, int cols);
+// The same, skipped when w is byte for byte what it was at the last call
+// (`seen`, rows x cols, zero-filled with wt at allocation, holds it).
+void grsn_transpose_cached(float *wt, float *seen, const float *w, int rows, int cols);
 void grsn_matmul_forward(float *y, const float *x, const float *wt, const float *b,
                          const float *mask, int N, int in, int out);
 // The product, then y = act(y), the same bits as grsn_act_forward after it:
@@ -128,7 +131,8 @@ typedef struct {
     int in, out;
     float *w, *b;     // [out][in], [out]
     float *dw, *db;
-    float *wt;        // W^T [in][out], refreshed by every forward call
+    float *wt;        // W^T [in][out], refreshed by a forward call when W has changed
+    float *w_seen;    // W as wt was made from it [out][in] (grsn_transpose_cached)
 } GrsnLinear;
 
 grsn_status grsn_linear_init(GrsnLinear *l, GrsnParams *p, const char *name, int in, int out);
@@ -299,6 +303,7 @@ typedef struct {
     // Transposed weights for the forward products, and acting scratch.
     float *wt;                // input weights transposed, [in][G*H]
     float *wt_hh;             // GRU W_hh^T, [H][3H]; GRSN gates = SPIKES [W_f; W_i]^T, [H][2H]
+    float *wt_seen, *wt_hh_seen;   // the weights each was made from (grsn_transpose_cached)
     float *step_g, *step_gh, *step_gates;   // [max_B][G*H], GRU [max_B][3H] x2;
                                             // gates = SPIKES: [max_B][2H], [max_B][H] (o_{t-1})
     float *step_spikes;       // readout = MEMBRANE: the last step's decoded spikes, [max_B][H]

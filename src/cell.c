@@ -183,9 +183,11 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
     ALLOC(c->dstate, (size_t)max_B * c->state_size);
     ALLOC(c->mask, TB);
     ALLOC(c->wt, (size_t)in * G * H);
+    ALLOC(c->wt_seen, (size_t)in * G * H);
     ALLOC(c->step_g, (size_t)max_B * G * H);
     if (spike_gates(cfg)) {
         ALLOC(c->wt_hh, (size_t)H * 2 * H);
+        ALLOC(c->wt_hh_seen, (size_t)H * 2 * H);
         ALLOC(c->step_gh, (size_t)max_B * 2 * H);
         ALLOC(c->step_gates, (size_t)max_B * H);
         ALLOC(c->gates, TB * 2 * H);
@@ -195,6 +197,7 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
     }
     if (cfg->kind == GRSN_CELL_GRU) {
         ALLOC(c->wt_hh, (size_t)H * 3 * H);
+        ALLOC(c->wt_hh_seen, (size_t)H * 3 * H);
         ALLOC(c->step_gh, (size_t)max_B * 3 * H);
         ALLOC(c->step_gates, (size_t)max_B * 3 * H);
         ALLOC(c->hid_a, TB * 3 * H);
@@ -224,7 +227,7 @@ void grsn_cell_free(GrsnCell *c) {
     free(c->gate_a); free(c->dgate); free(c->state0); free(c->dstate); free(c->mask);
     free(c->hid_a); free(c->gates); free(c->dhid); free(c->s_seq); free(c->ds_rows);
     free(c->c_seq); free(c->u_seq); free(c->uh_seq); free(c->o_seq); free(c->dbeta_rows);
-    free(c->wt); free(c->wt_hh); free(c->step_g); free(c->step_gh); free(c->step_gates);
+    free(c->wt); free(c->wt_hh); free(c->wt_seen); free(c->wt_hh_seen); free(c->step_g); free(c->step_gh); free(c->step_gates);
     free(c->spk_seq); free(c->step_spikes); free(c->last_step);
     memset(c, 0, sizeof *c);
 }
@@ -407,7 +410,7 @@ static int last_valid(const float *mask, int T, int B, int bi) {
 
 static void gru_forward(GrsnCell *c, float *out, float *state, int T, int B) {
     int H = c->cfg.hidden;
-    grsn_transpose(c->wt_hh, c->w_hh, 3 * H, H);
+    grsn_transpose_cached(c->wt_hh, c->wt_hh_seen, c->w_hh, 3 * H, H);
     for (int t = 0; t < T; t++) {
         size_t row0 = (size_t)t * B;
         float *hprev = c->u_seq + row0 * H, *gh = c->hid_a + row0 * 3 * H;
@@ -436,7 +439,7 @@ static void spikegate_forward(GrsnCell *c, float *out, float *state, int T, int 
     int H = cfg->hidden, S = c->state_size;
     float beta[GRSN_CELL_MAX_HIDDEN];
     load_beta(c, beta);
-    grsn_transpose(c->wt_hh, c->w_f, 2 * H, H);
+    grsn_transpose_cached(c->wt_hh, c->wt_hh_seen, c->w_f, 2 * H, H);
     for (int t = 0; t < T; t++) {
         size_t row0 = (size_t)t * B;
         float *sp = c->s_seq + row0 * H, *g0 = c->gates + row0 * 2 * H;
@@ -521,7 +524,7 @@ static void cell_forward(GrsnCell *c, float *out, float *state, const float *x,
     memcpy(c->state0, state, (size_t)B * S * sizeof(float));
 
     // Input-side products for every step at once: GRSN gates, LIF current, GRU gi.
-    grsn_transpose(c->wt, input_w(c), G * H, in);
+    grsn_transpose_cached(c->wt, c->wt_seen, input_w(c), G * H, in);
     grsn_matmul_forward(c->gate_a, x, c->wt, input_b(c), c->mask, (int)TB, in, G * H);
     if (cfg->kind == GRSN_CELL_GRU) { gru_forward(c, out, state, T, B); return; }
     if (spike_gates(cfg)) { spikegate_forward(c, out, state, T, B); return; }
@@ -556,10 +559,10 @@ void grsn_cell_step(GrsnCell *c, float *out, float *state, const float *x, int B
     GRSN_ASSERT(B >= 1 && B <= c->max_B, "cell step: B=%d beyond max_B=%d", B, c->max_B);
     int H = cfg->hidden, in = cfg->in, G = ngate(cfg), S = c->state_size;
     // The same products, in the same order, as grsn_cell_forward.
-    grsn_transpose(c->wt, input_w(c), G * H, in);
+    grsn_transpose_cached(c->wt, c->wt_seen, input_w(c), G * H, in);
     grsn_matmul_forward(c->step_g, x, c->wt, input_b(c), NULL, B, in, G * H);
     if (cfg->kind == GRSN_CELL_GRU) {
-        grsn_transpose(c->wt_hh, c->w_hh, 3 * H, H);
+        grsn_transpose_cached(c->wt_hh, c->wt_hh_seen, c->w_hh, 3 * H, H);
         grsn_matmul_forward(c->step_gh, state, c->wt_hh, c->b_hh, NULL, B, H, 3 * H);
         for (int bi = 0; bi < B; bi++) {
             float *st = state + (size_t)bi * H;
@@ -573,7 +576,7 @@ void grsn_cell_step(GrsnCell *c, float *out, float *state, const float *x, int B
     load_beta(c, beta);
     int sg = spike_gates(cfg);
     if (sg) {   // the gates on o_{t-1}, as spikegate_forward computes them
-        grsn_transpose(c->wt_hh, c->w_f, 2 * H, H);
+        grsn_transpose_cached(c->wt_hh, c->wt_hh_seen, c->w_f, 2 * H, H);
         for (int bi = 0; bi < B; bi++)
             memcpy(c->step_gates + (size_t)bi * H, state + (size_t)bi * S + H, (size_t)H * sizeof(float));
         grsn_matmul_forward(c->step_gh, c->step_gates, c->wt_hh, c->b_f, NULL, B, H, 2 * H);

@@ -14,17 +14,22 @@ grsn_status grsn_linear_init(GrsnLinear *l, GrsnParams *p, const char *name, int
     snprintf(nm, sizeof nm, "%s.b", name);
     GRSN_TRY(grsn_params_add(p, nm, out, 1, &l->b, &l->db));
     l->wt = grsn_calloc((size_t)in * out, sizeof(float));
-    return l->wt ? GRSN_OK : GRSN_ERR_OOM;
+    l->w_seen = grsn_calloc((size_t)in * out, sizeof(float));
+    if (!l->wt || !l->w_seen) { grsn_linear_free(l); return GRSN_ERR_OOM; }
+    return GRSN_OK;
 }
 
-void grsn_linear_free(GrsnLinear *l) { free(l->wt); l->wt = NULL; }
+void grsn_linear_free(GrsnLinear *l) {
+    free(l->wt); free(l->w_seen);
+    l->wt = l->w_seen = NULL;
+}
 
 void grsn_linear_forward(GrsnLinear *l, float *y, const float *x, const float *mask, int N) {
     grsn_linear_forward_act(l, y, x, mask, N, GRSN_ACT_NONE);
 }
 
 void grsn_linear_forward_act(GrsnLinear *l, float *y, const float *x, const float *mask, int N, grsn_act act) {
-    grsn_transpose(l->wt, l->w, l->out, l->in);
+    grsn_transpose_cached(l->wt, l->w_seen, l->w, l->out, l->in);
     grsn_matmul_forward_act(y, x, l->wt, l->b, mask, N, l->in, l->out, act);
 }
 

@@ -39,6 +39,19 @@ void grsn_transpose(float *wt, const float *w, int rows, int cols) {
     }
 }
 
+// wt = w^T unless w holds the bytes it held at the last call, kept in `seen`
+// (rows x cols, zero-filled at first, as wt is). Weights change once per
+// update but are read by many forward calls, and a decision at batch 1 costs
+// less than transposing its weights: the transpose took a quarter of a
+// trained Pendulum-P agent's decision (perf, `grsn bench act`). Comparing
+// bytes needs no invalidation anywhere weights are written.
+void grsn_transpose_cached(float *wt, float *seen, const float *w, int rows, int cols) {
+    size_t n = (size_t)rows * cols * sizeof(float);
+    if (memcmp(seen, w, n) == 0) return;
+    grsn_transpose(wt, w, rows, cols);
+    memcpy(seen, w, n);
+}
+
 // ----------------------------------------------------------------------------
 // Products. Every element of every product below is one sum
 //
