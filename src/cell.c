@@ -495,6 +495,15 @@ static void spiking_forward_step(GrsnCell *c, const float *beta, float *out, flo
                      cache ? c->o_seq + base : NULL, stride);
 }
 
+// Rows b0 .. b1 through all T steps, side by side step by step (one block of
+// grsn_cell_forward's rows; the rows are independent, so the blocks change
+// no bit).
+static void spiking_forward_rows(GrsnCell *c, const float *beta, float *out, float *state, int T, int b0, int b1,
+                                 int cache) {
+    for (int t = 0; t < T; t++)
+        for (int bi = b0; bi < b1; bi++) spiking_forward_step(c, beta, out, state, bi, t, cache);
+}
+
 static void cell_forward(GrsnCell *c, float *out, float *state, const float *x,
                          const float *mask, int T, int B, int cache);
 
@@ -538,11 +547,13 @@ static void cell_forward(GrsnCell *c, float *out, float *state, const float *x,
     // than the hardware prefetcher follows, and the cell waited on memory.)
     int nblk = B < grsn_threads() ? B : grsn_threads();
     for (int bi = 0; bi < B; bi++) c->last_step[bi] = cache ? last_valid(c->mask, T, B, bi) : -1;
-    #pragma omp parallel for schedule(static) if (nblk > 1 && (long)T * H * 8 > GRSN_PAR_MIN_WORK)
-    for (int blk = 0; blk < nblk; blk++) {
-        int b0 = (int)((long)B * blk / nblk), b1 = (int)((long)B * (blk + 1) / nblk);
-        for (int t = 0; t < T; t++)
-            for (int bi = b0; bi < b1; bi++) spiking_forward_step(c, beta, out, state, bi, t, cache);
+    if (nblk > 1 && grsn_par((long)T * H * 8)) {
+        #pragma omp parallel for schedule(static)
+        for (int blk = 0; blk < nblk; blk++)
+            spiking_forward_rows(c, beta, out, state, T, (int)((long)B * blk / nblk),
+                                 (int)((long)B * (blk + 1) / nblk), cache);
+    } else {
+        spiking_forward_rows(c, beta, out, state, T, 0, B, cache);
     }
 }
 

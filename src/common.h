@@ -40,6 +40,14 @@ void grsn_release(void *p);
 
 // Parallelise a loop only when it has enough work to pay for the threads.
 #define GRSN_PAR_MIN_WORK 32768L
+// On the paths an acting agent takes (a forward product, a transpose, a
+// copy, a ReLU, a spiking cell's rows), the test is grsn_par in a plain `if`
+// around the region rather than OpenMP's if clause: libgomp enters a region
+// even when that clause is false, or on one thread, and ends it with a futex
+// wake, a system call. At batch 1 those calls cost a control agent's decision
+// about three times its arithmetic (`grsn bench act`, against a build without
+// OpenMP).
+static inline int grsn_par(long work) { return work > GRSN_PAR_MIN_WORK && grsn_threads() > 1; }
 
 // e^x, bit for bit the value of glibc's expf (2.28 and later, its FMA build:
 // every float checked by dev/check_expf.c), written out so that it

@@ -27,15 +27,22 @@ const uint64_t grsn_exp2_tab[32] = {
 // per cache line of wt and took 5% of a TD3 update (perf, trained agent).
 enum { TRANSPOSE_TILE = 16 };
 
+// Rows r0 .. r0 + TRANSPOSE_TILE of w into wt.
+static void transpose_rows(float *wt, const float *w, int rows, int cols, int r0) {
+    int r1 = r0 + TRANSPOSE_TILE < rows ? r0 + TRANSPOSE_TILE : rows;
+    for (int c0 = 0; c0 < cols; c0 += TRANSPOSE_TILE) {
+        int c1 = c0 + TRANSPOSE_TILE < cols ? c0 + TRANSPOSE_TILE : cols;
+        for (int c = c0; c < c1; c++)
+            for (int r = r0; r < r1; r++) wt[(size_t)c * rows + r] = w[(size_t)r * cols + c];
+    }
+}
+
 void grsn_transpose(float *wt, const float *w, int rows, int cols) {
-    #pragma omp parallel for schedule(static) if ((long)rows * cols > GRSN_PAR_MIN_WORK)
-    for (int r0 = 0; r0 < rows; r0 += TRANSPOSE_TILE) {
-        int r1 = r0 + TRANSPOSE_TILE < rows ? r0 + TRANSPOSE_TILE : rows;
-        for (int c0 = 0; c0 < cols; c0 += TRANSPOSE_TILE) {
-            int c1 = c0 + TRANSPOSE_TILE < cols ? c0 + TRANSPOSE_TILE : cols;
-            for (int c = c0; c < c1; c++)
-                for (int r = r0; r < r1; r++) wt[(size_t)c * rows + r] = w[(size_t)r * cols + c];
-        }
+    if (grsn_par((long)rows * cols)) {
+        #pragma omp parallel for schedule(static)
+        for (int r0 = 0; r0 < rows; r0 += TRANSPOSE_TILE) transpose_rows(wt, w, rows, cols, r0);
+    } else {
+        for (int r0 = 0; r0 < rows; r0 += TRANSPOSE_TILE) transpose_rows(wt, w, rows, cols, r0);
     }
 }
 
@@ -607,42 +614,53 @@ void grsn_matmul_forward(float *y, const float *x, const float *wt, const float 
     grsn_matmul_forward_act(y, x, wt, b, mask, N, in, out, GRSN_ACT_NONE);
 }
 
+// Rows n0 .. n1 of the forward product (its chunk of chunk_rows rows); kd:
+// the columns of x to gather (gather_columns).
+static void forward_chunk(float *y, const float *x, const float *wt, const float *b, const float *mask,
+                          int in, int out, grsn_act act, int kd, int n0, int n1) {
+    int live[ROW_CHUNK];
+    if (mask)
+        for (int n = n0; n < n1; n++)
+            if (mask[n] == 0.0f) memset(y + (size_t)n * out, 0, (size_t)out * sizeof(float));
+    int nlive = live_rows(mask, n0, n1, live);
+    if (out < VW) {
+        for (int t = 0; t < nlive; t += NARROW_ROWS) {
+            int nr = imin(NARROW_ROWS, nlive - t);
+            const float *ar[NARROW_ROWS];
+            float *cr[NARROW_ROWS];
+            for (int l = 0; l < nr; l++) {
+                ar[l] = x + (size_t)live[t + l] * in; cr[l] = y + (size_t)live[t + l] * out;
+            }
+            product_narrow(cr, ar, 1, wt, (size_t)out, b, NULL, nr, in, out, 0);
+        }
+    } else if (kd > 0) {
+        // Sparse columns by gather; a dense tail (the real-valued features
+        // concatenated after a layer's spikes) by the tile, carrying on
+        // each row's sum from where the gather left it.
+        for (int t = 0; t < nlive; t++)
+            row_gather(y + (size_t)live[t] * out, x + (size_t)live[t] * in, wt, b, kd, out);
+        for (int t = 0; kd < in && t < nlive; t += TILE_R)
+            tile_rows(y, (size_t)out, x + kd, (size_t)in, live + t, imin(TILE_R, nlive - t),
+                      wt + (size_t)kd * out, (size_t)out, NULL, in - kd, out, GRSN_CONTINUE);
+    } else {
+        for (int t = 0; t < nlive; t += TILE_R)
+            tile_rows(y, (size_t)out, x, (size_t)in, live + t, imin(TILE_R, nlive - t),
+                      wt, (size_t)out, b, in, out, 0);
+    }
+    if (act == GRSN_ACT_RELU) relu_block(y + (size_t)n0 * out, y + (size_t)n0 * out, (size_t)(n1 - n0) * out);
+}
+
 void grsn_matmul_forward_act(float *y, const float *x, const float *wt, const float *b,
                              const float *mask, int N, int in, int out, grsn_act act) {
     int rows = chunk_rows(N), nchunks = (N + rows - 1) / rows;
     int kd = out < VW ? 0 : gather_columns(x, mask, N, in, (size_t)in * out * sizeof(float));
-    #pragma omp parallel for schedule(static) if ((long)N * in * out > GRSN_PAR_MIN_WORK)
-    for (int ch = 0; ch < nchunks; ch++) {
-        int n0 = ch * rows, n1 = imin(N, n0 + rows), live[ROW_CHUNK];
-        if (mask)
-            for (int n = n0; n < n1; n++)
-                if (mask[n] == 0.0f) memset(y + (size_t)n * out, 0, (size_t)out * sizeof(float));
-        int nlive = live_rows(mask, n0, n1, live);
-        if (out < VW) {
-            for (int t = 0; t < nlive; t += NARROW_ROWS) {
-                int nr = imin(NARROW_ROWS, nlive - t);
-                const float *ar[NARROW_ROWS];
-                float *cr[NARROW_ROWS];
-                for (int l = 0; l < nr; l++) {
-                    ar[l] = x + (size_t)live[t + l] * in; cr[l] = y + (size_t)live[t + l] * out;
-                }
-                product_narrow(cr, ar, 1, wt, (size_t)out, b, NULL, nr, in, out, 0);
-            }
-        } else if (kd > 0) {
-            // Sparse columns by gather; a dense tail (the real-valued features
-            // concatenated after a layer's spikes) by the tile, carrying on
-            // each row's sum from where the gather left it.
-            for (int t = 0; t < nlive; t++)
-                row_gather(y + (size_t)live[t] * out, x + (size_t)live[t] * in, wt, b, kd, out);
-            for (int t = 0; kd < in && t < nlive; t += TILE_R)
-                tile_rows(y, (size_t)out, x + kd, (size_t)in, live + t, imin(TILE_R, nlive - t),
-                          wt + (size_t)kd * out, (size_t)out, NULL, in - kd, out, GRSN_CONTINUE);
-        } else {
-            for (int t = 0; t < nlive; t += TILE_R)
-                tile_rows(y, (size_t)out, x, (size_t)in, live + t, imin(TILE_R, nlive - t),
-                          wt, (size_t)out, b, in, out, 0);
-        }
-        if (act == GRSN_ACT_RELU) relu_block(y + (size_t)n0 * out, y + (size_t)n0 * out, (size_t)(n1 - n0) * out);
+    if (grsn_par((long)N * in * out)) {
+        #pragma omp parallel for schedule(static)
+        for (int ch = 0; ch < nchunks; ch++)
+            forward_chunk(y, x, wt, b, mask, in, out, act, kd, ch * rows, imin(N, ch * rows + rows));
+    } else {
+        for (int ch = 0; ch < nchunks; ch++)
+            forward_chunk(y, x, wt, b, mask, in, out, act, kd, ch * rows, imin(N, ch * rows + rows));
     }
     if (act != GRSN_ACT_NONE && act != GRSN_ACT_RELU) grsn_act_forward(act, y, y, (size_t)N * out);
 }
@@ -778,7 +796,8 @@ void grsn_act_forward(grsn_act a, float *y, const float *x, size_t n) {
     switch (a) {
     case GRSN_ACT_NONE: if (y != x) memmove(y, x, n * sizeof(float)); break;
     case GRSN_ACT_RELU:
-        #pragma omp parallel for schedule(static) if (nblocks > 2)
+        if (nblocks <= 2 || !grsn_par((long)n)) { relu_block(y, x, n); break; }   // exact either way
+        #pragma omp parallel for schedule(static)
         for (long blk = 0; blk < nblocks; blk++) {
             size_t i0 = (size_t)blk * ACT_BLOCK;
             relu_block(y + i0, x + i0, n - i0 < ACT_BLOCK ? n - i0 : ACT_BLOCK);
@@ -861,9 +880,14 @@ void grsn_log_softmax_backward(float *dlogits, const float *dlp, const float *lp
 // master thread while the other waited (perf, session 26). A copy is exact,
 // so how the rows are split never changes a bit.
 void grsn_copy_cols(float *dst, int dst_w, int doff, const float *src, int src_w, int soff, int w, int N) {
-    #pragma omp parallel for schedule(static) if ((long)N * w > GRSN_PAR_MIN_WORK)
-    for (int n = 0; n < N; n++)
-        memcpy(dst + (size_t)n * dst_w + doff, src + (size_t)n * src_w + soff, (size_t)w * sizeof(float));
+    if (grsn_par((long)N * w)) {
+        #pragma omp parallel for schedule(static)
+        for (int n = 0; n < N; n++)
+            memcpy(dst + (size_t)n * dst_w + doff, src + (size_t)n * src_w + soff, (size_t)w * sizeof(float));
+    } else {
+        for (int n = 0; n < N; n++)
+            memcpy(dst + (size_t)n * dst_w + doff, src + (size_t)n * src_w + soff, (size_t)w * sizeof(float));
+    }
 }
 
 void grsn_concat_forward(float *y, const float *a, int na, const float *b, int nb, int N) {

@@ -179,17 +179,26 @@ grsn_status grsn_smac_step_env(grsn_smac *s, int env, const int32_t *actions, co
     return GRSN_OK;
 }
 
+// Environment i's part of a batch step: nothing once its episode has ended.
+static void step_env(grsn_smac *s, const int32_t *actions, const grsn_smac_out *out, int i) {
+    if (s->envs[i].done) return;
+    grsn_smac_out r = row_of(s, out, i);
+    step_one(&s->envs[i], actions + (size_t)i * s->dims.n_agents, out ? &r : NULL);
+}
+
 grsn_status grsn_smac_step(grsn_smac *s, const int32_t *actions, const grsn_smac_out *out) {
     int na = s->dims.n_agents;
     for (int i = 0; i < s->n_envs; i++)   // check everything before anything moves
         if (!s->envs[i].done) GRSN_TRY(smac_env_check(&s->envs[i], i, actions + (size_t)i * na));
+    // A plain if, not OpenMP's if clause: one environment (a player, a test
+    // of one episode) enters no region at all (common.h, grsn_par).
+    if (s->n_envs > 1 && grsn_threads() > 1) {
 #ifdef GRSN_OMP
-    #pragma omp parallel for schedule(static) if (s->n_envs > 1)
+        #pragma omp parallel for schedule(static)
 #endif
-    for (int i = 0; i < s->n_envs; i++) {
-        if (s->envs[i].done) continue;
-        grsn_smac_out r = row_of(s, out, i);
-        step_one(&s->envs[i], actions + (size_t)i * na, out ? &r : NULL);
+        for (int i = 0; i < s->n_envs; i++) step_env(s, actions, out, i);
+    } else {
+        for (int i = 0; i < s->n_envs; i++) step_env(s, actions, out, i);
     }
     return GRSN_OK;
 }
