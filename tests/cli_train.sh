@@ -131,6 +131,16 @@ expect_error "bench update: --hidden=N before --checkpoint" 2 "--hidden cannot b
 expect_error "bench update: missing checkpoint" 1 "none.grsn: cannot open checkpoint" \
     bench update --checkpoint "$tmp/none.grsn"
 
+# grsn bench act times a decision of a trained agent (the time is not checked).
+"$bin" bench act --checkpoint "$tmp/r5/final.grsn" --min-time 0.05 >"$tmp/ba" 2>&1
+check "bench act of a checkpoint's agent" \
+    '[ $? -eq 0 ] && grep -q "pendulum-p td3 grsn, hidden 16, 1 thread, trained agent of" "$tmp/ba" &&
+     grep -q "^decisions/s [0-9]* *([0-9.]* us per decision, [0-9]* decisions)  firing rate [0-9.]*$" "$tmp/ba"'
+expect_error "bench act: --net beside --checkpoint" 2 "--net cannot be given with --checkpoint" \
+    bench act --checkpoint "$tmp/r5/final.grsn" --net gru
+expect_error "bench act: --min-time 0" 2 "--min-time 0 must lie in (0, 3600]" bench act --min-time 0
+expect_error "bench act: unknown env" 2 "cartpole-f, cartpole-p" bench act --env mountaincar
+
 # --- Bad checkpoints: exit 1, one line naming the file and the problem.
 f="$tmp/r1/final.grsn"
 expect_error "missing checkpoint" 1 "$tmp/none.grsn: cannot open checkpoint" eval --checkpoint "$tmp/none.grsn"

@@ -182,6 +182,10 @@ embed_plays() {   # $1: seed
 }
 check "examples/embed_qmix plays what smac play --checkpoint plays, spikes included" \
     'embed_plays 7 && embed_plays 8 && ! cmp -s "$tmp/xe7" "$tmp/xe8"'
+"$bin" bench act --checkpoint "$tmp/x/final.grsn" --min-time 0.05 >"$tmp/xa" 2>&1
+check "bench act of a QMIX checkpoint's agents" \
+    '[ $? -eq 0 ] && grep -q "smac:3m qmix grsn, hidden 64, 3 agents, 1 thread, trained agents of" "$tmp/xa" &&
+     grep -q "^team steps/s [0-9]* *([0-9.]* us per team step, [0-9.]* us per agent decision, [0-9]* team steps)  firing rate 0\.[0-9]*[1-9]" "$tmp/xa"'
 "$ex"/embed_qmix "$tmp/c/final.grsn" >/dev/null 2>"$tmp/x1.err"
 check "examples/embed_qmix: a control checkpoint is one line, exit 1" \
     '[ $? -eq 1 ] && [ "$(wc -l <"$tmp/x1.err")" -eq 1 ] && grep -q "a sacd checkpoint of the control task cartpole-v, not a QMIX one" "$tmp/x1.err"'
