@@ -120,10 +120,8 @@ int bench_act(int argc, char **argv) {
     long n;
     double per, rate;
     if (ckpt_path) {
-        static const char *fixed[] = {"env", "net", "hidden"};
-        for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
-            if (args_given(specs, nspecs, argc, argv, fixed[k]))
-                cli_usage_error(CMD, "--%s cannot be given with --checkpoint: the checkpoint fixes it", fixed[k]);
+        static const char *const fixed[] = {"env", "net", "hidden"};
+        args_refuse_beside(CMD, specs, nspecs, argc, argv, "checkpoint", fixed, 3);
     }
     if (ckpt_path && grsn_qmix_ckpt_probe(ckpt_path)) {
         GrsnQmix *q;

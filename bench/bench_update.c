@@ -39,12 +39,8 @@ int bench_update(int argc, char **argv) {
     GrsnAgentConfig cfg;
     GrsnAgent *agent;
     if (ckpt_path) {
-        // The checkpoint fixes what these flags would choose.
-        static const char *fixed[] = {"env", "algo", "net", "hidden", "substeps"};
-        for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
-            if (args_given(specs, nspecs, argc, argv, fixed[k]))
-                cli_usage_error("bench update", "--%s cannot be given with --checkpoint: the checkpoint fixes it",
-                                fixed[k]);
+        static const char *const fixed[] = {"env", "algo", "net", "hidden", "substeps"};
+        args_refuse_beside("bench update", specs, nspecs, argc, argv, "checkpoint", fixed, 5);
         GrsnCkptInfo info;
         cli_check("bench update", grsn_ckpt_load(ckpt_path, &agent, &info));
         cfg = *grsn_agent_config(agent);

@@ -135,6 +135,13 @@ int args_parse(const char *cmd, const char *usage, const ArgSpec *specs, int nsp
     return npos;
 }
 
+void args_refuse_beside(const char *cmd, const ArgSpec *specs, int nspecs, int argc, char **argv, const char *by,
+                        const char *const *fixed, int n) {
+    for (int k = 0; k < n; k++)
+        if (args_given(specs, nspecs, argc, argv, fixed[k]))
+            cli_usage_error(cmd, "--%s cannot be given with --%s: the %s fixes it", fixed[k], by, by);
+}
+
 int args_given(const ArgSpec *specs, int nspecs, int argc, char **argv, const char *flag) {
     for (int i = 0; i < argc; i++) {
         if (!is_flag(argv[i])) continue;

@@ -29,6 +29,11 @@ int args_parse(const char *cmd, const char *usage, const ArgSpec *specs, int nsp
 // Whether argv (as args_parse read it) gives --flag, by name without dashes,
 // as a flag rather than as another flag's value. Call after args_parse.
 int args_given(const ArgSpec *specs, int nspecs, int argc, char **argv, const char *flag);
+// A usage error (exit 2) if any of the n flags in `fixed` is given beside
+// --`by`, whose file fixes what they would choose (a checkpoint: its task,
+// net, sizes).
+void args_refuse_beside(const char *cmd, const ArgSpec *specs, int nspecs, int argc, char **argv, const char *by,
+                        const char *const *fixed, int n);
 
 // Print "grsn: CMD: message" and exit(2) (usage) or exit(1) (failure).
 _Noreturn void cli_usage_error(const char *cmd, const char *fmt, ...)

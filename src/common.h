@@ -41,8 +41,9 @@ void grsn_release(void *p);
 // Parallelise a loop only when it has enough work to pay for the threads.
 #define GRSN_PAR_MIN_WORK 32768L
 // On the paths an acting agent takes (a forward product, a transpose, a
-// copy, a ReLU, a spiking cell's rows), the test is grsn_par in a plain `if`
-// around the region rather than OpenMP's if clause: libgomp enters a region
+// copy, a ReLU, a spiking cell's rows, a simulator step), the test is a plain
+// `if` around the region, grsn_par or the site's own threshold and more than
+// one thread, rather than OpenMP's if clause: libgomp enters a region
 // even when that clause is false, or on one thread, and ends it with a futex
 // wake, a system call. At batch 1 those calls cost a control agent's decision
 // about three times its arithmetic (`grsn bench act`, against a build without

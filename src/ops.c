@@ -796,7 +796,7 @@ void grsn_act_forward(grsn_act a, float *y, const float *x, size_t n) {
     switch (a) {
     case GRSN_ACT_NONE: if (y != x) memmove(y, x, n * sizeof(float)); break;
     case GRSN_ACT_RELU:
-        if (nblocks <= 2 || !grsn_par((long)n)) { relu_block(y, x, n); break; }   // exact either way
+        if (nblocks <= 2 || grsn_threads() < 2) { relu_block(y, x, n); break; }   // plain if (common.h); exact
         #pragma omp parallel for schedule(static)
         for (long blk = 0; blk < nblocks; blk++) {
             size_t i0 = (size_t)blk * ACT_BLOCK;
