@@ -4,7 +4,8 @@
  * decision at a time, the core's state carried from step to step (TAP):
  *   - a control agent: grsn_agent_act, deterministic, per decision;
  *   - the agents of a QMIX checkpoint: grsn_qmix_act, per team step of its
- *     n agents (and per agent decision).
+ *     n agents (and per agent decision), and grsn_qmix_act_agent, one agent
+ *     deciding alone (batch 1), on the same episodes.
  * The agents act in their own episodes, so a trained agent fires at its own
  * rates (the spike-fed products sum only active inputs); only the acting
  * calls are timed, not the environment. A fresh control agent (--env, --net)
@@ -56,8 +57,11 @@ static double time_control(GrsnAgent *agent, grsn_env *env, double min_time, lon
     return acting / (double)n;
 }
 
-// Team steps of a QMIX checkpoint's agents in their simulator, likewise.
-static double time_qmix(GrsnQmix *q, uint64_t seed, double min_time, long min_n, long *n_out, double *rate) {
+// Team steps of a QMIX checkpoint's agents in their simulator, likewise;
+// *alone: seconds per decision of one agent through grsn_qmix_act_agent,
+// each agent keeping its own state beside the team's (the same decisions).
+static double time_qmix(GrsnQmix *q, uint64_t seed, double min_time, long min_n, long *n_out, double *rate,
+                        double *alone) {
     const GrsnQmixConfig *c = grsn_qmix_config(q);
     grsn_smac_dims d = grsn_qmix_dims(q);
     int n = d.n_agents;
@@ -67,22 +71,31 @@ static double time_qmix(GrsnQmix *q, uint64_t seed, double min_time, long min_n,
     grsn_smac *world;
     cli_check(CMD, grsn_smac_create(&world, &sc));
     size_t S = (size_t)grsn_qmix_agent_state_size(q);
-    float *state = malloc((size_t)n * S * sizeof(float)), *obs = malloc((size_t)n * d.obs_dim * sizeof(float));
+    float *state = malloc((size_t)n * S * sizeof(float)), *own = malloc((size_t)n * S * sizeof(float));
+    float *obs = malloc((size_t)n * d.obs_dim * sizeof(float));
     uint8_t *avail = malloc((size_t)n * d.n_actions), done = 0;
     int32_t *last = malloc((size_t)n * sizeof(int32_t)), *actions = malloc((size_t)n * sizeof(int32_t));
     long long *spikes = malloc((size_t)n * sizeof(long long));
-    if (!state || !obs || !avail || !last || !actions || !spikes) cli_fail(CMD, "out of memory");
+    if (!state || !own || !obs || !avail || !last || !actions || !spikes) cli_fail(CMD, "out of memory");
     float reward;
     grsn_smac_info info;
     grsn_smac_out out = {obs, NULL, avail, &reward, &done, &info, NULL};
-    double acting = 0, fired = 0;
+    double acting = 0, acting_alone = 0, fired = 0;
     long steps = 0;
     while (acting < min_time || steps < min_n) {
         cli_check(CMD, grsn_smac_reset(world, &out));
         memset(state, 0, (size_t)n * S * sizeof(float));
+        memset(own, 0, (size_t)n * S * sizeof(float));
         for (int a = 0; a < n; a++) last[a] = -1;
         do {
             double t0 = grsn_now_s();
+            for (int a = 0; a < n; a++) {
+                int32_t act;
+                cli_check(CMD, grsn_qmix_act_agent(q, a, own + a * S, obs + (size_t)a * d.obs_dim,
+                                                   avail + (size_t)a * d.n_actions, last[a], &act, NULL));
+            }
+            acting_alone += grsn_now_s() - t0;
+            t0 = grsn_now_s();
             cli_check(CMD, grsn_qmix_act(q, state, obs, avail, last, actions, spikes));
             acting += grsn_now_s() - t0;
             steps++;
@@ -91,10 +104,11 @@ static double time_qmix(GrsnQmix *q, uint64_t seed, double min_time, long min_n,
             memcpy(last, actions, (size_t)n * sizeof(int32_t));
         } while (!done);
     }
-    free(state); free(obs); free(avail); free(last); free(actions); free(spikes);
+    free(state); free(own); free(obs); free(avail); free(last); free(actions); free(spikes);
     grsn_smac_free(world);
     *n_out = steps;
     *rate = fired / ((double)steps * n * c->hidden * c->cell.substeps);
+    *alone = acting_alone / ((double)steps * n);
     return acting / (double)steps;
 }
 
@@ -131,9 +145,11 @@ int bench_act(int argc, char **argv) {
         int agents = grsn_qmix_dims(q).n_agents;
         printf("grsn bench act: smac:%s qmix %s, hidden %d, %d agents, 1 thread, trained agents of %s\n", c->map,
                grsn_net_name(c->net), c->hidden, agents, ckpt_path);
-        per = time_qmix(q, (uint64_t)seed, min_time, 100, &n, &rate);
+        double alone;
+        per = time_qmix(q, (uint64_t)seed, min_time, 100, &n, &rate, &alone);
         printf("team steps/s %.0f  (%.2f us per team step, %.2f us per agent decision, %ld team steps)  "
                "firing rate %.3f\n", 1.0 / per, per * 1e6, per * 1e6 / agents, n, rate);
+        printf("one agent alone (grsn_qmix_act_agent): %.2f us per decision\n", alone * 1e6);
         grsn_qmix_free(q);
         return 0;
     }

@@ -13,6 +13,9 @@
  *      mask; it returns each agent's greedy available action, one neuron
  *      update per decision under TAP. At the start of an episode zero the
  *      states and set the previous actions to -1.
+ *      Or, where each agent runs on its own (its own thread, process or
+ *      chip), let each call grsn_qmix_act_agent with its id, its own state
+ *      and what it sees (MODE each below): the same decisions, bit for bit.
  *
  * Acting allocates nothing. Here the world is grsn's SMAC-compatible
  * simulator with the learner's settings (grsn_qmix_smac_config), on the
@@ -23,7 +26,7 @@
  * the lines marked "your world" below.
  *
  *   make
- *   ./build/examples/embed_qmix runs/smac_8m/final.grsn [EPISODES] [SEED]
+ *   ./build/examples/embed_qmix runs/smac_8m/final.grsn [EPISODES] [SEED] [team|each]
  *
  * Self-contained, to be copied into your program whole (so the two examples
  * repeat their few lines of argument handling). It includes the public
@@ -47,14 +50,15 @@ static long whole(const char *s, long lo, long hi) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2 || argc > 4) {
-        fprintf(stderr, "usage: embed_qmix CHECKPOINT [EPISODES (10)] [SEED (0)]\n");
+    if (argc < 2 || argc > 5) {
+        fprintf(stderr, "usage: embed_qmix CHECKPOINT [EPISODES (10)] [SEED (0)] [MODE: team|each (team)]\n");
         return 2;
     }
     long episodes = argc > 2 ? whole(argv[2], 1, 1000000) : 10;
     long seed = argc > 3 ? whole(argv[3], 0, 2147483647) : 0;
-    if (episodes < 0 || seed < 0) {
-        fprintf(stderr, "embed_qmix: EPISODES must lie in 1..1000000 and SEED in 0..2147483647\n");
+    int each = argc > 4 && strcmp(argv[4], "each") == 0;
+    if (episodes < 0 || seed < 0 || (argc > 4 && !each && strcmp(argv[4], "team") != 0)) {
+        fprintf(stderr, "embed_qmix: EPISODES must lie in 1..1000000, SEED in 0..2147483647 and MODE be team or each\n");
         return 2;
     }
 
@@ -77,7 +81,8 @@ int main(int argc, char **argv) {
         return fail(grsn_last_error());
     }
 
-    // 2. What an episode carries, allocated once; and the world's outputs.
+    // 2. What an episode carries, allocated once (agent a's own state, in
+    //    MODE each, is the S floats at state + a S); and the world's outputs.
     size_t S = (size_t)grsn_qmix_agent_state_size(q);
     float *state = malloc((size_t)n * S * sizeof(float));
     float *obs = malloc((size_t)n * d.obs_dim * sizeof(float));
@@ -92,7 +97,8 @@ int main(int argc, char **argv) {
     if (!state || !obs || !avail || !last || !actions || !spikes) rc = fail("out of memory");
     double all_spikes = 0, decisions = 0;
 
-    // 3. Episodes: one grsn_qmix_act per step for the whole team.
+    // 3. Episodes: per step one grsn_qmix_act for the whole team, or (MODE
+    //    each) one grsn_qmix_act_agent per agent.
     for (long e = 0; e < episodes && rc == 0; e++) {
         if (grsn_smac_reset(world, &out) != GRSN_OK) { rc = fail(grsn_last_error()); break; }   // your world
         memset(state, 0, (size_t)n * S * sizeof(float));
@@ -100,8 +106,14 @@ int main(int argc, char **argv) {
         double ret = 0.0;
         long steps = 0, fired = 0;
         do {
-            if (grsn_qmix_act(q, state, obs, avail, last, actions, spikes) != GRSN_OK ||
-                grsn_smac_step(world, actions, &out) != GRSN_OK) {                                 // your world
+            int ok = 1;
+            if (each)
+                for (int a = 0; a < n && ok; a++)
+                    ok = grsn_qmix_act_agent(q, a, state + a * S, obs + (size_t)a * d.obs_dim, avail + (size_t)a * A,
+                                             last[a], &actions[a], &spikes[a]) == GRSN_OK;
+            else
+                ok = grsn_qmix_act(q, state, obs, avail, last, actions, spikes) == GRSN_OK;
+            if (!ok || grsn_smac_step(world, actions, &out) != GRSN_OK) {                        // your world
                 rc = fail(grsn_last_error());
                 break;
             }

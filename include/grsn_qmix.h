@@ -211,8 +211,11 @@ grsn_status grsn_qmix_test(GrsnQmix *q, int n_episodes, GrsnQmixTest *out);
 // the agents in a world of its own (examples/embed_qmix.c). Per agent a:
 // obs[a][obs_dim] its observation, avail[a][n_actions] its action mask (1 =
 // available), last[a] its previous action (-1 at the start of an episode),
-// state[a][grsn_qmix_agent_state_size] its core state (zeros at the start of
-// an episode), updated in place: under TAP one neuron update per decision.
+// state the agents' core states, n_agents * grsn_qmix_agent_state_size floats
+// (zeros at the start of an episode), updated in place: under TAP one neuron
+// update per decision. The team's state is laid out as one batch (the n
+// cores, then, with leaky outputs, the n agents' output neurons), so treat it
+// as a whole; grsn_qmix_act_agent keeps each agent's state on its own.
 // Writes actions[n_agents], the best available action of each, and, if not
 // NULL, spikes[n_agents], each core's spikes in this decision over every
 // substep (0 for a GRU core). The mixer and the global state are not needed
@@ -222,6 +225,18 @@ grsn_status grsn_qmix_test(GrsnQmix *q, int n_episodes, GrsnQmixTest *out);
 int grsn_qmix_agent_state_size(const GrsnQmix *q);
 grsn_status grsn_qmix_act(GrsnQmix *q, float *state, const float *obs, const uint8_t *avail, const int32_t *last,
                           int32_t *actions, long long *spikes);
+
+// One agent's greedy decision, for a program that runs each agent on its own
+// (its own thread, process or chip): agent is its id (0..n_agents-1, which
+// its network input encodes), state[grsn_qmix_agent_state_size] its core
+// state, obs[obs_dim], avail[n_actions] and last as above; writes *action and,
+// if not NULL, *spikes. Agent by agent, it decides exactly as grsn_qmix_act
+// decides for the team, bit for bit. The same errors, and GRSN_ERR_ARG for an
+// agent id out of range. Uses q's acting scratch, so agents sharing one q
+// take turns; agents acting at once each need their own learner (or loaded
+// checkpoint). Allocates nothing.
+grsn_status grsn_qmix_act_agent(GrsnQmix *q, int agent, float *state, const float *obs, const uint8_t *avail,
+                                int32_t last, int32_t *action, long long *spikes);
 
 // The simulator config of a learner of config c: its map, unit data and SMAC
 // options, c->n_envs environments drawing from streams (seed, stream + i).

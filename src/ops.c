@@ -261,16 +261,18 @@ enum { NARROW_K = 64,                    // steps per buffered block (stack boun
        NARROW_G = 4,                     // groups of VW rows side by side
        NARROW_ROWS = NARROW_G * VW };    // rows per product_narrow call
 
-// The steps k0 .. k0+kn-1 of ncols columns; NC is ncols when it is a
-// constant (1 or 2: the accumulators stay in registers), else 0.
+// The steps k0 .. k0+kn-1 of ncols columns, in the first ng groups; NC is
+// ncols when it is a constant (1 or 2: the accumulators stay in registers),
+// else 0.
 INLINE void narrow_steps(vec acc[][VW], float at[][NARROW_G][VW], const float *m, size_t ldm,
-                         const float *kmask, int k0, int kn, int ncols, const int NC) {
+                         const float *kmask, int k0, int kn, int ng, int ncols, const int NC) {
     if (NC) ncols = NC;
     for (int k = 0; k < kn; k++) {
         if (kmask && kmask[k0 + k] == 0.0f) continue;
         const float *mk = m + (size_t)(k0 + k) * ldm;
         #pragma GCC unroll 4
         for (int g = 0; g < NARROW_G; g++) {
+            if (g >= ng) break;
             vec av = vec_load(at[k][g]);
             ivec live = av != vec_splat(0.0f);
             for (int j = 0; j < ncols; j++) {
@@ -354,16 +356,18 @@ static void product_narrow(float *const *cr, const float *const *ar, size_t acs,
                            int nr, int K, int ncols, int accumulate) {
     float at[NARROW_K][NARROW_G][VW] __attribute__((aligned(64)));
     vec acc[NARROW_G][VW];
-    for (int g = 0; g < NARROW_G; g++)
+    int ng = (nr + VW - 1) / VW;   // groups with rows in them (one for an agent acting alone)
+    for (int g = 0; g < ng; g++)
         for (int j = 0; j < ncols; j++) acc[g][j] = vec_splat(init ? init[j] : 0.0f);
-    if (nr < NARROW_ROWS) memset(at, 0, sizeof at);   // lanes past nr stay zero
+    if (nr < ng * VW)   // lanes past nr stay zero
+        for (int k = 0; k < NARROW_K; k++) memset(at[k], 0, (size_t)ng * VW * sizeof(float));
     for (int k0 = 0; k0 < K; k0 += NARROW_K) {
         int kn = imin(NARROW_K, K - k0);
-        for (int g = 0; g * VW < nr; g++)
+        for (int g = 0; g < ng; g++)
             narrow_fill(at, g, ar + g * VW, acs, imin(VW, nr - g * VW), k0, kn);
-        if (ncols == 1) narrow_steps(acc, at, m, ldm, kmask, k0, kn, ncols, 1);
-        else if (ncols == 2) narrow_steps(acc, at, m, ldm, kmask, k0, kn, ncols, 2);
-        else narrow_steps(acc, at, m, ldm, kmask, k0, kn, ncols, 0);
+        if (ncols == 1) narrow_steps(acc, at, m, ldm, kmask, k0, kn, ng, ncols, 1);
+        else if (ncols == 2) narrow_steps(acc, at, m, ldm, kmask, k0, kn, ng, ncols, 2);
+        else narrow_steps(acc, at, m, ldm, kmask, k0, kn, ng, ncols, 0);
     }
     for (int l = 0; l < nr; l++)
         for (int j = 0; j < ncols; j++) {
@@ -487,7 +491,9 @@ static void dw_gather_group(float *dw, const float *dy, const float *x, const fl
 // once for TILE_R rows. While the weights (wbytes) fit in the L1 cache a
 // non-zero costs the gather about what two dense inputs cost the tile,
 // beyond it about four (spikes a quarter of the time come out even). kd
-// minimises that cost, counted on up to 64 unmasked rows spread over x: a
+// minimises that cost, counted on up to 64 unmasked rows spread over x. The
+// tile works TILE_R rows at a time, so on fewer rows (one agent acting) a
+// dense input costs it as much as on TILE_R, and the gather takes more. A
 // head reading [spikes, shortcut features] gathers its spikes and tiles its
 // features, even when a few features are dead ReLU units (a rule that ended
 // the dense tail at the first mostly-zero column left them all to the
@@ -511,17 +517,20 @@ static int gather_columns(const float *x, const float *mask, int N, int in, size
         n++;
     }
     if (n == 0) return 0;
+    // The rows the tile computes: n rounded up to whole tiles while every row
+    // was counted (beyond 64 rows the rounding is lost in the sample).
+    long tile_n = N <= 64 ? (n + TILE_R - 1) / TILE_R * TILE_R : n;
     if (in > SPLIT_COLS) {
         for (int i = 0; i < cols; i++) nz += cnt[i];
-        return cost_nz * nz < (long)n * in ? in : 0;
+        return cost_nz * nz < tile_n * in ? in : 0;
     }
-    // cost(kd) = cost_nz * (non-zeros in [0, kd)) + n * (in - kd), over the
-    // kd that leave the tile whole vectors of columns (a remainder of single
-    // columns would cost it more than the count says).
-    long cost = (long)n * in, best = cost;
+    // cost(kd) = cost_nz * (non-zeros in [0, kd)) + tile_n * (in - kd), over
+    // the kd that leave the tile whole vectors of columns (a remainder of
+    // single columns would cost it more than the count says).
+    long cost = tile_n * in, best = cost;
     int kd = 0;
     for (int k = 1; k <= in; k++) {
-        cost += (long)cost_nz * cnt[k - 1] - n;
+        cost += (long)cost_nz * cnt[k - 1] - tile_n;
         if ((in - k) % VW == 0 && cost < best) { best = cost; kd = k; }
     }
     return kd > 0 && in - kd < DENSE_TAIL_MIN ? in : kd;

@@ -614,25 +614,41 @@ static void decide_counting(QAgent *a, float *qv, float *core, const float *x, i
 
 int grsn_qmix_agent_state_size(const GrsnQmix *q) { return qagent_state_size(&q->core.agent[0]); }
 
-grsn_status grsn_qmix_act(GrsnQmix *q, float *state, const float *obs, const uint8_t *avail, const int32_t *last,
-                          int32_t *actions, long long *spikes) {
+// The greedy decisions of agents first .. first+count-1, one row each, as
+// one batch: grsn_qmix_act (the team) and grsn_qmix_act_agent (one agent).
+static grsn_status act_agents(GrsnQmix *q, int first, int count, float *state, const float *obs,
+                              const uint8_t *avail, const int32_t *last, int32_t *actions, long long *spikes) {
     const grsn_smac_dims *d = &q->dims;
     int n = d->n_agents, A = d->n_actions, O = d->obs_dim, din = q->core.d_in;
-    for (int a = 0; a < n; a++) {
-        if (last[a] < -1 || last[a] >= A)
+    for (int i = 0; i < count; i++) {
+        int a = first + i;
+        if (last[i] < -1 || last[i] >= A)
             return grsn_fail(GRSN_ERR_ARG, "agent %d: last action %d is outside -1..%d (-1: none yet)", a,
-                             (int)last[a], A - 1);
+                             (int)last[i], A - 1);
         int any = 0;
-        for (int k = 0; k < A; k++) any |= avail[(size_t)a * A + k];
+        for (int k = 0; k < A; k++) any |= avail[(size_t)i * A + k];
         if (!any)
             return grsn_fail(GRSN_ERR_ACTION, "agent %d has no available action (a dead agent has no-op, action 0)", a);
     }
     apply_membrane_share(q);
-    for (int a = 0; a < n; a++)
-        qmix_build_input(q->act_x + (size_t)a * din, obs + (size_t)a * O, last[a], a, O, A, n);
-    decide_counting(&q->core.agent[0], q->act_q, state, q->act_x, n, spikes);
-    for (int a = 0; a < n; a++) actions[a] = argmax_available(q->act_q + (size_t)a * A, avail + (size_t)a * A, A);
+    for (int i = 0; i < count; i++)
+        qmix_build_input(q->act_x + (size_t)i * din, obs + (size_t)i * O, last[i], first + i, O, A, n);
+    decide_counting(&q->core.agent[0], q->act_q, state, q->act_x, count, spikes);
+    for (int i = 0; i < count; i++)
+        actions[i] = argmax_available(q->act_q + (size_t)i * A, avail + (size_t)i * A, A);
     return GRSN_OK;
+}
+
+grsn_status grsn_qmix_act(GrsnQmix *q, float *state, const float *obs, const uint8_t *avail, const int32_t *last,
+                          int32_t *actions, long long *spikes) {
+    return act_agents(q, 0, q->dims.n_agents, state, obs, avail, last, actions, spikes);
+}
+
+grsn_status grsn_qmix_act_agent(GrsnQmix *q, int agent, float *state, const float *obs, const uint8_t *avail,
+                                int32_t last, int32_t *action, long long *spikes) {
+    if (agent < 0 || agent >= q->dims.n_agents)
+        return grsn_fail(GRSN_ERR_ARG, "agent %d: this map has agents 0..%d", agent, q->dims.n_agents - 1);
+    return act_agents(q, agent, 1, state, obs, avail, &last, action, spikes);
 }
 
 grsn_status grsn_qmix_player_begin(GrsnQmixPlayer *p) {

@@ -175,6 +175,8 @@ for s in 7 8; do
     "$bin" smac play 3m --checkpoint "$tmp/x/final.grsn" --episodes 4 --seed $s --verbose 1 >"$tmp/xp$s"
     "$ex"/embed_qmix "$tmp/x/final.grsn" 4 $s >"$tmp/xe$s"
 done
+"$ex"/embed_qmix "$tmp/x/final.grsn" 4 7 each >"$tmp/xe7each"
+"$ex"/embed_qmix "$tmp/x/final.grsn" 4 7 all >/dev/null 2>"$tmp/xe.err"; xe_rc=$?
 embed_plays() {   # $1: seed
     [ "$(grep -c "^episode [0-3]: .* spikes per agent decision, core of 64 neurons)$" "$tmp/xe$1")" -eq 4 ] &&
     [ "$(grep "^episode" "$tmp/xp$1")" = "$(sed -n "s/^\(episode .*\) ([0-9.]* spikes per agent.*/\1/p" "$tmp/xe$1")" ] &&
@@ -182,10 +184,15 @@ embed_plays() {   # $1: seed
 }
 check "examples/embed_qmix plays what smac play --checkpoint plays, spikes included" \
     'embed_plays 7 && embed_plays 8 && ! cmp -s "$tmp/xe7" "$tmp/xe8"'
+check "examples/embed_qmix each: every agent on its own (grsn_qmix_act_agent) plays the team's episodes" \
+    'cmp -s "$tmp/xe7" "$tmp/xe7each"'
+check "examples/embed_qmix: an unknown MODE is one line, exit 2" \
+    '[ $xe_rc -eq 2 ] && [ "$(wc -l <"$tmp/xe.err")" -eq 1 ] && grep -q "MODE be team or each" "$tmp/xe.err"'
 "$bin" bench act --checkpoint "$tmp/x/final.grsn" --min-time 0.05 >"$tmp/xa" 2>&1
 check "bench act of a QMIX checkpoint's agents" \
     '[ $? -eq 0 ] && grep -q "smac:3m qmix grsn, hidden 64, 3 agents, 1 thread, trained agents of" "$tmp/xa" &&
-     grep -q "^team steps/s [0-9]* *([0-9.]* us per team step, [0-9.]* us per agent decision, [0-9]* team steps)  firing rate 0\.[0-9]*[1-9]" "$tmp/xa"'
+     grep -q "^team steps/s [0-9]* *([0-9.]* us per team step, [0-9.]* us per agent decision, [0-9]* team steps)  firing rate 0\.[0-9]*[1-9]" "$tmp/xa" &&
+     grep -q "^one agent alone (grsn_qmix_act_agent): [0-9.]* us per decision$" "$tmp/xa"'
 "$ex"/embed_qmix "$tmp/c/final.grsn" >/dev/null 2>"$tmp/x1.err"
 check "examples/embed_qmix: a control checkpoint is one line, exit 1" \
     '[ $? -eq 1 ] && [ "$(wc -l <"$tmp/x1.err")" -eq 1 ] && grep -q "a sacd checkpoint of the control task cartpole-v, not a QMIX one" "$tmp/x1.err"'

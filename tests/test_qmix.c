@@ -383,7 +383,9 @@ TEST(player_acts_as_the_test) {
 // (examples/embed_qmix.c): on the learner's simulator config and the
 // player's stream, each decision, spike count, reward and episode end is the
 // player's, over episodes that follow one another, the caller zeroing the
-// core state and the last actions at each start. Bad input names the agent.
+// core state and the last actions at each start. Agent by agent,
+// grsn_qmix_act_agent makes the same decisions, spike counts and core states,
+// bit for bit. Bad input names the agent.
 static void act_equals_player(grsn_net net, float leak) {
     GrsnQmix *q = varied_learner(net, leak);
     GrsnQmixPlayer *pl;
@@ -396,22 +398,36 @@ static void act_equals_player(grsn_net net, float leak) {
     grsn_smac_dims d = grsn_qmix_dims(q);
     int n = d.n_agents, A = d.n_actions;
     float *obs = calloc((size_t)n * d.obs_dim, sizeof(float));
-    float *state = calloc((size_t)n * grsn_qmix_agent_state_size(q), sizeof(float));
+    size_t S = (size_t)grsn_qmix_agent_state_size(q), core = S - (leak > 0.0f ? (size_t)d.n_actions : 0);
+    float *state = calloc((size_t)n * S, sizeof(float)), *own = calloc((size_t)n * S, sizeof(float));
     uint8_t *avail = calloc((size_t)n * A, 1), term = 0;
     float reward = 0;
     grsn_smac_info info;
     grsn_smac_out out = {obs, NULL, avail, &reward, &term, &info, NULL};
-    int32_t last[8], mine[8], theirs[8];
-    long long my_spikes[8], their_spikes[8], total = 0;
+    int32_t last[8], mine[8], theirs[8], alone[8];
+    long long my_spikes[8], their_spikes[8], alone_spikes[8], total = 0;
     CHECK(n <= 8);
-    int same = 1, steps = 0;
+    int same = 1, same_alone = 1, steps = 0;
     for (int ep = 0; ep < 3; ep++) {
         CHECK(grsn_smac_reset(world, &out) == GRSN_OK);
-        memset(state, 0, (size_t)n * grsn_qmix_agent_state_size(q) * sizeof(float));
+        memset(state, 0, (size_t)n * S * sizeof(float));
+        memset(own, 0, (size_t)n * S * sizeof(float));
         for (int a = 0; a < n; a++) last[a] = -1;
         do {
             GrsnQmixPlayStep ps;
+            // Each agent on its own, in reverse order, before the team call.
+            for (int a = n - 1; a >= 0; a--)
+                CHECK(grsn_qmix_act_agent(q, a, own + a * S, obs + (size_t)a * d.obs_dim, avail + (size_t)a * A,
+                                          last[a], &alone[a], &alone_spikes[a]) == GRSN_OK);
             CHECK(grsn_qmix_act(q, state, obs, avail, last, mine, my_spikes) == GRSN_OK);
+            same_alone &= !memcmp(mine, alone, (size_t)n * sizeof *mine) &&
+                          !memcmp(my_spikes, alone_spikes, (size_t)n * sizeof *my_spikes);
+            // The team's state is the batch's: the n cores, then the n
+            // agents' leaky outputs; each agent's own is its core, then its outputs.
+            for (int a = 0; a < n; a++)
+                same_alone &= !memcmp(state + a * core, own + a * S, core * sizeof *state) &&
+                              !memcmp(state + n * core + a * (S - core), own + a * S + core,
+                                      (S - core) * sizeof *state);
             CHECK(grsn_qmix_player_step(pl, their_spikes, theirs, &ps) == GRSN_OK);
             CHECK(grsn_smac_step(world, mine, &out) == GRSN_OK);
             same &= !memcmp(mine, theirs, (size_t)n * sizeof *mine) &&
@@ -423,6 +439,7 @@ static void act_equals_player(grsn_net net, float leak) {
         } while (!term && steps < 1000);
     }
     CHECK(same && steps > 3 && term);
+    CHECK(same_alone);
     CHECK(net == GRSN_NET_GRU ? total == 0 : total > 0);
 
     // Bad input: a last action out of range, an agent with nothing to do.
@@ -433,7 +450,13 @@ static void act_equals_player(grsn_net net, float leak) {
     memset(avail + A, 0, (size_t)A);
     CHECK(grsn_qmix_act(q, state, obs, avail, last, mine, NULL) == GRSN_ERR_ACTION);
     CHECK(strstr(grsn_last_error(), "agent 1 has no available action") != NULL);
-    free(obs); free(state); free(avail);
+    CHECK(grsn_qmix_act_agent(q, 1, own + S, obs + d.obs_dim, avail + A, -1, alone, NULL) == GRSN_ERR_ACTION);
+    CHECK(strstr(grsn_last_error(), "agent 1 has no available action") != NULL);
+    CHECK(grsn_qmix_act_agent(q, 2, own + 2 * S, obs + 2 * d.obs_dim, avail + 2 * A, 9, alone, NULL) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "agent 2: last action 9 is outside -1..8") != NULL);
+    CHECK(grsn_qmix_act_agent(q, n, own, obs, avail, -1, alone, NULL) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "agent 3: this map has agents 0..2") != NULL);
+    free(obs); free(state); free(own); free(avail);
     grsn_smac_free(world);
     grsn_qmix_player_free(pl);
     grsn_qmix_free(q);
