@@ -156,12 +156,14 @@ static int check_shape(int N, int in, int out, int xkind, int masked, int bias) 
 
 TEST(products_are_the_literal_sums) {
     // Shapes of the agents (heads 176 -> 128 -> 128 -> 1, cores 48 -> 256,
-    // GRU 384) and awkward ones: single rows and columns, every column
-    // remainder, more rows than a chunk, inputs wider than one gather list.
+    // GRU 384, a QMIX agent's 64 -> 9) and awkward ones: single rows and
+    // columns, every column remainder, more rows than a chunk, inputs wider
+    // than one gather list.
     static const int shapes[][3] = {
         {300, 176, 128}, {300, 160, 128}, {300, 128, 128}, {300, 128, 1}, {300, 128, 2},
         {300, 48, 256}, {200, 128, 384}, {1, 176, 128}, {7, 3, 48}, {97, 1, 8}, {97, 2, 32},
         {101, 161, 17}, {64, 33, 130}, {13, 600, 40}, {5, 70, 300}, {250, 40, 7},
+        {1, 64, 9}, {3, 64, 9}, {1, 97, 64}, {2, 1100, 32},   // agents acting alone, or a few
     };
     int bad = 0;
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
