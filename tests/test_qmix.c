@@ -338,10 +338,11 @@ static GrsnQmixConfig small_config(const char *map, grsn_net net) {
 }
 
 // A 3m learner of one environment (seed 21) whose online agents, their
-// weights shaken, play varied greedy episodes. With leaky outputs if leak > 0.
-static GrsnQmix *varied_learner(grsn_net net, float leak) {
+// weights shaken, play varied greedy episodes. With leaky outputs if leak > 0,
+// and substeps > 1 for a spiking core without TAP.
+static GrsnQmix *varied_learner(grsn_net net, float leak, int substeps) {
     GrsnQmixConfig c = small_config("3m", net);
-    c.n_envs = 1; c.q_leak = leak;
+    c.n_envs = 1; c.q_leak = leak; c.cell.substeps = substeps;
     GrsnQmix *q = NULL;
     CHECK(grsn_qmix_create(&q, &c, 21) == GRSN_OK);
     if (!q) exit(1);
@@ -356,7 +357,7 @@ static GrsnQmix *varied_learner(grsn_net net, float leak) {
 // fresh test environment and the player's first episode on the same stream
 // give the same return. With leaky outputs the player carries their state.
 static void player_equals_test(grsn_net net, float leak) {
-    GrsnQmix *q = varied_learner(net, leak);
+    GrsnQmix *q = varied_learner(net, leak, 1);
     GrsnQmixTest t;
     CHECK(grsn_qmix_test(q, 1, &t) == GRSN_OK);
     GrsnQmixPlayer *pl;
@@ -386,8 +387,8 @@ TEST(player_acts_as_the_test) {
 // core state and the last actions at each start. Agent by agent,
 // grsn_qmix_act_agent makes the same decisions, spike counts and core states,
 // bit for bit. Bad input names the agent.
-static void act_equals_player(grsn_net net, float leak) {
-    GrsnQmix *q = varied_learner(net, leak);
+static void act_equals_player(grsn_net net, float leak, int substeps) {
+    GrsnQmix *q = varied_learner(net, leak, substeps);
     GrsnQmixPlayer *pl;
     CHECK(grsn_qmix_player_create(&pl, q, 5, GRSN_STREAM_EVAL_ENV) == GRSN_OK);
     grsn_smac_config sc;
@@ -463,9 +464,11 @@ static void act_equals_player(grsn_net net, float leak) {
 }
 
 TEST(act_in_a_world_of_your_own) {
-    act_equals_player(GRSN_NET_GRSN, 0.0f);
-    act_equals_player(GRSN_NET_GRSN, 0.5f);
-    act_equals_player(GRSN_NET_GRU, 0.0f);
+    act_equals_player(GRSN_NET_GRSN, 0.0f, 1);
+    act_equals_player(GRSN_NET_GRSN, 0.5f, 1);
+    act_equals_player(GRSN_NET_GRSN, 0.0f, 4);   // w/o TAP
+    act_equals_player(GRSN_NET_LIF, 0.0f, 1);
+    act_equals_player(GRSN_NET_GRU, 0.0f, 1);
 }
 
 // The readout anneal (--readout-anneal N, a training schedule): at env step
