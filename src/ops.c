@@ -616,6 +616,20 @@ static void tile_rows(float *c, size_t ldc, const float *a, size_t lda, const in
     product_tile(cr, ar, 1, m, ldm, init, NULL, nr, K, ncols, accumulate);
 }
 
+// The same for the narrow product: C rows live[0..nlive), NARROW_ROWS at a time.
+static void narrow_rows(float *c, size_t ldc, const float *a, size_t lda, const int *live, int nlive,
+                        const float *m, size_t ldm, const float *init, int K, int ncols, int accumulate) {
+    for (int t = 0; t < nlive; t += NARROW_ROWS) {
+        int nr = imin(NARROW_ROWS, nlive - t);
+        const float *ar[NARROW_ROWS];
+        float *cr[NARROW_ROWS];
+        for (int l = 0; l < nr; l++) {
+            ar[l] = a + (size_t)live[t + l] * lda; cr[l] = c + (size_t)live[t + l] * ldc;
+        }
+        product_narrow(cr, ar, 1, m, ldm, init, NULL, nr, K, ncols, accumulate);
+    }
+}
+
 static void relu_block(float *y, const float *x, size_t n);
 
 void grsn_matmul_forward(float *y, const float *x, const float *wt, const float *b,
@@ -633,15 +647,7 @@ static void forward_chunk(float *y, const float *x, const float *wt, const float
             if (mask[n] == 0.0f) memset(y + (size_t)n * out, 0, (size_t)out * sizeof(float));
     int nlive = live_rows(mask, n0, n1, live);
     if (out < VW) {
-        for (int t = 0; t < nlive; t += NARROW_ROWS) {
-            int nr = imin(NARROW_ROWS, nlive - t);
-            const float *ar[NARROW_ROWS];
-            float *cr[NARROW_ROWS];
-            for (int l = 0; l < nr; l++) {
-                ar[l] = x + (size_t)live[t + l] * in; cr[l] = y + (size_t)live[t + l] * out;
-            }
-            product_narrow(cr, ar, 1, wt, (size_t)out, b, NULL, nr, in, out, 0);
-        }
+        narrow_rows(y, (size_t)out, x, (size_t)in, live, nlive, wt, (size_t)out, b, in, out, 0);
     } else if (kd > 0) {
         // Sparse columns by gather; a dense tail (the real-valued features
         // concatenated after a layer's spikes) by the tile, carrying on
@@ -689,15 +695,8 @@ static void matmul_dx(float *dx, const float *dy, const float *w, const float *m
                 if (mask[n] == 0.0f) memset(dx + (size_t)n * in + col0, 0, (size_t)ncols * sizeof(float));
         int nlive = live_rows(mask, n0, n1, live);
         if (ncols < VW) {
-            for (int t = 0; t < nlive; t += NARROW_ROWS) {
-                int nr = imin(NARROW_ROWS, nlive - t);
-                const float *ar[NARROW_ROWS];
-                float *cr[NARROW_ROWS];
-                for (int l = 0; l < nr; l++) {
-                    ar[l] = dy + (size_t)live[t + l] * out; cr[l] = dx + (size_t)live[t + l] * in + col0;
-                }
-                product_narrow(cr, ar, 1, w + col0, (size_t)in, NULL, NULL, nr, out, ncols, !set);
-            }
+            narrow_rows(dx + col0, (size_t)in, dy, (size_t)out, live, nlive, w + col0, (size_t)in, NULL, out, ncols,
+                        !set);
             continue;
         }
         for (int t = 0; t < nlive; t += TILE_R)
