@@ -408,14 +408,19 @@ static int last_valid(const float *mask, int T, int B, int bi) {
     return t;
 }
 
+// Per step: one product of the batch's h_{t-1} (cached in u_seq) with
+// W_hh, then each row's gates. The rows are independent, so threads share
+// them (as spikegate_forward's); each row also hands its new h to the next
+// step's u_seq, so no serial copy stands between the steps.
 static void gru_forward(GrsnCell *c, float *out, float *state, int T, int B) {
     int H = c->cfg.hidden;
     grsn_transpose_cached(c->wt_hh, c->wt_hh_seen, c->w_hh, 3 * H, H);
+    memcpy(c->u_seq, state, (size_t)B * H * sizeof(float));
     for (int t = 0; t < T; t++) {
         size_t row0 = (size_t)t * B;
-        float *hprev = c->u_seq + row0 * H, *gh = c->hid_a + row0 * 3 * H;
-        memcpy(hprev, state, (size_t)B * H * sizeof(float));
-        grsn_matmul_forward(gh, hprev, c->wt_hh, c->b_hh, c->mask + row0, B, H, 3 * H);
+        float *gh = c->hid_a + row0 * 3 * H;
+        grsn_matmul_forward(gh, c->u_seq + row0 * H, c->wt_hh, c->b_hh, c->mask + row0, B, H, 3 * H);
+        #pragma omp parallel for schedule(static) if (B > 1 && (long)B * H * 8 > GRSN_PAR_MIN_WORK)
         for (int bi = 0; bi < B; bi++) {
             size_t row = row0 + bi;
             float *st = state + (size_t)bi * H, *o = out + row * H;
@@ -426,6 +431,7 @@ static void gru_forward(GrsnCell *c, float *out, float *state, int T, int B) {
                 memset(o, 0, (size_t)H * sizeof(float));
             }
             memcpy(c->c_seq + row * H, st, (size_t)H * sizeof(float));
+            if (t + 1 < T) memcpy(c->u_seq + (row + B) * H, st, (size_t)H * sizeof(float));
         }
     }
 }
@@ -768,6 +774,8 @@ static void gru_backward(GrsnCell *c, const float *dout, float *dh) {
     memset(dh, 0, (size_t)B * H * sizeof(float));
     for (int t = T - 1; t >= 0; t--) {
         size_t row0 = (size_t)t * B;
+        // Each row's gate adjoints on its own (threads share the rows, as forward).
+        #pragma omp parallel for schedule(static) if (B > 1 && (long)B * H * 8 > GRSN_PAR_MIN_WORK)
         for (int bi = 0; bi < B; bi++) {
             size_t row = row0 + bi;
             float *dgi = c->dgate + row * 3 * H, *dgh = c->dhid + row * 3 * H, *dhb = dh + (size_t)bi * H;

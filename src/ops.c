@@ -548,6 +548,37 @@ static int chunk_rows(int N) {
     return c < TILE_R ? TILE_R : c < ROW_CHUNK ? c : ROW_CHUNK;   // TILE_R when N = 0
 }
 
+// Each thread takes one run of consecutive chunks, and the runs hold equal
+// numbers of live rows: bounds[p] .. bounds[p + 1] - 1 are part p's chunks.
+// Equal numbers of chunks were not equal work: the rows of a batch of
+// episodes are time-major and its late steps mostly masked padding, so the
+// first thread held most of the live rows (QMIX on MMM2, GRU agents, 2
+// threads: perf counted 3.2 times as many samples of the forward product on
+// it as on the second). Chunks handed out in turn (schedule(static, 1))
+// balanced them but cost a TD3 update 9% on 2 threads, probably because a
+// thread's rows no longer stayed in its own cache from one layer to the
+// next. Without masked rows the parts are the even split schedule(static)
+// made. Which thread runs a chunk changes no bit.
+enum { MAX_PARTS = 64 };
+
+static int balance_chunks(const float *mask, int N, int rows, int nchunks, int *bounds) {
+    int parts = imin(imin(grsn_threads(), nchunks), MAX_PARTS);
+    long total = 0;
+    if (mask) for (int n = 0; n < N; n++) total += mask[n] != 0.0f;
+    else total = N;
+    bounds[0] = 0;
+    long seen = 0;
+    int p = 1;
+    for (int ch = 0; ch < nchunks && p < parts; ch++) {
+        int n1 = imin(N, ch * rows + rows);
+        if (mask) { for (int n = ch * rows; n < n1; n++) seen += mask[n] != 0.0f; }
+        else seen = n1;
+        while (p < parts && seen * parts >= total * p) bounds[p++] = ch + 1;
+    }
+    while (p <= parts) bounds[p++] = nchunks;
+    return parts;
+}
+
 // The dense weight gradient of columns [c0, c0 + nc):
 //     dW[o][c0 + i] += sum over n ascending of dy[n][o] x[n][c0 + i],
 // tiles of TILE_R outputs o (A = dy^T, M = x). A tile that ran over all N
@@ -562,9 +593,14 @@ enum { DW_KB = 64,          // rows of x per block
 
 static void dw_tiles(float *dw, const float *dy, const float *x, const float *mask,
                      int N, int in, int out, int c0, int nc) {
-    // Inputs too wide for one tile's partial sums in tmp: each tile alone over all N rows.
+    // Tiles per group: as many as tmp holds, up to DW_GROUP, and at most a
+    // quarter of the tiles (rounded up), so that threads share the tiles of
+    // a 64- or 192-wide layer (a 64-wide layer's 8 tiles made one group, and
+    // one thread ran it). The grouping changes no sum, only which thread
+    // computes it. Inputs too wide for one tile's partial sums in tmp: each
+    // tile alone over all N rows.
     int fits = TILE_R * nc <= DW_TMP, otiles = (out + TILE_R - 1) / TILE_R;
-    int per = fits ? imin(DW_GROUP, DW_TMP / (TILE_R * nc)) : 1;   // tiles per group
+    int per = fits ? imin(imin(DW_GROUP, DW_TMP / (TILE_R * nc)), (otiles + 3) / 4) : 1;
     int kb = fits ? DW_KB : N, ngroups = (otiles + per - 1) / per;
     #pragma omp parallel for schedule(static) if ((long)N * nc * out > GRSN_PAR_MIN_WORK)
     for (int g = 0; g < ngroups; g++) {
@@ -670,14 +706,33 @@ void grsn_matmul_forward_act(float *y, const float *x, const float *wt, const fl
     int rows = chunk_rows(N), nchunks = (N + rows - 1) / rows;
     int kd = out < VW ? 0 : gather_columns(x, mask, N, in, (size_t)in * out * sizeof(float));
     if (grsn_par((long)N * in * out)) {
-        #pragma omp parallel for schedule(static)
-        for (int ch = 0; ch < nchunks; ch++)
-            forward_chunk(y, x, wt, b, mask, in, out, act, kd, ch * rows, imin(N, ch * rows + rows));
+        int bounds[MAX_PARTS + 1], parts = balance_chunks(mask, N, rows, nchunks, bounds);
+        #pragma omp parallel for schedule(static, 1)
+        for (int p = 0; p < parts; p++)
+            for (int ch = bounds[p]; ch < bounds[p + 1]; ch++)
+                forward_chunk(y, x, wt, b, mask, in, out, act, kd, ch * rows, imin(N, ch * rows + rows));
     } else {
         for (int ch = 0; ch < nchunks; ch++)
             forward_chunk(y, x, wt, b, mask, in, out, act, kd, ch * rows, imin(N, ch * rows + rows));
     }
     if (act != GRSN_ACT_NONE && act != GRSN_ACT_RELU) grsn_act_forward(act, y, y, (size_t)N * out);
+}
+
+// Rows n0 .. n1 of the input gradient (one chunk of matmul_dx below).
+static void dx_chunk(float *dx, const float *dy, const float *w, const float *mask, int in, int out,
+                     int col0, int ncols, int set, int n0, int n1) {
+    int live[ROW_CHUNK];
+    if (set && mask)
+        for (int n = n0; n < n1; n++)
+            if (mask[n] == 0.0f) memset(dx + (size_t)n * in + col0, 0, (size_t)ncols * sizeof(float));
+    int nlive = live_rows(mask, n0, n1, live);
+    if (ncols < VW) {
+        narrow_rows(dx + col0, (size_t)in, dy, (size_t)out, live, nlive, w + col0, (size_t)in, NULL, out, ncols, !set);
+        return;
+    }
+    for (int t = 0; t < nlive; t += TILE_R)
+        tile_rows(dx + col0, (size_t)in, dy, (size_t)out, live + t, imin(TILE_R, nlive - t),
+                  w + col0, (size_t)in, NULL, out, ncols, !set);
 }
 
 // dx[n][col0 + i] += sum_o dy[n][o] W[o][col0 + i] for i < ncols; with set,
@@ -687,21 +742,15 @@ void grsn_matmul_forward_act(float *y, const float *x, const float *wt, const fl
 static void matmul_dx(float *dx, const float *dy, const float *w, const float *mask,
                       int N, int in, int out, int col0, int ncols, int set) {
     int rows = chunk_rows(N), nchunks = (N + rows - 1) / rows;
-    #pragma omp parallel for schedule(static) if ((long)N * ncols * out > GRSN_PAR_MIN_WORK)
-    for (int ch = 0; ch < nchunks; ch++) {
-        int n0 = ch * rows, n1 = imin(N, n0 + rows), live[ROW_CHUNK];
-        if (set && mask)
-            for (int n = n0; n < n1; n++)
-                if (mask[n] == 0.0f) memset(dx + (size_t)n * in + col0, 0, (size_t)ncols * sizeof(float));
-        int nlive = live_rows(mask, n0, n1, live);
-        if (ncols < VW) {
-            narrow_rows(dx + col0, (size_t)in, dy, (size_t)out, live, nlive, w + col0, (size_t)in, NULL, out, ncols,
-                        !set);
-            continue;
-        }
-        for (int t = 0; t < nlive; t += TILE_R)
-            tile_rows(dx + col0, (size_t)in, dy, (size_t)out, live + t, imin(TILE_R, nlive - t),
-                      w + col0, (size_t)in, NULL, out, ncols, !set);
+    if (grsn_par((long)N * ncols * out)) {
+        int bounds[MAX_PARTS + 1], parts = balance_chunks(mask, N, rows, nchunks, bounds);
+        #pragma omp parallel for schedule(static, 1)
+        for (int p = 0; p < parts; p++)
+            for (int ch = bounds[p]; ch < bounds[p + 1]; ch++)
+                dx_chunk(dx, dy, w, mask, in, out, col0, ncols, set, ch * rows, imin(N, ch * rows + rows));
+    } else {
+        for (int ch = 0; ch < nchunks; ch++)
+            dx_chunk(dx, dy, w, mask, in, out, col0, ncols, set, ch * rows, imin(N, ch * rows + rows));
     }
 }
 
@@ -755,10 +804,12 @@ static void matmul_backward(float *dx, float *dw, float *db, const float *dy, co
     }
     if (db) {
         // db[o] += (dy[0][o] + dy[1][o] + ...): each sum starts from zero and
-        // runs over n in order, then is added to db. The rows are read whole
-        // (contiguous, vectorised across o), a block of outputs at a time;
-        // threads take whole blocks, so no sum is split between threads.
-        enum { DB_BLOCK = 64 };
+        // runs over n in order, then is added to db. The rows are read a
+        // block of outputs at a time (vectorised across o); threads take
+        // whole blocks, so no sum is split between threads. A block is one
+        // 64-byte line of a row: with blocks of 64 outputs a 64-wide layer's
+        // sums (over every row of a QMIX batch) ran on one thread.
+        enum { DB_BLOCK = 16 };
         int nblocks = (out + DB_BLOCK - 1) / DB_BLOCK;
         #pragma omp parallel for schedule(static) if (nblocks > 1 && (long)N * out > GRSN_PAR_MIN_WORK)
         for (int blk = 0; blk < nblocks; blk++) {

@@ -127,15 +127,16 @@ grsn_status qcore_update(QCore *c, const QBatch *b, QCoreStats *st) {
     memset(st, 0, sizeof *st);
 
     // 1. Agent inputs [T+1][B][n][d_in], their step mask (filled), and the
-    //    loss mask m_t = filled_t (1 - terminated_{t-1}).
-    for (int t = 0; t < T1; t++)
-        for (int e = 0; e < B; e++)
-            for (int a = 0; a < n; a++) {
-                size_t row = ((size_t)t * B + e) * n + a;
-                int last = t > 0 ? b->act[row - Bn] : -1;
-                qmix_build_input(c->x + row * c->d_in, b->obs + row * c->obs_dim, last, a, c->obs_dim, A, n);
-                c->row_mask[row] = b->filled[(size_t)t * B + e];
-            }
+    //    loss mask m_t = filled_t (1 - terminated_{t-1}). Row r is agent
+    //    r % n of episode (r / n) % B at step r / Bn; rows are independent,
+    //    so threads share them.
+    #pragma omp parallel for schedule(static) if ((long)steps_rows * c->d_in > GRSN_PAR_MIN_WORK)
+    for (long r = 0; r < (long)steps_rows; r++) {
+        int last = r >= Bn ? b->act[r - Bn] : -1;
+        qmix_build_input(c->x + (size_t)r * c->d_in, b->obs + (size_t)r * c->obs_dim, last, (int)(r % n),
+                         c->obs_dim, A, n);
+        c->row_mask[r] = b->filled[r / n];
+    }
     for (int t = 0; t < T; t++)
         for (int e = 0; e < B; e++) {
             size_t i = (size_t)t * B + e;
@@ -148,7 +149,8 @@ grsn_status qcore_update(QCore *c, const QBatch *b, QCoreStats *st) {
 
     // 3. Double Q: the online argmax over available actions picks the target
     //    agent's value; the target mixer turns them into T_t.
-    for (size_t r = 0; r < steps_rows; r++) {
+    #pragma omp parallel for schedule(static) if ((long)steps_rows * A > GRSN_PAR_MIN_WORK)
+    for (long r = 0; r < (long)steps_rows; r++) {
         int k = argmax_available(Q + r * A, b->avail + r * A, A);
         c->q_sel[r] = Qt[r * A + k];
     }
@@ -187,7 +189,7 @@ grsn_status qcore_update(QCore *c, const QBatch *b, QCoreStats *st) {
     GrsnParams *p = &c->params[0];
     grsn_params_zero_grad(p);
     qmixer_backward(&c->mixer[0], c->dq_sel, c->dqtot, c->q_sel, b->state, c->mask, T * B);
-    memset(c->dq, 0, steps_rows * A * sizeof(float));
+    grsn_zero(c->dq, steps_rows * A);
     for (size_t r = 0; r < loss_rows; r++) c->dq[r * A + b->act[r]] = c->dq_sel[r];
     qagent_backward(&c->agent[0], c->dq, c->x, c->row_mask, T1, Bn);
     if (!isfinite(st->loss) || !all_finite(p->grad, p->n))

@@ -5,6 +5,19 @@
  */
 #include "qmix_net.h"
 
+// dx[i] = 0 where the ReLU output y[i] <= 0 (ReLU'(0) = 0, as in PyTorch), in
+// blocks that threads share: a QMIX batch holds millions of values.
+static void relu_mask(float *dx, const float *y, size_t n) {
+    enum { BLOCK = 16384 };
+    long blocks = (long)((n + BLOCK - 1) / BLOCK);
+    #pragma omp parallel for schedule(static) if ((long)n > GRSN_PAR_MIN_WORK)
+    for (long k = 0; k < blocks; k++) {
+        size_t i0 = (size_t)k * BLOCK, i1 = n - i0 < BLOCK ? n : i0 + BLOCK;
+        for (size_t i = i0; i < i1; i++)
+            if (y[i] <= 0.0f) dx[i] = 0.0f;
+    }
+}
+
 static float *alloc_floats(size_t n, int *ok) {
     float *p = grsn_calloc(n ? n : 1, sizeof(float));
     *ok &= p != NULL;
@@ -152,19 +165,19 @@ void qagent_backward(QAgent *a, const float *dq, const float *x, const float *ma
             }
         dq = a->dq_in;
     }
-    memset(a->dz, 0, n * sizeof(float));
+    grsn_zero(a->dz, n);
     if (a->decoder) {
         size_t nd = rows * a->decoder;
-        memset(a->dd1, 0, nd * sizeof(float));
+        grsn_zero(a->dd1, nd);
         grsn_linear_backward(&a->fc2, a->dd1, dq, a->d1, mask, (int)rows);
-        for (size_t i = 0; i < nd; i++) if (a->d1[i] <= 0.0f) a->dd1[i] = 0.0f;   // ReLU'
+        relu_mask(a->dd1, a->d1, nd);
         grsn_linear_backward(&a->dec, a->dz, a->dd1, a->z, mask, (int)rows);
     } else {
         grsn_linear_backward(&a->fc2, a->dz, dq, a->z, mask, (int)rows);
     }
-    memset(a->dh1, 0, n * sizeof(float));
+    grsn_zero(a->dh1, n);
     grsn_cell_backward(&a->cell, a->dh1, NULL, a->dz, a->h1, T, B);
-    for (size_t i = 0; i < n; i++) if (a->h1[i] <= 0.0f) a->dh1[i] = 0.0f;   // ReLU'
+    relu_mask(a->dh1, a->h1, n);
     grsn_linear_backward(&a->fc1, NULL, a->dh1, x, mask, (int)rows);
 }
 

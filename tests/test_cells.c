@@ -480,10 +480,13 @@ TEST(membrane_readout_outputs_potential) {
 }
 
 // ----------------------------------------------------------------------------
-// 5. 1 thread == 2 threads, bit for bit, at the paper's sizes
+// 5. 1 thread == 2 threads, bit for bit, at the paper's sizes: the control
+// agents' windows (T 65, B 32, one row cut short) and a QMIX batch (agents of
+// episodes that end at different steps, enough rows for threads to share each
+// step's rows).
 
-static void threads_identical_cfg(GrsnCellConfig cfg) {
-    const int T = 65, B = 32, in = cfg.in, H = cfg.hidden;
+static void threads_identical_shape(GrsnCellConfig cfg, int T, int B, int qmix) {
+    const int in = cfg.in, H = cfg.hidden;
     Net n; CHECK(net_init(&n, &cfg, T, B));
     grsn_rng r; grsn_rng_seed(&r, 5, 1);
     grsn_cell_reset_parameters(&n.cell, &r);
@@ -491,7 +494,10 @@ static void threads_identical_cfg(GrsnCellConfig cfg) {
     size_t TB = (size_t)T * B;
     float *x = malloc(TB * in * 4), *dout = malloc(TB * H * 4), *mask = malloc(TB * 4);
     fill_normal(x, TB * in, &r, 1.0f); fill_normal(dout, TB * H, &r, 1.0f);
-    for (size_t i = 0; i < TB; i++) mask[i] = (i % B == 3 && i / B > 50) ? 0.0f : 1.0f;
+    for (size_t i = 0; i < TB; i++) {
+        int t = (int)(i / B), bi = (int)(i % B);
+        mask[i] = qmix ? (t < 1 + (bi * 7) % T ? 1.0f : 0.0f) : (bi == 3 && t > 50) ? 0.0f : 1.0f;
+    }
     float *res[2][4];
     for (int run = 0; run < 2; run++) {
         grsn_set_threads(run == 0 ? 1 : 2);
@@ -512,12 +518,20 @@ static void threads_identical_cfg(GrsnCellConfig cfg) {
     net_free(&n);
 }
 
-static void threads_identical(grsn_cell_kind kind) { threads_identical_cfg(grsn_cell_config(kind, 48, 128)); }
+// control: the control agents' core (48 -> 128); qmix: the QMIX agent's (64 -> 64).
+static void threads_identical_cfg(GrsnCellConfig control, GrsnCellConfig qmix) {
+    threads_identical_shape(control, 65, 32, 0);
+    threads_identical_shape(qmix, 24, 80, 1);
+}
+
+static void threads_identical(grsn_cell_kind kind) {
+    threads_identical_cfg(grsn_cell_config(kind, 48, 128), grsn_cell_config(kind, 64, 64));
+}
 
 TEST(threads_identical_grsn) { threads_identical(GRSN_CELL_GRSN); }
 TEST(threads_identical_lif)  { threads_identical(GRSN_CELL_LIF); }
 TEST(threads_identical_gru)  { threads_identical(GRSN_CELL_GRU); }
-TEST(threads_identical_spike_gates) { threads_identical_cfg(spike_gated(48, 128)); }
+TEST(threads_identical_spike_gates) { threads_identical_cfg(spike_gated(48, 128), spike_gated(64, 64)); }
 
 // ----------------------------------------------------------------------------
 // 6. Masks, parameters, bad input
