@@ -285,7 +285,7 @@ typedef struct {
     float *hid_a;             // GRU gh = W_hh h + b_hh, [T][B][3H]
     float *gates;             // GRU r, z, n, [T][B][3H]; GRSN gates = SPIKES activated F, J [T][B][2H]
     float *s_seq;             // GRSN gates = SPIKES: the gates' input o_{t-1}, [T][B][H]
-    float *c_seq;             // GRSN current after each substep [T*K][B][H]; GRU h_t [T][B][H]
+    float *c_seq;             // GRSN current after each substep [T*K][B][H]; NULL otherwise
     float *u_seq;             // spiking: potential before reset [T*K][B][H]; GRU h_{t-1}
     float *uh_seq;            // spiking: potential after reset [T*K][B][H]
     float *o_seq;             // spiking: spike (or smooth h) of each substep [T*K][B][H]

@@ -203,10 +203,9 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
         ALLOC(c->hid_a, TB * 3 * H);
         ALLOC(c->gates, TB * 3 * H);
         ALLOC(c->dhid, TB * 3 * H);
-        ALLOC(c->c_seq, TB * H);    // h_t
-        ALLOC(c->u_seq, TB * H);    // h_{t-1}
+        ALLOC(c->u_seq, TB * H);    // h_{t-1}; h_t is the next row block, or out
     } else {
-        ALLOC(c->c_seq, steps * H);   // current after each substep (GRSN)
+        if (cfg->kind == GRSN_CELL_GRSN) ALLOC(c->c_seq, steps * H);   // current after each substep
         ALLOC(c->u_seq, steps * H);   // potential before reset
         ALLOC(c->uh_seq, steps * H);  // potential after reset
         ALLOC(c->o_seq, steps * H);   // spike of each substep
@@ -430,7 +429,6 @@ static void gru_forward(GrsnCell *c, float *out, float *state, int T, int B) {
             } else {
                 memset(o, 0, (size_t)H * sizeof(float));
             }
-            memcpy(c->c_seq + row * H, st, (size_t)H * sizeof(float));
             if (t + 1 < T) memcpy(c->u_seq + (row + B) * H, st, (size_t)H * sizeof(float));
         }
     }
