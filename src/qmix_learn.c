@@ -143,9 +143,10 @@ grsn_status qcore_update(QCore *c, const QBatch *b, QCoreStats *st) {
             c->mask[i] = b->filled[i] * (t > 0 ? 1.0f - b->term[i - B] : 1.0f);
         }
 
-    // 2. Both agents over all T + 1 steps from a zero state.
-    const float *Q = qagent_forward(&c->agent[0], c->x, c->row_mask, T1, Bn);
-    const float *Qt = qagent_forward(&c->agent[1], c->x, c->row_mask, T1, Bn);
+    // 2. Both agents over all T + 1 steps from a zero state (the target
+    //    agent without the caches that only backward reads).
+    const float *Q = qagent_forward(&c->agent[0], c->x, c->row_mask, T1, Bn, 1);
+    const float *Qt = qagent_forward(&c->agent[1], c->x, c->row_mask, T1, Bn, 0);
 
     // 3. Double Q: the online argmax over available actions picks the target
     //    agent's value; the target mixer turns them into T_t.

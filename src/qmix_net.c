@@ -120,12 +120,13 @@ void qagent_reset_parameters(QAgent *a, grsn_rng *rng) {
     grsn_init_linear_default(&a->fc2, rng);
 }
 
-const float *qagent_forward(QAgent *a, const float *x, const float *mask, int T, int B) {
+const float *qagent_forward(QAgent *a, const float *x, const float *mask, int T, int B, int grad) {
     size_t rows = (size_t)T * B;
     GRSN_ASSERT(rows <= (size_t)a->max_rows, "qagent forward: %zu rows > %d", rows, a->max_rows);
     grsn_linear_forward_act(&a->fc1, a->h1, x, mask, (int)rows, GRSN_ACT_RELU);
     memset(a->state0, 0, (size_t)B * a->cell.state_size * sizeof(float));   // zero state at t = 0 (§9.3)
-    grsn_cell_forward(&a->cell, a->z, a->state0, a->h1, mask, T, B);
+    if (grad) grsn_cell_forward(&a->cell, a->z, a->state0, a->h1, mask, T, B);
+    else grsn_cell_forward_nograd(&a->cell, a->z, a->state0, a->h1, mask, T, B);
     qagent_decode(a, a->q, a->z, mask, (int)rows);
     if (a->leak > 0.0f) {
         // Leaky output neurons over the window from y = 0: y_t = leak y_{t-1} + q_t

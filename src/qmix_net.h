@@ -57,9 +57,10 @@ void qagent_reset_parameters(QAgent *a, grsn_rng *rng);
 int qagent_state_size(const QAgent *a);
 
 // Over a window from a zero state: x [T][B][d_in], mask [T][B] (or NULL).
-// Returns a->q, [T][B][n_actions]; masked rows are 0.
-const float *qagent_forward(QAgent *a, const float *x, const float *mask, int T, int B);
-// dq [T][B][n_actions]; accumulates parameter gradients.
+// Returns a->q, [T][B][n_actions]; masked rows are 0. grad = 0 (the target
+// agent) skips the spiking cells' per-substep caches, which only backward reads.
+const float *qagent_forward(QAgent *a, const float *x, const float *mask, int T, int B, int grad);
+// dq [T][B][n_actions], after a forward with grad = 1; accumulates parameter gradients.
 void qagent_backward(QAgent *a, const float *dq, const float *x, const float *mask, int T, int B);
 // One decision for B rows with carried state [B][state_size] (TAP): the same
 // arithmetic as one step of qagent_forward. q [B][n_actions]. The core

@@ -241,7 +241,9 @@ static void step_equals_window(grsn_net net, int substeps, int decoder, float le
         qagent_step(&a, q_step + (size_t)t * B * A, state, x + (size_t)t * B * DIN, B);
         for (int i = 0; i < B * H; i++) spikes += a.z[i] != 0.0f;
     }
-    const float *q = qagent_forward(&a, x, NULL, T, B);
+    const float *q = qagent_forward(&a, x, NULL, T, B, 1);
+    CHECK(memcmp(q, q_step, sizeof q_step) == 0);
+    q = qagent_forward(&a, x, NULL, T, B, 0);      // the target agent's pass, without caches
     CHECK(memcmp(q, q_step, sizeof q_step) == 0);
     CHECK(spikes > 0);
     qagent_free(&a); grsn_params_free(&p);
@@ -286,8 +288,9 @@ static void leak_filters_q(grsn_net net, float L) {
     for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++)   // row 1 has a hole at t = 3-4, row 2 ends at t = 5
             mask[t * B + b] = (b == 1 && (t == 3 || t == 4)) || (b == 2 && t > 5) ? 0.0f : 1.0f;
-    memcpy(q0, qagent_forward(&a0, x, mask, T, B), sizeof q0);
-    const float *ql = qagent_forward(&al, x, mask, T, B);
+    memcpy(q0, qagent_forward(&a0, x, mask, T, B, 0), sizeof q0);   // without caches (a target's pass)
+    CHECK(memcmp(q0, qagent_forward(&a0, x, mask, T, B, 1), sizeof q0) == 0);
+    const float *ql = qagent_forward(&al, x, mask, T, B, 1);
     double worst = 0;
     for (int b = 0; b < B; b++)
         for (int k = 0; k < A; k++) {
