@@ -105,7 +105,7 @@ void grsn_matmul_backward_dx_cols(float *dx, const float *dy, const float *w, co
 void grsn_act_forward(grsn_act a, float *y, const float *x, size_t n);
 // dx += dy * act'(x), from the OUTPUT y (ReLU'(0) = 0, as in PyTorch).
 void grsn_act_backward(grsn_act a, float *dx, const float *dy, const float *y, size_t n);
-// dx = dy * act'(x): the bits of zeroing dx and calling grsn_act_backward.
+// dx = dy * act'(x): the bits of zeroing dx and calling grsn_act_backward. dx may be dy.
 void grsn_act_backward_set(grsn_act a, float *dx, const float *dy, const float *y, size_t n);
 
 // Row-wise softmax and log-softmax over [N][k].

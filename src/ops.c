@@ -868,10 +868,11 @@ void grsn_act_forward(grsn_act a, float *y, const float *x, size_t n) {
 }
 
 static void act_backward(grsn_act a, float *dx, const float *dy, const float *y, size_t n, int set) {
+    // With set, each dx[i] = +0 + term: the bits of zeroing dx first, and
+    // dy is read before dx[i] is written, so dx may be dy (in place).
     long nblocks = (long)((n + ACT_BLOCK - 1) / ACT_BLOCK);
-    if (set && a != GRSN_ACT_RELU) memset(dx, 0, n * sizeof(float));
     switch (a) {
-    case GRSN_ACT_NONE: for (size_t i = 0; i < n; i++) dx[i] += dy[i]; break;
+    case GRSN_ACT_NONE: for (size_t i = 0; i < n; i++) dx[i] = (set ? 0.0f : dx[i]) + dy[i]; break;
     case GRSN_ACT_RELU:
         #pragma omp parallel for schedule(static) if (nblocks > 2)
         for (long blk = 0; blk < nblocks; blk++) {
@@ -879,8 +880,12 @@ static void act_backward(grsn_act a, float *dx, const float *dy, const float *y,
             relu_backward_block(dx + i0, dy + i0, y + i0, n - i0 < ACT_BLOCK ? n - i0 : ACT_BLOCK, set);
         }
         break;
-    case GRSN_ACT_TANH: for (size_t i = 0; i < n; i++) dx[i] += dy[i] * (1.0f - y[i] * y[i]); break;
-    case GRSN_ACT_SIGMOID: for (size_t i = 0; i < n; i++) dx[i] += dy[i] * y[i] * (1.0f - y[i]); break;
+    case GRSN_ACT_TANH:
+        for (size_t i = 0; i < n; i++) dx[i] = (set ? 0.0f : dx[i]) + dy[i] * (1.0f - y[i] * y[i]);
+        break;
+    case GRSN_ACT_SIGMOID:
+        for (size_t i = 0; i < n; i++) dx[i] = (set ? 0.0f : dx[i]) + dy[i] * y[i] * (1.0f - y[i]);
+        break;
     }
 }
 

@@ -5,19 +5,6 @@
  */
 #include "qmix_net.h"
 
-// dx[i] = 0 where the ReLU output y[i] <= 0 (ReLU'(0) = 0, as in PyTorch), in
-// blocks that threads share: a QMIX batch holds millions of values.
-static void relu_mask(float *dx, const float *y, size_t n) {
-    enum { BLOCK = 16384 };
-    long blocks = (long)((n + BLOCK - 1) / BLOCK);
-    #pragma omp parallel for schedule(static) if ((long)n > GRSN_PAR_MIN_WORK)
-    for (long k = 0; k < blocks; k++) {
-        size_t i0 = (size_t)k * BLOCK, i1 = n - i0 < BLOCK ? n : i0 + BLOCK;
-        for (size_t i = i0; i < i1; i++)
-            if (y[i] <= 0.0f) dx[i] = 0.0f;
-    }
-}
-
 static float *alloc_floats(size_t n, int *ok) {
     float *p = grsn_calloc(n ? n : 1, sizeof(float));
     *ok &= p != NULL;
@@ -171,14 +158,14 @@ void qagent_backward(QAgent *a, const float *dq, const float *x, const float *ma
         size_t nd = rows * a->decoder;
         grsn_zero(a->dd1, nd);
         grsn_linear_backward(&a->fc2, a->dd1, dq, a->d1, mask, (int)rows);
-        relu_mask(a->dd1, a->d1, nd);
+        grsn_act_backward_set(GRSN_ACT_RELU, a->dd1, a->dd1, a->d1, nd);   // ReLU', in place
         grsn_linear_backward(&a->dec, a->dz, a->dd1, a->z, mask, (int)rows);
     } else {
         grsn_linear_backward(&a->fc2, a->dz, dq, a->z, mask, (int)rows);
     }
     grsn_zero(a->dh1, n);
     grsn_cell_backward(&a->cell, a->dh1, NULL, a->dz, a->h1, T, B);
-    relu_mask(a->dh1, a->h1, n);
+    grsn_act_backward_set(GRSN_ACT_RELU, a->dh1, a->dh1, a->h1, n);
     grsn_linear_backward(&a->fc1, NULL, a->dh1, x, mask, (int)rows);
 }
 

@@ -102,6 +102,35 @@ TEST(clip_matches_pytorch) {
     fx_free(&fx);
 }
 
+// grsn_act_backward_set in place (dx = dy, as the QMIX agent's ReLU' is
+// applied) gives the bits of a separate dx, for every activation; the sizes
+// take ReLU's threaded blocks and its serial path.
+TEST(act_backward_set_in_place) {
+    grsn_act acts[4] = {GRSN_ACT_NONE, GRSN_ACT_RELU, GRSN_ACT_TANH, GRSN_ACT_SIGMOID};
+    size_t sizes[2] = {37, 300000};
+    grsn_rng r; grsn_rng_seed(&r, 9, 1);
+    for (int c = 0; c < 2; c++) {
+        size_t n = sizes[c];
+        float *y = malloc(n * sizeof(float)), *dy = malloc(n * sizeof(float));
+        float *dx = malloc(n * sizeof(float)), *io = malloc(n * sizeof(float));
+        for (int k = 0; k < 4; k++) {
+            for (size_t i = 0; i < n; i++) {
+                float v = (float)grsn_rng_normal(&r);
+                y[i] = acts[k] == GRSN_ACT_TANH ? tanhf(v) : acts[k] == GRSN_ACT_SIGMOID ? 1.0f / (1.0f + expf(-v))
+                     : acts[k] == GRSN_ACT_RELU ? (v > 0.0f ? v : 0.0f) : v;
+                dy[i] = i % 5 == 0 ? -0.0f : (float)grsn_rng_normal(&r);
+                dx[i] = 123.0f;
+            }
+            memcpy(io, dy, n * sizeof(float));
+            grsn_act_backward_set(acts[k], dx, dy, y, n);
+            grsn_act_backward_set(acts[k], io, io, y, n);
+            CHECK(memcmp(dx, io, n * sizeof(float)) == 0);
+            CHECK(dx[1] != 123.0f);
+        }
+        free(y); free(dy); free(dx); free(io);
+    }
+}
+
 // The row copies split their rows between threads above GRSN_PAR_MIN_WORK
 // values; these sizes take that path and the serial one.
 TEST(row_copies) {
@@ -313,6 +342,7 @@ int main(void) {
     RUN(rmsprop_matches_pytorch);
     RUN(clip_matches_pytorch);
     RUN(mlp_finite_differences);
+    RUN(act_backward_set_in_place);
     RUN(row_copies);
     RUN(params_arena);
     RUN(polyak_and_init);
