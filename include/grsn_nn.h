@@ -199,9 +199,9 @@ void grsn_mlp_backward_input_cols(GrsnMLP *m, float *dx, const float *dy, const 
 // State is explicit and owned by the caller, [B][state_size]:
 //   GRSN: [c (H), u^ (H)]   LIF: [u^ (H)]   GRU: [h (H)]
 //   GRSN, gates = SPIKES: [c (H), o_{t-1} (H), u^ (H)]
-// The spiking cells keep u^ last.
-// so acting one step at a time (grsn_cell_step) and training on a window
-// (grsn_cell_forward) run the very same recurrence: TAP.
+// The spiking cells keep u^ last. Because the state is explicit, acting one
+// step at a time (grsn_cell_step) and training on a window (grsn_cell_forward)
+// run the very same recurrence: TAP.
 //
 // w/o TAP (substeps K > 1): each decision runs the spiking dynamics K times on
 // the same input, and the output is the mean of the K spikes (rate decoding;
@@ -289,8 +289,8 @@ typedef struct {
     float *u_seq;             // spiking: potential before reset [T*K][B][H]; GRU h_{t-1}
     float *uh_seq;            // spiking: potential after reset [T*K][B][H]
     float *o_seq;             // spiking: spike (or smooth h) of each substep [T*K][B][H]
-    float *spk_seq;           // readout = MEMBRANE: the decoded spikes, [T][B][H]
-                              // (with the paper's readout they are the output)
+    float *spk_seq;           // readout = MEMBRANE or readout_blend: the decoded spikes,
+                              // [T][B][H] (with the paper's readout they are the output)
     float *state0;            // [B][state_size] initial state of the window
     float *mask;              // [T][B] (all 1 when NULL was passed)
     // Backward scratch.
@@ -298,7 +298,7 @@ typedef struct {
     float *dhid;              // GRU adjoint of gh, [T][B][3H]; GRSN gates = SPIKES: of F, J [T][B][2H]
     float *dstate;            // [B][state_size]
     float *dbeta_rows;        // per-row decay adjoints, [B][H], summed in a fixed order
-    int *last_step;           // spiking: each row's last valid step, [max_B] (forward scratch)
+    int *last_step;           // spiking: each row's last valid step, [max_B] (set by forward, read by backward)
     float *ds_rows;           // GRSN gates = SPIKES: carried adjoint of o_{t-1}, [B][H]
     // Transposed weights for the forward products, and acting scratch.
     float *wt;                // input weights transposed, [in][G*H]
@@ -306,7 +306,7 @@ typedef struct {
     float *wt_seen, *wt_hh_seen;   // the weights each was made from (grsn_transpose_cached)
     float *step_g, *step_gh, *step_gates;   // [max_B][G*H], GRU [max_B][3H] x2;
                                             // gates = SPIKES: [max_B][2H], [max_B][H] (o_{t-1})
-    float *step_spikes;       // readout = MEMBRANE: the last step's decoded spikes, [max_B][H]
+    float *step_spikes;       // readout = MEMBRANE or readout_blend: the last step's decoded spikes, [max_B][H]
     float membrane_share;     // readout_blend: m of the output o + m (u - o), in [0, 1]; 0 at init
 } GrsnCell;
 
@@ -316,6 +316,9 @@ void grsn_cell_free(GrsnCell *c);
 // Initialise parameters as the authors do (spec §3.4): orthogonal weights, zero
 // biases, a = logit(beta).
 void grsn_cell_reset_parameters(GrsnCell *c, grsn_rng *rng);
+// Set a learnable decay to its initial value, a = logit(beta), per neuron or
+// one for the layer (no-op when beta is fixed). Draws nothing.
+void grsn_cell_reset_beta(GrsnCell *c);
 // Current decay factor of neuron j.
 float grsn_cell_beta(const GrsnCell *c, int j);
 
@@ -338,9 +341,15 @@ void grsn_cell_backward(GrsnCell *c, float *dx, float *dstate0, const float *dou
 // One decision for acting, no caching: the same arithmetic as one step of
 // grsn_cell_forward. x [B][in], state [B][S] updated in place, out [B][H].
 void grsn_cell_step(GrsnCell *c, float *out, float *state, const float *x, int B);
+// The authors' act-time reset (compat switch act_reset_membrane): zero u^ in
+// each of the B rows of state before a decision; nothing when the switch is
+// off. grsn_cell_step does it; callers that act through grsn_cell_forward
+// (one step with caches, to count or probe spikes) call it themselves.
+void grsn_cell_act_reset(const GrsnCell *c, float *state, int B);
 // The spikes of the last forward ([T][B][H]) or step ([B][H]) of a spiking
 // cell, decoded as its output (rate or last spike): `out`, the output that
-// call wrote, unless readout = MEMBRANE, whose output is the potential.
+// call wrote, unless readout = MEMBRANE or readout_blend, whose output is not
+// the spikes alone.
 const float *grsn_cell_forward_spikes(const GrsnCell *c, const float *out);
 const float *grsn_cell_step_spikes(const GrsnCell *c, const float *out);
 

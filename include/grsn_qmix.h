@@ -22,10 +22,10 @@
  * so dQ_tot/dq_a >= 0 for every agent (monotonicity).
  *
  * Learner (§9.3): double-Q TD(lambda) targets through the target networks,
- * loss 1/2 masked MSE, one Adam step with the gradient norm of agent and mixer
- * clipped together, target networks hard-copied every 200 episodes. Episodes
- * are stored whole in a ring buffer, padded to episode_limit + 1 steps, each
- * step as the simulator's snapshot (grsn_smac.h), from which the sampled
+ * loss 1/2 masked MSE, one optimiser step (Adam, or RMSprop) with the gradient
+ * norm of agent and mixer clipped together, target networks hard-copied every
+ * 200 episodes. Episodes are stored whole in a ring buffer, padded to
+ * episode_limit + 1 steps, each step as the simulator's snapshot (grsn_smac.h), from which the sampled
  * episodes' observations, states and masks are rebuilt bit for bit.
  *
  * A training loop (what `grsn train --algo qmix` runs):
@@ -122,7 +122,7 @@ typedef struct GrsnQmix GrsnQmix;
 
 // Build the simulators (n_envs training and n_envs test environments), the
 // online and target networks (PyTorch's default init from the "init" stream;
-// targets start as copies), Adam and the episode buffer. GRSN_ERR_ARG with a
+// targets start as copies), the optimiser and the episode buffer. GRSN_ERR_ARG with a
 // message listing the choices for an unknown map or an unsupported net, or
 // naming the field of another impossible setting.
 grsn_status grsn_qmix_create(GrsnQmix **out, const GrsnQmixConfig *cfg, uint64_t seed);
@@ -296,7 +296,6 @@ typedef enum { GRSN_QMIX_RNG_EXPLORE = 0, GRSN_QMIX_RNG_REPLAY, GRSN_QMIX_RNG_CO
 // "mixer.hyper_b1.w/b", "mixer.hyper_w2.0.*", "mixer.hyper_w2.1.*",
 // "mixer.hyper_b2.0.*", "mixer.hyper_b2.1.*". Weights are [out][in].
 GrsnParams *grsn_qmix_params(GrsnQmix *q, grsn_qmix_part part);
-// Adam over the whole online arena (agent + mixer).
 // The optimiser's state: Adam's (NULL under RMSprop) or RMSprop's (NULL under Adam).
 GrsnAdam *grsn_qmix_adam(GrsnQmix *q);
 GrsnRMSprop *grsn_qmix_rmsprop(GrsnQmix *q);

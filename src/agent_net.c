@@ -30,7 +30,7 @@ static grsn_status encoder_init(Encoder *e, GrsnParams *p, const char *prefix, c
     memset(e, 0, sizeof *e);
     char nm[64];
     e->net = c->net; e->d_o = c->obs_dim; e->d_a = c->act_dim; e->hidden = c->hidden;
-    e->max_rows = max_T * max_B; e->max_B = max_B;
+    e->max_rows = max_T * max_B;
     e->x_dim = c->net == GRSN_NET_MLP ? c->emb_o : c->emb_a + c->emb_r + c->emb_o;
     if (c->net != GRSN_NET_MLP) {
         snprintf(nm, sizeof nm, "%s.emb_a", prefix); GRSN_TRY(grsn_linear_init(&e->emb_a, p, nm, c->act_dim, c->emb_a));
@@ -265,7 +265,6 @@ grsn_status critic_init(Critic *q, GrsnParams *p, const char *prefix, const Grsn
     q->dk = alloc_rows(rows, q->short_w, &ok);
     q->dz = alloc_rows(rows, c->hidden, &ok);
     q->dsin = alloc_rows(rows, q->short_in, &ok);
-    q->dq = alloc_rows(rows, q->d_out, &ok);
     return ok ? GRSN_OK : GRSN_ERR_OOM;
 }
 
@@ -273,7 +272,7 @@ void critic_free(Critic *q) {
     encoder_free(&q->enc);
     grsn_linear_free(&q->shortcut);
     grsn_mlp_free(&q->q[0]); grsn_mlp_free(&q->q[1]);
-    free(q->sin); free(q->k); free(q->hin); free(q->dhin); free(q->dk); free(q->dz); free(q->dsin); free(q->dq);
+    free(q->sin); free(q->k); free(q->hin); free(q->dhin); free(q->dk); free(q->dz); free(q->dsin);
     memset(q, 0, sizeof *q);
 }
 
@@ -288,7 +287,7 @@ void critic_heads_forward(Critic *q, const float *O, const float *act, const flo
                           float *q1, float *q2) {
     const float *sin = O;
     if (!q->discrete) {
-        int d_o = q->enc.d_o, d_a = q->short_in - d_o;
+        int d_o = q->enc.d_o, d_a = q->enc.d_a;
         grsn_concat_forward(q->sin, O, d_o, act, d_a, rows);   // [o_t, a_t]
         sin = q->sin;
     }
@@ -320,7 +319,7 @@ void critic_heads_backward(Critic *q, const float *dq1, const float *mask1, cons
     } else {
         grsn_zero(q->dsin, (size_t)rows * q->short_in);
         grsn_matmul_backward(q->dsin, NULL, NULL, q->dk, NULL, q->shortcut.w, mask, rows, q->short_in, q->short_w);
-        int d_o = q->enc.d_o, d_a = q->short_in - d_o;
+        int d_o = q->enc.d_o, d_a = q->enc.d_a;
         grsn_copy_cols(dact, d_a, 0, q->dsin, q->short_in, d_o, d_a, rows);
     }
 }

@@ -13,14 +13,14 @@
 // Embeddings + recurrent core: z_t = core([a_emb, r_emb, o_emb]).
 typedef struct {
     grsn_net net;
-    int d_o, d_a, x_dim, hidden, max_rows, max_B;
+    int d_o, d_a, x_dim, hidden, max_rows;
     GrsnLinear emb_a, emb_r, emb_o;
     GrsnCell cell;            // GRSN / LIF / GRU
     GrsnLinear mlp;           // MLP core: ReLU(mlp(o_emb)), memoryless
     float *ea, *er, *eo;      // embeddings after ReLU, [rows][emb]
     float *x;                 // core input [rows][x_dim]
     float *z;                 // core output [rows][hidden]
-    float *dx, *de;           // backward scratch [rows][x_dim], [rows][max emb]
+    float *dx, *de;           // backward scratch, each [rows][max(x_dim, hidden)]
     float *state;             // zero initial state of a window, [max_B][state_size]
 } Encoder;
 
@@ -40,7 +40,7 @@ typedef struct {
     GrsnLinear shortcut;      // [o, a] (TD3) or o (SACD) -> short_w
     GrsnMLP q[2];             // (hidden + short_w) -> hh -> hh -> d_out
     float *sin, *k, *hin;     // shortcut input, output, head input
-    float *dhin, *dk, *dz, *dsin, *dq;  // backward scratch
+    float *dhin, *dk, *dz, *dsin;  // backward scratch
 } Critic;
 
 grsn_status actor_init(Actor *a, GrsnParams *p, const char *prefix, const GrsnAgentConfig *c, int max_T, int max_B);

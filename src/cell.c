@@ -258,12 +258,15 @@ void grsn_cell_reset_parameters(GrsnCell *c, grsn_rng *rng) {
         memset(c->b_hh, 0, (size_t)3 * H * sizeof(float));
         break;
     }
-    if (c->beta_a) {
-        // beta = sigmoid(a): a = logit(beta) gives the configured initial decay.
-        float a = logf(c->cfg.beta / (1.0f - c->cfg.beta));
-        int n = c->cfg.beta_mode == GRSN_BETA_NEURON ? H : 1;
-        for (int j = 0; j < n; j++) c->beta_a[j] = a;
-    }
+    grsn_cell_reset_beta(c);
+}
+
+void grsn_cell_reset_beta(GrsnCell *c) {
+    if (!c->beta_a) return;
+    // beta = sigmoid(a): a = logit(beta) gives the configured initial decay.
+    float a = logf(c->cfg.beta / (1.0f - c->cfg.beta));
+    int n = c->cfg.beta_mode == GRSN_BETA_NEURON ? c->cfg.hidden : 1;
+    for (int j = 0; j < n; j++) c->beta_a[j] = a;
 }
 
 float grsn_cell_beta(const GrsnCell *c, int j) {
@@ -300,8 +303,8 @@ static float membrane_share(const GrsnCell *c) {
 // [c | o | u^] (gates = SPIKES) or [u^] (LIF). out: rate or last spike (of
 // the potential u with readout = MEMBRANE, of o + m (u - o) in a blend);
 // spikes, if not NULL, the spikes decoded the same way. If the
-// cache pointers are not NULL, c, u, u^ after each substep are written there
-// with row stride `stride`.
+// cache pointers are not NULL, c, u, u^ and o after each substep are written
+// there with row stride `stride`.
 static void spiking_decision(const GrsnCellConfig *cfg, float m, const float *beta, const float *g, const float *a,
                              float *state, float *out, float *spikes, float *c_cache, float *u_cache,
                              float *uh_cache, float *o_cache, size_t stride) {
@@ -561,6 +564,12 @@ static void cell_forward(GrsnCell *c, float *out, float *state, const float *x,
     }
 }
 
+void grsn_cell_act_reset(const GrsnCell *c, float *state, int B) {
+    if (!c->cfg.act_reset_membrane || c->cfg.kind == GRSN_CELL_GRU) return;
+    int H = c->cfg.hidden, S = c->state_size;   // u^ is the last H floats of a row
+    for (int b = 0; b < B; b++) memset(state + (size_t)b * S + (S - H), 0, (size_t)H * sizeof(float));
+}
+
 const float *grsn_cell_forward_spikes(const GrsnCell *c, const float *out) {
     return c->spk_seq ? c->spk_seq : out;
 }
@@ -596,10 +605,10 @@ void grsn_cell_step(GrsnCell *c, float *out, float *state, const float *x, int B
             memcpy(c->step_gates + (size_t)bi * H, state + (size_t)bi * S + H, (size_t)H * sizeof(float));
         grsn_matmul_forward(c->step_gh, c->step_gates, c->wt_hh, c->b_f, NULL, B, H, 2 * H);
     }
+    grsn_cell_act_reset(c, state, B);
     for (int bi = 0; bi < B; bi++) {
         float *st = state + (size_t)bi * S;
         float *g = sg ? c->step_gh + (size_t)bi * 2 * H : c->step_g + (size_t)bi * G * H;
-        if (cfg->act_reset_membrane) memset(st + (S - H), 0, (size_t)H * sizeof(float));
         activate_gates(cfg, g);
         spiking_decision(cfg, membrane_share(c), beta, g, sg ? c->step_g + (size_t)bi * H : NULL, st,
                          out + (size_t)bi * H, c->step_spikes ? c->step_spikes + (size_t)bi * H : NULL,

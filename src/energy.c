@@ -466,9 +466,7 @@ static long long probe_step(CoreProbe *pr, const float *prev_a, float prev_r, co
     grsn_linear_forward(&pr->emb_r, pr->x + ea, &prev_r, NULL, 1);
     grsn_linear_forward(&pr->emb_o, pr->x + ea + er, obs, NULL, 1);
     grsn_act_forward(GRSN_ACT_RELU, pr->x, pr->x, (size_t)(ea + er + eo));
-    // The authors' act-time reset (compat switch), as grsn_cell_step does it.
-    if (pr->cell.cfg.act_reset_membrane)
-        memset(pr->state + pr->cell.state_size - pr->H, 0, (size_t)pr->H * sizeof(float));
+    grsn_cell_act_reset(&pr->cell, pr->state, 1);
     grsn_cell_forward(&pr->cell, pr->z, pr->state, pr->x, NULL, 1, 1);
     long long spikes = 0;
     for (int n = 0; n < pr->K * pr->H; n++) spikes += pr->cell.o_seq[n] != 0.0f;   // [K][1][H]

@@ -70,7 +70,7 @@ void grsn_transpose_cached(float *wt, float *seen, const float *w, int rows, int
 // out: adding an exact zero changes no sum (at most the sign of a zero one,
 // which the final "acc + C" of an accumulated gradient erases). So the forward pass
 // (A = x, M = W^T), the input gradient (A = dy, M = W) and the weight
-// gradient (A = dy^T, M = x) can each be computed in whichever of the three
+// gradient (A = dy^T, M = x) can each be computed in whichever of the four
 // traversals below is fastest for its shape and sparsity, with every element
 // summed in the same order, whatever the tiling, batch size or thread count:
 //

@@ -20,6 +20,9 @@
 #include "grsn_qmix.h"
 #include "tensorlist.h"
 
+// The episode ring of a saved state: capacity, episodes held, next slot.
+enum { RING_CAP, RING_SIZE, RING_HEAD, RING_N };
+
 struct GrsnQmix {
     GrsnQmixConfig cfg;
     grsn_smac_dims dims;
@@ -38,7 +41,7 @@ struct GrsnQmix {
     float *buf_reward;              // [cap][T1 - 1]
     uint8_t *buf_term;              // [cap][T1 - 1]
     int32_t *buf_len;               // [cap] transitions
-    int64_t ring[3];                // cap, size, head of a saved state (the end of this file)
+    int64_t ring[RING_N];           // cap, size, head of a saved state (the end of this file)
     int *pick;                      // [cap] sampling scratch
     QBatch batch;                   // the sampled episodes, time-major, compact for their T
     // Acting scratch for n_envs environments.
@@ -287,6 +290,8 @@ static void apply_membrane_share(GrsnQmix *q) {
 // ----------------------------------------------------------------------------
 // Playing episodes
 
+// The greedy action among the available ones (the first maximum); -1 when
+// none is available.
 static int argmax_available(const float *qv, const uint8_t *avail, int A) {
     int best = -1;
     for (int k = 0; k < A; k++)
@@ -309,7 +314,7 @@ static int choose_action(const float *qv, const uint8_t *avail, int A, float eps
 
 typedef struct { long steps; int wins; double spikes, neuron_steps; } PlayTotals;
 
-// Step size helpers for the buffer slot of episode slot `s`, step t.
+// Index of step t of episode slot s in the [cap][T1] per-step buffers.
 static size_t slot_step(const GrsnQmix *q, int s, int t) { return (size_t)s * q->T1 + t; }
 
 grsn_status grsn_qmix_buffer_episode(const GrsnQmix *q, int slot, GrsnQmixEpisode *e) {
@@ -593,11 +598,10 @@ static void decide_counting(QAgent *a, float *qv, float *core, const float *x, i
         if (spikes) memset(spikes, 0, (size_t)B * sizeof *spikes);
         return;
     }
-    int H = a->hidden, S = c->state_size, K = c->cfg.substeps;
+    int H = a->hidden, K = c->cfg.substeps;
     grsn_linear_forward(&a->fc1, a->h1, x, NULL, B);
     grsn_act_forward(GRSN_ACT_RELU, a->h1, a->h1, (size_t)B * H);
-    if (c->cfg.act_reset_membrane)   // the authors' act-time reset, as grsn_cell_step does it
-        for (int b = 0; b < B; b++) memset(core + (size_t)b * S + (S - H), 0, (size_t)H * sizeof(float));
+    grsn_cell_act_reset(c, core, B);
     grsn_cell_forward(c, a->z, core, a->h1, NULL, 1, B);
     qagent_decode(a, qv, a->z, NULL, B);
     qagent_integrate(a, qv, core, B);
@@ -693,8 +697,6 @@ grsn_status grsn_qmix_player_step(GrsnQmixPlayer *p, long long *spikes, int32_t 
 // pieces pointing into the slots. Nothing past an episode's end is ever
 // read (gather pads with zeros), so the padding is not saved. An
 // environment carries only its stream from one episode to the next.
-
-enum { RING_CAP, RING_SIZE, RING_HEAD, RING_N };
 
 // One buffer array as a tensor of `width` elements per step ([steps] when
 // width is 1): episode s's first len_s + extra steps of its slot, the slots

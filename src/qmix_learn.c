@@ -2,7 +2,7 @@
  * qmix_learn.c — the QMIX learner core (reference-implementation.md §9.3):
  * agent inputs, double-Q TD(lambda) targets through the target networks, the
  * 1/2 masked MSE loss, its gradient through mixer and agents, gradient-norm
- * clipping over both, and one Adam step.
+ * clipping over both, and one optimiser step (Adam or RMSprop).
  */
 #include "qmix_net.h"
 
@@ -103,8 +103,10 @@ void qcore_copy_targets(QCore *c) {
 // ----------------------------------------------------------------------------
 // One update (§9.3)
 
-static int argmax_available(const float *q, const uint8_t *avail, int A) {
-    // Unavailable actions count as -9,999,999; the first maximum wins.
+// The double-Q target's action, as pymarl2 picks it: unavailable actions
+// count as -9,999,999 and the first maximum wins, so a padded step with no
+// available action gives 0 (its target is masked out of the loss).
+static int pymarl_masked_argmax(const float *q, const uint8_t *avail, int A) {
     int best = 0;
     float bv = avail[0] ? q[0] : QMIX_UNAVAILABLE;
     for (int k = 1; k < A; k++) {
@@ -152,7 +154,7 @@ grsn_status qcore_update(QCore *c, const QBatch *b, QCoreStats *st) {
     //    agent's value; the target mixer turns them into T_t.
     #pragma omp parallel for schedule(static) if ((long)steps_rows * A > GRSN_PAR_MIN_WORK)
     for (long r = 0; r < (long)steps_rows; r++) {
-        int k = argmax_available(Q + r * A, b->avail + r * A, A);
+        int k = pymarl_masked_argmax(Q + r * A, b->avail + r * A, A);
         c->q_sel[r] = Qt[r * A + k];
     }
     const float *tq = qmixer_forward(&c->mixer[1], c->q_sel, b->state, b->filled, T1 * B);

@@ -86,6 +86,10 @@ void qagent_reset_parameters(QAgent *a, grsn_rng *rng) {
         grsn_init_uniform(c->b_f, (size_t)H, bin, rng);
         grsn_init_uniform(c->w_i, (size_t)H * in, bin, rng);
         grsn_init_uniform(c->b_i, (size_t)H, bin, rng);
+        if (c->w_in) {         // gates on the previous spikes (spec §2.8): the input current's nn.Linear(in, H)
+            grsn_init_uniform(c->w_in, (size_t)H * in, bin, rng);
+            grsn_init_uniform(c->b_in, (size_t)H, bin, rng);
+        }
         break;
     case GRSN_CELL_LIF:        // one nn.Linear(in, H) current, Eq. 2
         grsn_init_uniform(c->w_i, (size_t)H * in, bin, rng);
@@ -98,11 +102,7 @@ void qagent_reset_parameters(QAgent *a, grsn_rng *rng) {
         grsn_init_uniform(c->b_hh, (size_t)3 * H, bh, rng);
         break;
     }
-    if (c->beta_a) {           // learnable decay: beta = sigmoid(a)
-        int nb = c->cfg.beta_mode == GRSN_BETA_NEURON ? H : 1;
-        float logit = logf(c->cfg.beta / (1.0f - c->cfg.beta));
-        for (int j = 0; j < nb; j++) c->beta_a[j] = logit;
-    }
+    grsn_cell_reset_beta(c);
     if (a->decoder) grsn_init_linear_default(&a->dec, rng);
     grsn_init_linear_default(&a->fc2, rng);
 }

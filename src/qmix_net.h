@@ -50,7 +50,8 @@ grsn_status qagent_init(QAgent *a, GrsnParams *p, const char *prefix, grsn_net n
                         int d_in, int hidden, int decoder, float leak, int n_actions, int max_T, int max_B);
 void qagent_free(QAgent *a);
 // PyTorch's defaults: nn.Linear for fc1, dec, fc2 and the spiking gates (GRSN: w_f,
-// w_i, b_f, b_i ~ U(+-1/sqrt(in)), a = logit(beta)); nn.GRUCell U(+-1/sqrt(H)).
+// w_i, b_f, b_i ~ U(+-1/sqrt(in)), and with gates on the spikes also the input
+// current's w_in, b_in; a = logit(beta)); nn.GRUCell U(+-1/sqrt(H)).
 void qagent_reset_parameters(QAgent *a, grsn_rng *rng);
 // Floats of carried state per row: the core's, plus n_actions with leak > 0.
 // A state of B rows is [B][core state] followed by [B][n_actions].

@@ -528,6 +528,46 @@ TEST(readout_anneal_from_membrane_to_spikes) {
     CHECK(strstr(grsn_last_error(), "readout_anneal -1 must be >= 0") != NULL);
 }
 
+// Every tensor of the agent is drawn at reset, in every configuration of the
+// core: nothing is left at the arena's zeros (the input current of the
+// spike-gated GRSN once was). Only the decay logit may be 0 (beta = 0.5).
+static void check_reset_draws(grsn_net net, grsn_gate_source gates, int decoder) {
+    enum { T = 3, B = 2, DIN = 7, H = 8, A = 4 };
+    GrsnCellConfig cell = grsn_cell_config(net == GRSN_NET_GRU ? GRSN_CELL_GRU :
+                                           net == GRSN_NET_LIF ? GRSN_CELL_LIF : GRSN_CELL_GRSN, 1, 1);
+    cell.gates = gates;
+    GrsnParams p; grsn_params_init(&p);
+    QAgent a;
+    CHECK(qagent_init(&a, &p, "agent", net, &cell, DIN, H, decoder, 0.0f, A, T, B) == GRSN_OK);
+    CHECK(grsn_params_alloc(&p) == GRSN_OK);
+    grsn_rng r; grsn_rng_seed(&r, 9, 1);
+    qagent_reset_parameters(&a, &r);
+    int tensors = 0;
+    for (int k = 0; k < p.count; k++) {
+        const GrsnParamInfo *t = &p.info[k];
+        const float *x = p.data + t->offset;
+        if (strstr(t->name, ".beta")) {
+            for (size_t i = 0; i < t->n; i++) CHECK(x[i] == logf(cell.beta / (1.0f - cell.beta)));
+            continue;
+        }
+        int nonzero = 0, bounded = 1;
+        for (size_t i = 0; i < t->n; i++) { nonzero |= x[i] != 0.0f; bounded &= fabsf(x[i]) <= 1.0f; }
+        if (!nonzero || !bounded) fprintf(stderr, "  %s: %s after reset\n", t->name, nonzero ? "out of U(+-1)" : "all zero");
+        CHECK(nonzero && bounded);
+        tensors++;
+    }
+    CHECK(tensors >= 6);   // fc1, the core's weights and biases, fc2
+    qagent_free(&a); grsn_params_free(&p);
+}
+
+TEST(reset_draws_every_tensor) {
+    check_reset_draws(GRSN_NET_GRSN, GRSN_GATES_INPUT, 0);
+    check_reset_draws(GRSN_NET_GRSN, GRSN_GATES_SPIKES, 0);
+    check_reset_draws(GRSN_NET_GRSN, GRSN_GATES_SPIKES, 7);
+    check_reset_draws(GRSN_NET_LIF, GRSN_GATES_INPUT, 0);
+    check_reset_draws(GRSN_NET_GRU, GRSN_GATES_INPUT, 7);
+}
+
 TEST(masked_actions_never_chosen) {
     // The greedy choice is pushed toward the no-op (forbidden to living
     // agents) and toward every attack (forbidden out of range): a choice that
@@ -721,6 +761,7 @@ int main(void) {
     RUN(player_acts_as_the_test);
     RUN(act_in_a_world_of_your_own);
     RUN(readout_anneal_from_membrane_to_spikes);
+    RUN(reset_draws_every_tensor);
     RUN(masked_actions_never_chosen);
     RUN(same_seed_same_run_any_threads);
     RUN(bad_input);
