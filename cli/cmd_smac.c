@@ -293,7 +293,8 @@ static int smac_play(int argc, char **argv) {
                 decisions += d.n_agents;
             } else {
                 if (!(script && ep == 0 && script_step(script, t, d.n_agents, b.actions))) {
-                    if (!strcmp(policy, "random")) grsn_smac_policy_random(b.avail, d.n_agents, d.n_actions, &rng, b.actions);
+                    if (!strcmp(policy, "random"))
+                        cli_check("smac play", grsn_smac_policy_random(b.avail, d.n_agents, d.n_actions, &rng, b.actions));
                     else if (!strcmp(policy, "kite")) cli_check("smac play", grsn_smac_policy_kite(s, 0, b.actions));
                     else cli_check("smac play", grsn_smac_policy_heuristic(s, 0, b.actions));
                 }
@@ -388,8 +389,8 @@ static void *bench_thread(void *arg) {
         for (int k = 0; k < 64; k++)
             for (int i = 0; i < j->envs; i++) {
                 grsn_smac_out o = {obs + no * i, state + (size_t)d.state_dim * i, avail + na * i, rew + i, term + i, NULL, NULL};
-                grsn_smac_policy_random(o.avail, d.n_agents, d.n_actions, &rng, act);
-                grsn_status st = grsn_smac_step_env(s, i, act, &o);
+                grsn_status st = grsn_smac_policy_random(o.avail, d.n_agents, d.n_actions, &rng, act);
+                if (!st) st = grsn_smac_step_env(s, i, act, &o);
                 if (st) { j->status = st; snprintf(j->error, sizeof j->error, "%s", grsn_last_error()); goto done; }
                 steps++;
                 if (term[i]) { grsn_smac_reset_env(s, i, &o); eps++; }

@@ -123,7 +123,8 @@ static void check_env(const char *env) {
 static const char *resolve_algo(const char *algo, const char *env) {
     if (strcmp(algo, "auto") != 0) return algo;
     if (is_smac(env)) return "qmix";
-    return !strncmp(env, "cartpole", 8) ? "sacd" : "td3";
+    grsn_env e;   // as grsn train picks it: SAC-discrete for discrete actions (names as grsn_env_make reads them)
+    return grsn_env_make(&e, env, 0, 0) == GRSN_OK && e.discrete ? "sacd" : "td3";
 }
 
 // ----------------------------------------------------------------------------
@@ -165,6 +166,8 @@ static void build_job(Job *j, const char *runs, const char *algo, int explicit_a
 
     snprintf(j->seed_s, sizeof j->seed_s, "%d", j->seed);
     snprintf(j->threads_s, sizeof j->threads_s, "%d", threads);
+    for (int i = 0; i + 1 < nextra; i++)   // --threads among the pass-through flags: the user's, on resume too
+        if (!strcmp(extra[i], "--threads")) snprintf(j->threads_s, sizeof j->threads_s, "%s", extra[i + 1]);
     int n = 0;
     char **v = j->argv;
     v[n++] = "train";
@@ -704,7 +707,9 @@ int cmd_sweep(int argc, char **argv) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (cores < 1) cores = 1;
     int per_job = threads > 0 ? threads : (int)(cores / jobs_n > 0 ? cores / jobs_n : 1);
-    for (int i = 0; i < nextra; i++) if (!strcmp(extra[i], "--threads")) per_job = 0;   // the user's own
+    const char *user_threads = NULL;   // --threads among the pass-through flags
+    for (int i = 0; i + 1 < nextra; i++) if (!strcmp(extra[i], "--threads")) user_threads = extra[i + 1];
+    if (user_threads) per_job = 0;     // the jobs take the user's flag, not the sweep's
 
     int njobs = ne * nn * ns;
     Job *jobs = calloc((size_t)njobs, sizeof *jobs);
@@ -725,8 +730,11 @@ int cmd_sweep(int argc, char **argv) {
     snprintf(summary_path, sizeof summary_path, "%s", summary ? summary : "");
     if (!summary) snprintf(summary_path, sizeof summary_path, "%s/summary.csv", runs);
 
+    char per_job_s[12];
+    snprintf(per_job_s, sizeof per_job_s, "%d", per_job);
     printf("grsn sweep: %d runs (%d envs x %d nets x %d seeds), %d finished earlier, %d to train; %d at a time, "
-           "%d threads each -> %s\n", njobs, ne, nn, ns, njobs - todo, todo, jobs_n, per_job, runs);
+           "%s threads each -> %s\n", njobs, ne, nn, ns, njobs - todo, todo, jobs_n,
+           user_threads ? user_threads : per_job_s, runs);
     if (dry_run) {
         for (int i = 0; i < njobs; i++)
             printf("%s %s\n", jobs[i].state == JOB_SKIPPED ? "skip" : "run ", jobs[i].command);

@@ -332,15 +332,16 @@ static int train_resume(int argc, char **argv) {
     ArgSpec specs[] = {
         {"resume", ARG_STR, &dir, NULL, "run directory to carry on from its latest checkpoint and resume state",
          NULL},
-        {"steps", ARG_INT, &steps, "0", "env-step budget; 0: the run's own; more extends a finished run", NULL},
+        {"steps", ARG_INT, &steps, "0", "env-step budget; 0: the run's own; more extends a finished run (QMIX: one trained with --keep-resume 1)", NULL},
         {"threads", ARG_INT, &threads, "0", "threads (0: all cores; results do not depend on it)", NULL},
     };
     char *pos[1];
     args_parse(CMD, "train --resume DIR [--steps N] [--threads N]\n\n"
                "Carries on the run in DIR from its latest checkpoint with its resume state (ckpt_N.grsn with\n"
                "replay_N.grsn: a control run writes them at every evaluation, a QMIX run at the first test past\n"
-               "every --resume-interval env steps and at its end) with the config in DIR/config: the rows,\n"
-               "checkpoints and result are those the uninterrupted run would have written.",
+               "every --resume-interval env steps, and at its end if trained with --keep-resume 1) with the\n"
+               "config in DIR/config: the rows, checkpoints and result are those the uninterrupted run would\n"
+               "have written.",
                specs, (int)(sizeof specs / sizeof specs[0]), argc, argv, pos, 0);
     if (steps < 0) cli_usage_error(CMD, "--steps %d must be >= 0", steps);
     grsn_set_threads(threads);

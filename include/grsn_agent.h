@@ -106,6 +106,8 @@ typedef struct {
     float alpha_loss;      // SAC-discrete
     float entropy;         // SAC-discrete policy entropy (masked mean)
     float firing_rate;     // actor core spikes per neuron-step in this batch (spiking cores)
+    int actor_stepped;     // 1 if this update stepped the actor (TD3 with policy_delay > 1
+                           // skips it; then pi_loss and firing_rate are 0 and not measured)
 } GrsnUpdateStats;
 
 // One gradient update on a batch from grsn_seqbuf_sample (spec §7). The batch

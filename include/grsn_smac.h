@@ -226,7 +226,9 @@ int grsn_smac_pathable(const grsn_smac *s, int cx, int cy);
 
 // Uniformly random available action per agent, from the caller's stream
 // (never the environment's). avail is one environment's [n_agents][n_actions].
-void grsn_smac_policy_random(const uint8_t *avail, int n_agents, int n_actions,
+// GRSN_ERR_ARG for an agent whose row has no available action (SMAC always
+// offers a living agent an action and a dead one no-op).
+grsn_status grsn_smac_policy_random(const uint8_t *avail, int n_agents, int n_actions,
                              grsn_rng *rng, int32_t *actions);
 
 // Focus fire: the team picks, among enemies within reach (6) of some agent,

@@ -24,6 +24,8 @@
  *   timing.csv    the wall-clock side of each row: seconds, updates/s, steps/s
  *   ckpt_%08d.grsn  the checkpoint of the latest evaluation (older ones are
  *                 removed once the new one is on disk), final.grsn at the end
+ *   replay_%08d.grsn  beside each checkpoint: the replay buffer, streams and
+ *                 run counters; the two are the resume pair (--resume)
  *   result        the final evaluation: mean and std of the returns
  *
  * Checkpoints (style-and-anchors.md B.9) are self-describing little-endian

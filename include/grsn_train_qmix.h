@@ -44,8 +44,9 @@
  * configuration with algo=qmix and env=smac:MAP, which is how a QMIX
  * checkpoint is told apart from a control-task one (algo=td3|sacd). Tensors:
  *   online.<name>, target.<name>   both parameter arenas (grsn_qmix_params)
- *   adam.m.<name>, adam.v.<name>   Adam's moments over the online arena
- *   adam.step                      i64 [1]
+ *   adam.m.<name>, adam.v.<name>   Adam's moments over the online arena, and
+ *   adam.step                      i64 [1]; or, under --optimizer rmsprop,
+ *   rmsprop.square_avg.<name>      RMSprop's running mean of squares
  *   counters                       i64 [4]: env_steps, episodes, updates,
  *                                  last_target_update
  *   rng.explore, rng.replay        u64 [4]: the learner's random streams
@@ -115,7 +116,7 @@ grsn_status grsn_qmix_train_config_parse(GrsnQmixTrainConfig *cfg, const char *t
 // ----------------------------------------------------------------------------
 // Checkpoints
 
-// Write the learner (both networks, Adam, counters, streams) with the run's
+// Write the learner (both networks, the optimiser's state, counters, streams) with the run's
 // configuration to `path`, atomically.
 grsn_status grsn_qmix_ckpt_save(const char *path, const GrsnQmixTrainConfig *cfg, GrsnQmix *q);
 
@@ -136,7 +137,7 @@ typedef struct {
 // (the message says which task and algorithm it holds).
 grsn_status grsn_qmix_ckpt_info(const char *path, GrsnQmixCkptInfo *info);
 
-// Restore a QMIX checkpoint into the learner `q`: both networks, Adam, the
+// Restore a QMIX checkpoint into the learner `q`: both networks, the optimiser, the
 // counters and the learner's streams. The checkpoint must describe the same
 // network: map, net, hidden, mixer and hypernet sizes, state layout, unit
 // table and neuron options; a mismatch is GRSN_ERR_FORMAT naming the field

@@ -276,8 +276,7 @@ static grsn_status td3_update(GrsnAgent *a, const grsn_seqbatch *bt, grsn_rng *r
     if (!isfinite(st->q_loss) || !finite_all(pc->grad, pc->n)) return nan_error(a, "critic loss or gradient");
     grsn_adam_step(&a->adam[1], pc->data, pc->grad);
 
-    a->updates++;
-    if (a->updates % c->policy_delay != 0) { st->pi_loss = 0; return GRSN_OK; }
+    if ((a->updates + 1) % c->policy_delay != 0) { a->updates++; return GRSN_OK; }   // critic-only update
 
     // 3. Actor: maximise min(Q1, Q2)(t, mu(t)) (or Q1) under the updated critic.
     GrsnParams *pa = &a->params[GRSN_PART_ACTOR];
@@ -301,9 +300,12 @@ static grsn_status td3_update(GrsnAgent *a, const grsn_seqbatch *bt, grsn_rng *r
     if (!isfinite(st->pi_loss) || !finite_all(pa->grad, pa->n)) return nan_error(a, "actor loss or gradient");
     grsn_adam_step(&a->adam[0], pa->data, pa->grad);
 
+    st->actor_stepped = 1;
+
     // 4. Polyak averaging of both targets.
     grsn_polyak(a->params[GRSN_PART_CRITIC_TARGET].data, pc->data, pc->n, c->tau);
     grsn_polyak(a->params[GRSN_PART_ACTOR_TARGET].data, pa->data, pa->n, c->tau);
+    a->updates++;
     return GRSN_OK;
 }
 
@@ -378,6 +380,7 @@ static grsn_status sacd_update(GrsnAgent *a, const grsn_seqbatch *bt, GrsnUpdate
     actor_backward(&a->actor, dlogits, A, R, O, m, S, B);
     if (!isfinite(st->pi_loss) || !finite_all(pa->grad, pa->n)) return nan_error(a, "actor loss or gradient");
     grsn_adam_step(&a->adam[0], pa->data, pa->grad);
+    st->actor_stepped = 1;
 
     // 4. Soft update of the critic target only.
     grsn_polyak(a->params[GRSN_PART_CRITIC_TARGET].data, pc->data, pc->n, c->tau);

@@ -69,6 +69,12 @@ grsn_status grsn_cell_check_wiring(const GrsnCellConfig *c, const char *net) {
         return grsn_fail(GRSN_ERR_ARG, "unknown gate source %d; valid: input, spikes", (int)c->gates);
     if ((unsigned)c->readout > GRSN_READOUT_MEMBRANE)
         return grsn_fail(GRSN_ERR_ARG, "unknown readout %d; valid: spikes, membrane", (int)c->readout);
+    if ((unsigned)c->beta_mode > GRSN_BETA_NEURON)
+        return grsn_fail(GRSN_ERR_ARG, "unknown beta_mode %d; valid: fixed, layer, neuron", (int)c->beta_mode);
+    if ((unsigned)c->reset > GRSN_RESET_HARD)
+        return grsn_fail(GRSN_ERR_ARG, "unknown reset %d; valid: soft, hard", (int)c->reset);
+    if ((unsigned)c->decode > GRSN_DECODE_LAST)
+        return grsn_fail(GRSN_ERR_ARG, "unknown decode %d; valid: rate, last", (int)c->decode);
     if (c->gates == GRSN_GATES_SPIKES) {
         if (strcmp(net, "grsn") != 0)
             return grsn_fail(GRSN_ERR_ARG, "cell.gates = spikes is a GRSN option; net %s has no gates", net);

@@ -261,7 +261,12 @@ grsn_status grsn_ckpt_read(GrsnCkptFile *f, const char *path) {
     if (memchr(meta, '\0', (size_t)meta_len)) return bad(f, "corrupt header: NUL byte in the metadata text");
     f->meta = malloc((size_t)meta_len + 1);
     f->rec = calloc(n ? (size_t)n : 1, sizeof *f->rec);
-    if (!f->meta || !f->rec) return bad(f, "out of memory");
+    if (!f->meta || !f->rec) {   // not the file's fault: GRSN_ERR_OOM, not a format error
+        grsn_status st = grsn_fail(GRSN_ERR_OOM, "%s: out of memory for the index of %llu tensors", f->path,
+                                   (unsigned long long)n);
+        grsn_ckpt_close(f);
+        return st;
+    }
     memcpy(f->meta, meta, (size_t)meta_len);
     f->meta[meta_len] = '\0';
     f->meta_len = (size_t)meta_len;

@@ -36,8 +36,8 @@
 #define GRSN_CKPT_MAX_DIMS 4
 
 // Element types, little-endian in the file. u8, i32 and f64 hold a run's
-// resume state (see train.c): the replay buffer's flags and indices, and the
-// evaluation returns as the run keeps them.
+// resume state (seqbuf.c, qmix.c, train.c): the replay buffers' flags and
+// indices, and the evaluation returns as the run keeps them.
 typedef enum {
     GRSN_DT_F32 = 0, GRSN_DT_I64 = 1, GRSN_DT_U64 = 2, GRSN_DT_U8 = 3, GRSN_DT_I32 = 4, GRSN_DT_F64 = 5
 } grsn_dtype;
@@ -57,7 +57,8 @@ typedef struct {
     uint32_t dtype, ndim;
     uint64_t dims[GRSN_CKPT_MAX_DIMS];
     uint64_t offset, nbytes;      // into the data blob
-    const void *data;             // writing: the elements in host order; reading: unused
+    const void *data;             // writing: the elements in host order; reading through a
+                                  // GrsnTensorList: where they are decoded to; else unused
     const GrsnTensorPiece *pieces;   // writing, if n_pieces > 0: the elements, in these pieces
     int n_pieces;
 } GrsnTensorRec;

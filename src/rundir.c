@@ -79,8 +79,10 @@ void grsn_put_num(FILE *f, double x) {
 }
 
 grsn_status grsn_rundir_flush(GrsnRunDir *d) {
-    if (fflush(d->progress) != 0 || fflush(d->timing) != 0)
+    if (fflush(d->progress) != 0)
         return grsn_fail(GRSN_ERR_IO, "cannot write %s/progress.csv: %s", d->dir, strerror(errno));
+    if (fflush(d->timing) != 0)
+        return grsn_fail(GRSN_ERR_IO, "cannot write %s/timing.csv: %s", d->dir, strerror(errno));
     return GRSN_OK;
 }
 

@@ -315,7 +315,7 @@ grsn_status grsn_seqbuf_list_saved(grsn_seqbuf *b, const GrsnCkptFile *f, const 
     const int64_t *st = b->saved;
     if (st[RS_C] < 1 || st[RS_SIZE] < 1 || st[RS_SIZE] > st[RS_C] || st[RS_TOP] < 0 || st[RS_TOP] >= st[RS_C] ||
         st[RS_EPISODES] < 1 || st[RS_HEAD] < 0 || st[RS_HEAD] >= st[RS_C] || st[RS_COUNT] < 1 ||
-        st[RS_COUNT] > st[RS_C])
+        st[RS_COUNT] > st[RS_SIZE])   // each held episode starts at a held row
         return grsn_fail(GRSN_ERR_FORMAT, "%s: replay counters out of range", path);
     if (saved_whole(st) ? st[RS_C] != b->C : st[RS_SIZE] > b->C)
         return grsn_fail(GRSN_ERR_FORMAT, "%s: a replay buffer of %lld rows (%lld stored) does not fit this run's "

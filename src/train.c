@@ -63,6 +63,17 @@ void grsn_train_set_compat(GrsnTrainConfig *cfg) {
     grsn_cell_config_compat(&cfg->agent.cell);
 }
 
+// The agent's observation and action widths against the environment's (an
+// action is a one-hot of n_actions in a discrete environment).
+static grsn_status agent_fits_env(const GrsnAgentConfig *a, const grsn_env *env) {
+    int act_dim = env->discrete ? env->n_actions : env->act_dim;
+    if (a->obs_dim != env->obs_dim || a->act_dim != act_dim || a->discrete != env->discrete)
+        return grsn_fail(GRSN_ERR_ARG, "agent sizes (obs %d, act %d, discrete %d) do not fit %s (%d, %d, %d)",
+                         a->obs_dim, a->act_dim, a->discrete, grsn_env_name(env), env->obs_dim, act_dim,
+                         env->discrete);
+    return GRSN_OK;
+}
+
 grsn_status grsn_train_check(const GrsnTrainConfig *cfg) {
     grsn_env env;
     GRSN_TRY(grsn_env_make(&env, cfg->env, cfg->seed, GRSN_STREAM_ENV));
@@ -73,10 +84,7 @@ grsn_status grsn_train_check(const GrsnTrainConfig *cfg) {
     if (a->algo == GRSN_ALGO_SACD && !env.discrete)
         return grsn_fail(GRSN_ERR_ARG, "algo sacd needs discrete actions, but %s is continuous; use td3",
                          cfg->env);
-    int act_dim = env.discrete ? env.n_actions : env.act_dim;
-    if (a->obs_dim != env.obs_dim || a->act_dim != act_dim || a->discrete != env.discrete)
-        return grsn_fail(GRSN_ERR_ARG, "agent sizes (obs %d, act %d, discrete %d) do not fit %s (%d, %d, %d)",
-                         a->obs_dim, a->act_dim, a->discrete, cfg->env, env.obs_dim, act_dim, env.discrete);
+    GRSN_TRY(agent_fits_env(a, &env));
     struct { const char *name; double v, lo, hi; } ranges[] = {
         {"steps", (double)cfg->steps, 1, 1e12},
         {"warmup_episodes", cfg->warmup_episodes, 0, 1e6},
@@ -205,13 +213,11 @@ grsn_status grsn_evaluate(GrsnAgent *agent, grsn_env *env, int episodes, double 
                           double *mean, double *std) {
     const GrsnAgentConfig *c = grsn_agent_config(agent);
     if (episodes < 1) return grsn_fail(GRSN_ERR_ARG, "evaluation needs at least 1 episode, got %d", episodes);
-    if (c->obs_dim != env->obs_dim || c->discrete != env->discrete)
-        return grsn_fail(GRSN_ERR_ARG, "the agent (obs %d) does not fit %s (obs %d)", c->obs_dim,
-                         grsn_env_name(env), env->obs_dim);
-    GRSN_ASSERT(c->act_dim <= MAX_ACT, "act_dim %d", c->act_dim);
+    GRSN_TRY(agent_fits_env(c, env));
+    GRSN_ASSERT(c->act_dim <= MAX_ACT, "act_dim %d", c->act_dim);   // every environment's fits
     int S = grsn_agent_state_size(agent);
     float *state = grsn_calloc((size_t)S, sizeof(float));
-    if (!state) return GRSN_ERR_OOM;
+    if (!state) return grsn_fail(GRSN_ERR_OOM, "evaluation: out of memory for a state of %d floats", S);
     grsn_rng unused;                       // deterministic acting draws nothing
     grsn_rng_seed(&unused, 0, 0);
     float obs[GRSN_ENV_MAX_OBS], act[MAX_ACT], prev[MAX_ACT];
@@ -370,7 +376,7 @@ typedef struct {
     long next_eval, last_eval_steps;
     // Means since the previous evaluation.
     double ret_sum, q_sum, pi_sum, alpha_sum, ent_sum, fr_sum;
-    long ret_n, upd_n;
+    long ret_n, upd_n, actor_n;   // actor_n: updates that stepped the actor (pi_sum, fr_sum)
     double eval_mean, eval_std;
     double wall0;                  // seconds run before a resume
     int64_t saved_episodes;        // what the resume state stores of the counters (save_replay)
@@ -389,10 +395,10 @@ static void fill_progress(const Run *r, GrsnTrainProgress *p, int warmup, int ev
     p->episode_return = episode_return;
     p->train_return = r->ret_n ? r->ret_sum / (double)r->ret_n : NAN;
     p->eval_return = r->eval_mean; p->eval_std = r->eval_std;
-    double u = r->upd_n ? (double)r->upd_n : NAN;
-    p->q_loss = (float)(r->q_sum / u); p->pi_loss = (float)(r->pi_sum / u);
+    double u = r->upd_n ? (double)r->upd_n : NAN, ua = r->actor_n ? (double)r->actor_n : NAN;
+    p->q_loss = (float)(r->q_sum / u); p->pi_loss = (float)(r->pi_sum / ua);
     p->alpha = (float)(r->alpha_sum / u); p->entropy = (float)(r->ent_sum / u);
-    p->firing_rate = (float)(r->fr_sum / u);
+    p->firing_rate = (float)(r->fr_sum / ua);
     p->wall_s = run_wall_s(r);
     p->updates_per_s = p->wall_s > 0 ? (double)r->updates / p->wall_s : 0;
     p->env_steps_per_s = p->wall_s > 0 ? (double)r->env_steps / p->wall_s : 0;
@@ -444,8 +450,8 @@ static grsn_status update_n(Run *r, long n) {
         GRSN_TRY(st);
         r->updates++;
         r->upd_n++;
-        r->q_sum += s.q_loss; r->pi_sum += s.pi_loss; r->alpha_sum += s.alpha;
-        r->ent_sum += s.entropy; r->fr_sum += s.firing_rate;
+        r->q_sum += s.q_loss; r->alpha_sum += s.alpha; r->ent_sum += s.entropy;
+        if (s.actor_stepped) { r->actor_n++; r->pi_sum += s.pi_loss; r->fr_sum += s.firing_rate; }
     }
     return GRSN_OK;
 }
@@ -555,7 +561,7 @@ static grsn_status evaluate_and_log(Run *r) {
 
     if (r->progress_fn) r->progress_fn(&p, r->user);
     r->ret_sum = r->q_sum = r->pi_sum = r->alpha_sum = r->ent_sum = r->fr_sum = 0;
-    r->ret_n = r->upd_n = 0;
+    r->ret_n = r->upd_n = r->actor_n = 0;
     return GRSN_OK;
 }
 

@@ -46,13 +46,11 @@ static const char *const OPTIMIZER_NAMES[] = {"adam", "rmsprop", NULL};   // grs
 // ----------------------------------------------------------------------------
 // Defaults and checks
 
-// The map's sizes under the configuration's simulator options.
+// The map's sizes under the configuration's simulator options (the learner's
+// own simulator configuration, so that a new option cannot be missed here).
 static grsn_status map_dims(const GrsnQmixConfig *q, grsn_smac_dims *d) {
     grsn_smac_config sc;
-    grsn_smac_config_default(&sc, q->map);
-    sc.state_last_action = q->state_last_action;
-    sc.units = q->units;
-    sc.obs_own_cooldown = q->obs_own_cooldown;
+    grsn_qmix_smac_config(q, &sc, 0, 0);
     return grsn_smac_map_dims(q->map, &sc, d);
 }
 

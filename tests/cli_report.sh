@@ -45,6 +45,13 @@ expect_error "sweep: bad seed range" 2 "seeds" sweep --envs cartpole-v --seeds 3
 expect_error "sweep: flags it sets itself" 2 "set by the sweep" sweep --envs cartpole-v -- --seed 3
 expect_error "sweep: --jobs 0" 2 "jobs" sweep --envs cartpole-v --jobs 0
 
+# The task's own algorithm for an env name written as grsn_env_make reads it
+# (any case), and --threads among the pass-through flags named in the banner
+# and kept for a resumed run's command.
+"$bin" sweep --envs CartPole-p --nets grsn --seeds 0 --runs "$tmp/dry" --dry-run 1 -- --threads 1 >"$tmp/dry.out" 2>&1; rc=$?
+check "sweep: CartPole-p resolves to sacd, the user's --threads in the banner" \
+    '[ $rc -eq 0 ] && grep -q "1 threads each" "$tmp/dry.out" && grep -q "run  grsn train --env CartPole-p --algo sacd" "$tmp/dry.out"'
+
 # --- grsn sweep: a grid, then the same grid again
 runs="$tmp/runs"
 # shellcheck disable=SC2086

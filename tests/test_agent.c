@@ -70,6 +70,7 @@ static void check_update_fixture(const char *file) {
     GrsnUpdateStats st;
     grsn_rng rng; grsn_rng_seed(&rng, 0, GRSN_STREAM_TARGET_NOISE);
     CHECK(grsn_agent_update(a, &bt, &rng, &st) == GRSN_OK);
+    CHECK(st.actor_stepped == 1);   // policy_delay 1: every update steps the actor
     CHECK_NEAR(st.q_loss, fx_get(&fx, "loss.q", 1)[0], 1e-6, 1e-5);
     CHECK_NEAR(st.pi_loss, fx_get(&fx, "loss.pi", 1)[0], 1e-6, 1e-5);
     if (discrete) {
@@ -160,6 +161,47 @@ TEST(tap_act_equals_window_lif)  { act_equals_window(GRSN_NET_LIF, 0); }
 TEST(tap_act_equals_window_gru)  { act_equals_window(GRSN_NET_GRU, 1); }
 TEST(tap_act_equals_window_mlp)  { act_equals_window(GRSN_NET_MLP, 0); }
 
+// TD3 with policy_delay 2 (canonical TD3): the critic steps every update, the
+// actor and both targets every second one, and the update count runs on.
+TEST(td3_policy_delay) {
+    enum { B = 2, S = 4, DO = 2, DA = 1 };
+    GrsnAgentConfig c = grsn_agent_defaults(GRSN_ALGO_TD3, GRSN_NET_GRSN, DO, DA, 0);
+    c.batch = B; c.seq_len = S; c.hidden = 8; c.head_hidden = 8; c.policy_delay = 2;
+    GrsnAgent *a;
+    CHECK(grsn_agent_create(&a, &c, 3) == GRSN_OK);
+    if (!a) return;
+    static float obs[(S + 1) * B * DO], act[(S + 1) * B * DA], rew[(S + 1) * B], term[(S + 1) * B], mask[S * B];
+    grsn_rng r; grsn_rng_seed(&r, 4, 1);
+    for (size_t i = 0; i < sizeof obs / sizeof *obs; i++) obs[i] = (float)grsn_rng_normal(&r);
+    for (size_t i = 0; i < sizeof act / sizeof *act; i++) act[i] = 2.0f * grsn_rng_float(&r) - 1.0f;
+    for (size_t i = 0; i < sizeof rew / sizeof *rew; i++) rew[i] = (float)grsn_rng_normal(&r);
+    for (size_t i = 0; i < sizeof mask / sizeof *mask; i++) mask[i] = 1.0f;
+    grsn_seqbatch bt;
+    memset(&bt, 0, sizeof bt);
+    bt.batch = B; bt.seq_len = S; bt.obs_dim = DO; bt.act_dim = DA;
+    bt.obs = obs; bt.act = act; bt.rew = rew; bt.term = term; bt.mask = mask;
+    GrsnParams *actor = grsn_agent_params(a, GRSN_PART_ACTOR), *critic = grsn_agent_params(a, GRSN_PART_CRITIC);
+    GrsnParams *actor_t = grsn_agent_params(a, GRSN_PART_ACTOR_TARGET);
+    float *before = malloc((actor->n + actor_t->n + critic->n) * sizeof(float));
+    grsn_rng noise; grsn_rng_seed(&noise, 0, GRSN_STREAM_TARGET_NOISE);
+    for (int u = 1; u <= 4; u++) {
+        memcpy(before, actor->data, actor->n * sizeof(float));
+        memcpy(before + actor->n, actor_t->data, actor_t->n * sizeof(float));
+        memcpy(before + actor->n + actor_t->n, critic->data, critic->n * sizeof(float));
+        GrsnUpdateStats st;
+        CHECK(grsn_agent_update(a, &bt, &noise, &st) == GRSN_OK);
+        int stepped = u % 2 == 0;
+        CHECK(st.actor_stepped == stepped);
+        CHECK((memcmp(before, actor->data, actor->n * sizeof(float)) != 0) == stepped);
+        CHECK((memcmp(before + actor->n, actor_t->data, actor_t->n * sizeof(float)) != 0) == stepped);
+        CHECK(memcmp(before + actor->n + actor_t->n, critic->data, critic->n * sizeof(float)) != 0);
+        CHECK(stepped ? st.pi_loss != 0.0f : st.pi_loss == 0.0f && st.firing_rate == 0.0f);
+        CHECK(grsn_agent_updates(a) == u);
+    }
+    free(before);
+    grsn_agent_free(a);
+}
+
 TEST(bad_configs) {
     GrsnAgent *a;
     GrsnAgentConfig c = grsn_agent_defaults(GRSN_ALGO_TD3, GRSN_NET_GRSN, 2, 2, 1);
@@ -184,6 +226,7 @@ int main(void) {
     RUN(tap_act_equals_window_lif);
     RUN(tap_act_equals_window_gru);
     RUN(tap_act_equals_window_mlp);
+    RUN(td3_policy_delay);
     RUN(bad_configs);
     return test_summary("test_agent");
 }

@@ -629,6 +629,15 @@ TEST(bad_sizes_are_errors) {
     cfg = membrane_readout(GRSN_CELL_LIF, 4, 8); cfg.readout = (grsn_readout)7;
     CHECK(grsn_cell_init(&c, &p, "cell10", &cfg, 10, 10) == GRSN_ERR_ARG);
     CHECK(strstr(grsn_last_error(), "valid: spikes, membrane") != NULL);
+    cfg = grsn_cell_config(GRSN_CELL_GRSN, 4, 8); cfg.beta_mode = (grsn_beta_mode)3;
+    CHECK(grsn_cell_init(&c, &p, "cell13", &cfg, 10, 10) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "unknown beta_mode 3; valid: fixed, layer, neuron") != NULL);
+    cfg = grsn_cell_config(GRSN_CELL_LIF, 4, 8); cfg.reset = (grsn_reset_mode)2;
+    CHECK(grsn_cell_init(&c, &p, "cell14", &cfg, 10, 10) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "unknown reset 2; valid: soft, hard") != NULL);
+    cfg = grsn_cell_config(GRSN_CELL_GRSN, 4, 8); cfg.decode = (grsn_decode)-1;
+    CHECK(grsn_cell_init(&c, &p, "cell15", &cfg, 10, 10) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "unknown decode -1; valid: rate, last") != NULL);
     CHECK(grsn_cell_kind_from_name("grsn") == GRSN_CELL_GRSN);
     CHECK(grsn_cell_kind_from_name("lstm") == -1);
     grsn_params_free(&p);

@@ -709,7 +709,7 @@ TEST(short_run_on_3m_beats_random) {
         CHECK(grsn_smac_reset(env, &out) == GRSN_OK);
         term = 0;
         while (!term) {   // grsn_smac_step sets term through out
-            grsn_smac_policy_random(avail, d.n_agents, d.n_actions, &r, act);
+            CHECK(grsn_smac_policy_random(avail, d.n_agents, d.n_actions, &r, act) == GRSN_OK);
             CHECK(grsn_smac_step(env, act, &out) == GRSN_OK);
             random_return += rew;
         }

@@ -208,6 +208,37 @@ TEST(obs_layout_8m) {
     grsn_smac_free(s);
 }
 
+// Start positions (§9). SMAClite's grid, rows of ceil(sqrt(n)) units 0.05
+// apart, but centred on the extent of the units with their gaps (SMAClite
+// leaves the gaps out of the width and counts empty rows in the height), so
+// each ally stands within 0.05 of SMAClite's start (spec §9 lists those for
+// 2s3z and 3s_vs_5z) and enemies are the mirror through (16, 16).
+static void check_start(const char *map, const double (*ours)[2], const double (*smaclite)[2], int n) {
+    grsn_smac *s = make(map);
+    SmacEnv *e = &s->envs[0];
+    for (int a = 0; a < n; a++) {   // agents in sorted order (type, x, y); SMAClite's in the same order
+        CHECK_NEAR(e->x[a], ours[a][0], 1e-9, 0);
+        CHECK_NEAR(e->y[a], ours[a][1], 1e-9, 0);
+        CHECK(fabs(e->x[a] - smaclite[a][0]) <= 0.05 + 1e-9 && fabs(e->y[a] - smaclite[a][1]) <= 0.025 + 1e-9);
+    }
+    for (int j = 0; j < e->n_units - n; j++) {   // some enemy stands at each ally's mirror point
+        int found = 0;
+        for (int a = 0; a < n; a++)
+            found |= fabs(e->x[n + j] - (32 - e->x[a])) < 1e-9 && fabs(e->y[n + j] - (32 - e->y[a])) < 1e-9;
+        CHECK(found || e->n_units != 2 * n);
+    }
+    grsn_smac_free(s);
+}
+
+TEST(start_positions) {
+    const double ours_2s3z[5][2] = {{7.825, 15.475}, {9.125, 15.475}, {7.7, 16.65}, {8.75, 16.65}, {10.3, 15.475}};
+    const double lite_2s3z[5][2] = {{7.875, 15.45}, {9.175, 15.45}, {7.75, 16.625}, {8.8, 16.625}, {10.35, 15.45}};
+    check_start("2s3z", ours_2s3z, lite_2s3z, 5);
+    const double ours_3s[3][2] = {{8.35, 15.35}, {8.35, 16.65}, {9.65, 15.35}};
+    const double lite_3s[3][2] = {{8.375, 15.35}, {8.375, 16.65}, {9.675, 15.35}};
+    check_start("3s_vs_5z", ours_3s, lite_3s, 3);
+}
+
 TEST(obs_layout_2s3z_types_and_shields) {
     grsn_smac *s = make("2s3z");
     SmacEnv *e = &s->envs[0];
@@ -333,6 +364,17 @@ TEST(mask_attack_range_and_pathable_edge) {
     place(e2, 0, 16, 28.2); smac_env_avail(e2, 0, av); CHECK(av[2] == 0 && av[3] == 1);
     grsn_smac_free(s2);
     grsn_smac_free(s);
+}
+
+// The random policy on a mask row with nothing available: an error naming
+// the agent, not an abort.
+TEST(random_policy_without_an_action_is_an_error) {
+    uint8_t avail[2 * 4] = {0, 1, 1, 0, 0, 0, 0, 0};
+    int32_t act[2];
+    grsn_rng r; grsn_rng_seed(&r, 1, 1);
+    CHECK(grsn_smac_policy_random(avail, 1, 4, &r, act) == GRSN_OK && (act[0] == 1 || act[0] == 2));
+    CHECK(grsn_smac_policy_random(avail, 2, 4, &r, act) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "agent 1 has no available action") != NULL);
 }
 
 TEST(forbidden_action_is_an_error) {
@@ -733,7 +775,7 @@ static uint64_t trajectory_hash(const char *map, uint64_t seed, int n_envs, int 
         int running = n_envs;
         while (running) {
             for (int i = 0; i < n_envs; i++)
-                if (!term[i]) grsn_smac_policy_random(avail + na * i, d.n_agents, d.n_actions, &rng, act + d.n_agents * i);
+                if (!term[i]) CHECK(grsn_smac_policy_random(avail + na * i, d.n_agents, d.n_actions, &rng, act + d.n_agents * i) == GRSN_OK);
             if (batch) grsn_smac_step(s, act, &o);
             else for (int i = 0; i < n_envs; i++) {
                 if (term[i]) continue;
@@ -795,7 +837,7 @@ static int snapshots_rebuild(const char *map, const grsn_smac_config *variant, i
                 same &= grsn_smac_observe(other, snap + sb * i, obs2, state2, avail2) == GRSN_OK;
                 same &= !memcmp(obs2, obs + no * i, no * 4) && !memcmp(avail2, avail + na * i, na) &&
                         !memcmp(state2, state + (size_t)d.state_dim * i, (size_t)d.state_dim * 4);
-                grsn_smac_policy_random(avail + na * i, d.n_agents, d.n_actions, &rng, act + d.n_agents * i);
+                CHECK(grsn_smac_policy_random(avail + na * i, d.n_agents, d.n_actions, &rng, act + d.n_agents * i) == GRSN_OK);
                 steps++;
             }
             grsn_smac_step(s, act, &o);
@@ -874,7 +916,7 @@ TEST(no_unit_leaves_the_map) {
             while (!e->done) {
                 for (int a = 0; a < e->n_agents; a++) smac_env_avail(e, a, av + a * e->n_actions);
                 // Half the episodes push every agent toward one edge.
-                grsn_smac_policy_random(av, e->n_agents, e->n_actions, &rng, act);
+                CHECK(grsn_smac_policy_random(av, e->n_agents, e->n_actions, &rng, act) == GRSN_OK);
                 if (ep % 2)
                     for (int a = 0; a < e->n_agents; a++)
                         if (av[a * e->n_actions + 2 + (ep / 2) % 4]) act[a] = 2 + (ep / 2) % 4;
@@ -919,7 +961,7 @@ static void play(const char *map, int policy, int episodes, int *wins, double *r
         do {
             if (policy == POLICY_HEURISTIC) grsn_smac_policy_heuristic(s, 0, act);
             else if (policy == POLICY_KITE) grsn_smac_policy_kite(s, 0, act);
-            else grsn_smac_policy_random(avail, d.n_agents, d.n_actions, &rng, act);
+            else CHECK(grsn_smac_policy_random(avail, d.n_agents, d.n_actions, &rng, act) == GRSN_OK);
             if (grsn_smac_step_env(s, 0, act, &o) != GRSN_OK) { printf("    %s\n", grsn_last_error()); return; }
             *ret += r;
         } while (!term);
@@ -967,10 +1009,12 @@ int main(void) {
     RUN(unknown_map_lists_maps);
     RUN(layout_offsets_every_map);
     RUN(obs_layout_8m);
+    RUN(start_positions);
     RUN(obs_layout_2s3z_types_and_shields);
     RUN(mmm2_medivac_rules);
     RUN(mask_attack_range_and_pathable_edge);
     RUN(forbidden_action_is_an_error);
+    RUN(random_policy_without_an_action_is_an_error);
     RUN(reward_one_marine_kills_a_dummy);
     RUN(reward_marine_duel_both_fire);
     RUN(termination_rules);

@@ -58,6 +58,8 @@ TEST(check_names_the_field) {
     CHECK(grsn_train_check(&d) == GRSN_ERR_ARG && contains(grsn_last_error(), "eval_episodes"));
     d = c; d.agent.obs_dim = 4;
     CHECK(grsn_train_check(&d) == GRSN_ERR_ARG && contains(grsn_last_error(), "do not fit"));
+    d = c; d.agent.cell.reset = (grsn_reset_mode)5;   // an enum out of its name table: named, never printed
+    CHECK(grsn_train_check(&d) == GRSN_ERR_ARG && contains(grsn_last_error(), "unknown reset 5"));
 }
 
 TEST(config_text_round_trip) {

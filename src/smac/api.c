@@ -1,8 +1,9 @@
 /*
  * api.c — the public, vectorised face of the SMAC simulator (grsn_smac.h):
  * configuration, the handle holding n_envs environments, per-environment and
- * batch reset/step writing into caller buffers, unit inspection, and the two
- * reference policies (uniform random over the mask, focus fire).
+ * batch reset/step writing into caller buffers, unit inspection, and the three
+ * reference policies (uniform random over the mask, focus fire, focus fire
+ * with kiting).
  *
  * The batch step checks every action first, then steps the environments in
  * parallel. Environments share only read-only data (map, unit table, config),
@@ -32,9 +33,10 @@ void grsn_smac_config_default(grsn_smac_config *c, const char *map) {
 
 static grsn_status find_map(const char *name, const SmacMap **out) {
     *out = smac_find_map(name);
-    if (!*out) return grsn_fail(GRSN_ERR_ARG, "unknown SMAC map '%s'; the maps are: %s",
-                                name ? name : "(null)", smac_map_list());
-    return GRSN_OK;
+    if (*out) return GRSN_OK;
+    char maps[256];
+    smac_map_list(maps, sizeof maps);
+    return grsn_fail(GRSN_ERR_ARG, "unknown SMAC map '%s'; the maps are: %s", name ? name : "(null)", maps);
 }
 
 grsn_status grsn_smac_map_dims(const char *map, const grsn_smac_config *cfg, grsn_smac_dims *out) {
@@ -262,17 +264,18 @@ int grsn_smac_pathable(const grsn_smac *s, int cx, int cy) { return smac_cell_pa
 // ----------------------------------------------------------------------------
 // Reference policies
 
-void grsn_smac_policy_random(const uint8_t *avail, int n_agents, int n_actions,
-                             grsn_rng *rng, int32_t *actions) {
+grsn_status grsn_smac_policy_random(const uint8_t *avail, int n_agents, int n_actions,
+                                    grsn_rng *rng, int32_t *actions) {
     for (int a = 0; a < n_agents; a++) {
         const uint8_t *row = avail + (size_t)a * n_actions;
         int n = 0;
         for (int k = 0; k < n_actions; k++) n += row[k];
-        GRSN_ASSERT(n > 0, "agent %d has no available action", a);
+        if (n == 0) return grsn_fail(GRSN_ERR_ARG, "random policy: agent %d has no available action", a);
         int pick = (int)grsn_rng_below(rng, (uint32_t)n);
         for (int k = 0; k < n_actions; k++)
             if (row[k] && pick-- == 0) { actions[a] = k; break; }
     }
+    return GRSN_OK;
 }
 
 // The move action (2-5) that best heads from agent a toward (tx, ty), among

@@ -30,9 +30,6 @@ static const SmacMap maps[] = {
 };
 static const int nmaps = (int)(sizeof maps / sizeof maps[0]);
 
-int smac_map_count(void) { return nmaps; }
-const SmacMap *smac_map_at(int i) { return i >= 0 && i < nmaps ? &maps[i] : NULL; }
-
 const SmacMap *smac_find_map(const char *name) {
     if (!name) return NULL;
     for (int i = 0; i < nmaps; i++)
@@ -40,8 +37,11 @@ const SmacMap *smac_find_map(const char *name) {
     return NULL;
 }
 
-const char *smac_map_list(void) {
-    return "3m, 8m, 2s3z, 8m_vs_9m, 3s_vs_5z, 27m_vs_30m, MMM2";
+void smac_map_list(char *out, size_t cap) {
+    size_t off = 0;
+    if (cap) out[0] = '\0';
+    for (int i = 0; i < nmaps && off < cap; i++)
+        off += (size_t)snprintf(out + off, cap - off, "%s%s", i ? ", " : "", maps[i].name);
 }
 
 int smac_type_id(const SmacMap *m, int team, int kind) {

@@ -46,10 +46,8 @@ typedef struct {
 
 // The map called `name`, or NULL.
 const SmacMap *smac_find_map(const char *name);
-// "3m, 8m, 2s3z, ..." for error messages.
-const char *smac_map_list(void);
-int smac_map_count(void);
-const SmacMap *smac_map_at(int i);
+// "3m, 8m, 2s3z, ..." (every map of the table) for error messages.
+void smac_map_list(char *out, size_t cap);
 
 // Whether the integer cell (cx, cy) is inside the map and pathable (§9).
 static inline int smac_cell_pathable(const SmacMap *m, int cx, int cy) {

@@ -29,6 +29,16 @@ static float cooldown_feature(const SmacEnv *e, int a) {
     return (float)(fmax(e->cd[a], 0) / st->max_cooldown);
 }
 
+// One agent's observation (§5.4) and the state in SMAC's layout (§6), in floats.
+static int obs_size(const SmacMap *m, const grsn_smac_config *c, int n_actions) {
+    return 4 + m->n_enemies * nf_enemy_obs(m) + (m->n_agents - 1) * nf_ally_obs(m, c, n_actions) + nf_own_obs(m, c);
+}
+
+static int state_size(const SmacMap *m, const grsn_smac_config *c, int n_actions) {
+    return m->n_agents * nf_ally_state(m) + m->n_enemies * nf_enemy_state(m)
+         + (c->state_last_action ? m->n_agents * n_actions : 0) + (c->state_timestep_number ? 1 : 0);
+}
+
 void smac_compute_dims(const SmacMap *m, const SmacUnitStats *stats, const grsn_smac_config *c,
                        grsn_smac_dims *d) {
     memset(d, 0, sizeof *d);
@@ -37,12 +47,8 @@ void smac_compute_dims(const SmacMap *m, const SmacUnitStats *stats, const grsn_
     d->n_actions = 6 + m->n_enemies;
     d->episode_limit = m->episode_limit;
     d->unit_type_bits = m->unit_type_bits;
-    d->obs_dim = 4 + m->n_enemies * nf_enemy_obs(m) + (m->n_agents - 1) * nf_ally_obs(m, c, d->n_actions)
-               + nf_own_obs(m, c);
-    if (c->obs_instead_of_state) d->state_dim = m->n_agents * d->obs_dim;
-    else d->state_dim = m->n_agents * nf_ally_state(m) + m->n_enemies * nf_enemy_state(m)
-                      + (c->state_last_action ? m->n_agents * d->n_actions : 0)
-                      + (c->state_timestep_number ? 1 : 0);
+    d->obs_dim = obs_size(m, c, d->n_actions);
+    d->state_dim = c->obs_instead_of_state ? m->n_agents * d->obs_dim : state_size(m, c, d->n_actions);
     // max_reward, once, from the map table (§7): n_enemies*10 + 200 + sum(health + shield).
     double r = m->n_enemies * SMAC_REWARD_DEATH + SMAC_REWARD_WIN;
     for (int g = 0; g < SMAC_MAX_GROUPS; g++)
@@ -117,8 +123,7 @@ void smac_env_obs(const SmacEnv *e, int a, const uint8_t *avail, float *row) {
     const grsn_smac_config *c = e->cfg;
     int nf_en = nf_enemy_obs(m), nf_al = nf_ally_obs(m, c, e->n_actions);
     int bits = m->unit_type_bits;
-    int obs_dim = 4 + e->n_enemies * nf_en + (e->n_agents - 1) * nf_al + nf_own_obs(m, c);
-    memset(row, 0, sizeof(float) * (size_t)obs_dim);
+    memset(row, 0, sizeof(float) * (size_t)obs_size(m, c, e->n_actions));
     if (!e->alive[a]) return;                       // dead: all zeros
     double x = e->x[a], y = e->y[a];
 
@@ -180,8 +185,7 @@ void smac_env_state(const SmacEnv *e, float *row) {
     const grsn_smac_config *c = e->cfg;
     if (c->obs_instead_of_state) {
         uint8_t av[SMAC_MAX_ACTIONS];
-        int obs_dim = 4 + e->n_enemies * nf_enemy_obs(m) + (e->n_agents - 1) * nf_ally_obs(m, c, e->n_actions)
-                    + nf_own_obs(m, c);
+        int obs_dim = obs_size(m, c, e->n_actions);
         for (int a = 0; a < e->n_agents; a++) {
             smac_env_avail(e, a, av);
             smac_env_obs(e, a, av, row + (size_t)a * obs_dim);
@@ -189,9 +193,7 @@ void smac_env_state(const SmacEnv *e, float *row) {
         return;
     }
     int nf_al = nf_ally_state(m), nf_en = nf_enemy_state(m), bits = m->unit_type_bits;
-    int total = e->n_agents * nf_al + e->n_enemies * nf_en
-              + (c->state_last_action ? e->n_agents * e->n_actions : 0) + (c->state_timestep_number ? 1 : 0);
-    memset(row, 0, sizeof(float) * (size_t)total);
+    memset(row, 0, sizeof(float) * (size_t)state_size(m, c, e->n_actions));
     const double cx = SMAC_MAP_X / 2.0, cy = SMAC_MAP_Y / 2.0;
 
     for (int a = 0; a < e->n_agents; a++) {
@@ -228,12 +230,7 @@ void smac_env_state(const SmacEnv *e, float *row) {
 
 void smac_env_write(const SmacEnv *e, float *obs, float *state, uint8_t *avail) {
     uint8_t scratch[SMAC_MAX_ACTIONS];
-    int obs_dim = 0;
-    if (obs) {
-        const SmacMap *m = e->map;
-        obs_dim = 4 + e->n_enemies * nf_enemy_obs(m) + (e->n_agents - 1) * nf_ally_obs(m, e->cfg, e->n_actions)
-                + nf_own_obs(m, e->cfg);
-    }
+    int obs_dim = obs ? obs_size(e->map, e->cfg, e->n_actions) : 0;
     for (int a = 0; a < e->n_agents; a++) {
         uint8_t *row = avail ? avail + (size_t)a * e->n_actions : scratch;
         if (avail || obs) smac_env_avail(e, a, row);

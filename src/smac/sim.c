@@ -25,6 +25,11 @@
 // Placement (§9): SMAClite's grid. Each army is laid out in rows of
 // ceil(sqrt(n)) units in map-script creation order, 0.05 apart, centred on
 // the ally spawn point; the enemy army is then mirrored through (16, 16).
+// The centring differs from SMAClite's: grsn centres the extent of the units
+// with their gaps, SMAClite leaves the gaps out of the width and counts the
+// empty rows of its square in the height. Every unit starts within 0.05 of
+// SMAClite's position (test_smac start_positions). Kept, as every QMIX
+// result was trained so.
 
 #define SMAC_PLACEMENT_GAP 0.05
 

@@ -130,7 +130,8 @@ void smac_env_damage(SmacEnv *e, int u, double damage);
 void smac_env_avail(const SmacEnv *e, int a, uint8_t *row);
 // GRSN_ERR_ACTION naming env, agent and action if any action is forbidden.
 grsn_status smac_env_check(const SmacEnv *e, int env_index, const int32_t *actions);
-// A whole agent step: check, issue, 8 loops, reward and termination.
+// A whole agent step on actions already checked (smac_env_check): issue, 8
+// loops, reward and termination.
 void smac_env_step(SmacEnv *e, const int32_t *actions, float *reward);
 // Write the observation / state / masks of the current situation.
 void smac_env_write(const SmacEnv *e, float *obs, float *state, uint8_t *avail);
