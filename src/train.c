@@ -708,7 +708,8 @@ grsn_status grsn_train_resume_config(const char *dir, GrsnTrainConfig *cfg) {
     char *text = grsn_read_text(path);
     if (!text) return grsn_fail(GRSN_ERR_IO, "cannot resume %s: cannot read %s: %s", dir, path, strerror(errno));
     grsn_status st = GRSN_OK;
-    if (strstr(text, "\nalgo=qmix\n"))
+    char algo[16];
+    if (grsn_kv_find(text, strlen(text), "algo", algo, sizeof algo) && !strcmp(algo, "qmix"))
         st = grsn_fail(GRSN_ERR_ARG, "cannot resume %s as a control run: it holds a QMIX run "
                                      "(grsn_qmix_train_resume)", dir);
     else if (grsn_train_config_parse(cfg, text, strlen(text)) != GRSN_OK)
