@@ -154,8 +154,10 @@ static int make_dirs(const char *dir) {
 }
 
 // Arguments of one `grsn train` run. Strings live in the job or in argv.
-static void build_job(Job *j, const char *runs, const char *algo, int explicit_algo, int threads, char **extra,
-                      int nextra) {
+// threads: the --threads the sweep adds (0: none, the user passes it);
+// threads_s: the value a resumed job runs with.
+static void build_job(Job *j, const char *runs, const char *algo, int explicit_algo, int threads,
+                      const char *threads_s, char **extra, int nextra) {
     char envdir[64], netdir[64];
     snprintf(envdir, sizeof envdir, "%s", j->env);
     for (char *p = envdir; *p; p++) if (*p == ':' || *p == '/') *p = '_';
@@ -165,9 +167,7 @@ static void build_job(Job *j, const char *runs, const char *algo, int explicit_a
     snprintf(j->dir, sizeof j->dir, "%s/%s/%s/s%d", runs, envdir, netdir, j->seed);
 
     snprintf(j->seed_s, sizeof j->seed_s, "%d", j->seed);
-    snprintf(j->threads_s, sizeof j->threads_s, "%d", threads);
-    for (int i = 0; i + 1 < nextra; i++)   // --threads among the pass-through flags: the user's, on resume too
-        if (!strcmp(extra[i], "--threads")) snprintf(j->threads_s, sizeof j->threads_s, "%s", extra[i + 1]);
+    snprintf(j->threads_s, sizeof j->threads_s, "%s", threads_s);
     int n = 0;
     char **v = j->argv;
     v[n++] = "train";
@@ -707,9 +707,12 @@ int cmd_sweep(int argc, char **argv) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (cores < 1) cores = 1;
     int per_job = threads > 0 ? threads : (int)(cores / jobs_n > 0 ? cores / jobs_n : 1);
-    const char *user_threads = NULL;   // --threads among the pass-through flags
-    for (int i = 0; i + 1 < nextra; i++) if (!strcmp(extra[i], "--threads")) user_threads = extra[i + 1];
-    if (user_threads) per_job = 0;     // the jobs take the user's flag, not the sweep's
+    // --threads among the pass-through flags: each job gets the user's flag, not
+    // the sweep's, and a resumed job (whose command the sweep writes) gets its value.
+    char threads_s[12];
+    snprintf(threads_s, sizeof threads_s, "%d", per_job);
+    for (int i = 0; i + 1 < nextra; i++)
+        if (!strcmp(extra[i], "--threads")) { per_job = 0; snprintf(threads_s, sizeof threads_s, "%s", extra[i + 1]); }
 
     int njobs = ne * nn * ns;
     Job *jobs = calloc((size_t)njobs, sizeof *jobs);
@@ -720,7 +723,7 @@ int cmd_sweep(int argc, char **argv) {
             for (int s = 0; s < ns; s++, k++) {
                 Job *j = &jobs[k];
                 j->env = envs[e]; j->net = nets[n]; j->seed = seeds[s];
-                build_job(j, runs, algo, strcmp(algo, "auto") != 0, per_job, extra, nextra);
+                build_job(j, runs, algo, strcmp(algo, "auto") != 0, per_job, threads_s, extra, nextra);
                 char result[600];
                 snprintf(result, sizeof result, "%s/result", j->dir);
                 if (file_exists(result)) j->state = JOB_SKIPPED;
@@ -730,11 +733,8 @@ int cmd_sweep(int argc, char **argv) {
     snprintf(summary_path, sizeof summary_path, "%s", summary ? summary : "");
     if (!summary) snprintf(summary_path, sizeof summary_path, "%s/summary.csv", runs);
 
-    char per_job_s[12];
-    snprintf(per_job_s, sizeof per_job_s, "%d", per_job);
     printf("grsn sweep: %d runs (%d envs x %d nets x %d seeds), %d finished earlier, %d to train; %d at a time, "
-           "%s threads each -> %s\n", njobs, ne, nn, ns, njobs - todo, todo, jobs_n,
-           user_threads ? user_threads : per_job_s, runs);
+           "%s threads each -> %s\n", njobs, ne, nn, ns, njobs - todo, todo, jobs_n, threads_s, runs);
     if (dry_run) {
         for (int i = 0; i < njobs; i++)
             printf("%s %s\n", jobs[i].state == JOB_SKIPPED ? "skip" : "run ", jobs[i].command);

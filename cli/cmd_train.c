@@ -332,7 +332,8 @@ static int train_resume(int argc, char **argv) {
     ArgSpec specs[] = {
         {"resume", ARG_STR, &dir, NULL, "run directory to carry on from its latest checkpoint and resume state",
          NULL},
-        {"steps", ARG_INT, &steps, "0", "env-step budget; 0: the run's own; more extends a finished run (QMIX: one trained with --keep-resume 1)", NULL},
+        {"steps", ARG_INT, &steps, "0",
+         "env-step budget; 0: the run's own; more extends a finished run (QMIX: one trained with --keep-resume 1)", NULL},
         {"threads", ARG_INT, &threads, "0", "threads (0: all cores; results do not depend on it)", NULL},
     };
     char *pos[1];

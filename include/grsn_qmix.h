@@ -25,8 +25,9 @@
  * loss 1/2 masked MSE, one optimiser step (Adam, or RMSprop) with the gradient
  * norm of agent and mixer clipped together, target networks hard-copied every
  * 200 episodes. Episodes are stored whole in a ring buffer, padded to
- * episode_limit + 1 steps, each step as the simulator's snapshot (grsn_smac.h), from which the sampled
- * episodes' observations, states and masks are rebuilt bit for bit.
+ * episode_limit + 1 steps, each step as the simulator's snapshot
+ * (grsn_smac.h), from which the sampled episodes' observations, states and
+ * masks are rebuilt bit for bit.
  *
  * A training loop (what `grsn train --algo qmix` runs):
  *
@@ -122,8 +123,8 @@ typedef struct GrsnQmix GrsnQmix;
 
 // Build the simulators (n_envs training and n_envs test environments), the
 // online and target networks (PyTorch's default init from the "init" stream;
-// targets start as copies), the optimiser and the episode buffer. GRSN_ERR_ARG with a
-// message listing the choices for an unknown map or an unsupported net, or
+// targets start as copies), the optimiser and the episode buffer. GRSN_ERR_ARG
+// with a message listing the choices for an unknown map or an unsupported net, or
 // naming the field of another impossible setting.
 grsn_status grsn_qmix_create(GrsnQmix **out, const GrsnQmixConfig *cfg, uint64_t seed);
 void grsn_qmix_free(GrsnQmix *q);

@@ -116,8 +116,8 @@ grsn_status grsn_qmix_train_config_parse(GrsnQmixTrainConfig *cfg, const char *t
 // ----------------------------------------------------------------------------
 // Checkpoints
 
-// Write the learner (both networks, the optimiser's state, counters, streams) with the run's
-// configuration to `path`, atomically.
+// Write the learner (both networks, the optimiser's state, counters, streams)
+// with the run's configuration to `path`, atomically.
 grsn_status grsn_qmix_ckpt_save(const char *path, const GrsnQmixTrainConfig *cfg, GrsnQmix *q);
 
 // 1 if `path` is a readable checkpoint whose metadata says algo=qmix, else 0
@@ -137,8 +137,8 @@ typedef struct {
 // (the message says which task and algorithm it holds).
 grsn_status grsn_qmix_ckpt_info(const char *path, GrsnQmixCkptInfo *info);
 
-// Restore a QMIX checkpoint into the learner `q`: both networks, the optimiser, the
-// counters and the learner's streams. The checkpoint must describe the same
+// Restore a QMIX checkpoint into the learner `q`: both networks, the
+// optimiser, the counters and the learner's streams. The checkpoint must describe the same
 // network: map, net, hidden, mixer and hypernet sizes, state layout, unit
 // table and neuron options; a mismatch is GRSN_ERR_FORMAT naming the field
 // and both values ("trained on map 3m, the learner is for 8m"), a tensor of

@@ -37,6 +37,7 @@
  * step instead, over all rows of the batch.
  */
 #include "common.h"
+#include "kvconf.h"            // the names of the enumerated options
 
 
 #define PI_F 3.14159265358979323846f
@@ -64,17 +65,25 @@ void grsn_cell_config_compat(GrsnCellConfig *c) {
     c->decode = c->kind == GRSN_CELL_GRSN ? GRSN_DECODE_LAST : GRSN_DECODE_RATE;
 }
 
+// An enumerated option against its name table (the tables config files use,
+// kvconf.c): outside it, an error listing the names.
+static grsn_status check_enum(const char *what, int v, const char *const *names) {
+    int n = 0;
+    while (names[n]) n++;
+    if (v >= 0 && v < n) return GRSN_OK;
+    char valid[96];
+    size_t off = 0;
+    valid[0] = '\0';
+    for (int i = 0; i < n; i++) off = grsn_kv_append(valid, sizeof valid, off, "%s%s", i ? ", " : "", names[i]);
+    return grsn_fail(GRSN_ERR_ARG, "unknown %s %d; valid: %s", what, v, valid);
+}
+
 grsn_status grsn_cell_check_wiring(const GrsnCellConfig *c, const char *net) {
-    if ((unsigned)c->gates > GRSN_GATES_SPIKES)
-        return grsn_fail(GRSN_ERR_ARG, "unknown gate source %d; valid: input, spikes", (int)c->gates);
-    if ((unsigned)c->readout > GRSN_READOUT_MEMBRANE)
-        return grsn_fail(GRSN_ERR_ARG, "unknown readout %d; valid: spikes, membrane", (int)c->readout);
-    if ((unsigned)c->beta_mode > GRSN_BETA_NEURON)
-        return grsn_fail(GRSN_ERR_ARG, "unknown beta_mode %d; valid: fixed, layer, neuron", (int)c->beta_mode);
-    if ((unsigned)c->reset > GRSN_RESET_HARD)
-        return grsn_fail(GRSN_ERR_ARG, "unknown reset %d; valid: soft, hard", (int)c->reset);
-    if ((unsigned)c->decode > GRSN_DECODE_LAST)
-        return grsn_fail(GRSN_ERR_ARG, "unknown decode %d; valid: rate, last", (int)c->decode);
+    GRSN_TRY(check_enum("gate source", (int)c->gates, GRSN_KV_GATES_NAMES));
+    GRSN_TRY(check_enum("readout", (int)c->readout, GRSN_KV_READOUT_NAMES));
+    GRSN_TRY(check_enum("beta_mode", (int)c->beta_mode, GRSN_KV_BETA_NAMES));
+    GRSN_TRY(check_enum("reset", (int)c->reset, GRSN_KV_RESET_NAMES));
+    GRSN_TRY(check_enum("decode", (int)c->decode, GRSN_KV_DECODE_NAMES));
     if (c->gates == GRSN_GATES_SPIKES) {
         if (strcmp(net, "grsn") != 0)
             return grsn_fail(GRSN_ERR_ARG, "cell.gates = spikes is a GRSN option; net %s has no gates", net);
