@@ -57,7 +57,7 @@ int bench_cells(int argc, char **argv) {
         cli_check("bench cells", grsn_cell_init(&c, &p, "cell", &cfg, T, B));
         cli_check("bench cells", grsn_params_alloc(&p));
         grsn_rng r; grsn_rng_seed(&r, 0, GRSN_STREAM_INIT);
-        grsn_cell_reset_parameters(&c, &r);
+        cli_check("bench cells", grsn_cell_reset_parameters(&c, &r));
         size_t TB = (size_t)T * B;
         float *x = malloc(TB * in * sizeof(float)), *out = malloc(TB * H * sizeof(float));
         float *dout = malloc(TB * H * sizeof(float)), *dx = malloc(TB * in * sizeof(float));

@@ -63,7 +63,7 @@ int cmd_cells(int argc, char **argv) {
     grsn_rng init, data;
     grsn_rng_seed(&init, (uint64_t)seed, GRSN_STREAM_INIT);
     grsn_rng_seed(&data, (uint64_t)seed, GRSN_STREAM_REPLAY);
-    grsn_cell_reset_parameters(&n.cell, &init);
+    cli_check("cells", grsn_cell_reset_parameters(&n.cell, &init));
     grsn_init_linear_default(&n.head, &init);
     cli_check("cells", grsn_adam_init(&n.adam, n.p.n, (float)lr));
 

@@ -314,8 +314,9 @@ grsn_status grsn_cell_init(GrsnCell *c, GrsnParams *p, const char *name,
                            const GrsnCellConfig *cfg, int max_T, int max_B);
 void grsn_cell_free(GrsnCell *c);
 // Initialise parameters as the authors do (spec §3.4): orthogonal weights, zero
-// biases, a = logit(beta).
-void grsn_cell_reset_parameters(GrsnCell *c, grsn_rng *rng);
+// biases, a = logit(beta). Fails only when the orthogonal init's working copy
+// cannot be allocated (GRSN_ERR_OOM); the parameters are then partly drawn.
+grsn_status grsn_cell_reset_parameters(GrsnCell *c, grsn_rng *rng);
 // Set a learnable decay to its initial value, a = logit(beta), per neuron or
 // one for the layer (no-op when beta is fixed). Draws nothing.
 void grsn_cell_reset_beta(GrsnCell *c);
@@ -360,8 +361,9 @@ const float *grsn_cell_step_spikes(const GrsnCell *c, const float *out);
 void grsn_init_linear_default(GrsnLinear *l, grsn_rng *rng);
 void grsn_init_uniform(float *x, size_t n, float bound, grsn_rng *rng);
 // PyTorch's orthogonal_: a rows x cols matrix with orthonormal rows or
-// columns (whichever are fewer), times gain.
-void grsn_init_orthogonal(float *w, int rows, int cols, float gain, grsn_rng *rng);
+// columns (whichever are fewer), times gain. Its double-precision working copy
+// is the one allocation an initialiser makes: GRSN_ERR_OOM when it fails.
+grsn_status grsn_init_orthogonal(float *w, int rows, int cols, float gain, grsn_rng *rng);
 
 typedef struct {
     float lr, beta1, beta2, eps;

@@ -112,6 +112,11 @@ typedef struct {
 // pymarl2's defaults for a map and core. Does not check the map (create does).
 GrsnQmixConfig grsn_qmix_defaults(const char *map, grsn_net net);
 
+// The learner's own checks, which grsn_qmix_create makes: the net, sizes,
+// rates and schedules, and the settings that must agree with each other. Does
+// not check the map or the cell's wiring (create does).
+grsn_status grsn_qmix_check(const GrsnQmixConfig *c);
+
 // The learner of oxwhirl/pymarl's QMIX instead (reference-implementation.md
 // §9.2, "qmix.preset = pymarl"): RMSprop at lr 5e-4 (alpha 0.99, eps 1e-5),
 // 1-step double-Q targets (td_lambda 0), batches of 32 episodes, one

@@ -11,6 +11,7 @@
  * enters a loss.
  */
 #include "agent_net.h"
+#include "kvconf.h"
 
 struct GrsnAgent {
     GrsnAgentConfig cfg;
@@ -35,13 +36,11 @@ struct GrsnAgent {
 // ----------------------------------------------------------------------------
 // Names and configuration
 
-static const char *algo_names[] = {"td3", "sacd"};
-static const char *net_names[] = {"grsn", "lif", "gru", "mlp"};
-
-int grsn_algo_from_name(const char *n) { for (int i = 0; i < 2; i++) if (!strcmp(n, algo_names[i])) return i; return -1; }
-int grsn_net_from_name(const char *n) { for (int i = 0; i < 4; i++) if (!strcmp(n, net_names[i])) return i; return -1; }
-const char *grsn_algo_name(grsn_algo a) { return (unsigned)a < 2 ? algo_names[a] : "?"; }
-const char *grsn_net_name(grsn_net n) { return (unsigned)n < 4 ? net_names[n] : "?"; }
+// The name tables are kvconf's, which the run's config file is written with.
+int grsn_algo_from_name(const char *n) { return grsn_kv_name_index(GRSN_KV_ALGO_NAMES, n); }
+int grsn_net_from_name(const char *n) { return grsn_kv_name_index(GRSN_KV_NET_NAMES, n); }
+const char *grsn_algo_name(grsn_algo a) { return (unsigned)a < 2 ? GRSN_KV_ALGO_NAMES[a] : "?"; }
+const char *grsn_net_name(grsn_net n) { return (unsigned)n < 4 ? GRSN_KV_NET_NAMES[n] : "?"; }
 
 GrsnAgentConfig grsn_agent_defaults(grsn_algo algo, grsn_net net, int obs_dim, int act_dim, int discrete) {
     GrsnAgentConfig c;
@@ -122,8 +121,9 @@ grsn_status grsn_agent_create(GrsnAgent **out, const GrsnAgentConfig *cfg, uint6
     // Spec §3.4 initialisation from the init stream; targets start as copies.
     grsn_rng rng;
     grsn_rng_seed(&rng, seed, GRSN_STREAM_INIT);
-    actor_reset_parameters(&a->actor, &rng);
-    critic_reset_parameters(&a->critic, &rng);
+    if (!st) st = actor_reset_parameters(&a->actor, &rng);
+    if (!st) st = critic_reset_parameters(&a->critic, &rng);
+    if (st) { grsn_agent_free(a); return st; }
     memcpy(a->params[GRSN_PART_ACTOR_TARGET].data, a->params[GRSN_PART_ACTOR].data,
            a->params[GRSN_PART_ACTOR].n * sizeof(float));
     memcpy(a->params[GRSN_PART_CRITIC_TARGET].data, a->params[GRSN_PART_CRITIC].data,

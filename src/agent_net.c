@@ -67,14 +67,15 @@ static void encoder_free(Encoder *e) {
     memset(e, 0, sizeof *e);
 }
 
-static void encoder_reset_parameters(Encoder *e, grsn_rng *rng) {
+static grsn_status encoder_reset_parameters(Encoder *e, grsn_rng *rng) {
     if (e->net != GRSN_NET_MLP) {
         grsn_init_linear_default(&e->emb_a, rng);
         grsn_init_linear_default(&e->emb_r, rng);
     }
     grsn_init_linear_default(&e->emb_o, rng);
-    if (e->net == GRSN_NET_MLP) grsn_init_linear_default(&e->mlp, rng);
-    else grsn_cell_reset_parameters(&e->cell, rng);
+    if (e->net != GRSN_NET_MLP) return grsn_cell_reset_parameters(&e->cell, rng);
+    grsn_init_linear_default(&e->mlp, rng);
+    return GRSN_OK;
 }
 
 // The embeddings of rows [0, rows) into e->x.
@@ -177,10 +178,12 @@ void actor_free(Actor *a) {
     memset(a, 0, sizeof *a);
 }
 
-void actor_reset_parameters(Actor *a, grsn_rng *rng) {
-    encoder_reset_parameters(&a->enc, rng);
+grsn_status actor_reset_parameters(Actor *a, grsn_rng *rng) {
+    grsn_status st = encoder_reset_parameters(&a->enc, rng);
+    if (st) return st;
     grsn_init_linear_default(&a->shortcut, rng);
     head_reset(&a->head, 1e-3f, rng);
+    return GRSN_OK;
 }
 
 // SAC-discrete: pi = softmax(logits), log pi = log(max(pi, 1e-8)) (spec §3.1).
@@ -276,11 +279,13 @@ void critic_free(Critic *q) {
     memset(q, 0, sizeof *q);
 }
 
-void critic_reset_parameters(Critic *q, grsn_rng *rng) {
-    encoder_reset_parameters(&q->enc, rng);
+grsn_status critic_reset_parameters(Critic *q, grsn_rng *rng) {
+    grsn_status st = encoder_reset_parameters(&q->enc, rng);
+    if (st) return st;
     grsn_init_linear_default(&q->shortcut, rng);
     head_reset(&q->q[0], 3e-3f, rng);
     head_reset(&q->q[1], 3e-3f, rng);
+    return GRSN_OK;
 }
 
 void critic_heads_forward(Critic *q, const float *O, const float *act, const float *mask, int rows,

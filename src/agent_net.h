@@ -47,8 +47,9 @@ grsn_status actor_init(Actor *a, GrsnParams *p, const char *prefix, const GrsnAg
 grsn_status critic_init(Critic *q, GrsnParams *p, const char *prefix, const GrsnAgentConfig *c, int max_T, int max_B);
 void actor_free(Actor *a);
 void critic_free(Critic *q);
-void actor_reset_parameters(Actor *a, grsn_rng *rng);
-void critic_reset_parameters(Critic *q, grsn_rng *rng);
+// Spec §3.4 initialisation; GRSN_ERR_OOM only from the orthogonal init's working copy.
+grsn_status actor_reset_parameters(Actor *a, grsn_rng *rng);
+grsn_status critic_reset_parameters(Critic *q, grsn_rng *rng);
 
 // Encoder over a window. A [rows][d_a], R [rows], O [rows][d_o]; mask [rows] or NULL.
 // grad = 0 when no backward pass follows (the core keeps no caches).

@@ -246,34 +246,36 @@ void grsn_cell_free(GrsnCell *c) {
     memset(c, 0, sizeof *c);
 }
 
-void grsn_cell_reset_parameters(GrsnCell *c, grsn_rng *rng) {
+grsn_status grsn_cell_reset_parameters(GrsnCell *c, grsn_rng *rng) {
     // Spec §3.4: every recurrent-block weight orthogonal (gain 1), biases 0.
     int H = c->cfg.hidden, in = c->cfg.in;
+    grsn_status st = GRSN_OK;
     switch (c->cfg.kind) {
     case GRSN_CELL_GRSN: {
         int gin = spike_gates(&c->cfg) ? H : in;
-        grsn_init_orthogonal(c->w_f, H, gin, 1.0f, rng);
-        grsn_init_orthogonal(c->w_i, H, gin, 1.0f, rng);
+        if (!st) st = grsn_init_orthogonal(c->w_f, H, gin, 1.0f, rng);
+        if (!st) st = grsn_init_orthogonal(c->w_i, H, gin, 1.0f, rng);
         memset(c->b_f, 0, (size_t)H * sizeof(float));
         memset(c->b_i, 0, (size_t)H * sizeof(float));
         if (c->w_in) {
-            grsn_init_orthogonal(c->w_in, H, in, 1.0f, rng);
+            if (!st) st = grsn_init_orthogonal(c->w_in, H, in, 1.0f, rng);
             memset(c->b_in, 0, (size_t)H * sizeof(float));
         }
         break;
     }
     case GRSN_CELL_LIF:
-        grsn_init_orthogonal(c->w_i, H, in, 1.0f, rng);
+        st = grsn_init_orthogonal(c->w_i, H, in, 1.0f, rng);
         memset(c->b_i, 0, (size_t)H * sizeof(float));
         break;
     case GRSN_CELL_GRU:
-        grsn_init_orthogonal(c->w_ih, 3 * H, in, 1.0f, rng);
-        grsn_init_orthogonal(c->w_hh, 3 * H, H, 1.0f, rng);
+        if (!st) st = grsn_init_orthogonal(c->w_ih, 3 * H, in, 1.0f, rng);
+        if (!st) st = grsn_init_orthogonal(c->w_hh, 3 * H, H, 1.0f, rng);
         memset(c->b_ih, 0, (size_t)3 * H * sizeof(float));
         memset(c->b_hh, 0, (size_t)3 * H * sizeof(float));
         break;
     }
     grsn_cell_reset_beta(c);
+    return st;
 }
 
 void grsn_cell_reset_beta(GrsnCell *c) {

@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <stdint.h>
 
+const char *const GRSN_KV_ALGO_NAMES[] = {"td3", "sacd", NULL};
+const char *const GRSN_KV_NET_NAMES[] = {"grsn", "lif", "gru", "mlp", NULL};
 const char *const GRSN_KV_BETA_NAMES[] = {"fixed", "layer", "neuron", NULL};
 const char *const GRSN_KV_RESET_NAMES[] = {"soft", "hard", NULL};
 const char *const GRSN_KV_DECODE_NAMES[] = {"rate", "last", NULL};

@@ -42,8 +42,12 @@ typedef struct {
     size_t size;                 // GRSN_KV_STR: the size of the char array
 } GrsnKvField;
 
-// The names of the neuron's enumerated options (grsn_beta_mode,
-// grsn_reset_mode, grsn_decode), for GRSN_KV_ENUM fields.
+// The names of the control agents' algorithms and networks (grsn_algo,
+// grsn_net) and of the neuron's enumerated options (grsn_beta_mode,
+// grsn_reset_mode, grsn_decode, ...), for GRSN_KV_ENUM fields. Each is
+// NULL-terminated, in the enum's order.
+extern const char *const GRSN_KV_ALGO_NAMES[];    // grsn_algo
+extern const char *const GRSN_KV_NET_NAMES[];     // grsn_net
 extern const char *const GRSN_KV_BETA_NAMES[];
 extern const char *const GRSN_KV_RESET_NAMES[];
 extern const char *const GRSN_KV_DECODE_NAMES[];

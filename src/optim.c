@@ -15,14 +15,18 @@ void grsn_init_linear_default(GrsnLinear *l, grsn_rng *rng) {
     grsn_init_uniform(l->b, (size_t)l->out, bound, rng);
 }
 
-void grsn_init_orthogonal(float *w, int rows, int cols, float gain, grsn_rng *rng) {
+grsn_status grsn_init_orthogonal(float *w, int rows, int cols, float gain, grsn_rng *rng) {
     // Draw an N(0,1) matrix A of shape (big x small), small = min(rows, cols),
     // and orthonormalise its columns by modified Gram-Schmidt in double. MGS
     // yields the Q of A = QR with diag(R) > 0, which is what orthogonal_
     // obtains by multiplying Householder's Q by sign(diag R).
+    if (rows < 1 || cols < 1)
+        return grsn_fail(GRSN_ERR_ARG, "orthogonal init of a %d x %d matrix: both sides must be >= 1", rows, cols);
     int small = rows < cols ? rows : cols, big = rows < cols ? cols : rows;
+    if ((size_t)small > SIZE_MAX / sizeof(double) / (size_t)big)
+        return grsn_fail(GRSN_ERR_OOM, "orthogonal init of a %d x %d matrix: too large to hold in double", rows, cols);
     double *a = malloc((size_t)big * small * sizeof(double));   // column-major: a[j*big + i]
-    GRSN_ASSERT(a, "out of memory in orthogonal init");
+    if (!a) return grsn_fail(GRSN_ERR_OOM, "out of memory in the orthogonal init of a %d x %d matrix", rows, cols);
     for (size_t i = 0; i < (size_t)big * small; i++) a[i] = grsn_rng_normal(rng);
     for (int j = 0; j < small; j++) {
         double *qj = a + (size_t)j * big;
@@ -44,6 +48,7 @@ void grsn_init_orthogonal(float *w, int rows, int cols, float gain, grsn_rng *rn
             w[(size_t)r * cols + c] = (float)(gain * (rows >= cols ? a[(size_t)c * big + r]
                                                                      : a[(size_t)r * big + c]));
     free(a);
+    return GRSN_OK;
 }
 
 grsn_status grsn_adam_init(GrsnAdam *a, size_t n, float lr) {

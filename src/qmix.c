@@ -105,17 +105,16 @@ void grsn_qmix_smac_config(const GrsnQmixConfig *c, grsn_smac_config *s, uint64_
     s->obs_own_cooldown = c->obs_own_cooldown;
 }
 
-static grsn_status check_config(const GrsnQmixConfig *c) {
-    if (c->net != GRSN_NET_GRSN && c->net != GRSN_NET_LIF && c->net != GRSN_NET_GRU)
-        return grsn_fail(GRSN_ERR_ARG, "net '%s' is not supported by qmix; valid nets: " GRSN_QMIX_NET_NAMES,
-                         grsn_net_name(c->net));
+grsn_status grsn_qmix_check(const GrsnQmixConfig *c) {
+    grsn_net checked;
+    GRSN_TRY(grsn_qmix_net_from_name(grsn_net_name(c->net), &checked));
     if (c->n_envs < 1 || c->hidden < 1 || c->decoder_hidden < 0 || c->mixer_embed < 1 || c->hypernet_embed < 1 ||
         c->batch < 1)
         return grsn_fail(GRSN_ERR_ARG, "impossible qmix sizes (n_envs %d, hidden %d, decoder_hidden %d, mixer_embed %d, "
                          "hypernet_embed %d, batch %d)", c->n_envs, c->hidden, c->decoder_hidden, c->mixer_embed,
                          c->hypernet_embed, c->batch);
     if (c->buffer < c->batch || c->buffer < c->n_envs)
-        return grsn_fail(GRSN_ERR_ARG, "qmix buffer of %d episodes must hold a batch (%d) and a rollout (%d)",
+        return grsn_fail(GRSN_ERR_ARG, "buffer = %d episodes must hold a batch (%d) and a rollout of n_envs (%d)",
                          c->buffer, c->batch, c->n_envs);
     if (!(c->lr > 0)) return grsn_fail(GRSN_ERR_ARG, "qmix lr %g must be > 0", c->lr);
     if (c->optimizer != GRSN_QMIX_ADAM && c->optimizer != GRSN_QMIX_RMSPROP)
@@ -134,13 +133,16 @@ static grsn_status check_config(const GrsnQmixConfig *c) {
     if (c->target_update_episodes < 1)
         return grsn_fail(GRSN_ERR_ARG, "qmix target_update_episodes %d must be >= 1", c->target_update_episodes);
     if (c->net == GRSN_NET_GRU && c->cell.substeps != 1)
-        return grsn_fail(GRSN_ERR_ARG, "substeps %d (w/o TAP) apply to spiking nets (grsn, lif), not gru", c->cell.substeps);
+        return grsn_fail(GRSN_ERR_ARG, "cell.substeps = %d (w/o TAP) applies to the spiking nets grsn and lif, not gru",
+                         c->cell.substeps);
     if (c->readout_anneal < 0)
         return grsn_fail(GRSN_ERR_ARG, "qmix readout_anneal %ld must be >= 0 (0: the spike readout throughout)",
                          c->readout_anneal);
-    if (c->readout_anneal_start < 0 || (c->readout_anneal_start > 0 && c->readout_anneal_start >= c->readout_anneal))
-        return grsn_fail(GRSN_ERR_ARG, "qmix readout_anneal_start %ld must lie in [0, readout_anneal = %ld)",
-                         c->readout_anneal_start, c->readout_anneal);
+    if (c->readout_anneal_start < 0)
+        return grsn_fail(GRSN_ERR_ARG, "qmix readout_anneal_start %ld must be >= 0", c->readout_anneal_start);
+    if (c->readout_anneal_start > 0 && c->readout_anneal_start >= c->readout_anneal)
+        return grsn_fail(GRSN_ERR_ARG, "readout_anneal_start = %ld must come before readout_anneal = %ld, "
+                         "the env step where the anneal ends", c->readout_anneal_start, c->readout_anneal);
     return GRSN_OK;
 }
 
@@ -149,7 +151,7 @@ static grsn_status check_config(const GrsnQmixConfig *c) {
 
 grsn_status grsn_qmix_create(GrsnQmix **out, const GrsnQmixConfig *cfg, uint64_t seed) {
     *out = NULL;
-    GRSN_TRY(check_config(cfg));
+    GRSN_TRY(grsn_qmix_check(cfg));
     grsn_smac_config sc;
     grsn_qmix_smac_config(cfg, &sc, seed, GRSN_STREAM_ENV);
     grsn_smac_dims d;

@@ -126,17 +126,14 @@ grsn_status grsn_train_make_env(grsn_env *env, const GrsnTrainConfig *cfg, uint6
 // ----------------------------------------------------------------------------
 // The configuration as key=value text (kvconf.h). One table drives writing and reading.
 
-static const char *const ALGO_NAMES[] = {"td3", "sacd", NULL};                 // grsn_algo
-static const char *const NET_NAMES[] = {"grsn", "lif", "gru", "mlp", NULL};    // grsn_net
-
 #define KEY(name, type, field) {.key = name, .kind = GRSN_KV_##type, .off = offsetof(GrsnTrainConfig, field)}
 #define ENUM_KEY(name, field, table) \
     {.key = name, .kind = GRSN_KV_ENUM, .off = offsetof(GrsnTrainConfig, field), .names = table}
 static const GrsnKvField KEYS[] = {
     {.key = "env", .kind = GRSN_KV_STR, .off = offsetof(GrsnTrainConfig, env),
      .size = sizeof ((GrsnTrainConfig *)0)->env},
-    ENUM_KEY("algo", agent.algo, ALGO_NAMES),
-    ENUM_KEY("net", agent.net, NET_NAMES),
+    ENUM_KEY("algo", agent.algo, GRSN_KV_ALGO_NAMES),
+    ENUM_KEY("net", agent.net, GRSN_KV_NET_NAMES),
     KEY("seed", U64, seed),
     // Run
     KEY("steps", LONG, steps), KEY("warmup_episodes", INT, warmup_episodes),
@@ -178,19 +175,11 @@ size_t grsn_train_config_text(const GrsnTrainConfig *cfg, char *buf, size_t cap)
 }
 
 grsn_status grsn_train_config_parse(GrsnTrainConfig *cfg, const char *text, size_t len) {
-    char line[256], *key, *value;
     // Pass 1: env, algo and net select the defaults.
     char env[32] = "", algo[16] = "", net[16] = "";
-    size_t pos = 0;
-    int r, lineno = 0;
-    while ((r = grsn_kv_next_line(text, len, &pos, line, sizeof line, &key, &value)) != 0) {
-        lineno++;
-        if (r < 0) return grsn_fail(GRSN_ERR_FORMAT, "config line %d: expected key=value, got '%s'", lineno, line);
-        if (r != 1) continue;
-        if (!strcmp(key, "env")) snprintf(env, sizeof env, "%s", value);
-        else if (!strcmp(key, "algo")) snprintf(algo, sizeof algo, "%s", value);
-        else if (!strcmp(key, "net")) snprintf(net, sizeof net, "%s", value);
-    }
+    grsn_kv_find(text, len, "env", env, sizeof env);
+    grsn_kv_find(text, len, "algo", algo, sizeof algo);
+    grsn_kv_find(text, len, "net", net, sizeof net);
     if (!env[0] || !algo[0] || !net[0])
         return grsn_fail(GRSN_ERR_FORMAT, "config lacks one of the keys env, algo, net");
     int a = grsn_algo_from_name(algo), n = grsn_net_from_name(net);
@@ -345,8 +334,7 @@ grsn_status grsn_ckpt_load(const char *path, GrsnAgent **out, GrsnCkptInfo *info
             info->env_steps = f.env_steps;
             info->rng = t.rng;
             // The version that wrote the file, from its metadata.
-            const char *v = strstr(f.meta, "grsn_version=");
-            if (v) sscanf(v + 13, "%15[^\n]", info->grsn_version);
+            grsn_kv_find(f.meta, f.meta_len, "grsn_version", info->grsn_version, sizeof info->grsn_version);
         }
         *out = agent;
     } else {

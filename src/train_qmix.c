@@ -73,8 +73,6 @@ grsn_status grsn_qmix_train_check(const GrsnQmixTrainConfig *cfg) {
     const GrsnQmixConfig *q = &cfg->qmix;
     grsn_smac_dims d;
     GRSN_TRY(map_dims(q, &d));
-    grsn_net checked;
-    GRSN_TRY(grsn_qmix_net_from_name(grsn_net_name(q->net), &checked));
     const GrsnCellConfig *c = &q->cell;
     struct { const char *name; double v, lo, hi; } ranges[] = {
         {"steps", (double)cfg->steps, 1, 1e13},
@@ -107,15 +105,8 @@ grsn_status grsn_qmix_train_check(const GrsnQmixTrainConfig *cfg) {
         if (!(ranges[i].v >= ranges[i].lo && ranges[i].v <= ranges[i].hi))
             return grsn_fail(GRSN_ERR_ARG, "%s = %g is outside [%g, %g]", ranges[i].name, ranges[i].v,
                              ranges[i].lo, ranges[i].hi);
-    if (q->readout_anneal_start > 0 && q->readout_anneal_start >= q->readout_anneal)
-        return grsn_fail(GRSN_ERR_ARG, "readout_anneal_start = %ld must come before readout_anneal = %ld, "
-                         "the env step where the anneal ends", q->readout_anneal_start, q->readout_anneal);
-    if (q->buffer < q->batch || q->buffer < q->n_envs)
-        return grsn_fail(GRSN_ERR_ARG, "buffer = %d episodes must hold a batch (%d) and a rollout of n_envs (%d)",
-                         q->buffer, q->batch, q->n_envs);
-    if (q->net == GRSN_NET_GRU && c->substeps != 1)
-        return grsn_fail(GRSN_ERR_ARG, "cell.substeps = %d (w/o TAP) applies to the spiking nets grsn and lif, not gru",
-                         c->substeps);
+    // The learner's own checks: the net and the settings that must agree.
+    GRSN_TRY(grsn_qmix_check(q));
     GrsnCellConfig built = grsn_qmix_cell_config(q);
     GRSN_TRY(grsn_cell_check_wiring(&built, grsn_net_name(q->net)));
     return GRSN_OK;

@@ -134,7 +134,7 @@ static void act_equals_window(grsn_net net, int discrete) {
     CHECK(actor_init(&actor, &p, "actor", &cfg, T, 1) == GRSN_OK);
     CHECK(grsn_params_alloc(&p) == GRSN_OK);
     grsn_rng r; grsn_rng_seed(&r, 4, 1);
-    actor_reset_parameters(&actor, &r);
+    CHECK(actor_reset_parameters(&actor, &r) == GRSN_OK);
     // Make the core fire: larger embedding weights.
     for (size_t i = 0; i < p.n; i++) p.data[i] *= 3.0f;
     int da = cfg.act_dim;
@@ -215,6 +215,20 @@ TEST(bad_configs) {
     CHECK(grsn_agent_create(&a, &c, 0) == GRSN_ERR_ARG);
     CHECK(grsn_net_from_name("lstm") == -1 && grsn_algo_from_name("ppo") == -1);
     CHECK(grsn_net_from_name("lif") == GRSN_NET_LIF && grsn_algo_from_name("sacd") == GRSN_ALGO_SACD);
+    // The public lists the error messages print name every value, in order.
+    char names[64] = "";
+    for (int i = 0; i <= GRSN_ALGO_SACD; i++) {
+        CHECK(grsn_algo_from_name(grsn_algo_name((grsn_algo)i)) == i);
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", grsn_algo_name((grsn_algo)i));
+    }
+    CHECK(!strcmp(names, GRSN_ALGO_NAMES));
+    names[0] = '\0';
+    for (int i = 0; i <= GRSN_NET_MLP; i++) {
+        CHECK(grsn_net_from_name(grsn_net_name((grsn_net)i)) == i);
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", grsn_net_name((grsn_net)i));
+    }
+    CHECK(!strcmp(names, GRSN_NET_NAMES));
+    CHECK(!strcmp(grsn_net_name((grsn_net)4), "?"));
 }
 
 int main(void) {

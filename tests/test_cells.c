@@ -489,7 +489,7 @@ static void threads_identical_shape(GrsnCellConfig cfg, int T, int B, int qmix) 
     const int in = cfg.in, H = cfg.hidden;
     Net n; CHECK(net_init(&n, &cfg, T, B));
     grsn_rng r; grsn_rng_seed(&r, 5, 1);
-    grsn_cell_reset_parameters(&n.cell, &r);
+    CHECK(grsn_cell_reset_parameters(&n.cell, &r) == GRSN_OK);
     int S = n.cell.state_size;
     size_t TB = (size_t)T * B;
     float *x = malloc(TB * in * 4), *dout = malloc(TB * H * 4), *mask = malloc(TB * 4);
@@ -578,7 +578,7 @@ TEST(reset_parameters_orthogonal_and_beta) {
     GrsnCellConfig cfg = grsn_cell_config(GRSN_CELL_GRSN, 48, 128);
     Net n; CHECK(net_init(&n, &cfg, 1, 1));
     grsn_rng r; grsn_rng_seed(&r, 0, GRSN_STREAM_INIT);
-    grsn_cell_reset_parameters(&n.cell, &r);
+    CHECK(grsn_cell_reset_parameters(&n.cell, &r) == GRSN_OK);
     // 128 x 48 orthogonal: the 48 columns are orthonormal.
     double worst = 0;
     for (int a = 0; a < 48; a++)

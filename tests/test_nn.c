@@ -9,6 +9,7 @@
 #include "test.h"
 #include "fixture.h"
 #include "common.h"   // grsn_expf, grsn_tanhf
+#include <limits.h>
 
 TEST(mlp_matches_pytorch) {
     Fixture fx; CHECK(fx_load(&fx, "ops.bin"));
@@ -38,6 +39,21 @@ TEST(mlp_matches_pytorch) {
         snprintf(nm, sizeof nm, "mlp.db%d", l);
         check_tensor(nm, m.layer[l].db, fx_get(&fx, nm, sizes[l + 1]), sizes[l + 1], 1e-6, 1e-4);
     }
+    // Input gradients only: the same dx, added to what dx holds, and no
+    // parameter gradient touched. The column form fills only its columns.
+    float dx2[11 * 6], dx3[11 * 6];
+    for (int i = 0; i < N * 6; i++) dx2[i] = dx3[i] = 1.0f;
+    grsn_params_zero_grad(&p);
+    grsn_mlp_backward_input(&m, dx2, fx_get(&fx, "mlp.dy", N * 3), mask, N);
+    grsn_mlp_backward_input_cols(&m, dx3, fx_get(&fx, "mlp.dy", N * 3), mask, N, 2, 3);
+    int same = 1, cols_ok = 1;
+    for (int i = 0; i < N * 6; i++) {
+        same &= fabsf(dx2[i] - 1.0f - dx[i]) <= 1e-6f;
+        int c = i % 6;
+        cols_ok &= (c >= 2 && c < 5) ? dx3[i] == dx2[i] : dx3[i] == 1.0f;
+    }
+    CHECK(same && cols_ok);
+    for (size_t i = 0; i < p.n; i++) CHECK_MSG(p.grad[i] == 0.0f, "parameter gradient %zu written", i);
     grsn_mlp_free(&m); grsn_params_free(&p); fx_free(&fx);
 }
 
@@ -225,7 +241,7 @@ TEST(polyak_and_init) {
     // Orthogonal init for a wide matrix: rows orthonormal.
     float w[4 * 9];
     grsn_rng r; grsn_rng_seed(&r, 2, 1);
-    grsn_init_orthogonal(w, 4, 9, 1.0f, &r);
+    CHECK(grsn_init_orthogonal(w, 4, 9, 1.0f, &r) == GRSN_OK);
     double worst = 0;
     for (int a = 0; a < 4; a++) for (int b = 0; b < 4; b++) {
         double d = 0; for (int i = 0; i < 9; i++) d += (double)w[a * 9 + i] * w[b * 9 + i];
@@ -241,6 +257,21 @@ TEST(polyak_and_init) {
     CHECK(mx <= 0.25f && mx > 0.2f);
     grsn_linear_free(&l);
     grsn_params_free(&p);
+}
+
+// The orthogonal init refuses, with a status and a message naming the shape,
+// a side below 1 and a matrix whose double working copy cannot be sized
+// (its byte count overflows size_t); it writes nothing then.
+TEST(orthogonal_init_refuses_bad_shapes) {
+    float w[4] = {7, 7, 7, 7};
+    grsn_rng r; grsn_rng_seed(&r, 2, 1);
+    CHECK(grsn_init_orthogonal(w, 0, 4, 1.0f, &r) == GRSN_ERR_ARG);
+    CHECK(strstr(grsn_last_error(), "0 x 4") != NULL);
+    CHECK(grsn_init_orthogonal(w, INT_MAX, INT_MAX, 1.0f, &r) == GRSN_ERR_OOM);
+    CHECK(strstr(grsn_last_error(), "2147483647 x 2147483647") != NULL);
+    CHECK(w[0] == 7 && w[1] == 7 && w[2] == 7 && w[3] == 7);
+    CHECK(grsn_init_orthogonal(w, 2, 2, 1.0f, &r) == GRSN_OK);
+    CHECK(fabs((double)w[0] * w[0] + (double)w[1] * w[1] - 1.0) < 1e-6);
 }
 
 // Order-preserving integer of a float, for distances in ulp.
@@ -346,6 +377,7 @@ int main(void) {
     RUN(row_copies);
     RUN(params_arena);
     RUN(polyak_and_init);
+    RUN(orthogonal_init_refuses_bad_shapes);
     RUN(tanh_within_two_ulp);
     RUN(expf_within_one_ulp);
     return test_summary("test_nn");

@@ -513,7 +513,7 @@ TEST(readout_anneal_from_membrane_to_spikes) {
     CHECK(greedy_return(anneal, 1000, &m) == r_spikes && m == 0.0f);
     anneal.readout_anneal_start = 1000;
     CHECK(grsn_qmix_create(&q, &anneal, 1) == GRSN_ERR_ARG);
-    CHECK(strstr(grsn_last_error(), "readout_anneal_start 1000 must lie in [0, readout_anneal = 1000)") != NULL);
+    CHECK(strstr(grsn_last_error(), "readout_anneal_start = 1000 must come before readout_anneal = 1000") != NULL);
     anneal.readout_anneal_start = 0;
     // Only a spiking core whose spikes are its readout can be annealed.
     GrsnQmixConfig bad = small_config("3m", GRSN_NET_GRU);

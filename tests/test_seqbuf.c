@@ -130,6 +130,8 @@ TEST(windows_and_masks) {
     CHECK(grsn_seqbuf_size(b) == 45 && grsn_seqbuf_episodes(b) == 5 && grsn_seqbuf_write_head(b) == 45);
     // Valid starts: e0 the first 13 rows (20 - 8 + 1), e1..e4 one or two rows.
     CHECK(grsn_seqbuf_num_starts(b) == 13 + 1 + 1 + 2 + 1);
+    const grsn_seqbuf_config *kept = grsn_seqbuf_get_config(b);   // the buffer's copy of its config
+    CHECK(kept->capacity == 64 && kept->seq_len == S && kept->obs_dim == DO && kept->act_dim == 3 && kept->discrete);
 
     grsn_seqbatch bt;
     CHECK(grsn_seqbatch_init(&bt, b, 1) == GRSN_OK);
