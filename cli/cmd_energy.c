@@ -27,8 +27,14 @@ static const char *CMD = "energy";
 // ----------------------------------------------------------------------------
 // Printing
 
-// Thousands, rounded half up as the paper prints them (35,745 -> 35.75).
-static double K(double x) { return floor(x / 10.0 + 0.5) / 100.0; }
+static double K(double x) { return grsn_energy_k(x); }
+
+// a / b as a percentage, or "n/a" when b is 0 (both energy constants 0).
+static const char *percent(char *buf, size_t cap, double a, double b) {
+    if (b > 0) snprintf(buf, cap, "%.1f%%", 100.0 * a / b);
+    else snprintf(buf, cap, "n/a");
+    return buf;
+}
 
 static const char *kind_name(grsn_block_kind k) {
     return k == GRSN_BLOCK_SPIKE ? "spike" : k == GRSN_BLOCK_RNN ? "gru" : "dense";
@@ -43,6 +49,9 @@ static void print_sources(const GrsnOpModel *m) {
         else
             printf("spikes %-12s %.3f per decision (set, not measured); firing rate %.4f%% (%d neurons, T = %d)\n",
                    s->name, s->spikes, 100.0 * grsn_energy_rate(m, i), s->neurons, s->T);
+        if (s->fed_T != s->T)
+            printf("       %-12s %.3f per decision reach the blocks it feeds (the last of the %d substeps is "
+                   "decoded)%s\n", "", s->fed, s->T, s->samples > 0 ? "" : "; set: a 1/T share");
     }
 }
 
@@ -102,16 +111,19 @@ static void print_gru_beside(const GrsnOpModel *m, const GrsnEnergyReport *r, co
         if (!paper) printf(" %.2f |", K(rep[i]->adds));
         printf(" %.2f |\n", K(rep[i]->energy_pj));
     }
-    printf("energy of the agent (%s) / the GRU agent: %.1f%%\n", m->title, 100.0 * r->energy_pj / g.energy_pj);
+    char pc[16];
+    printf("energy of the agent (%s) / the GRU agent: %s\n", m->title,
+           percent(pc, sizeof pc, r->energy_pj, g.energy_pj));
 }
 
 // ----------------------------------------------------------------------------
 // Table 4
 
 static void table4_line(const GrsnTable4Row *r, const char *rate) {
-    printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f%% |", r->task, K(r->gru_mlp), K(r->gru_rnn),
+    char pc[16];
+    printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %s |", r->task, K(r->gru_mlp), K(r->gru_rnn),
            K(r->gru_energy_pj), K(r->grsn_mlp), K(r->grsn_snn), K(r->grsn_energy_pj),
-           100.0 * r->grsn_energy_pj / r->gru_energy_pj);
+           percent(pc, sizeof pc, r->grsn_energy_pj, r->gru_energy_pj));
     if (r->mixer >= 0) printf(" %.2f |", K(r->mixer));
     else printf(" – |");
     printf(" %s |\n", rate);
@@ -314,7 +326,7 @@ int cmd_energy(int argc, char **argv) {
          "n_agents per env step)", NULL},
         {"seed", ARG_INT, &seed, "0", "seed of the agent (--env) and of the measuring episodes (eval stream)", NULL},
         {"firing-rate", ARG_FLOAT, &firing_rate, "-1",
-         "spikes per neuron and step instead of measuring (needed for --map with a spiking core); -1: measure "
+         "spikes per neuron and substep instead of measuring (needed for --map with a spiking core); -1: measure "
          "(--table4: the rate implied by the paper)", NULL},
     };
     args_parse(CMD, "energy (--env ENV [--net NET] | --checkpoint FILE | --map MAP --net NET | --table4) [flags]",
@@ -329,6 +341,19 @@ int cmd_energy(int argc, char **argv) {
     if (mac_pj < 0) cli_usage_error(CMD, "--mac-pj %g must be >= 0", mac_pj);
     if (firing_rate != -1 && !(firing_rate >= 0 && firing_rate <= 1))
         cli_usage_error(CMD, "--firing-rate %g must lie in [0, 1] (or -1 to measure)", firing_rate);
+    // Flags a mode would ignore are refused, not dropped.
+    int nspecs = (int)(sizeof specs / sizeof specs[0]);
+    static const char *const FIXED_BY_FILE[] = {"algo", "net", "substeps"};
+    if (ckpt) args_refuse_beside(CMD, specs, nspecs, argc, argv, "checkpoint", FIXED_BY_FILE, 3);
+    if (table4) args_refuse_beside(CMD, specs, nspecs, argc, argv, "table4", FIXED_BY_FILE, 3);
+    if (map) args_refuse_beside(CMD, specs, nspecs, argc, argv, "map", FIXED_BY_FILE, 1);   // QMIX: no --algo
+    if (paper_fit && !strcmp(conv_s, "acting") && !table4)
+        cli_usage_error(CMD, "--paper-fit 1 changes the paper convention only: add --convention paper (or use "
+                        "--table4 1)");
+    if (paper_fit && (map || (ckpt && grsn_qmix_ckpt_probe(ckpt))))
+        cli_usage_error(CMD, "--paper-fit 1 concerns the control agents' Table 4 rows, not a QMIX agent");
+    if (map && substeps != 1 && strcmp(net_s, "grsn") && strcmp(net_s, "lif"))
+        cli_usage_error(CMD, "--substeps applies to spiking cores (grsn, lif) only");
 
     GrsnEnergyOptions opt = grsn_energy_options_default();
     opt.convention = (grsn_energy_convention)grsn_energy_convention_from_name(conv_s);

@@ -14,9 +14,11 @@
  *
  * T = 1 under TAP and T = substeps without TAP. Without TAP the input is
  * the same at every substep, so the real-valued products (gates) run once
- * per decision and only the spiking dynamics repeat; a spike-fed block is
- * charged for the spikes of all T substeps (Eq. 15), also when the cell
- * decodes the last substep only (the authors' decode switch).
+ * per decision and only the spiking dynamics repeat. A spike-fed block is
+ * charged for the spikes that reach it (Eq. 15): those of all T substeps
+ * with rate decoding, those of the last substep only when the cell decodes
+ * the last substep (the authors' decode switch; the earlier substeps'
+ * spikes then drive no synapse). The firing rate counts every substep.
  *
  * Energy = E_MAC x (ops charged as MACs) + E_AC x (ops charged as
  * additions), after Han et al. 2015: E_AC = 0.9 pJ, E_MAC = 4.6 pJ by
@@ -33,7 +35,7 @@
  *   GRSN_ENERGY_PAPER — Table 4 of the paper, as reconciled in spec §10.2:
  *     actor + critic (both Q heads) for the control agents, bias additions
  *     charged as MACs, a spike-fed block charged only its spike-driven ACs,
- *     element-wise work ignored, except the 64 extra operations Table 4
+ *     element-wise work ignored, except the H (= 64) extra operations Table 4
  *     charges per QMIX agent (origin unknown; spec §10.2 "MARL, GRU MLP").
  *     With paper_grsn_fit the control agents' GRSN "MLP" column follows the
  *     empirical fit of §10.2 instead of the consistent rule (see
@@ -83,12 +85,16 @@ typedef struct {
     double e_mac_pj;      // energy of one multiply-accumulate, 4.6 pJ
     int paper_grsn_fit;   // PAPER, control agents, spiking cores: charge the MLP column as
                           // Table 4 does (spec §10.2, empirical): gate biases not charged and
-                          // one hidden x head_hidden spike-fed block charged as dense MACs.
-                          // Reproduces 108.19 / 108.05 / 108.55 K. Default 0.
+                          // one of the three hidden x head_hidden spike-fed blocks (the actor's)
+                          // charged as dense MACs instead of accumulates. Reproduces
+                          // 108.19 / 108.05 / 108.55 K. Default 0.
 } GrsnEnergyOptions;
 
 // acting, 0.9 pJ, 4.6 pJ, no fit.
 GrsnEnergyOptions grsn_energy_options_default(void);
+// x in thousands, rounded half up to two decimals as Table 4 prints its
+// K columns (35,745 -> 35.75).
+double grsn_energy_k(double x);
 // "acting" or "paper"; -1 if unknown.
 int grsn_energy_convention_from_name(const char *name);
 const char *grsn_energy_convention_name(grsn_energy_convention c);
@@ -110,8 +116,12 @@ typedef struct {
     char name[32];         // e.g. "actor.core"
     int neurons;           // N
     int T;                 // time steps per decision: 1 under TAP, substeps without
+    int fed_T;             // of those, the steps whose spikes reach the blocks fed:
+                           // T (rate decoding) or 1 (the last substep decoded)
     double spikes;         // mean spikes per decision, summed over the T steps
+    double fed;            // mean spikes per decision that reach the blocks fed (Eq. 15)
     long long total;       // spikes counted over `samples` decisions (measured), exact
+    long long fed_total;   // of which reached the blocks fed, exact
     long samples;          // decisions measured; 0 when spikes was set by hand
 } GrsnSpikeSource;
 
@@ -156,6 +166,7 @@ typedef struct {
     int embed;             // mixer embedding width, 32
     int hypernet_embed;    // hypernetwork hidden width, 64
     int substeps;          // 1 = TAP
+    grsn_decode decode;    // without TAP: what fc2 reads of the substeps (RATE: all; LAST: the last)
     grsn_gate_source gates; // GRSN: what the gates read (INPUT, the paper's)
     grsn_readout readout;   // what the core hands to fc2 (SPIKES, the paper's)
     int leaky_outputs;      // 1: Q from leaky output neurons (--q-leak), 2 n_actions
@@ -170,8 +181,10 @@ grsn_status grsn_energy_model_qmix(GrsnOpModel *m, const GrsnQmixArch *a, const 
 // Index of a spike source by name, -1 if absent.
 int grsn_energy_find_source(const GrsnOpModel *m, const char *name);
 // Set a source's mean spikes per decision (summed over its T steps), or its
-// firing rate (spikes per neuron per time step). GRSN_ERR_ARG for an unknown
-// name, a negative or non-finite value, or more than neurons x T spikes.
+// firing rate (spikes per neuron per time step). The spikes that reach the
+// blocks fed are taken as fed_T / T of them (each substep firing alike).
+// GRSN_ERR_ARG for an unknown name, a negative or non-finite value, or more
+// than neurons x T spikes.
 grsn_status grsn_energy_set_spikes(GrsnOpModel *m, const char *name, double spikes);
 grsn_status grsn_energy_set_rate(GrsnOpModel *m, const char *name, double rate);
 // Firing rate of source i: spikes / (neurons x T).
@@ -213,10 +226,13 @@ grsn_status grsn_energy_count(GrsnEnergyReport *r, const GrsnOpModel *m, const G
 
 // One decision of the network being measured: write the number of spikes
 // emitted by each source of the model during this decision, summed over its
-// T steps, into spikes[nsources]. Return GRSN_OK or a failure to stop.
-typedef grsn_status (*grsn_energy_decision_fn)(void *user, long long *spikes);
+// T steps, into spikes[nsources], and of those the number that reach the
+// blocks the source feeds into fed[nsources] (spikes of the last substep
+// for a source with fed_T = 1 < T). A fed[i] left at -1 means all of
+// spikes[i]. Return GRSN_OK or a failure to stop.
+typedef grsn_status (*grsn_energy_decision_fn)(void *user, long long *spikes, long long *fed);
 
-// Run `samples` decisions and set every source's exact total and its mean
+// Run `samples` decisions and set every source's exact totals and its means
 // per decision. samples must be >= 1.
 grsn_status grsn_energy_measure(GrsnOpModel *m, grsn_energy_decision_fn decide, void *user, long samples);
 
@@ -307,7 +323,9 @@ typedef struct {
 // counted over `samples` decisions on the evaluation stream of `seed`, as
 // grsn_energy_measure_agent and grsn_energy_measure_qmix do. Errors name the
 // file: GRSN_ERR_IO / GRSN_ERR_FORMAT as the loaders give them, GRSN_ERR_ARG
-// for a task or map outside Table 4 or an agent whose core is not grsn.
+// for a task or map outside Table 4, an agent whose core is not grsn, or one
+// that is not the paper's agent (without TAP, gates on the spikes, membrane
+// readout, an MLP decoder or leaky Q outputs).
 grsn_status grsn_energy_table4_measure(GrsnTable4Measure *t, const char *path, long samples, uint64_t seed,
                                        const GrsnEnergyOptions *opt);
 

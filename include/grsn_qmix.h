@@ -289,6 +289,11 @@ grsn_status grsn_qmix_player_begin(GrsnQmixPlayer *p);
 // The player's simulator (its environment 0), to read units from
 // (grsn_smac_get_units) between steps. Owned by the player.
 const grsn_smac *grsn_qmix_player_env(const GrsnQmixPlayer *p);
+// The spikes each agent's decoder read in the last grsn_qmix_player_step,
+// [n_agents]: those of every substep with rate decoding, of the last substep
+// when the cell decodes the last (0 for a GRU core). Energy counts these
+// (Eq. 15); the firing rate counts every spike.
+const long long *grsn_qmix_player_decoded(const GrsnQmixPlayer *p);
 
 // ----------------------------------------------------------------------------
 // State for checkpoints and tests

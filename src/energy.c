@@ -30,6 +30,8 @@ GrsnEnergyOptions grsn_energy_options_default(void) {
     return o;
 }
 
+double grsn_energy_k(double x) { return floor(x / 10.0 + 0.5) / 100.0; }
+
 static const char *convention_names[] = {"acting", "paper"};
 
 int grsn_energy_convention_from_name(const char *name) {
@@ -60,12 +62,15 @@ static void model_start(GrsnOpModel *m, const char *title) {
     snprintf(m->title, sizeof m->title, "%s", title);
 }
 
-static int add_source(GrsnOpModel *m, const char *name, int neurons, int T) {
+// A source of `neurons` spiking over T steps per decision, whose blocks read
+// the spikes of all T steps (rate decoding) or of the last only.
+static int add_source(GrsnOpModel *m, const char *name, int neurons, int T, grsn_decode decode) {
     GRSN_ASSERT(m->nsources < GRSN_ENERGY_MAX_SOURCES, "too many spike sources");
     GrsnSpikeSource *s = &m->source[m->nsources];
     snprintf(s->name, sizeof s->name, "%s", name);
     s->neurons = neurons;
     s->T = T;
+    s->fed_T = decode == GRSN_DECODE_LAST ? 1 : T;
     return m->nsources++;
 }
 
@@ -104,8 +109,8 @@ static int spiking_net(grsn_net n) { return n == GRSN_NET_GRSN || n == GRSN_NET_
 //   GRSN with gates = SPIKES (spec §2.8): the gates (2H), the c-update (4H),
 //         the current a + c (H), u-update, compare and reset (5H): 12H.
 // Returns the spike source index, or -1 for GRU.
-static int add_core(GrsnOpModel *m, const char *prefix, grsn_net net, int D, int H, int K, int gate_bias,
-                    grsn_gate_source gates) {
+static int add_core(GrsnOpModel *m, const char *prefix, grsn_net net, int D, int H, int K, grsn_decode decode,
+                    int gate_bias, grsn_gate_source gates) {
     char src[32];
     snprintf(src, sizeof src, "%s.core", prefix);
     switch (net) {
@@ -116,17 +121,17 @@ static int add_core(GrsnOpModel *m, const char *prefix, grsn_net net, int D, int
             // mean count per decision is the core's own, measured over the
             // sampled decisions (the first of an episode reads zeros).
             add_block(m, prefix, "cell.in", GRSN_BLOCK_DENSE, D, H, gate_bias, -1, 0);
-            int s = add_source(m, src, H, 1);
+            int s = add_source(m, src, H, 1, GRSN_DECODE_RATE);
             add_block(m, prefix, "cell.gates[o]", GRSN_BLOCK_SPIKE, H, 2 * H, 1, s, 12.0 * H);
             return s;
         }
         // Eq. 14: F = sigmoid(W_f x + b_f), J = ReLU(W_i x + b_i), one 2H x D product.
         add_block(m, prefix, "cell.gates", GRSN_BLOCK_DENSE, D, 2 * H, gate_bias, -1, 2.0 * H + 9.0 * K * H);
-        return add_source(m, src, H, K);
+        return add_source(m, src, H, K, decode);
     case GRSN_NET_LIF:
         // Eq. 2: the input current c = W x + b.
         add_block(m, prefix, "cell.current", GRSN_BLOCK_DENSE, D, H, gate_bias, -1, 5.0 * K * H);
-        return add_source(m, src, H, K);
+        return add_source(m, src, H, K, decode);
     case GRSN_NET_GRU:
         add_block(m, prefix, "cell.ih", GRSN_BLOCK_RNN, D, 3 * H, 1, -1, 0);
         add_block(m, prefix, "cell.hh", GRSN_BLOCK_RNN, H, 3 * H, 1, -1, 11.0 * H);
@@ -166,7 +171,7 @@ static int add_encoder(GrsnOpModel *m, const char *prefix, const GrsnAgentConfig
     add_block(m, prefix, "emb_a", GRSN_BLOCK_DENSE, c->act_dim, c->emb_a, 1, -1, c->emb_a);
     add_block(m, prefix, "emb_r", GRSN_BLOCK_DENSE, 1, c->emb_r, 1, -1, c->emb_r);
     add_block(m, prefix, "emb_o", GRSN_BLOCK_DENSE, c->obs_dim, c->emb_o, 1, -1, c->emb_o);
-    return add_core(m, prefix, c->net, D, c->hidden, c->cell.substeps, gate_bias, c->cell.gates);
+    return add_core(m, prefix, c->net, D, c->hidden, c->cell.substeps, c->cell.decode, gate_bias, c->cell.gates);
 }
 
 // ----------------------------------------------------------------------------
@@ -197,7 +202,14 @@ grsn_status grsn_energy_model_agent(GrsnOpModel *m, const GrsnAgentConfig *c, co
     double out_elem = c->discrete ? 3.0 * d_out : d_out;   // softmax (exp, sum, divide) or tanh
     int src = core_output(add_encoder(m, "actor", c, !fit), c->cell.readout);
     add_block(m, "actor", "short", GRSN_BLOCK_DENSE, c->obs_dim, c->emb_o, 1, -1, c->emb_o);
-    add_core_fed(m, "actor", "head.0[z]", src, H, hh);
+    // Table 4's GRSN "MLP" column equals the GRU one minus two of the three
+    // spike-fed H x hh blocks plus both networks' gate weights without biases
+    // (spec §10.2), an empirical fit, [unverified]. Under the fit the gate
+    // biases are dropped (add_encoder's !fit) and the actor's block reads
+    // the spikes as a dense product instead of by accumulates: which of the
+    // three the paper charged densely is not known, and charging one both
+    // ways would count it twice.
+    add_core_fed(m, "actor", "head.0[z]", fit ? -1 : src, H, hh);
     add_block(m, "actor", "head.0[k]", GRSN_BLOCK_DENSE, c->emb_o, hh, 1, -1, hh);
     add_block(m, "actor", "head.1", GRSN_BLOCK_DENSE, hh, hh, 1, -1, hh);
     add_block(m, "actor", "head.2", GRSN_BLOCK_DENSE, hh, d_out, 1, -1, out_elem);
@@ -217,11 +229,6 @@ grsn_status grsn_energy_model_agent(GrsnOpModel *m, const GrsnAgentConfig *c, co
         snprintf(nm, sizeof nm, "q%d.1", q);    add_block(m, "critic", nm, GRSN_BLOCK_DENSE, hh, hh, 1, -1, hh);
         snprintf(nm, sizeof nm, "q%d.2", q);    add_block(m, "critic", nm, GRSN_BLOCK_DENSE, hh, d_q, 1, -1, 0);
     }
-    // Table 4's GRSN "MLP" column equals the GRU one minus two of the three
-    // spike-fed H x hh blocks plus both networks' gate weights without biases
-    // (spec §10.2). Gate biases are dropped above; the third block is charged
-    // here as dense MACs. An empirical fit, [unverified].
-    if (fit) add_block(m, "table4_fit", "dense[z]", GRSN_BLOCK_DENSE, H, hh, 0, -1, 0);
     return GRSN_OK;
 }
 
@@ -265,7 +272,7 @@ grsn_status grsn_energy_model_qmix(GrsnOpModel *m, const GrsnQmixArch *a, const 
     fc1->paper_extra = H;   // Table 4 counts H more operations here (spec §10.2; origin unknown)
     int src = -1;
     if (a->net == GRSN_NET_MLP) add_block(m, "agent", "fc", GRSN_BLOCK_DENSE, H, H, 1, -1, H);
-    else src = core_output(add_core(m, "agent", a->net, H, H, K, 1, a->gates), a->readout);
+    else src = core_output(add_core(m, "agent", a->net, H, H, K, a->decode, 1, a->gates), a->readout);
     // The decoder's first layer reads the core output: spike-driven
     // accumulates when that is spikes, MACs otherwise. With decoder_hidden
     // (not the paper's agent) a dense fc2 follows on ReLU(dec).
@@ -318,10 +325,11 @@ grsn_status grsn_energy_set_spikes(GrsnOpModel *m, const char *name, double spik
     GrsnSpikeSource *s = &m->source[i];
     double most = (double)s->neurons * s->T;
     if (!(spikes >= 0 && spikes <= most))
-        return grsn_fail(GRSN_ERR_ARG, "%g spikes per decision for %s: must lie in [0, %g] (%d neurons x T = %d)",
-                         spikes, name, most, s->neurons, s->T);
+        return grsn_fail(GRSN_ERR_ARG, "%g spikes per decision for %s: must lie in [0, %g] (%d neurons x %d step%s)",
+                         spikes, name, most, s->neurons, s->T, s->T == 1 ? "" : "s");
     s->spikes = spikes;
-    s->total = 0;
+    s->fed = spikes * s->fed_T / s->T;   // each substep firing alike
+    s->total = s->fed_total = 0;
     s->samples = 0;
     return GRSN_OK;
 }
@@ -349,6 +357,9 @@ grsn_status grsn_energy_count(GrsnEnergyReport *r, const GrsnOpModel *m, const G
         if (!(s->spikes >= 0 && s->spikes <= (double)s->neurons * s->T))
             return grsn_fail(GRSN_ERR_ARG, "%g spikes per decision for %s: must lie in [0, %d]", s->spikes,
                              s->name, s->neurons * s->T);
+        if (!(s->fed >= 0 && s->fed <= s->spikes && s->fed <= (double)s->neurons * s->fed_T))
+            return grsn_fail(GRSN_ERR_ARG, "%g spikes per decision reach the blocks %s feeds: must lie in "
+                             "[0, %g] and in [0, %d]", s->fed, s->name, s->spikes, s->neurons * s->fed_T);
     }
     memset(r, 0, sizeof *r);
     int paper = opt->convention == GRSN_ENERGY_PAPER;
@@ -360,7 +371,7 @@ grsn_status grsn_energy_count(GrsnEnergyReport *r, const GrsnOpModel *m, const G
         c->elem = b->elem;
         if (b->kind == GRSN_BLOCK_SPIKE) {
             GRSN_ASSERT(b->source >= 0 && b->source < m->nsources, "block %s has no spike source", b->name);
-            c->acs = m->source[b->source].spikes * b->out;                  // Eq. 15
+            c->acs = m->source[b->source].fed * b->out;                     // Eq. 15
             c->mac_ops = 0;
             c->add_ops = paper ? c->acs : c->acs + c->bias;   // Table 4 leaves a spike-fed bias out
         } else {
@@ -387,22 +398,33 @@ grsn_status grsn_energy_count(GrsnEnergyReport *r, const GrsnOpModel *m, const G
 
 grsn_status grsn_energy_measure(GrsnOpModel *m, grsn_energy_decision_fn decide, void *user, long samples) {
     if (samples < 1) return grsn_fail(GRSN_ERR_ARG, "spike measurement needs at least 1 decision, got %ld", samples);
-    long long total[GRSN_ENERGY_MAX_SOURCES] = {0};
+    long long total[GRSN_ENERGY_MAX_SOURCES] = {0}, fed_total[GRSN_ENERGY_MAX_SOURCES] = {0};
     for (long n = 0; n < samples; n++) {
-        long long spikes[GRSN_ENERGY_MAX_SOURCES] = {0};
-        GRSN_TRY(decide(user, spikes));
+        long long spikes[GRSN_ENERGY_MAX_SOURCES] = {0}, fed[GRSN_ENERGY_MAX_SOURCES];
+        for (int i = 0; i < GRSN_ENERGY_MAX_SOURCES; i++) fed[i] = -1;
+        GRSN_TRY(decide(user, spikes, fed));
         for (int i = 0; i < m->nsources; i++) {
-            long long most = (long long)m->source[i].neurons * m->source[i].T;
+            const GrsnSpikeSource *s = &m->source[i];
+            long long most = (long long)s->neurons * s->T, most_fed = (long long)s->neurons * s->fed_T;
+            if (fed[i] == -1) fed[i] = spikes[i];
             if (spikes[i] < 0 || spikes[i] > most)
                 return grsn_fail(GRSN_ERR_ARG, "decision %ld reported %lld spikes for %s (%lld possible)", n,
-                                 spikes[i], m->source[i].name, most);
+                                 spikes[i], s->name, most);
+            if (fed[i] < 0 || fed[i] > spikes[i] || fed[i] > most_fed)
+                return grsn_fail(GRSN_ERR_ARG, "decision %ld reported %lld of its %lld spikes for %s reaching the "
+                                 "blocks fed (at most %lld: %d neurons x %d step%s decoded)", n, fed[i], spikes[i],
+                                 s->name, most_fed, s->neurons, s->fed_T, s->fed_T == 1 ? "" : "s");
             total[i] += spikes[i];
+            fed_total[i] += fed[i];
         }
     }
     for (int i = 0; i < m->nsources; i++) {
-        m->source[i].total = total[i];
-        m->source[i].samples = samples;
-        m->source[i].spikes = (double)total[i] / (double)samples;
+        GrsnSpikeSource *s = &m->source[i];
+        s->total = total[i];
+        s->fed_total = fed_total[i];
+        s->samples = samples;
+        s->spikes = (double)total[i] / (double)samples;
+        s->fed = (double)fed_total[i] / (double)samples;
     }
     return GRSN_OK;
 }
@@ -457,10 +479,12 @@ static grsn_status probe_init(CoreProbe *pr, const GrsnAgentConfig *c, const cha
     return pr->state && pr->x && pr->z ? GRSN_OK : GRSN_ERR_OOM;
 }
 
-// One decision; returns the spikes of all K substeps and, in *active, the
-// number of neurons with a nonzero decoded spike (what grsn_agent_act reports
-// as spikes).
-static long long probe_step(CoreProbe *pr, const float *prev_a, float prev_r, const float *obs, int *active) {
+// One decision; returns the spikes of all K substeps, in *fed those the head
+// reads (all, or the last substep's when the cell decodes the last) and, in
+// *active, the number of neurons with a nonzero decoded spike (what
+// grsn_agent_act reports as spikes).
+static long long probe_step(CoreProbe *pr, const float *prev_a, float prev_r, const float *obs, long long *fed,
+                            int *active) {
     int ea = pr->emb_a.out, er = pr->emb_r.out, eo = pr->emb_o.out;
     grsn_linear_forward(&pr->emb_a, pr->x, prev_a, NULL, 1);
     grsn_linear_forward(&pr->emb_r, pr->x + ea, &prev_r, NULL, 1);
@@ -468,8 +492,10 @@ static long long probe_step(CoreProbe *pr, const float *prev_a, float prev_r, co
     grsn_act_forward(GRSN_ACT_RELU, pr->x, pr->x, (size_t)(ea + er + eo));
     grsn_cell_act_reset(&pr->cell, pr->state, 1);
     grsn_cell_forward(&pr->cell, pr->z, pr->state, pr->x, NULL, 1, 1);
-    long long spikes = 0;
+    long long spikes = 0, last = 0;
     for (int n = 0; n < pr->K * pr->H; n++) spikes += pr->cell.o_seq[n] != 0.0f;   // [K][1][H]
+    for (int n = (pr->K - 1) * pr->H; n < pr->K * pr->H; n++) last += pr->cell.o_seq[n] != 0.0f;
+    *fed = pr->cell.cfg.decode == GRSN_DECODE_LAST ? last : spikes;
     const float *spk = grsn_cell_forward_spikes(&pr->cell, pr->z);
     int nz = 0;
     for (int j = 0; j < pr->H; j++) nz += spk[j] != 0.0f;
@@ -489,7 +515,7 @@ typedef struct {
     grsn_rng unused;        // deterministic acting draws nothing
 } AgentRun;
 
-static grsn_status agent_decision(void *user, long long *spikes) {
+static grsn_status agent_decision(void *user, long long *spikes, long long *fed) {
     AgentRun *r = user;
     const GrsnAgentConfig *c = grsn_agent_config(r->agent);
     if (r->need_reset) {
@@ -503,7 +529,8 @@ static grsn_status agent_decision(void *user, long long *spikes) {
     }
     int active[2] = {0, 0};
     for (int p = 0; p < 2; p++)
-        if (r->source[p] >= 0) spikes[r->source[p]] = probe_step(&r->probe[p], r->prev, r->prev_r, r->obs, &active[p]);
+        if (r->source[p] >= 0)
+            spikes[r->source[p]] = probe_step(&r->probe[p], r->prev, r->prev_r, r->obs, &fed[r->source[p]], &active[p]);
     int agent_active = 0;
     grsn_agent_act(r->agent, r->state, r->prev, r->prev_r, r->obs, 1, &r->unused, r->act, &agent_active);
     // The probe must track the actor exactly; anything else is a bug.
@@ -524,6 +551,9 @@ grsn_status grsn_energy_measure_agent(GrsnOpModel *m, GrsnAgent *agent, grsn_env
                          c->act_dim, grsn_env_name(env), env->obs_dim, env->act_dim);
     if (c->act_dim > 64) return grsn_fail(GRSN_ERR_ARG, "act_dim %d beyond 64", c->act_dim);
     if (samples < 1) return grsn_fail(GRSN_ERR_ARG, "spike measurement needs at least 1 decision, got %ld", samples);
+    if (m->nsources == 0 && spiking_net(c->net))
+        return grsn_fail(GRSN_ERR_ARG, "the model (%s) has no spike source, but the agent's %s core spikes",
+                         m->title, grsn_net_name(c->net));
     if (m->nsources == 0) return GRSN_OK;   // GRU and MLP cores: nothing spikes
     if (spiking_net(c->net) && c->cell.smooth)
         return grsn_fail(GRSN_ERR_ARG, "a smooth-twin cell emits no spikes to count");
@@ -543,9 +573,10 @@ grsn_status grsn_energy_measure_agent(GrsnOpModel *m, GrsnAgent *agent, grsn_env
                            grsn_net_name(c->net));
         if (r.source[p] >= 0 && !st) {
             const GrsnSpikeSource *s = &m->source[r.source[p]];
-            if (s->neurons != c->hidden || s->T != c->cell.substeps)
-                st = grsn_fail(GRSN_ERR_ARG, "the model's %s (%d neurons, T %d) does not fit the agent (%d, %d)",
-                               src, s->neurons, s->T, c->hidden, c->cell.substeps);
+            int fed_T = c->cell.decode == GRSN_DECODE_LAST ? 1 : c->cell.substeps;
+            if (s->neurons != c->hidden || s->T != c->cell.substeps || s->fed_T != fed_T)
+                st = grsn_fail(GRSN_ERR_ARG, "the model's %s (%d neurons, T %d, %d decoded) does not fit the agent "
+                               "(%d, %d, %d)", src, s->neurons, s->T, s->fed_T, c->hidden, c->cell.substeps, fed_T);
         }
         if (r.source[p] >= 0 && !st) st = probe_init(&r.probe[p], c, names[p], grsn_agent_params(agent, parts[p]));
     }
@@ -592,6 +623,7 @@ void grsn_energy_qmix_arch(GrsnQmixArch *a, const GrsnQmix *q) {
     a->embed = c->mixer_embed;
     a->hypernet_embed = c->hypernet_embed;
     a->substeps = spiking_net(c->net) ? c->cell.substeps : 1;
+    a->decode = spiking_net(c->net) ? c->cell.decode : GRSN_DECODE_RATE;
     a->gates = c->net == GRSN_NET_GRSN ? c->cell.gates : GRSN_GATES_INPUT;
     a->readout = spiking_net(c->net) ? c->cell.readout : GRSN_READOUT_SPIKES;
     a->leaky_outputs = c->q_leak > 0.0f;
@@ -607,7 +639,7 @@ typedef struct {
     GrsnEnergyQmixPlay play;
 } QmixRun;
 
-static grsn_status qmix_decision(void *user, long long *spikes) {
+static grsn_status qmix_decision(void *user, long long *spikes, long long *fed) {
     QmixRun *r = user;
     if (r->next == r->n) {
         GrsnQmixPlayStep s;
@@ -617,6 +649,7 @@ static grsn_status qmix_decision(void *user, long long *spikes) {
         if (s.t == 0) r->play.episodes++;
         if (s.done) { r->play.finished++; r->play.won += s.won; }
     }
+    fed[r->source] = grsn_qmix_player_decoded(r->player)[r->next];
     spikes[r->source] = r->spikes[r->next++];
     r->play.decisions++;
     return GRSN_OK;
@@ -640,9 +673,10 @@ grsn_status grsn_energy_measure_qmix(GrsnOpModel *m, GrsnQmix *q, uint64_t seed,
                          "its cost; measure a checkpoint from the anneal's end on", share,
                          grsn_qmix_counters(q)->env_steps, c->readout_anneal);
     const GrsnSpikeSource *src = &m->source[source];
-    if (src->neurons != c->hidden || src->T != K)
-        return grsn_fail(GRSN_ERR_ARG, "the model's agent.core (%d neurons, T %d) does not fit the agent (%d, %d)",
-                         src->neurons, src->T, c->hidden, K);
+    int fed_T = c->cell.decode == GRSN_DECODE_LAST ? 1 : K;
+    if (src->neurons != c->hidden || src->T != K || src->fed_T != fed_T)
+        return grsn_fail(GRSN_ERR_ARG, "the model's agent.core (%d neurons, T %d, %d decoded) does not fit the agent "
+                         "(%d, %d, %d)", src->neurons, src->T, src->fed_T, c->hidden, K, fed_T);
     QmixRun r;
     memset(&r, 0, sizeof r);
     r.source = source;
@@ -771,6 +805,23 @@ static grsn_status not_grsn(const char *path, grsn_net net) {
                      grsn_net_name(net));
 }
 
+// Table 4's GRSN columns are the paper's agent: TAP, gates on the input,
+// spikes read out (QMIX: by the linear fc2). An agent that differs is
+// refused, naming how; `grsn energy --checkpoint` measures any agent.
+static grsn_status not_the_papers_agent(const char *path, const GrsnCellConfig *cell, int decoder_hidden,
+                                        float q_leak) {
+    const char *how = cell->substeps != 1                    ? "it updates its neurons more than once per decision "
+                                                               "(w/o TAP)"
+                      : cell->gates == GRSN_GATES_SPIKES     ? "its gates read its spikes (--gates spikes)"
+                      : cell->readout == GRSN_READOUT_MEMBRANE ? "its output reads the membrane (--readout membrane)"
+                      : decoder_hidden > 0                   ? "its decoder has a hidden layer (--decoder-hidden)"
+                      : q_leak > 0.0f                        ? "its Q values leak (--q-leak)"
+                                                             : NULL;
+    if (!how) return GRSN_OK;
+    return grsn_fail(GRSN_ERR_ARG, "%s: not the paper's agent (%s), so not a Table 4 row; `grsn energy "
+                     "--checkpoint %s --convention paper` measures it", path, how, path);
+}
+
 // A QMIX checkpoint: one decision is one agent at one env step.
 static grsn_status table4_measure_qmix(GrsnTable4Measure *t, const char *path, long samples, uint64_t seed,
                                        const GrsnEnergyOptions *o) {
@@ -784,17 +835,23 @@ static grsn_status table4_measure_qmix(GrsnTable4Measure *t, const char *path, l
                        "MMM2)", path, c->map);
     else if (c->net != GRSN_NET_GRSN)
         st = not_grsn(path, c->net);
+    else
+        st = not_the_papers_agent(path, &c->cell, c->decoder_hidden, c->q_leak);
     GrsnQmixArch a;
     GrsnOpModel m, gru;
     GrsnEnergyReport r;
     grsn_energy_qmix_arch(&a, q);
-    if (!st) st = grsn_energy_model_qmix(&m, &a, o);
-    if (!st) st = grsn_energy_measure_qmix(&m, q, seed, samples, NULL);
-    if (!st) st = grsn_energy_count(&r, &m, o);
-    a.net = GRSN_NET_GRU;
-    a.substeps = 1;
-    if (!st) st = grsn_energy_model_qmix(&gru, &a, o);
-    if (!st) st = table4_fill(t, row, &m, &r, &gru, o);
+    if (!st) {
+        st = grsn_energy_model_qmix(&m, &a, o);
+        if (!st) st = grsn_energy_measure_qmix(&m, q, seed, samples, NULL);
+        if (!st) st = grsn_energy_count(&r, &m, o);
+        a.net = GRSN_NET_GRU;
+        a.substeps = 1;
+        a.decode = GRSN_DECODE_RATE;
+        if (!st) st = grsn_energy_model_qmix(&gru, &a, o);
+        if (!st) st = table4_fill(t, row, &m, &r, &gru, o);
+        if (st) st = grsn_kv_refail(st, "%s: ", path);   // name the file
+    }
     grsn_qmix_free(q);
     return st;
 }
@@ -813,20 +870,25 @@ static grsn_status table4_measure_control(GrsnTable4Measure *t, const char *path
                        "cartpole-p, cartpole-v)", path, info.config.env);
     else if (c->net != GRSN_NET_GRSN)
         st = not_grsn(path, c->net);
+    else
+        st = not_the_papers_agent(path, &c->cell, 0, 0.0f);
     grsn_env env;
     GrsnOpModel m, gru;
     GrsnEnergyReport r;
-    if (!st) st = grsn_train_make_env(&env, &info.config, seed, GRSN_STREAM_EVAL_ENV);
-    if (!st) st = grsn_energy_model_agent(&m, c, o);
-    if (!st) st = grsn_energy_measure_agent(&m, agent, &env, samples);
-    if (!st) st = grsn_energy_count(&r, &m, o);
     if (!st) {
-        GrsnAgentConfig gc = *c;
-        gc.net = GRSN_NET_GRU;
-        gc.cell.substeps = 1;
-        st = grsn_energy_model_agent(&gru, &gc, o);
+        st = grsn_train_make_env(&env, &info.config, seed, GRSN_STREAM_EVAL_ENV);
+        if (!st) st = grsn_energy_model_agent(&m, c, o);
+        if (!st) st = grsn_energy_measure_agent(&m, agent, &env, samples);
+        if (!st) st = grsn_energy_count(&r, &m, o);
+        if (!st) {
+            GrsnAgentConfig gc = *c;
+            gc.net = GRSN_NET_GRU;
+            gc.cell.substeps = 1;
+            st = grsn_energy_model_agent(&gru, &gc, o);
+        }
+        if (!st) st = table4_fill(t, row, &m, &r, &gru, o);
+        if (st) st = grsn_kv_refail(st, "%s: ", path);   // name the file
     }
-    if (!st) st = table4_fill(t, row, &m, &r, &gru, o);
     grsn_agent_free(agent);
     return st;
 }

@@ -547,6 +547,7 @@ struct GrsnQmixPlayer {
     grsn_smac_info info;
     float *core;                    // core state [n][state_size]
     int32_t *actions, *last;        // [n]
+    long long *decoded;             // [n] the spikes each agent's fc2 read in the last step
     int t;                          // step of the episode to play next; -1: the next step begins one
 };
 
@@ -574,6 +575,7 @@ grsn_status grsn_qmix_player_create(GrsnQmixPlayer **out, GrsnQmix *q, uint64_t 
     ALLOC(p->core, n * qagent_state_size(&q->core.agent[0]));
     ALLOC(p->actions, n);
     ALLOC(p->last, n);
+    ALLOC(p->decoded, n);
 #undef ALLOC
     if (!ok) { grsn_qmix_player_free(p); return GRSN_ERR_OOM; }
     *out = p;
@@ -584,20 +586,24 @@ void grsn_qmix_player_free(GrsnQmixPlayer *p) {
     if (!p) return;
     grsn_smac_free(p->env);
     free(p->obs); free(p->state); free(p->avail); free(p->core);
-    free(p->actions); free(p->last);
+    free(p->actions); free(p->last); free(p->decoded);
     free(p);
 }
 
 // One decision of B agents: qagent_step's layers, fc1, ReLU, the core from
 // the carried state, the decoder, with the spikes of each agent's core counted over
-// every substep into spikes[B]. A spiking core runs through
+// every substep into spikes[B], and those its decoder reads (every substep's
+// with rate decoding, the last substep's when the cell decodes the last)
+// into decoded[B]; either may be NULL. A spiking core runs through
 // grsn_cell_forward over one step, the same arithmetic as grsn_cell_step,
 // because its cache keeps the spike of every substep (o_seq [K][B][H]).
-static void decide_counting(QAgent *a, float *qv, float *core, const float *x, int B, long long *spikes) {
+static void decide_counting(QAgent *a, float *qv, float *core, const float *x, int B, long long *spikes,
+                            long long *decoded) {
     GrsnCell *c = &a->cell;
     if (c->cfg.kind == GRSN_CELL_GRU) {
         qagent_step(a, qv, core, x, B);
         if (spikes) memset(spikes, 0, (size_t)B * sizeof *spikes);
+        if (decoded) memset(decoded, 0, (size_t)B * sizeof *decoded);
         return;
     }
     int H = a->hidden, K = c->cfg.substeps;
@@ -607,14 +613,19 @@ static void decide_counting(QAgent *a, float *qv, float *core, const float *x, i
     grsn_cell_forward(c, a->z, core, a->h1, NULL, 1, B);
     qagent_decode(a, qv, a->z, NULL, B);
     qagent_integrate(a, qv, core, B);
-    if (!spikes) return;
+    if (!spikes && !decoded) return;
+    int last_only = c->cfg.decode == GRSN_DECODE_LAST;
     for (int b = 0; b < B; b++) {
-        long long count = 0;
+        long long count = 0, last = 0;
         for (int k = 0; k < K; k++) {
             const float *o = c->o_seq + ((size_t)k * B + b) * H;
-            for (int j = 0; j < H; j++) count += o[j] != 0.0f;
+            long long n = 0;
+            for (int j = 0; j < H; j++) n += o[j] != 0.0f;
+            count += n;
+            if (k == K - 1) last = n;
         }
-        spikes[b] = count;
+        if (spikes) spikes[b] = count;
+        if (decoded) decoded[b] = last_only ? last : count;
     }
 }
 
@@ -623,7 +634,8 @@ int grsn_qmix_agent_state_size(const GrsnQmix *q) { return qagent_state_size(&q-
 // The greedy decisions of agents first .. first+count-1, one row each, as
 // one batch: grsn_qmix_act (the team) and grsn_qmix_act_agent (one agent).
 static grsn_status act_agents(GrsnQmix *q, int first, int count, float *state, const float *obs,
-                              const uint8_t *avail, const int32_t *last, int32_t *actions, long long *spikes) {
+                              const uint8_t *avail, const int32_t *last, int32_t *actions, long long *spikes,
+                              long long *decoded) {
     const grsn_smac_dims *d = &q->dims;
     int n = d->n_agents, A = d->n_actions, O = d->obs_dim, din = q->core.d_in;
     for (int i = 0; i < count; i++) {
@@ -639,7 +651,7 @@ static grsn_status act_agents(GrsnQmix *q, int first, int count, float *state, c
     apply_membrane_share(q);
     for (int i = 0; i < count; i++)
         qmix_build_input(q->act_x + (size_t)i * din, obs + (size_t)i * O, last[i], first + i, O, A, n);
-    decide_counting(&q->core.agent[0], q->act_q, state, q->act_x, count, spikes);
+    decide_counting(&q->core.agent[0], q->act_q, state, q->act_x, count, spikes, decoded);
     for (int i = 0; i < count; i++)
         actions[i] = argmax_available(q->act_q + (size_t)i * A, avail + (size_t)i * A, A);
     return GRSN_OK;
@@ -647,14 +659,14 @@ static grsn_status act_agents(GrsnQmix *q, int first, int count, float *state, c
 
 grsn_status grsn_qmix_act(GrsnQmix *q, float *state, const float *obs, const uint8_t *avail, const int32_t *last,
                           int32_t *actions, long long *spikes) {
-    return act_agents(q, 0, q->dims.n_agents, state, obs, avail, last, actions, spikes);
+    return act_agents(q, 0, q->dims.n_agents, state, obs, avail, last, actions, spikes, NULL);
 }
 
 grsn_status grsn_qmix_act_agent(GrsnQmix *q, int agent, float *state, const float *obs, const uint8_t *avail,
                                 int32_t last, int32_t *action, long long *spikes) {
     if (agent < 0 || agent >= q->dims.n_agents)
         return grsn_fail(GRSN_ERR_ARG, "agent %d: this map has agents 0..%d", agent, q->dims.n_agents - 1);
-    return act_agents(q, agent, 1, state, obs, avail, &last, action, spikes);
+    return act_agents(q, agent, 1, state, obs, avail, &last, action, spikes, NULL);
 }
 
 grsn_status grsn_qmix_player_begin(GrsnQmixPlayer *p) {
@@ -670,11 +682,13 @@ grsn_status grsn_qmix_player_begin(GrsnQmixPlayer *p) {
 
 const grsn_smac *grsn_qmix_player_env(const GrsnQmixPlayer *p) { return p->env; }
 
+const long long *grsn_qmix_player_decoded(const GrsnQmixPlayer *p) { return p->decoded; }
+
 grsn_status grsn_qmix_player_step(GrsnQmixPlayer *p, long long *spikes, int32_t *actions, GrsnQmixPlayStep *s) {
     int n = p->q->dims.n_agents;
     grsn_smac_out out = {p->obs, p->state, p->avail, &p->reward, &p->term, &p->info, NULL};
     GRSN_TRY(grsn_qmix_player_begin(p));
-    GRSN_TRY(grsn_qmix_act(p->q, p->core, p->obs, p->avail, p->last, p->actions, spikes));
+    GRSN_TRY(act_agents(p->q, 0, n, p->core, p->obs, p->avail, p->last, p->actions, spikes, p->decoded));
     GRSN_TRY(grsn_smac_step(p->env, p->actions, &out));
     memset(s, 0, sizeof *s);
     s->t = p->t;

@@ -204,8 +204,9 @@ TEST(energy_arithmetic) {
 
 typedef struct { long n; } Counter;
 
-static grsn_status known_spikes(void *user, long long *spikes) {
+static grsn_status known_spikes(void *user, long long *spikes, long long *fed) {
     Counter *c = user;
+    (void)fed;                     // every spike reaches the blocks fed
     spikes[0] = c->n % 5;          // 0, 1, 2, 3, 4, 0, ...
     spikes[1] = c->n % 2 ? 8 : 0;  // T = 2 substeps x 4 neurons at most
     c->n++;
@@ -248,9 +249,10 @@ static void set_tensor(GrsnAgent *ag, grsn_agent_part part, const char *name, co
 // LIF cores with zero weights and chosen biases: with beta 0.5 and a hard
 // reset to 0, a current of 2 fires at every update (u = 1 = threshold) and
 // a current of 1.5 at every second one (0.75, 1.125, reset, ...); 0 never.
-static void known_lif_agent(GrsnAgent **ag, int substeps) {
+static void known_lif_agent(GrsnAgent **ag, int substeps, grsn_decode decode) {
     GrsnAgentConfig c = grsn_agent_defaults(GRSN_ALGO_TD3, GRSN_NET_LIF, 2, 1, 0);
     c.cell.substeps = substeps;
+    c.cell.decode = decode;
     CHECK(grsn_agent_create(ag, &c, 7) == GRSN_OK);
     const float actor_b[4] = {2.0f, 1.5f, 0.0f, 0.0f}, critic_b[4] = {0.0f, 0.0f, 2.0f, 0.0f};
     set_tensor(*ag, GRSN_PART_ACTOR, "actor.cell.w", NULL, 0.0f);
@@ -261,7 +263,7 @@ static void known_lif_agent(GrsnAgent **ag, int substeps) {
 
 TEST(lif_known_spikes_tap) {
     GrsnAgent *ag;
-    known_lif_agent(&ag, 1);
+    known_lif_agent(&ag, 1, GRSN_DECODE_RATE);
     GrsnEnergyOptions o = opts(GRSN_ENERGY_PAPER);
     GrsnOpModel m;
     CHECK(grsn_energy_model_agent(&m, grsn_agent_config(ag), &o) == GRSN_OK);
@@ -282,7 +284,7 @@ TEST(lif_known_spikes_tap) {
 
 TEST(lif_known_spikes_without_tap) {
     GrsnAgent *ag;
-    known_lif_agent(&ag, 4);
+    known_lif_agent(&ag, 4, GRSN_DECODE_RATE);
     GrsnEnergyOptions o = opts(GRSN_ENERGY_PAPER);
     GrsnOpModel m;
     CHECK(grsn_energy_model_agent(&m, grsn_agent_config(ag), &o) == GRSN_OK);
@@ -297,6 +299,33 @@ TEST(lif_known_spikes_without_tap) {
     GrsnEnergyReport r;
     CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
     CHECK_NEAR(r.snn, 6 * 128 + 4 * 256, 1e-9, 1e-12);   // Eq. 15 sums over the T substeps
+    grsn_agent_free(ag);
+}
+
+TEST(lif_known_spikes_last_substep_decoded) {
+    // The same agent decoding its last substep only (the authors' switch):
+    // every spike counts for the firing rate, but the heads read only the
+    // 4th substep's, where actor neurons 0 and 1 and critic neuron 2 fire.
+    GrsnAgent *ag;
+    known_lif_agent(&ag, 4, GRSN_DECODE_LAST);
+    GrsnEnergyOptions o = opts(GRSN_ENERGY_PAPER);
+    GrsnOpModel m;
+    CHECK(grsn_energy_model_agent(&m, grsn_agent_config(ag), &o) == GRSN_OK);
+    CHECK(m.source[0].T == 4 && m.source[0].fed_T == 1);
+    grsn_env env;
+    CHECK(grsn_env_make(&env, "pendulum-p", 3, GRSN_STREAM_EVAL_ENV) == GRSN_OK);
+    CHECK(grsn_energy_measure_agent(&m, ag, &env, 300) == GRSN_OK);
+    CHECK_MSG(m.source[0].total == 300 * 6 && m.source[0].fed_total == 300 * 2, "actor spikes %lld, read %lld",
+              m.source[0].total, m.source[0].fed_total);
+    CHECK_MSG(m.source[1].total == 300 * 4 && m.source[1].fed_total == 300, "critic spikes %lld, read %lld",
+              m.source[1].total, m.source[1].fed_total);
+    CHECK_NEAR(grsn_energy_rate(&m, 0), 6.0 / (128 * 4), 0, 1e-15);
+    GrsnEnergyReport r;
+    CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
+    CHECK_NEAR(r.snn, 2 * 128 + 1 * 256, 1e-9, 1e-12);
+    // Set by hand, a quarter of the spikes (one substep of four) are read.
+    CHECK(grsn_energy_set_spikes(&m, "actor.core", 8.0) == GRSN_OK);
+    CHECK_NEAR(m.source[0].fed, 2.0, 0, 0);
     grsn_agent_free(ag);
 }
 
@@ -385,7 +414,7 @@ TEST(table4_grsn_column_rules) {
         {"pendulum-p", 108195}, {"pendulum-v", 108051}, {"cartpole-p", 108550}, {"cartpole-v", 108550}};
     for (int i = 0; i < 4; i++) {
         CHECK(grsn_energy_table4_paper(&paper, fit[i].task) == GRSN_OK);
-        double rate = paper.grsn_snn / (128.0 * (128 + 256));   // actor -> 1 head block, critic -> 2
+        double rate = paper.grsn_snn / (128.0 * 256);   // the critic's 2 head blocks; the actor's is dense
         CHECK(grsn_energy_table4_row(&row, fit[i].task, rate, &o) == GRSN_OK);
         CHECK_MSG(row.grsn_mlp == fit[i].mlp, "%s fit %.0f", fit[i].task, row.grsn_mlp);
         CHECK_NEAR(row.grsn_snn, paper.grsn_snn, 1e-6, 0);
@@ -465,7 +494,37 @@ TEST(bad_input_library) {
     CHECK(one_line_containing(grsn_last_error(), "does not fit cartpole-p"));
     CHECK(grsn_env_make(&env, "pendulum-p", 1, GRSN_STREAM_EVAL_ENV) == GRSN_OK);
     CHECK(grsn_energy_measure_agent(&m, ag, &env, 0) == GRSN_ERR_ARG);
+    // A GRSN agent measured with a GRU agent's model (no spike source), or
+    // with a model of another decoding: refused, not a silent zero.
+    GrsnAgentConfig gc = pc;
+    gc.net = GRSN_NET_GRU;
+    CHECK(grsn_energy_model_agent(&m, &gc, &o) == GRSN_OK);
+    CHECK(grsn_energy_measure_agent(&m, ag, &env, 10) == GRSN_ERR_ARG);
+    CHECK(one_line_containing(grsn_last_error(), "has no spike source, but the agent's grsn core spikes"));
+    gc = pc;
+    gc.cell.decode = pc.cell.decode == GRSN_DECODE_LAST ? GRSN_DECODE_RATE : GRSN_DECODE_LAST;
+    gc.cell.substeps = 2;
+    CHECK(grsn_energy_model_agent(&m, &gc, &o) == GRSN_OK);
+    CHECK(grsn_energy_measure_agent(&m, ag, &env, 10) == GRSN_ERR_ARG);
+    CHECK(one_line_containing(grsn_last_error(), "does not fit the agent"));
     grsn_agent_free(ag);
+
+    // A checkpoint of an agent without TAP fills no Table 4 row.
+    GrsnTrainConfig tc;
+    CHECK(grsn_train_defaults(&tc, "pendulum-p", -1, GRSN_NET_GRSN, 4) == GRSN_OK);
+    tc.agent.cell.substeps = 4;
+    CHECK(grsn_agent_create(&ag, &tc.agent, 4) == GRSN_OK);
+    GrsnTrainRngs rngs;
+    memset(&rngs, 0, sizeof rngs);
+    char ck[64];
+    snprintf(ck, sizeof ck, "/tmp/grsn_test_energy_k4.%d.grsn", (int)getpid());
+    CHECK(grsn_ckpt_save(ck, &tc, ag, 0, &rngs) == GRSN_OK);
+    grsn_agent_free(ag);
+    GrsnTable4Measure t4;
+    CHECK(grsn_energy_table4_measure(&t4, ck, 10, 0, &o) == GRSN_ERR_ARG);
+    CHECK_MSG(one_line_containing(grsn_last_error(), "not the paper's agent (it updates its neurons more than once"),
+              "%s", grsn_last_error());
+    remove(ck);
 }
 
 // Run `grsn ARGS`; 1 if it exits with `status` and prints exactly one line
@@ -534,7 +593,18 @@ TEST(bad_input_cli) {
         fclose(f);
     }
     CHECK_MSG(found == 1, "no line '%s'", want);
+    // Flags the mode would ignore are refused.
+    snprintf(cmd, sizeof cmd, "energy --checkpoint %s --net gru", ck);
+    CHECK(cli_error(bin, cmd, 2, "--net cannot be given with --checkpoint"));
+    snprintf(cmd, sizeof cmd, "energy --checkpoint %s --substeps 4", ck);
+    CHECK(cli_error(bin, cmd, 2, "--substeps cannot be given with --checkpoint"));
     remove(ck);
+    CHECK(cli_error(bin, "energy --table4 1 --net lif", 2, "--net cannot be given with --table4"));
+    CHECK(cli_error(bin, "energy --map 8m --algo td3 --firing-rate 0.1", 2, "--algo cannot be given with --map"));
+    CHECK(cli_error(bin, "energy --map 8m --net gru --substeps 4", 2, "--substeps applies to spiking cores"));
+    CHECK(cli_error(bin, "energy --env pendulum-p --paper-fit 1", 2, "--paper-fit 1 changes the paper convention"));
+    CHECK(cli_error(bin, "energy --map 8m --net grsn --firing-rate 0.1 --convention paper --paper-fit 1", 2,
+                    "not a QMIX agent"));
 
     // The Table 4 reproduction prints the GRU side of the paper.
     snprintf(cmd, sizeof cmd, "%s energy --table4 1 --firing-rate 0.02 >%s 2>&1", bin, out);
@@ -563,6 +633,7 @@ int main(void) {
     RUN(measure_callback_exact);
     RUN(lif_known_spikes_tap);
     RUN(lif_known_spikes_without_tap);
+    RUN(lif_known_spikes_last_substep_decoded);
     RUN(grsn_agent_counts_match_act);
     RUN(table4_gru_column_and_mixer_exact);
     RUN(table4_grsn_column_rules);

@@ -79,14 +79,14 @@ typedef struct {
     QAgent agent;
     grsn_smac *env;
     grsn_smac_dims d;
-    int K;
+    int K;                 // substeps whose spikes z sums: all (rate decoding) or 1 (the last)
 } Copy;
 
 static int copy_init(Copy *c, GrsnQmix *q, uint64_t seed) {
     const GrsnQmixConfig *cfg = grsn_qmix_config(q);
     memset(c, 0, sizeof *c);
     c->d = grsn_qmix_dims(q);
-    c->K = cfg->cell.substeps;
+    c->K = cfg->cell.decode == GRSN_DECODE_LAST ? 1 : cfg->cell.substeps;   // spikes per unit of z
     grsn_params_init(&c->p);
     int n = c->d.n_agents;
     if (qagent_init(&c->agent, &c->p, "agent", cfg->net, &cfg->cell, grsn_qmix_input_dim(q), cfg->hidden,
@@ -113,9 +113,10 @@ static void copy_free(Copy *c) {
     grsn_smac_free(c->env);
 }
 
-// Spikes of the first `samples` decisions (step by step, agent by agent),
-// with the number of environment steps they span. A rate-decoded core
-// outputs spikes / K per neuron, so K z counts them.
+// The spikes fc2 reads in the first `samples` decisions (step by step, agent
+// by agent), with the number of environment steps they span. A rate-decoded
+// core outputs spikes / K per neuron, so K z counts them; a core that decodes
+// its last substep outputs that substep's spikes.
 static long long copy_count(Copy *c, long samples, long *steps) {
     int n = c->d.n_agents, A = c->d.n_actions, O = c->d.obs_dim, H = c->agent.hidden, din = c->agent.d_in;
     int S = qagent_state_size(&c->agent);
@@ -225,6 +226,38 @@ TEST(every_substep_is_counted_without_tap) {
     CHECK_MSG(m.source[0].total == independent && independent > 0, "measured %lld, independent %lld",
               m.source[0].total, independent);
     CHECK(m.source[0].spikes <= 2.0 * 64);
+    grsn_qmix_free(q);
+}
+
+TEST(only_the_decoded_substep_is_charged) {
+    // Without TAP, decoding the last substep (the authors' switch): fc2 reads
+    // only that substep's spikes, so Eq. 15 charges only those, while the
+    // firing rate still counts every substep's.
+    GrsnQmixConfig cfg = grsn_qmix_defaults("3m", GRSN_NET_GRSN);
+    cfg.n_envs = 1; cfg.batch = 1; cfg.buffer = 1;
+    cfg.cell.substeps = 2;
+    cfg.cell.decode = GRSN_DECODE_LAST;
+    cfg.cell.threshold = 0.2f;
+    GrsnQmix *q;
+    CHECK(grsn_qmix_create(&q, &cfg, 3) == GRSN_OK);
+    if (!q) return;
+    GrsnOpModel m;
+    CHECK(measured(&m, q, GRSN_ENERGY_ACTING, 11, 200, NULL));
+    CHECK(m.source[0].T == 2 && m.source[0].fed_T == 1);
+    Copy c;
+    CHECK(copy_init(&c, q, 11));
+    long steps;
+    long long independent = copy_count(&c, 200, &steps);
+    copy_free(&c);
+    CHECK_MSG(m.source[0].fed_total == independent && independent > 0, "measured %lld, independent %lld",
+              m.source[0].fed_total, independent);
+    CHECK_MSG(m.source[0].total > m.source[0].fed_total, "all substeps %lld, the last %lld", m.source[0].total,
+              m.source[0].fed_total);
+    CHECK_NEAR(grsn_energy_rate(&m, 0), m.source[0].spikes / (64.0 * 2), 0, 1e-15);
+    GrsnEnergyReport r;
+    GrsnEnergyOptions o = opts(GRSN_ENERGY_ACTING);
+    CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
+    CHECK_NEAR(r.snn, (double)independent / 200 * grsn_qmix_dims(q).n_actions, 1e-9, 1e-12);
     grsn_qmix_free(q);
 }
 
@@ -346,6 +379,38 @@ TEST(readout_anneal_measured_only_at_its_end) {
     grsn_qmix_counters(q)->env_steps = 1000;
     CHECK(measured(&m, q, GRSN_ENERGY_PAPER, 0, 30, NULL));
     grsn_qmix_free(q);
+
+    // The same refusal through Table 4 names the checkpoint it measured.
+    GrsnQmixTrainConfig tc;
+    CHECK(grsn_qmix_train_defaults(&tc, "8m", GRSN_NET_GRSN, 2) == GRSN_OK);
+    tc.qmix.n_envs = 1; tc.qmix.batch = 4; tc.qmix.buffer = 8;
+    tc.qmix.readout_anneal = 1000;
+    CHECK(grsn_qmix_create(&q, &tc.qmix, 2) == GRSN_OK);
+    if (!q) return;
+    grsn_qmix_counters(q)->env_steps = 600;
+    char path[400];
+    snprintf(path, sizeof path, "%s/in_anneal.grsn", dir);
+    CHECK(grsn_qmix_ckpt_save(path, &tc, q) == GRSN_OK);
+    grsn_qmix_free(q);
+    GrsnTable4Measure t;
+    GrsnEnergyOptions o = opts(GRSN_ENERGY_PAPER);
+    CHECK(grsn_energy_table4_measure(&t, path, 30, 0, &o) == GRSN_ERR_ARG);
+    CHECK_MSG(one_line_containing(grsn_last_error(), "in_anneal.grsn: this agent's readout is in its anneal"), "%s",
+              grsn_last_error());
+    remove(path);
+
+    // An agent that is not the paper's fills no Table 4 row.
+    tc.qmix.readout_anneal = 0;
+    tc.qmix.decoder_hidden = 8;
+    CHECK(grsn_qmix_create(&q, &tc.qmix, 2) == GRSN_OK);
+    if (!q) return;
+    snprintf(path, sizeof path, "%s/decoder.grsn", dir);
+    CHECK(grsn_qmix_ckpt_save(path, &tc, q) == GRSN_OK);
+    grsn_qmix_free(q);
+    CHECK(grsn_energy_table4_measure(&t, path, 30, 0, &o) == GRSN_ERR_ARG);
+    CHECK_MSG(one_line_containing(grsn_last_error(), "decoder.grsn: not the paper's agent (its decoder has a hidden"),
+              "%s", grsn_last_error());
+    remove(path);
 }
 
 TEST(bad_input_library) {
@@ -392,7 +457,7 @@ TEST(bad_input_library) {
     a.substeps = 4;
     CHECK(grsn_energy_model_qmix(&m, &a, &o) == GRSN_OK);
     CHECK(grsn_energy_measure_qmix(&m, q, 0, 10, NULL) == GRSN_ERR_ARG);
-    CHECK(one_line_containing(grsn_last_error(), "T 4) does not fit the agent (64, 1)"));
+    CHECK(one_line_containing(grsn_last_error(), "T 4, 4 decoded) does not fit the agent (64, 1, 1)"));
     grsn_energy_qmix_arch(&a, q);
     CHECK(grsn_energy_model_qmix(&m, &a, &o) == GRSN_OK);
     CHECK(grsn_energy_measure_qmix(&m, q, 0, 0, NULL) == GRSN_ERR_ARG);
@@ -674,6 +739,7 @@ int main(void) {
     RUN(spikes_equal_an_independent_count);
     RUN(spikes_equal_the_learners_own_test);
     RUN(every_substep_is_counted_without_tap);
+    RUN(only_the_decoded_substep_is_charged);
     RUN(membrane_readout_makes_fc2_dense);
     RUN(operations_scale_with_the_measured_rate);
     RUN(same_seed_same_numbers_any_threads);

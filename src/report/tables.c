@@ -206,8 +206,7 @@ void report_table3(FILE *f, const GrsnRunList *l, const GrsnGroups *g, int want_
 // ----------------------------------------------------------------------------
 // Table 4: the energy model on the runs' checkpoints
 
-// Thousands, rounded half up as the paper prints them (35,745 -> 35.75).
-static double K(double x) { return floor(x / 10.0 + 0.5) / 100.0; }
+static double K(double x) { return grsn_energy_k(x); }
 
 static void energy_line(FILE *f, const char *task, const GrsnTable4Row *ours, const GrsnTable4Row *paper,
                         const char *source) {
