@@ -717,9 +717,20 @@ static int table4_index(const char *task) {
     return -1;
 }
 
+// The tasks of rows [first, end) of Table 4 as "a, b, c", for messages.
+enum { TABLE4_CONTROL_ROWS = 4 };   // rows 0-3 are control tasks, 4-9 SMAC maps
+static const char *table4_tasks(char *buf, size_t cap, int first, int end) {
+    size_t off = 0;
+    buf[0] = '\0';
+    for (int i = first; i < end && off < cap; i++)
+        off += (size_t)snprintf(buf + off, cap - off, "%s%s", i > first ? ", " : "", table4_paper[i].task);
+    return buf;
+}
+
 static grsn_status unknown_task(const char *task) {
-    return grsn_fail(GRSN_ERR_ARG, "unknown Table 4 task '%s'; valid: pendulum-p, pendulum-v, cartpole-p, "
-                     "cartpole-v, 8m, 2s3z, 8m_vs_9m, 3s_vs_5z, 27m_vs_30m, MMM2", task);
+    char valid[160];
+    return grsn_fail(GRSN_ERR_ARG, "unknown Table 4 task '%s'; valid: %s", task,
+                     table4_tasks(valid, sizeof valid, 0, GRSN_TABLE4_ROWS));
 }
 
 grsn_status grsn_energy_table4_paper(GrsnTable4Row *row, const char *task) {
@@ -739,7 +750,7 @@ grsn_status grsn_energy_table4_paper(GrsnTable4Row *row, const char *task) {
 
 // The GRU or GRSN model of a Table 4 task.
 static grsn_status table4_model(GrsnOpModel *m, const char *task, grsn_net net, const GrsnEnergyOptions *opt) {
-    if (table4_index(task) >= 4) {
+    if (table4_index(task) >= TABLE4_CONTROL_ROWS) {
         GrsnQmixArch a;
         GRSN_TRY(grsn_energy_qmix_arch_smac(&a, task, net));
         return grsn_energy_model_qmix(m, &a, opt);
@@ -830,9 +841,10 @@ static grsn_status table4_measure_qmix(GrsnTable4Measure *t, const char *path, l
     const GrsnQmixConfig *c = grsn_qmix_config(q);
     int row = table4_index(c->map);
     grsn_status st = GRSN_OK;
-    if (row < 4)
-        st = grsn_fail(GRSN_ERR_ARG, "%s: map %s is not a Table 4 map (8m, 2s3z, 8m_vs_9m, 3s_vs_5z, 27m_vs_30m, "
-                       "MMM2)", path, c->map);
+    char valid[160];
+    if (row < TABLE4_CONTROL_ROWS)
+        st = grsn_fail(GRSN_ERR_ARG, "%s: map %s is not a Table 4 map (%s)", path, c->map,
+                       table4_tasks(valid, sizeof valid, TABLE4_CONTROL_ROWS, GRSN_TABLE4_ROWS));
     else if (c->net != GRSN_NET_GRSN)
         st = not_grsn(path, c->net);
     else
@@ -865,9 +877,10 @@ static grsn_status table4_measure_control(GrsnTable4Measure *t, const char *path
     const GrsnAgentConfig *c = grsn_agent_config(agent);
     int row = table4_index(info.config.env);
     grsn_status st = GRSN_OK;
-    if (row < 0 || row >= 4)
-        st = grsn_fail(GRSN_ERR_ARG, "%s: task %s is not a Table 4 control task (pendulum-p, pendulum-v, "
-                       "cartpole-p, cartpole-v)", path, info.config.env);
+    char valid[160];
+    if (row < 0 || row >= TABLE4_CONTROL_ROWS)
+        st = grsn_fail(GRSN_ERR_ARG, "%s: task %s is not a Table 4 control task (%s)", path, info.config.env,
+                       table4_tasks(valid, sizeof valid, 0, TABLE4_CONTROL_ROWS));
     else if (c->net != GRSN_NET_GRSN)
         st = not_grsn(path, c->net);
     else
