@@ -155,7 +155,8 @@ grsn_status grsn_energy_model_agent(GrsnOpModel *m, const GrsnAgentConfig *cfg,
 
 // A QMIX agent network (spec §9.4, §10.3): x = ReLU(fc1(obs + onehot(last
 // action) + onehot(agent id))), core (GRSN, LIF, GRU; MLP: a 64 -> 64 ReLU
-// layer), Q = fc2(core output) (or, with decoder_hidden, fc2(ReLU(dec(core output)))). Counted per agent per step; the mixer (spec
+// layer), Q = fc2(core output) (or, with decoder_hidden,
+// fc2(ReLU(dec(core output)))). Counted per agent per step; the mixer (spec
 // §10.2: hypernetworks of width hypernet_embed on the state, mixing width
 // embed) is counted per state.
 typedef struct {

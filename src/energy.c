@@ -150,9 +150,9 @@ static int core_output(int source, grsn_readout readout) {
     return readout == GRSN_READOUT_MEMBRANE ? -1 : source;
 }
 
-// A block fed by the core output z: spike-driven if the core spikes, a dense
-// product of real values otherwise (see core_output). No bias: the head's
-// bias is charged with its shortcut part.
+// A control agent's head block fed by the core output z: spike-driven if the
+// core spikes, a dense product of real values otherwise (see core_output).
+// No bias: the head's bias is charged with its shortcut part.
 static void add_core_fed(GrsnOpModel *m, const char *prefix, const char *name, int source, int H, int out) {
     if (source >= 0) add_block(m, prefix, name, GRSN_BLOCK_SPIKE, H, out, 0, source, 0);
     else add_block(m, prefix, name, GRSN_BLOCK_DENSE, H, out, 0, -1, 0);
