@@ -67,7 +67,9 @@ typedef struct {
     int tests, tests_win95;    // tests logged, of which >= 95% wins
     double win_last10;         // mean win rate of the last 10 tests (fewer if fewer); NaN if none
     char note[200];            // why the run is partial or unreadable ("" if neither)
-    char variant[160];         // settings off the defaults (grsn_run_config_variant), "" if none
+    char variant[512];         // settings off the defaults (grsn_run_config_variant), "" if none;
+                               // cut and ending in "..." if longer
+    uint64_t variant_id;       // a hash of the whole variant text: runs group by it
 } GrsnRunInfo;
 
 // A run config as this build writes it (grsn train --print-config): keys the
@@ -93,25 +95,30 @@ void grsn_run_free(GrsnRunInfo *run);
 // A tree of runs
 
 typedef struct {
-    GrsnRunInfo *run;          // [n], sorted by task, algo, substeps, net, budget (largest first), seed
+    GrsnRunInfo *run;          // [n], sorted by task, algo, substeps, net, variant (defaults first),
+                               // budget (largest first), seed
     int n, cap;
 } GrsnRunList;
 
-// Every run directory under `root` (searched recursively, up to 8 levels;
-// a run directory is not searched further). GRSN_ERR_IO if root cannot be
-// opened. Unreadable run directories are kept with finished = 0 and a note.
+// Every run directory under `root` (searched recursively in name order, up to
+// 8 levels; a run directory is not searched further; a directory reached
+// again through a symbolic link is read once). GRSN_ERR_IO if root cannot be
+// opened, GRSN_ERR_ARG for a path too long to hold. Unreadable run
+// directories are kept with finished = 0 and a note.
 grsn_status grsn_runs_scan(GrsnRunList *list, const char *root);
 void grsn_runs_free(GrsnRunList *list);
 
-// One method across its seeds.
+// One method across its seeds: runs of one task, algo, net, substeps,
+// variant (its whole text) and budget.
 typedef struct {
     grsn_run_kind kind;
     char task[32], algo[16], net[16];
     int substeps;
-    char variant[160];         // settings off the defaults, "" for the paper's method
+    char variant[512];         // settings off the defaults, "" for the paper's method
     long budget;               // configured env-step budget (0: not known)
     int nruns;                 // run directories found
     int nfinished;             // of which finished: the only ones averaged
+    int repeated_seeds;        // finished runs whose seed another finished run of the group has
     int *run;                  // indices into the list, [nruns], by seed
     double mean, std;          // final scores of the finished seeds (NaN if none)
     double win_mean, win_std;  // final win rates (QMIX), NaN otherwise

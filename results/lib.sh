@@ -1,5 +1,13 @@
 # lib.sh — what the run_table*.sh scripts share (sourced, not run).
 
+# fresh_report ROOT OUT: `grsn report ROOT --out OUT` ($bin) after removing
+# OUT's old curves, so that a curve whose runs are gone is not copied on; its
+# status is the report's (copy the curves only when it succeeded).
+fresh_report() {
+    rm -f "$2"/curves_*.svg
+    "$bin" report "$1" --out "$2"
+}
+
 # copy_curves SUMMARY CURVES SVG...: the learning curves go to results/ too
 # (small SVGs, committed beside the summary; the scripts' CURVES overrides the
 # folder), so that the README can show them. A curve is drawn from the run

@@ -34,6 +34,9 @@ list() { echo $1 | tr ' ' ','; }
 "$bin" sweep ${SUMMARY_ONLY:+--summary-only 1} --envs "$(list "$envs")" --nets "$(list "$nets")" --seeds "$(list "$seeds")" --jobs "$jobs" \
     ${THREADS:+--threads "$THREADS"} --runs "$root" --summary "$summary" -- ${TRAIN_FLAGS:-}
 rc=$?
-"$bin" report "$root" --out "$out"
-copy_curves "$summary" "${CURVES:-results/curves/table1}" "$out"/curves_*.svg || rc=1
+if fresh_report "$root" "$out"; then
+    copy_curves "$summary" "${CURVES:-results/curves/table1}" "$out"/curves_*.svg || rc=1
+else
+    rc=1
+fi
 exit $rc

@@ -54,6 +54,9 @@ for map in $maps; do
     "$bin" sweep ${SUMMARY_ONLY:+--summary-only 1} --envs "smac:$map" --nets "$(list "$nets")" --seeds "$(list "$seeds")" --jobs "$jobs" \
         ${THREADS:+--threads "$THREADS"} --runs "$root" --summary "$summary" -- --steps "$(budget "$map")" $(sim_flags "$map") ${TRAIN_FLAGS:-} || rc=1
 done
-"$bin" report "$root" --out "$out"
-copy_curves "$summary" "${CURVES:-results/curves/table2}" "$out"/curves_*.svg || rc=1
+if fresh_report "$root" "$out"; then
+    copy_curves "$summary" "${CURVES:-results/curves/table2}" "$out"/curves_*.svg || rc=1
+else
+    rc=1
+fi
 exit $rc

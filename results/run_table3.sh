@@ -55,6 +55,10 @@ for env in $envs; do
             sweep runs/table1 "$env" lif,grsn -- ;;
     esac
 done
-"$bin" report runs --out "$out"
-copy_curves "$summary" "${CURVES:-results/curves/table3}" "$out"/curves_8m.svg "$out"/curves_8m_win.svg "$out"/curves_pendulum-p.svg || rc=1
+if fresh_report runs "$out"; then
+    copy_curves "$summary" "${CURVES:-results/curves/table3}" "$out"/curves_8m.svg "$out"/curves_8m_win.svg \
+        "$out"/curves_pendulum-p.svg || rc=1
+else
+    rc=1
+fi
 exit $rc

@@ -16,6 +16,7 @@
 #include "test.h"
 #include "grsn.h"
 #include "grsn_train.h"
+#include "report/report.h"   // report_svg_curves
 #include <ctype.h>
 #include <dirent.h>
 #include <sys/stat.h>
@@ -390,6 +391,78 @@ TEST(table3_holds_default_runs_only) {
     CHECK(system(cmd) == 0);
 }
 
+// Table 3's SMAC block comes from one game loop: with both paradigms trained
+// on the old loop (push_first=1, as results/run_table3.sh trains them) and
+// none on today's, the block shows the old-loop runs and says so.
+TEST(table3_takes_its_smac_block_from_one_game_loop) {
+    char dir[] = "/tmp/grsn_test_t3loop.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK(two_copies(dir, "tap", "wotap", "s/^cell.substeps=1/cell.substeps=4/; /^push_first=/d"));
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "sed -i '/^push_first=/d' %s/tap/s0/config", dir);
+    CHECK(system(cmd) == 0);
+    GrsnRunList l;
+    CHECK(grsn_runs_scan(&l, dir) == GRSN_OK);
+    char *md = report_in(&l, dir);
+    CHECK(md != NULL);
+    if (md) {
+        CHECK(strstr(md, "| SMAC-8m (old loop, push_first=1) | w/ TAP | GRSN | 19.5 (n=1") != NULL);
+        CHECK(strstr(md, "| SMAC-8m (old loop, push_first=1) | w/o TAP | GRSN | 12.5 (n=1") != NULL);
+    }
+    free(md);
+    grsn_runs_free(&l);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+// A run directory reached twice, through a symbolic link, is one run; a
+// copy of a run directory (the same seed twice in one method) is flagged.
+TEST(linked_runs_count_once_and_copied_seeds_are_flagged) {
+    char dir[] = "/tmp/grsn_test_links.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/a && cp -r " FIXTURE_RUNS "/qmix/8m/grsn/s0 %s/a/s0 && "
+             "ln -s a %s/b && ln -s ../a %s/a/loop", dir, dir, dir, dir);
+    CHECK(system(cmd) == 0);
+    GrsnRunList l;
+    GrsnGroups g;
+    CHECK(grsn_runs_scan(&l, dir) == GRSN_OK);
+    CHECK_MSG(l.n == 1, "%d runs found", l.n);
+    CHECK(l.n >= 1 && strstr(l.run[0].dir, "/a/s0") != NULL);   // named by its first path in name order
+    CHECK(grsn_runs_group(&g, &l) == GRSN_OK);
+    CHECK(g.n == 1 && g.group[0].nfinished == 1 && g.group[0].repeated_seeds == 0);
+    grsn_groups_free(&g);
+    grsn_runs_free(&l);
+    snprintf(cmd, sizeof cmd, "cp -r %s/a/s0 %s/a/s0_copy", dir, dir);
+    CHECK(system(cmd) == 0);
+    CHECK(grsn_runs_scan(&l, dir) == GRSN_OK);
+    CHECK(l.n == 2);
+    CHECK(grsn_runs_group(&g, &l) == GRSN_OK);
+    CHECK(g.n == 1 && g.group[0].nfinished == 2 && g.group[0].repeated_seeds == 1);
+    grsn_groups_free(&g);
+    char *md = report_in(&l, dir);
+    CHECK(md && strstr(md, "19.5 ± 0.00 (n=2, a seed repeated ⚠)") != NULL);
+    free(md);
+    grsn_runs_free(&l);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+// A curve whose values differ by less than their precision allows (every
+// seed at the same return, up to rounding) gets a widened axis with a few
+// ticks, not a tick step too small to advance.
+TEST(curves_of_a_flat_line_at_a_large_value) {
+    double x[3] = {0, 1000, 2000}, mean[3] = {1e8, 1e8, nextafter(1e8, 2e8)}, std[3] = {0, 0, 0};
+    Series s = {.label = "flat|test", .color = "#1f77b4", .n = 3, .x = x, .mean = mean, .std = std};
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/grsn_test_flat.%d.svg", (int)getpid());
+    CHECK(report_svg_curves(path, "flat", "return", &s, 1, 0) == GRSN_OK);
+    char *svg = read_text(path), why[200] = "";
+    CHECK(svg && strlen(svg) < 20000 && svg_well_formed(svg, why, sizeof why));
+    free(svg);
+    remove(path);
+}
+
 // Two nets trained with the same off-default setting are two methods, drawn
 // in two colours.
 TEST(same_setting_on_two_nets_two_colours) {
@@ -520,6 +593,9 @@ int main(void) {
     RUN(runs_of_two_budgets_are_not_averaged_together);
     RUN(runs_with_other_settings_are_their_own_method);
     RUN(table3_holds_default_runs_only);
+    RUN(table3_takes_its_smac_block_from_one_game_loop);
+    RUN(linked_runs_count_once_and_copied_seeds_are_flagged);
+    RUN(curves_of_a_flat_line_at_a_large_value);
     RUN(same_setting_on_two_nets_two_colours);
     RUN(bad_input_is_a_clear_error);
     RUN(raster_and_energy_from_a_checkpoint);

@@ -136,6 +136,11 @@ static void figures(FILE *f, const GrsnRunList *l, const GrsnGroups *g, const ch
                            win) ==
                 GRSN_OK) {
                 fprintf(f, "### %s%s\n\n![%s](%s)\n\n", task, win ? " (win rate)" : "", title, file);
+                int methods = 0;
+                for (int k = 0; k < g->n; k++) methods += !strcmp(g->group[k].task, task);
+                if (methods > 16)
+                    fprintf(f, "Drawn: the first 16 of the %d methods of %s (defaults first); \"Every method\" below "
+                               "lists them all.\n\n", methods, task);
                 sum->curves++;
             } else if (!sum->warning[0]) {
                 snprintf(sum->warning, sizeof sum->warning, "%s", grsn_last_error());
@@ -195,11 +200,15 @@ static void figures(FILE *f, const GrsnRunList *l, const GrsnGroups *g, const ch
 // ----------------------------------------------------------------------------
 // Inventory: every method, missing and partial runs, every run
 
-// The largest number of run directories of any group of `kind`.
+// The seeds a method is expected to have: the largest number of run
+// directories of any group of `kind` with the default settings (a variant
+// tried on more seeds does not flag the paper's methods as short).
 static int max_seeds(const GrsnGroups *g, grsn_run_kind kind) {
     int m = 0;
-    for (int i = 0; i < g->n; i++)
-        if (g->group[i].kind == kind && strcmp(g->group[i].task, "?") != 0 && g->group[i].nruns > m) m = g->group[i].nruns;
+    for (int i = 0; i < g->n; i++) {
+        const GrsnRunGroup *gr = &g->group[i];
+        if (gr->kind == kind && strcmp(gr->task, "?") != 0 && !gr->variant[0] && gr->nruns > m) m = gr->nruns;
+    }
     return m;
 }
 
@@ -342,24 +351,26 @@ static grsn_status write_runs_csv(const GrsnRunList *l, const char *path) {
         const GrsnRunInfo *r = &l->run[i];
         char cmd[1200];
         train_command(cmd, sizeof cmd, r);
-        fprintf(f, "%s,%s,%s,%s,%s,%d,%ld,%d", r->dir, r->kind == GRSN_RUN_QMIX ? "qmix" : "control", r->task,
-                r->algo, r->net, r->substeps, r->seed, r->finished);
+        report_csv_text(f, r->dir, 0);
+        fprintf(f, ",%s,", r->kind == GRSN_RUN_QMIX ? "qmix" : "control");
+        report_csv_text(f, r->task, 0);
+        fputc(',', f);
+        report_csv_text(f, r->algo, 0);
+        fputc(',', f);
+        report_csv_text(f, r->net, 0);
+        fprintf(f, ",%d,%ld,%d", r->substeps, r->seed, r->finished);
         csv_num(f, r->finished ? r->score : NAN);
         csv_num(f, r->finished ? r->score_std : NAN);
         csv_num(f, r->finished ? r->win_rate : NAN);
         fprintf(f, ",%ld", r->env_steps);
         csv_num(f, r->wall_s);
-        fprintf(f, ",\"");
-        for (const char *p = r->note; *p; p++) {
-            if (*p == '"') fputc('"', f);   // CSV doubles a quote inside quotes
-            fputc(*p, f);
-        }
-        fprintf(f, "\",\"");
-        for (const char *p = r->variant; *p; p++) {
-            if (*p == '"') fputc('"', f);
-            fputc(*p, f);
-        }
-        fprintf(f, "\",\"%s\"\n", cmd);
+        fputc(',', f);
+        report_csv_text(f, r->note, 1);
+        fputc(',', f);
+        report_csv_text(f, r->variant, 1);
+        fputc(',', f);
+        report_csv_text(f, cmd, 1);
+        fputc('\n', f);
     }
     return grsn_atomic_commit(&af);
 }
@@ -395,6 +406,11 @@ grsn_status grsn_report_write(const GrsnRunList *l, const char *root, const char
     GrsnReportSummary sum;
     memset(&sum, 0, sizeof sum);
     if (opt->energy_samples < 1) return grsn_fail(GRSN_ERR_ARG, "energy samples %ld must be >= 1", opt->energy_samples);
+    // Every file is out_dir/NAME with NAME under 64 characters (the longest,
+    // curves_TASK_win.svg, has a task of at most 31): paths of 1024 then fit.
+    if (strlen(out_dir) > 1024 - 64)
+        return grsn_fail(GRSN_ERR_ARG, "output folder path of %zu characters, longer than %d: %.80s...",
+                         strlen(out_dir), 1024 - 64, out_dir);
     GRSN_TRY(make_dirs(out_dir));
     GrsnGroups g;
     GRSN_TRY(grsn_runs_group(&g, l));

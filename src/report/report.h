@@ -25,7 +25,7 @@ const GrsnRunGroup *report_find_variant(const GrsnGroups *g, const char *task, c
 
 // svg.c: figures. A method's curve: mean and std over seeds at each evaluation.
 typedef struct {
-    char label[320];           // "first line|second line" (room for the longest variant)
+    char label[640];           // "first line|second line" (room for the longest variant)
     const char *color;
     int dashed;
     int thin;                  // a shorter budget than another group of the method: dotted, no band
@@ -45,6 +45,9 @@ grsn_status report_svg_raster(const char *path, const char *title, const unsigne
 // Tables 1-4 in Markdown; Table 4's measurement of each checkpoint also goes
 // to `csv` (table4.csv: one row per checkpoint, with its `grsn energy` command).
 void report_pm(char *out, size_t cap, double mean, double std, double scale);
+// One CSV field: quoted, with its quotes doubled, when `quote` is 1 or it
+// holds a comma, a quote or a line break; as it is otherwise.
+void report_csv_text(FILE *f, const char *s, int quote);
 const char *report_net_label(const char *net);
 void report_method_net(char *out, size_t cap, const char *net, const char *variant);
 void report_table1(FILE *f, const GrsnGroups *g, int want, const char *runs);

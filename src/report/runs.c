@@ -299,14 +299,24 @@ grsn_status grsn_run_config_variant(const char *text, char *out, size_t cap) {
     return GRSN_OK;
 }
 
+// FNV-1a (64 bits) of a text: tells variants apart beyond what r->variant holds.
+static uint64_t text_id(const char *s) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
 grsn_status grsn_run_read(GrsnRunInfo *r, const char *dir) {
     memset(r, 0, sizeof *r);
+    snprintf(r->dir, sizeof r->dir, "%s", dir);
+    if (strlen(dir) >= sizeof r->dir)
+        return grsn_fail(GRSN_ERR_ARG, "run directory path of %zu characters, longer than %zu: %.80s...", strlen(dir),
+                         sizeof r->dir - 1, dir);
     r->score = r->score_std = r->win_rate = r->ep_length = r->firing_rate = r->wall_s = NAN;
     r->win95_wall = r->win_last10 = NAN;
     r->win95_steps = -1;
     r->substeps = 1;
     r->seed = -1;
-    snprintf(r->dir, sizeof r->dir, "%s", dir);
     char path[600], v[64], env[48] = "", map[48] = "";
     snprintf(path, sizeof path, "%s/config", dir);
     char *cfg = grsn_read_text(path);
@@ -325,9 +335,19 @@ grsn_status grsn_run_read(GrsnRunInfo *r, const char *dir) {
     if (kv_get(cfg, "steps", v, sizeof v) || kv_get(cfg, "t_max", v, sizeof v)) r->budget = atol(v);
     if (kv_get(cfg, "seq_len", v, sizeof v)) r->seq_len = atoi(v);
     // A config this build cannot read is its own method: never averaged
-    // with the runs whose settings are known.
-    if (grsn_run_config_variant(cfg, r->variant, sizeof r->variant) != GRSN_OK)
-        snprintf(r->variant, sizeof r->variant, "unreadable config: %.120s", grsn_last_error());
+    // with the runs whose settings are known. The group key is the whole
+    // variant text (its id); r->variant keeps what fits for display.
+    char full[8192];
+    if (grsn_run_config_variant(cfg, full, sizeof full) != GRSN_OK)
+        snprintf(full, sizeof full, "unreadable config: %.120s", grsn_last_error());
+    r->variant_id = text_id(full);
+    size_t vn = strlen(full);
+    if (vn < sizeof r->variant) {
+        memcpy(r->variant, full, vn + 1);
+    } else {
+        memcpy(r->variant, full, sizeof r->variant - 4);
+        memcpy(r->variant + sizeof r->variant - 4, "...", 4);
+    }
     free(cfg);
     if (!r->task[0] || !r->net[0])
         return grsn_fail(GRSN_ERR_FORMAT, "%s names no %s", path, !r->task[0] ? "env or map" : "net");
@@ -364,7 +384,7 @@ static int rank(const char *const *order, const char *name) {
 static int same_method(const GrsnRunInfo *a, const GrsnRunInfo *b) {
     return a->kind == b->kind && !strcmp(a->task, b->task) && !strcmp(a->algo, b->algo) &&
            !strcmp(a->net, b->net) && a->substeps == b->substeps && !strcmp(a->variant, b->variant) &&
-           a->budget == b->budget;
+           a->variant_id == b->variant_id && a->budget == b->budget;
 }
 
 static int run_cmp(const void *pa, const void *pb) {
@@ -377,6 +397,7 @@ static int run_cmp(const void *pa, const void *pb) {
     if ((d = rank(NET_ORDER, a->net) - rank(NET_ORDER, b->net))) return d;
     if ((d = strcmp(a->net, b->net))) return d;
     if ((d = strcmp(a->variant, b->variant))) return d;   // the defaults ("") first
+    if (a->variant_id != b->variant_id) return a->variant_id < b->variant_id ? -1 : 1;
     if (a->budget != b->budget) return a->budget > b->budget ? -1 : 1;   // largest budget first
     if (a->seed != b->seed) return a->seed < b->seed ? -1 : 1;
     return strcmp(a->dir, b->dir);
@@ -394,8 +415,44 @@ static grsn_status list_push(GrsnRunList *l, const GrsnRunInfo *r) {
     return GRSN_OK;
 }
 
-static grsn_status scan_dir(GrsnRunList *l, const char *dir, int depth) {
-    char path[1024];
+// The directories a scan has entered, by device and inode: a directory
+// reached again through a symbolic link is read once (a run linked into two
+// folders is one run, not two seeds).
+typedef struct {
+    GrsnRunList *l;
+    struct { dev_t dev; ino_t ino; } *seen;
+    int nseen, cap;
+} Scan;
+
+// 1 if dir was entered before; otherwise records it. -1 if out of memory.
+static int seen_before(Scan *s, const struct stat *sb) {
+    for (int i = 0; i < s->nseen; i++)
+        if (s->seen[i].dev == sb->st_dev && s->seen[i].ino == sb->st_ino) return 1;
+    if (s->nseen == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 64;
+        void *bigger = realloc(s->seen, (size_t)cap * sizeof *s->seen);
+        if (!bigger) return -1;
+        s->seen = bigger;
+        s->cap = cap;
+    }
+    s->seen[s->nseen].dev = sb->st_dev;
+    s->seen[s->nseen].ino = sb->st_ino;
+    s->nseen++;
+    return 0;
+}
+
+enum { SCAN_PATH = 1024 };   // the longest path searched, with its terminating zero
+
+static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static grsn_status scan_dir(Scan *s, const char *dir, int depth) {
+    GrsnRunList *l = s->l;
+    struct stat sb;
+    if (stat(dir, &sb) != 0) return GRSN_OK;   // vanished since it was listed
+    int again = seen_before(s, &sb);
+    if (again < 0) return grsn_fail(GRSN_ERR_OOM, "out of memory listing runs");
+    if (again) return GRSN_OK;
+    char path[SCAN_PATH + 16];
     snprintf(path, sizeof path, "%s/config", dir);
     if (file_exists(path)) {
         GrsnRunInfo r;
@@ -411,15 +468,32 @@ static grsn_status scan_dir(GrsnRunList *l, const char *dir, int depth) {
     if (depth >= 8) return GRSN_OK;
     DIR *d = opendir(dir);
     if (!d) return depth == 0 ? grsn_fail(GRSN_ERR_IO, "cannot open %s: %s", dir, strerror(errno)) : GRSN_OK;
-    struct dirent *e;
+    // The entries in name order, so that the report does not depend on the
+    // file system's order (which path names a linked run, for one).
+    char **names = NULL;
+    int n = 0, cap = 0;
     grsn_status st = GRSN_OK;
-    while (st == GRSN_OK && (e = readdir(d))) {
+    for (struct dirent *e; st == GRSN_OK && (e = readdir(d));) {
         if (e->d_name[0] == '.') continue;
-        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) continue;
-        struct stat sb;
-        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) st = scan_dir(l, path, depth + 1);
+        if (n == cap) {
+            cap = cap ? 2 * cap : 32;
+            char **bigger = realloc(names, (size_t)cap * sizeof *names);
+            if (!bigger) { st = grsn_fail(GRSN_ERR_OOM, "out of memory listing %s", dir); break; }
+            names = bigger;
+        }
+        if (!(names[n] = strdup(e->d_name))) st = grsn_fail(GRSN_ERR_OOM, "out of memory listing %s", dir);
+        else n++;
     }
     closedir(d);
+    if (n > 1) qsort(names, (size_t)n, sizeof *names, name_cmp);
+    for (int i = 0; st == GRSN_OK && i < n; i++) {
+        if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= SCAN_PATH)
+            st = grsn_fail(GRSN_ERR_ARG, "path longer than %d characters under %s: %s", SCAN_PATH - 1, dir, names[i]);
+        else if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+            st = scan_dir(s, path, depth + 1);
+    }
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
     return st;
 }
 
@@ -428,7 +502,10 @@ grsn_status grsn_runs_scan(GrsnRunList *l, const char *root) {
     struct stat sb;
     if (stat(root, &sb) != 0) return grsn_fail(GRSN_ERR_IO, "cannot open %s: %s", root, strerror(errno));
     if (!S_ISDIR(sb.st_mode)) return grsn_fail(GRSN_ERR_IO, "%s is not a directory", root);
-    GRSN_TRY(scan_dir(l, root, 0));
+    Scan s = {.l = l};
+    grsn_status st = scan_dir(&s, root, 0);
+    free(s.seen);
+    if (st != GRSN_OK) { grsn_runs_free(l); return st; }
     if (l->n > 1) qsort(l->run, (size_t)l->n, sizeof *l->run, run_cmp);
     return GRSN_OK;
 }
@@ -474,9 +551,14 @@ grsn_status grsn_runs_group(GrsnGroups *g, const GrsnRunList *l) {
         gr->nruns = j - i;
         if (!(gr->run = grsn_calloc((size_t)gr->nruns, sizeof(int)))) { st = GRSN_ERR_OOM; break; }
         int k = 0;
+        long last_seed = -2;
         for (int r = i; r < j; r++) {
             gr->run[r - i] = r;
             if (!l->run[r].finished) continue;   // partial runs are never averaged
+            // Runs are sorted by seed within a method: a copy of a run
+            // directory shows as the same seed twice.
+            if (l->run[r].seed >= 0 && l->run[r].seed == last_seed) gr->repeated_seeds++;
+            last_seed = l->run[r].seed;
             score[k] = l->run[r].score;
             win[k] = l->run[r].win_rate;
             wall[k] = l->run[r].wall_s;

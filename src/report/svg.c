@@ -53,10 +53,17 @@ static int y_ticks(const Frame *fr) { return fr->h < 150 ? 3 : 5; }
 static double fx(const Frame *fr, double x) { return fr->left + (x - fr->x0) / (fr->x1 - fr->x0) * fr->w; }
 static double fy(const Frame *fr, double y) { return fr->top + (fr->y1 - y) / (fr->y1 - fr->y0) * fr->h; }
 
+// A range too narrow to tick (empty, or a few rounding steps of its values
+// wide) widened by 1 either side; tick steps then stay far above the
+// values' precision.
+static void widen(double *lo, double *hi) {
+    if (!(*hi - *lo > 1e-9 * fmax(1.0, fmax(fabs(*lo), fabs(*hi))))) { *lo -= 1; *hi += 1; }
+}
+
 // Round the data range out to whole ticks.
 static void frame_fit(Frame *fr, double xmin, double xmax, double ymin, double ymax) {
-    if (!(xmax > xmin)) { xmin -= 1; xmax += 1; }
-    if (!(ymax > ymin)) { ymin -= 1; ymax += 1; }
+    widen(&xmin, &xmax);
+    widen(&ymin, &ymax);
     double sx = nice_step(xmax - xmin, 6), sy = nice_step(ymax - ymin, y_ticks(fr));
     fr->x0 = floor(xmin / sx) * sx;
     fr->x1 = ceil(xmax / sx) * sx;
@@ -69,8 +76,12 @@ static void svg_axes(FILE *f, const Frame *fr, const char *xlabel, const char *y
             fr->left, fr->top, fr->w, fr->h);
     char lab[32];
     double sx = nice_step(fr->x1 - fr->x0, 6), sy = nice_step(fr->y1 - fr->y0, y_ticks(fr));
-    for (double x = fr->x0; x <= fr->x1 + 1e-9 * sx; x += sx) {
-        double px = fx(fr, x);
+    // Ticks by count, never by accumulating a step (which a step below the
+    // values' precision would never advance).
+    int nx = (int)fmin(50.0, floor((fr->x1 - fr->x0) / sx + 1e-9));
+    int ny = (int)fmin(50.0, floor((fr->y1 - fr->y0) / sy + 1e-9));
+    for (int i = 0; i <= nx; i++) {
+        double x = fr->x0 + i * sx, px = fx(fr, x);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", px, fr->top, px,
                 fr->top + fr->h);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", px, fr->top + fr->h,
@@ -78,8 +89,8 @@ static void svg_axes(FILE *f, const Frame *fr, const char *xlabel, const char *y
         tick_label(lab, sizeof lab, x, x_thousands);
         svg_text(f, px, fr->top + fr->h + 18, "middle", 11, NULL, lab);
     }
-    for (double y = fr->y0; y <= fr->y1 + 1e-9 * sy; y += sy) {
-        double py = fy(fr, y);
+    for (int i = 0; i <= ny; i++) {
+        double y = fr->y0 + i * sy, py = fy(fr, y);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", fr->left, py,
                 fr->left + fr->w, py);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", fr->left - 5, py,

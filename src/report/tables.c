@@ -22,7 +22,8 @@ void report_pm(char *out, size_t cap, double mean, double std, double scale) {
     snprintf(out, cap, "%s%.1f ± %.2f", m < 0 ? "−" : "", fabs(m), (isnan(std) ? 0 : std) * scale);
 }
 
-// A group's cell: "mean ± std (n=5)", flagged when seeds are missing.
+// A group's cell: "mean ± std (n=5)", flagged when seeds are missing or
+// repeated (a copied run directory would count twice).
 static void cell(char *out, size_t cap, const GrsnRunGroup *gr, int want, int win) {
     if (!gr) { snprintf(out, cap, "–"); return; }
     char v[64];
@@ -32,7 +33,19 @@ static void cell(char *out, size_t cap, const GrsnRunGroup *gr, int want, int wi
     }
     report_pm(v, sizeof v, win ? gr->win_mean : gr->mean, win ? gr->win_std : gr->std, win ? 100.0 : 1.0);
     int short_of = gr->nfinished < gr->nruns || gr->nfinished < want;
-    snprintf(out, cap, "%s (n=%d%s)", v, gr->nfinished, short_of ? " ⚠" : "");
+    snprintf(out, cap, "%s (n=%d%s%s)", v, gr->nfinished, gr->repeated_seeds ? ", a seed repeated" : "",
+             short_of || gr->repeated_seeds ? " ⚠" : "");
+}
+
+void report_csv_text(FILE *f, const char *s, int quote) {
+    quote |= s[strcspn(s, ",\"\r\n")] != '\0';
+    if (!quote) { fputs(s, f); return; }
+    fputc('"', f);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"') fputc('"', f);
+        fputc(*p, f);
+    }
+    fputc('"', f);
 }
 
 const char *report_net_label(const char *net) {
@@ -94,17 +107,35 @@ static const struct {
     {"8m", 0, "grsn", "19.7", "0.31", "96.5", "104", "18.57"},
 };
 
-// The w/o-TAP group of a method: T = 4 if present, else any T > 1. Like
-// every cell of the paper's tables, it holds runs with the default settings
-// only (variant ""), so that both paradigms of a row of Table 3 compare runs
-// that differ in TAP alone.
-static const GrsnRunGroup *find_wotap(const GrsnGroups *g, const char *task, const char *algo, const char *net) {
-    const GrsnRunGroup *gr = grsn_groups_find(g, task, algo, net, 4);
+// The w/o-TAP group of a method with the given settings: T = 4 if present,
+// else any T > 1. Both paradigms of a row of Table 3 come from groups of one
+// variant, so that they compare runs that differ in TAP alone.
+static const GrsnRunGroup *find_wotap(const GrsnGroups *g, const char *task, const char *algo, const char *net,
+                                      const char *variant) {
+    const GrsnRunGroup *gr = report_find_variant(g, task, algo, net, 4, variant);
     for (int i = 0; !gr && i < g->n; i++) {
         const GrsnRunGroup *c = &g->group[i];
-        if (c->substeps > 1 && report_group_is(c, task, algo, net, c->substeps, "")) gr = c;
+        if (c->substeps > 1 && report_group_is(c, task, algo, net, c->substeps, variant)) gr = c;
     }
     return gr;
+}
+
+// The settings Table 3's SMAC-8m cells are taken with: the defaults ("") or
+// the old game loop ("push_first=1", which results/run_table3.sh trains
+// with), whichever has more of the four cells, the defaults on a tie. Every
+// cell of the block then comes from the same game loop.
+static const char *table3_smac_variant(const GrsnGroups *g) {
+    static const char *const VARIANTS[] = {"", "push_first=1"};
+    static const char *const NETS[] = {"lif", "grsn"};
+    int best = 0, best_cells = -1;
+    for (int v = 0; v < 2; v++) {
+        int cells = 0;
+        for (int n = 0; n < 2; n++)
+            cells += (report_find_variant(g, "8m", "qmix", NETS[n], 1, VARIANTS[v]) != NULL) +
+                     (find_wotap(g, "8m", "qmix", NETS[n], VARIANTS[v]) != NULL);
+        if (cells > best_cells) { best = v; best_cells = cells; }
+    }
+    return VARIANTS[best];
 }
 
 void report_table1(FILE *f, const GrsnGroups *g, int want, const char *runs) {
@@ -174,17 +205,21 @@ void report_table3(FILE *f, const GrsnRunList *l, const GrsnGroups *g, int want_
     fprintf(f, "| Environment | Paradigm | Net | Mean reward ours | paper | Std ours | paper | Test win %% ours | "
                "paper | Total time steps ours | paper | Training time (h) ours | paper |\n"
                "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    const char *smac_variant = table3_smac_variant(g);
     for (int i = 0; i < 8; i++) {
         const char *task = T3_PAPER[i].task;
         int qmix = !strcmp(task, "8m");
-        const char *algo = qmix ? "qmix" : "td3";
-        const GrsnRunGroup *gr = T3_PAPER[i].tap ? grsn_groups_find(g, task, algo, T3_PAPER[i].net, 1)
-                                                 : find_wotap(g, task, algo, T3_PAPER[i].net);
+        const char *algo = qmix ? "qmix" : default_algo(task), *variant = qmix ? smac_variant : "";
+        const GrsnRunGroup *gr = T3_PAPER[i].tap ? report_find_variant(g, task, algo, T3_PAPER[i].net, 1, variant)
+                                                 : find_wotap(g, task, algo, T3_PAPER[i].net, variant);
         char mean[80] = "–", std[32] = "–", win[32] = "–", steps[32] = "–", hours[32] = "–";
         if (gr && gr->nfinished > 0) {
             int want = qmix ? want_qmix : want_ctl;
-            int short_of = gr->nfinished < gr->nruns || gr->nfinished < want;
-            snprintf(mean, sizeof mean, "%s%.1f (n=%d%s)", gr->mean < -0.05 ? "−" : "", fabs(gr->mean), gr->nfinished,
+            int short_of = gr->nfinished < gr->nruns || gr->nfinished < want || gr->repeated_seeds;
+            char v[32];
+            report_pm(v, sizeof v, gr->mean, 0, 1.0);
+            v[strcspn(v, " ")] = '\0';   // the mean alone, signed as in Tables 1 and 2
+            snprintf(mean, sizeof mean, "%s (n=%d%s%s)", v, gr->nfinished, gr->repeated_seeds ? ", a seed repeated" : "",
                      short_of ? " ⚠" : "");
             snprintf(std, sizeof std, "%.2f", gr->std);
             if (qmix && !isnan(gr->win_mean)) snprintf(win, sizeof win, "%.1f", 100.0 * gr->win_mean);
@@ -195,7 +230,7 @@ void report_table3(FILE *f, const GrsnRunList *l, const GrsnGroups *g, int want_
             snprintf(mean, sizeof mean, "⚠ no finished run (%d partial)", gr->nruns);
         }
         fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-                qmix ? "SMAC-8m" : "Pendulum-P", T3_PAPER[i].tap ? "w/ TAP" : "w/o TAP", report_net_label(T3_PAPER[i].net),
+                qmix ? (smac_variant[0] ? "SMAC-8m (old loop, push_first=1)" : "SMAC-8m") : "Pendulum-P", T3_PAPER[i].tap ? "w/ TAP" : "w/o TAP", report_net_label(T3_PAPER[i].net),
                 mean, T3_PAPER[i].mean, std, T3_PAPER[i].std, win, T3_PAPER[i].win, steps, T3_PAPER[i].steps, hours,
                 T3_PAPER[i].hours);
     }
@@ -222,12 +257,19 @@ static void energy_line(FILE *f, const char *task, const GrsnTable4Row *ours, co
 static void energy_csv_row(FILE *csv, const GrsnRunInfo *r, const char *path, long samples,
                            const GrsnTable4Measure *t) {
     const GrsnTable4Row *m = &t->row;
-    fprintf(csv, "%s,%s,%ld,%ld,", m->task, r->dir, r->seed, r->env_steps);
+    report_csv_text(csv, m->task, 0);
+    fputc(',', csv);
+    report_csv_text(csv, r->dir, 0);
+    fprintf(csv, ",%ld,%ld,", r->seed, r->env_steps);
     if (isfinite(r->win_rate)) fprintf(csv, "%.9g", r->win_rate);
-    fprintf(csv, ",%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%ld,\"grsn energy --checkpoint %s --convention paper --seed %ld "
-                 "--samples %ld\"\n", r->score, m->grsn_mlp / 1000.0, m->grsn_snn / 1000.0, m->grsn_energy_pj / 1000.0,
-            m->gru_energy_pj / 1000.0, m->grsn_energy_pj / m->gru_energy_pj, t->rate[0], samples, path, r->seed,
+    fprintf(csv, ",%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%ld,", r->score, m->grsn_mlp / 1000.0, m->grsn_snn / 1000.0,
+            m->grsn_energy_pj / 1000.0, m->gru_energy_pj / 1000.0, m->grsn_energy_pj / m->gru_energy_pj, t->rate[0],
             samples);
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "grsn energy --checkpoint %s --convention paper --seed %ld --samples %ld", path, r->seed,
+             samples);
+    report_csv_text(csv, cmd, 1);
+    fputc('\n', csv);
 }
 
 void report_table4(FILE *f, FILE *csv, const GrsnRunList *l, const GrsnGroups *g, const GrsnReportOptions *opt,
