@@ -261,72 +261,65 @@ static void known_lif_agent(GrsnAgent **ag, int substeps, grsn_decode decode) {
     set_tensor(*ag, GRSN_PART_CRITIC, "critic.cell.b", critic_b, 0.0f);
 }
 
-TEST(lif_known_spikes_tap) {
+// The known agent's paper-convention model, its spikes measured over 300
+// decisions of Pendulum-P (seed 3): a whole 200-step episode and 100 steps of
+// the next, the state restarting at zero with each episode. *snn gets the
+// SNN column.
+static int measured_lif(GrsnOpModel *m, int substeps, grsn_decode decode, double *snn) {
     GrsnAgent *ag;
-    known_lif_agent(&ag, 1, GRSN_DECODE_RATE);
+    known_lif_agent(&ag, substeps, decode);
     GrsnEnergyOptions o = opts(GRSN_ENERGY_PAPER);
-    GrsnOpModel m;
-    CHECK(grsn_energy_model_agent(&m, grsn_agent_config(ag), &o) == GRSN_OK);
     grsn_env env;
-    CHECK(grsn_env_make(&env, "pendulum-p", 3, GRSN_STREAM_EVAL_ENV) == GRSN_OK);
-    // 300 decisions = a whole 200-step episode + 100 steps of the next; the
-    // state restarts at zero with each episode. Actor: neuron 0 every decision
-    // (300), neuron 1 at decisions 2, 4, ... (100 + 50). Critic: 300.
-    CHECK(grsn_energy_measure_agent(&m, ag, &env, 300) == GRSN_OK);
+    GrsnEnergyReport r;
+    int ok = grsn_energy_model_agent(m, grsn_agent_config(ag), &o) == GRSN_OK &&
+             grsn_env_make(&env, "pendulum-p", 3, GRSN_STREAM_EVAL_ENV) == GRSN_OK &&
+             grsn_energy_measure_agent(m, ag, &env, 300) == GRSN_OK && grsn_energy_count(&r, m, &o) == GRSN_OK;
+    *snn = ok ? r.snn : NAN;
+    grsn_agent_free(ag);
+    return ok;
+}
+
+TEST(lif_known_spikes_tap) {
+    // Actor: neuron 0 every decision (300), neuron 1 at decisions 2, 4, ...
+    // (100 + 50). Critic: 300.
+    GrsnOpModel m;
+    double snn;
+    CHECK(measured_lif(&m, 1, GRSN_DECODE_RATE, &snn));
     CHECK_MSG(m.source[0].total == 450, "actor spikes %lld", m.source[0].total);
     CHECK_MSG(m.source[1].total == 300, "critic spikes %lld", m.source[1].total);
     CHECK_NEAR(grsn_energy_rate(&m, 0), 450.0 / 300 / 128, 0, 1e-15);
-    GrsnEnergyReport r;
-    CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
-    CHECK_NEAR(r.snn, 1.5 * 128 + 1.0 * 256, 1e-9, 1e-12);
-    grsn_agent_free(ag);
+    CHECK_NEAR(snn, 1.5 * 128 + 1.0 * 256, 1e-9, 1e-12);
 }
 
 TEST(lif_known_spikes_without_tap) {
-    GrsnAgent *ag;
-    known_lif_agent(&ag, 4, GRSN_DECODE_RATE);
-    GrsnEnergyOptions o = opts(GRSN_ENERGY_PAPER);
-    GrsnOpModel m;
-    CHECK(grsn_energy_model_agent(&m, grsn_agent_config(ag), &o) == GRSN_OK);
-    CHECK(m.source[0].T == 4);
-    grsn_env env;
-    CHECK(grsn_env_make(&env, "pendulum-p", 3, GRSN_STREAM_EVAL_ENV) == GRSN_OK);
     // Per decision, 4 substeps: neuron 0 fires 4 times, neuron 1 twice.
-    CHECK(grsn_energy_measure_agent(&m, ag, &env, 300) == GRSN_OK);
+    GrsnOpModel m;
+    double snn;
+    CHECK(measured_lif(&m, 4, GRSN_DECODE_RATE, &snn));
+    CHECK(m.source[0].T == 4 && m.source[0].fed_T == 4);
     CHECK_MSG(m.source[0].total == 300 * 6, "actor spikes %lld", m.source[0].total);
     CHECK_MSG(m.source[1].total == 300 * 4, "critic spikes %lld", m.source[1].total);
     CHECK_NEAR(grsn_energy_rate(&m, 0), 6.0 / (128 * 4), 0, 1e-15);
-    GrsnEnergyReport r;
-    CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
-    CHECK_NEAR(r.snn, 6 * 128 + 4 * 256, 1e-9, 1e-12);   // Eq. 15 sums over the T substeps
-    grsn_agent_free(ag);
+    CHECK_NEAR(snn, 6 * 128 + 4 * 256, 1e-9, 1e-12);   // Eq. 15 sums over the T substeps
 }
 
 TEST(lif_known_spikes_last_substep_decoded) {
     // The same agent decoding its last substep only (the authors' switch):
     // every spike counts for the firing rate, but the heads read only the
     // 4th substep's, where actor neurons 0 and 1 and critic neuron 2 fire.
-    GrsnAgent *ag;
-    known_lif_agent(&ag, 4, GRSN_DECODE_LAST);
-    GrsnEnergyOptions o = opts(GRSN_ENERGY_PAPER);
     GrsnOpModel m;
-    CHECK(grsn_energy_model_agent(&m, grsn_agent_config(ag), &o) == GRSN_OK);
+    double snn;
+    CHECK(measured_lif(&m, 4, GRSN_DECODE_LAST, &snn));
     CHECK(m.source[0].T == 4 && m.source[0].fed_T == 1);
-    grsn_env env;
-    CHECK(grsn_env_make(&env, "pendulum-p", 3, GRSN_STREAM_EVAL_ENV) == GRSN_OK);
-    CHECK(grsn_energy_measure_agent(&m, ag, &env, 300) == GRSN_OK);
     CHECK_MSG(m.source[0].total == 300 * 6 && m.source[0].fed_total == 300 * 2, "actor spikes %lld, read %lld",
               m.source[0].total, m.source[0].fed_total);
     CHECK_MSG(m.source[1].total == 300 * 4 && m.source[1].fed_total == 300, "critic spikes %lld, read %lld",
               m.source[1].total, m.source[1].fed_total);
     CHECK_NEAR(grsn_energy_rate(&m, 0), 6.0 / (128 * 4), 0, 1e-15);
-    GrsnEnergyReport r;
-    CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
-    CHECK_NEAR(r.snn, 2 * 128 + 1 * 256, 1e-9, 1e-12);
+    CHECK_NEAR(snn, 2 * 128 + 1 * 256, 1e-9, 1e-12);
     // Set by hand, a quarter of the spikes (one substep of four) are read.
     CHECK(grsn_energy_set_spikes(&m, "actor.core", 8.0) == GRSN_OK);
     CHECK_NEAR(m.source[0].fed, 2.0, 0, 0);
-    grsn_agent_free(ag);
 }
 
 TEST(grsn_agent_counts_match_act) {
@@ -445,6 +438,24 @@ static int one_line_containing(const char *msg, const char *want) {
     return strstr(msg, want) != NULL && strchr(msg, '\n') == NULL;
 }
 
+// A Pendulum-P GRSN agent of seed 4 with `substeps` neuron updates per
+// decision, saved as a checkpoint at path; its config and agent are handed
+// back if cfg and agent are not NULL (free the agent), else freed.
+static int save_pendulum_agent(const char *path, int substeps, GrsnTrainConfig *cfg, GrsnAgent **agent) {
+    GrsnTrainConfig c;
+    GrsnAgent *ag;
+    GrsnTrainRngs rngs;
+    memset(&rngs, 0, sizeof rngs);
+    if (grsn_train_defaults(&c, "pendulum-p", -1, GRSN_NET_GRSN, 4) != GRSN_OK) return 0;
+    c.agent.cell.substeps = substeps;
+    if (grsn_agent_create(&ag, &c.agent, 4) != GRSN_OK) return 0;
+    int ok = grsn_ckpt_save(path, &c, ag, 0, &rngs) == GRSN_OK;
+    if (cfg) *cfg = c;
+    if (agent) *agent = ag;
+    else grsn_agent_free(ag);
+    return ok;
+}
+
 TEST(bad_input_library) {
     GrsnEnergyOptions o = opts(GRSN_ENERGY_ACTING);
     GrsnOpModel m;
@@ -510,16 +521,9 @@ TEST(bad_input_library) {
     grsn_agent_free(ag);
 
     // A checkpoint of an agent without TAP fills no Table 4 row.
-    GrsnTrainConfig tc;
-    CHECK(grsn_train_defaults(&tc, "pendulum-p", -1, GRSN_NET_GRSN, 4) == GRSN_OK);
-    tc.agent.cell.substeps = 4;
-    CHECK(grsn_agent_create(&ag, &tc.agent, 4) == GRSN_OK);
-    GrsnTrainRngs rngs;
-    memset(&rngs, 0, sizeof rngs);
     char ck[64];
     snprintf(ck, sizeof ck, "/tmp/grsn_test_energy_k4.%d.grsn", (int)getpid());
-    CHECK(grsn_ckpt_save(ck, &tc, ag, 0, &rngs) == GRSN_OK);
-    grsn_agent_free(ag);
+    CHECK(save_pendulum_agent(ck, 4, NULL, NULL));
     GrsnTable4Measure t4;
     CHECK(grsn_energy_table4_measure(&t4, ck, 10, 0, &o) == GRSN_ERR_ARG);
     CHECK_MSG(one_line_containing(grsn_last_error(), "not the paper's agent (it updates its neurons more than once"),
@@ -565,14 +569,11 @@ TEST(bad_input_cli) {
     // A saved agent: `grsn energy --checkpoint` counts the spikes that the
     // library counts on the same agent and evaluation stream.
     GrsnTrainConfig cfg;
-    CHECK(grsn_train_defaults(&cfg, "pendulum-p", -1, GRSN_NET_GRSN, 4) == GRSN_OK);
-    GrsnAgent *ag;
-    CHECK(grsn_agent_create(&ag, &cfg.agent, 4) == GRSN_OK);
-    GrsnTrainRngs rngs;
-    memset(&rngs, 0, sizeof rngs);
+    GrsnAgent *ag = NULL;
     char ck[64];
     snprintf(ck, sizeof ck, "/tmp/grsn_test_energy.%d.grsn", (int)getpid());
-    CHECK(grsn_ckpt_save(ck, &cfg, ag, 0, &rngs) == GRSN_OK);
+    CHECK(save_pendulum_agent(ck, 1, &cfg, &ag));
+    if (!ag) return;
     GrsnEnergyOptions o = opts(GRSN_ENERGY_ACTING);
     GrsnOpModel m;
     CHECK(grsn_energy_model_agent(&m, &cfg.agent, &o) == GRSN_OK);

@@ -205,61 +205,45 @@ TEST(spikes_equal_the_learners_own_test) {
     grsn_qmix_free(q);
 }
 
-TEST(every_substep_is_counted_without_tap) {
-    // An untrained learner without TAP (2 substeps, rate decoding): the
-    // measurement counts the spikes of both substeps.
+// An untrained learner of 3m without TAP (2 substeps): the spikes fc2 reads
+// (every substep's with rate decoding, the last substep's when the cell
+// decodes the last, the authors' switch) equal an independent count and are
+// what Eq. 15 charges; the firing rate counts every substep's either way.
+static void substeps_counted(grsn_decode decode) {
     GrsnQmixConfig cfg = grsn_qmix_defaults("3m", GRSN_NET_GRSN);
     cfg.n_envs = 1; cfg.batch = 1; cfg.buffer = 1;
     cfg.cell.substeps = 2;
+    cfg.cell.decode = decode;
     cfg.cell.threshold = 0.2f;
     GrsnQmix *q;
     CHECK(grsn_qmix_create(&q, &cfg, 3) == GRSN_OK);
     if (!q) return;
     GrsnOpModel m;
     CHECK(measured(&m, q, GRSN_ENERGY_ACTING, 11, 200, NULL));
-    CHECK(m.source[0].T == 2);
+    const GrsnSpikeSource *s = &m.source[0];
+    CHECK(s->T == 2 && s->fed_T == (decode == GRSN_DECODE_LAST ? 1 : 2));
     Copy c;
     CHECK(copy_init(&c, q, 11));
     long steps;
     long long independent = copy_count(&c, 200, &steps);
     copy_free(&c);
-    CHECK_MSG(m.source[0].total == independent && independent > 0, "measured %lld, independent %lld",
-              m.source[0].total, independent);
-    CHECK(m.source[0].spikes <= 2.0 * 64);
-    grsn_qmix_free(q);
-}
-
-TEST(only_the_decoded_substep_is_charged) {
-    // Without TAP, decoding the last substep (the authors' switch): fc2 reads
-    // only that substep's spikes, so Eq. 15 charges only those, while the
-    // firing rate still counts every substep's.
-    GrsnQmixConfig cfg = grsn_qmix_defaults("3m", GRSN_NET_GRSN);
-    cfg.n_envs = 1; cfg.batch = 1; cfg.buffer = 1;
-    cfg.cell.substeps = 2;
-    cfg.cell.decode = GRSN_DECODE_LAST;
-    cfg.cell.threshold = 0.2f;
-    GrsnQmix *q;
-    CHECK(grsn_qmix_create(&q, &cfg, 3) == GRSN_OK);
-    if (!q) return;
-    GrsnOpModel m;
-    CHECK(measured(&m, q, GRSN_ENERGY_ACTING, 11, 200, NULL));
-    CHECK(m.source[0].T == 2 && m.source[0].fed_T == 1);
-    Copy c;
-    CHECK(copy_init(&c, q, 11));
-    long steps;
-    long long independent = copy_count(&c, 200, &steps);
-    copy_free(&c);
-    CHECK_MSG(m.source[0].fed_total == independent && independent > 0, "measured %lld, independent %lld",
-              m.source[0].fed_total, independent);
-    CHECK_MSG(m.source[0].total > m.source[0].fed_total, "all substeps %lld, the last %lld", m.source[0].total,
-              m.source[0].fed_total);
-    CHECK_NEAR(grsn_energy_rate(&m, 0), m.source[0].spikes / (64.0 * 2), 0, 1e-15);
+    CHECK_MSG(s->fed_total == independent && independent > 0, "measured %lld, independent %lld", s->fed_total,
+              independent);
+    if (decode == GRSN_DECODE_LAST)
+        CHECK_MSG(s->total > s->fed_total, "all substeps %lld, the last %lld", s->total, s->fed_total);
+    else
+        CHECK(s->total == s->fed_total);
+    CHECK(s->spikes <= 2.0 * 64);
+    CHECK_NEAR(grsn_energy_rate(&m, 0), s->spikes / (64.0 * 2), 0, 1e-15);
     GrsnEnergyReport r;
     GrsnEnergyOptions o = opts(GRSN_ENERGY_ACTING);
     CHECK(grsn_energy_count(&r, &m, &o) == GRSN_OK);
     CHECK_NEAR(r.snn, (double)independent / 200 * grsn_qmix_dims(q).n_actions, 1e-9, 1e-12);
     grsn_qmix_free(q);
 }
+
+TEST(every_substep_is_counted_without_tap) { substeps_counted(GRSN_DECODE_RATE); }
+TEST(only_the_decoded_substep_is_charged) { substeps_counted(GRSN_DECODE_LAST); }
 
 // With readout = MEMBRANE the core hands fc2 real values: fc2 is counted as
 // dense MACs, fed by no spike source; with the paper's spikes it is not.
