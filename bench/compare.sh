@@ -34,8 +34,9 @@ dir=$(dirname "$0")/..
 
 # The number after `key` on the last line that has it.
 field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) v = $(i + 1) } END { print v }'; }
-# Mean of the arguments, two decimals.
-mean() { echo "$@" | awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.2f", s / NF }'; }
+# Mean of the arguments: two decimals, four below 1 (PyTorch's QMIX updates/s
+# are about 0.05, and a ratio of means rounded to 0.05 would be off by 10%).
+mean() { echo "$@" | awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; m = s / NF; printf (m < 1 ? "%.4f" : "%.2f"), m }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 
 echo "$("$bin" --version | head -1) beside $("$py" -c 'import torch; print("torch", torch.__version__)')"\

@@ -8,15 +8,16 @@
 #include <unistd.h>
 
 static const CliCommand commands[] = {
-    {"cells", cmd_cells, "train one cell on a delayed-recall task (a minute-long demo)"},
+    {"cells", cmd_cells, "train one cell on a delayed-recall task (a short demo: GRSN remembers, LIF forgets)"},
     {"env", cmd_env, "run CartPole or Pendulum (F/P/V views) and print a CSV trace"},
     {"smac", cmd_smac, "SMAC-compatible combat simulator: info MAP | play MAP"},
-    {"train", cmd_train, "train a recurrent TD3 / SAC-discrete agent on CartPole or Pendulum (-P/-V)"},
+    {"train", cmd_train, "train a recurrent TD3 / SAC-discrete agent on CartPole or Pendulum (-F/-P/-V), "
+                         "or QMIX on a SMAC map (--env smac:MAP)"},
     {"eval", cmd_eval, "evaluate a checkpoint: deterministic episodes, mean ± std return"},
     {"energy", cmd_energy, "operation counts and energy (Eq. 15-16, Table 4): --env, --checkpoint, --map, --table4"},
     {"report", cmd_report, "Tables 1-4, learning curves and spike rasters of a runs directory: report RUNS_DIR"},
     {"sweep", cmd_sweep, "train a grid of env x net x seed runs, N jobs at a time; resumes; one summary CSV"},
-    {"bench", cmd_bench, "benchmarks: cells, smac"},
+    {"bench", cmd_bench, "benchmarks: cells, update, qmix, smac (throughput); act (one decision's latency)"},
 };
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
 

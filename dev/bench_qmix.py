@@ -112,7 +112,7 @@ def main():
           f"(torch {torch.__version__})")
     print(f"BLAS: {blas_library()}")
     n, per, loss = time_updates(update, a.iters, a.min_time, 3)
-    print(f"update {1.0 / per:8.2f} updates/s    ({per * 1e3:.0f} ms each, {n} updates, loss {loss:.4g})")
+    print(f"update {1.0 / per:8.4g} updates/s    ({per * 1e3:.0f} ms each, {n} updates, loss {loss:.4g})")
 
 
 if __name__ == "__main__":
