@@ -246,18 +246,19 @@ static void methods_table(FILE *f, const GrsnGroups *g) {
                "Win %% | Env steps | Wall time (s) |\n|---|---|---|---|---:|---:|---:|---:|---:|---:|\n");
     for (int i = 0; i < g->n; i++) {
         const GrsnRunGroup *gr = &g->group[i];
-        char score[64], win[64] = "–", wall[32] = "–", para[24];
-        report_pm(score, sizeof score, gr->mean, gr->std, 1.0);
+        char score[64] = "–", win[64] = "–", wall[32] = "–", steps[32] = "–", para[24];
+        if (!isnan(gr->mean)) report_pm(score, sizeof score, gr->mean, gr->std, 1.0);
+        if (!isnan(gr->steps_mean)) snprintf(steps, sizeof steps, "%.0f", gr->steps_mean);
         if (!isnan(gr->win_mean)) report_pm(win, sizeof win, gr->win_mean, gr->win_std, 100.0);
         if (!isnan(gr->wall_mean)) snprintf(wall, sizeof wall, "%.0f", gr->wall_mean);
         if (gr->substeps > 1) snprintf(para, sizeof para, "w/o TAP (T=%d)", gr->substeps);
         else snprintf(para, sizeof para, "TAP");
-        char budget[32], net[200];
+        char budget[32], net[600];
         budget_text(budget, sizeof budget, gr->budget);
         report_method_net(net, sizeof net, gr->net, gr->variant);
-        fprintf(f, "| %s | %s | %s | %s | %s | %d / %d%s | %s | %s | %.0f | %s |\n", gr->task, gr->algo,
+        fprintf(f, "| %s | %s | %s | %s | %s | %d / %d%s | %s | %s | %s | %s |\n", gr->task, gr->algo,
                 net, para, budget, gr->nfinished, gr->nruns, gr->nfinished < gr->nruns ? " ⚠" : "", score, win,
-                isnan(gr->steps_mean) ? 0.0 : gr->steps_mean, wall);
+                steps, wall);
     }
     fprintf(f, "\n");
 }

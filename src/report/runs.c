@@ -140,11 +140,14 @@ static const char *const WALL_KEYS[] = {"wall_s", NULL};
 // Win rates may be logged as fractions or percentages; keep fractions.
 static double as_fraction(double w, int percent) { return percent ? w / 100.0 : w; }
 
-static void read_progress(GrsnRunInfo *r) {
+// Reads the learning curve; returns 1 if its win rates are percentages (any
+// above 1), which then holds for the result file's too.
+static int read_progress(GrsnRunInfo *r) {
     char path[600];
     snprintf(path, sizeof path, "%s/progress.csv", r->dir);
     Csv c;
-    if (!csv_read(&c, path)) return;
+    int percent = 0;
+    if (!csv_read(&c, path)) return 0;
     int cx = csv_col(&c, X_COLS, NULL, NULL, NULL);
     if (cx < 0) cx = 0;
     int cy = r->kind == GRSN_RUN_QMIX ? csv_col(&c, QMIX_Y_COLS, "test", "return", "std")
@@ -157,7 +160,6 @@ static void read_progress(GrsnRunInfo *r) {
         r->y = malloc((size_t)c.nrows * sizeof(double));
         r->win = malloc((size_t)c.nrows * sizeof(double));
         if (r->x && r->y && r->win) {
-            int percent = 0;
             for (int i = 0; i < c.nrows; i++) percent |= csv_at(&c, i, cw) > 1.0;
             for (int i = 0; i < c.nrows; i++) {
                 r->x[i] = csv_at(&c, i, cx);
@@ -189,6 +191,7 @@ static void read_progress(GrsnRunInfo *r) {
         r->firing_rate = csv_at(&c, last, cf);
     }
     csv_free(&c);
+    return percent;
 }
 
 static void read_timing(GrsnRunInfo *r) {
@@ -204,7 +207,7 @@ static void read_timing(GrsnRunInfo *r) {
     csv_free(&c);
 }
 
-static void read_result(GrsnRunInfo *r) {
+static void read_result(GrsnRunInfo *r, int percent) {
     char path[600];
     snprintf(path, sizeof path, "%s/result", r->dir);
     char *text = grsn_read_text(path);
@@ -220,7 +223,7 @@ static void read_result(GrsnRunInfo *r) {
     r->score = kv_number(text, SCORE_KEYS);
     r->score_std = kv_number(text, SCORE_STD_KEYS);
     double w = kv_number(text, WIN_KEYS);
-    if (!isnan(w)) r->win_rate = as_fraction(w, w > 1.0);
+    if (!isnan(w)) r->win_rate = as_fraction(w, percent || w > 1.0);
     double steps = kv_number(text, STEP_KEYS), wall = kv_number(text, WALL_KEYS);
     if (!isnan(steps)) r->env_steps = (long)steps;
     if (!isnan(wall)) r->wall_s = wall;
@@ -353,9 +356,9 @@ grsn_status grsn_run_read(GrsnRunInfo *r, const char *dir) {
         return grsn_fail(GRSN_ERR_FORMAT, "%s names no %s", path, !r->task[0] ? "env or map" : "net");
     if (r->substeps < 1) r->substeps = 1;
 
-    read_progress(r);
+    int percent = read_progress(r);
     read_timing(r);
-    read_result(r);
+    read_result(r, percent);
     snprintf(path, sizeof path, "%s/final.grsn", dir);
     r->has_final = file_exists(path);
     return GRSN_OK;
