@@ -183,12 +183,15 @@ static void figures(FILE *f, const GrsnRunList *l, const GrsnGroups *g, const ch
         safe_name(name, sizeof name, gr->task);
         snprintf(file, sizeof file, "raster_%s.svg", name);
         snprintf(path, sizeof path, "%s/%s", out_dir, file);
-        snprintf(title, sizeof title, "%s, %s, seed %ld: GRSN actor core, %d neurons, episode return %.1f", gr->task,
-                 gr->algo, r->seed, H, ret);
+        snprintf(title, sizeof title, "%s, %s, seed %ld: GRSN%s actor core, %d neurons, episode return %.1f", gr->task,
+                 gr->algo, r->seed, gr->variant[0] ? "*" : "", H, ret);
         drawn = gr->task;
         if (report_svg_raster(path, title, spikes, H, L, 1) == GRSN_OK) {
-            fprintf(f, "### %s\n\n%d decisions, %ld spikes: firing rate %.2f%% per neuron and step; from `%s`.\n\n"
-                       "![%s](%s)\n\n", gr->task, L, total, L ? 100.0 * total / ((double)H * L) : 0.0, ckpt, title, file);
+            fprintf(f, "### %s\n\n%d decisions, %ld spikes: firing rate %.2f%% per neuron and step; from `%s`",
+                    gr->task, L, total, L ? 100.0 * total / ((double)H * L) : 0.0, ckpt);
+            // A task without a default GRSN run is drawn from a run with other settings: say which.
+            if (gr->variant[0]) fprintf(f, " (*not the defaults: %s)", gr->variant);
+            fprintf(f, ".\n\n![%s](%s)\n\n", title, file);
             sum->rasters++;
             any = 1;
         }
