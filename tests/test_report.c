@@ -206,6 +206,13 @@ TEST(fixture_runs_are_read_and_grouped) {
     grsn_runs_free(&l);
 }
 
+// rm -rf dir: a test's scratch folder, removed at its end.
+static int remove_tree(const char *dir) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0;
+}
+
 // Writes the report of list l (found under root) into out and returns its
 // index.md (NULL if either failed); sum gets the summary.
 static char *report_index(const GrsnRunList *l, const char *root, const char *out, GrsnReportSummary *sum) {
@@ -267,9 +274,7 @@ TEST(fixture_report_has_tables_flags_and_valid_svg) {
     CHECK(csv && strstr(csv, "grsn train --env smac:8m --algo qmix --net grsn --seed 1 --steps 30000 --out ") != NULL);
     free(csv);
     grsn_runs_free(&l);
-    char cmd[320];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    CHECK(remove_tree(dir));
 }
 
 // Two copies of the fixture's 8m GRSN seed 0 under dir, in a/s0 and b/s0;
@@ -291,7 +296,6 @@ static int two_copies(const char *dir, const char *a, const char *b, const char 
 TEST(runs_of_two_budgets_are_not_averaged_together) {
     char dir[] = "/tmp/grsn_test_budget.XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    char cmd[1024];
     CHECK(two_copies(dir, "short", "long", "s/^steps=30000/steps=90000/"));
     GrsnRunList l;
     CHECK(grsn_runs_scan(&l, dir) == GRSN_OK);
@@ -319,8 +323,7 @@ TEST(runs_of_two_budgets_are_not_averaged_together) {
     CHECK(svg && strstr(svg, "90k steps") && strstr(svg, "30k steps"));
     free(svg);
     grsn_runs_free(&l);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    CHECK(remove_tree(dir));
 }
 
 // Runs with settings off the defaults are a method of their own: never in
@@ -329,7 +332,6 @@ TEST(runs_of_two_budgets_are_not_averaged_together) {
 TEST(runs_with_other_settings_are_their_own_method) {
     char dir[] = "/tmp/grsn_test_variant.XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    char cmd[1024];
     CHECK(two_copies(dir, "a", "b", "$a cell.threshold=0.5\\ncell.gates=spikes"));
     GrsnRunList l;
     CHECK(grsn_runs_scan(&l, dir) == GRSN_OK);
@@ -364,8 +366,7 @@ TEST(runs_with_other_settings_are_their_own_method) {
           !strcmp(variant, "push_first=1"));
     CHECK(grsn_run_config_variant("algo=qmix\nenv=smac:8m\nnet=grsn\npush_first=0\n", variant, sizeof variant) ==
           GRSN_OK && !strcmp(variant, ""));
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    CHECK(remove_tree(dir));
 }
 
 // Table 3 compares the paradigms of one method: a w/o-TAP run with other
@@ -377,7 +378,6 @@ TEST(table3_holds_default_runs_only) {
     CHECK(two_copies(dir, "tap", "wotap", "s/^cell.substeps=1/cell.substeps=2/; /^push_first=/d"));
     GrsnRunList l;
     CHECK(grsn_runs_scan(&l, dir) == GRSN_OK);
-    char cmd[400];
     char *md = report_in(&l, dir);
     CHECK(md != NULL);
     if (md) {
@@ -387,8 +387,7 @@ TEST(table3_holds_default_runs_only) {
     }
     free(md);
     grsn_runs_free(&l);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    CHECK(remove_tree(dir));
 }
 
 // Table 3's SMAC block comes from one game loop: with both paradigms trained
@@ -411,8 +410,7 @@ TEST(table3_takes_its_smac_block_from_one_game_loop) {
     }
     free(md);
     grsn_runs_free(&l);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    CHECK(remove_tree(dir));
 }
 
 // A run directory reached twice, through a symbolic link, is one run; a
@@ -444,8 +442,7 @@ TEST(linked_runs_count_once_and_copied_seeds_are_flagged) {
     CHECK(md && strstr(md, "19.5 ± 0.00 (n=2, a seed repeated ⚠)") != NULL);
     free(md);
     grsn_runs_free(&l);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    CHECK(remove_tree(dir));
 }
 
 // A curve whose values differ by less than their precision allows (every
@@ -493,8 +490,7 @@ TEST(same_setting_on_two_nets_two_colours) {
     CHECK(n == 2);
     CHECK(colour[0][0] == '#' && strcmp(colour[0], colour[1]) != 0);
     free(svg);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    CHECK(remove_tree(dir));
 }
 
 TEST(bad_input_is_a_clear_error) {
@@ -580,9 +576,7 @@ TEST(raster_and_energy_from_a_checkpoint) {
           strstr(md, "1 checkpoint, actor firing rate"));
     free(md);
     grsn_runs_free(&l);
-    char cmd[320];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    CHECK(remove_tree(dir));
 }
 
 int main(void) {
