@@ -39,8 +39,8 @@ struct GrsnAgent {
 // The name tables are kvconf's, which the run's config file is written with.
 int grsn_algo_from_name(const char *n) { return grsn_kv_name_index(GRSN_KV_ALGO_NAMES, n); }
 int grsn_net_from_name(const char *n) { return grsn_kv_name_index(GRSN_KV_NET_NAMES, n); }
-const char *grsn_algo_name(grsn_algo a) { return (unsigned)a < 2 ? GRSN_KV_ALGO_NAMES[a] : "?"; }
-const char *grsn_net_name(grsn_net n) { return (unsigned)n < 4 ? GRSN_KV_NET_NAMES[n] : "?"; }
+const char *grsn_algo_name(grsn_algo a) { return (unsigned)a <= GRSN_ALGO_SACD ? GRSN_KV_ALGO_NAMES[a] : "?"; }
+const char *grsn_net_name(grsn_net n) { return (unsigned)n <= GRSN_NET_MLP ? GRSN_KV_NET_NAMES[n] : "?"; }
 
 GrsnAgentConfig grsn_agent_defaults(grsn_algo algo, grsn_net net, int obs_dim, int act_dim, int discrete) {
     GrsnAgentConfig c;

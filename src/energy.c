@@ -62,15 +62,20 @@ static void model_start(GrsnOpModel *m, const char *title) {
     snprintf(m->title, sizeof m->title, "%s", title);
 }
 
+// Of the T steps a core spikes in per decision, those whose spikes its
+// output hands on: all of them with rate decoding, the last one when the
+// cell decodes its last substep.
+static int decoded_steps(grsn_decode decode, int T) { return decode == GRSN_DECODE_LAST ? 1 : T; }
+
 // A source of `neurons` spiking over T steps per decision, whose blocks read
-// the spikes of all T steps (rate decoding) or of the last only.
+// the spikes of its decoded steps.
 static int add_source(GrsnOpModel *m, const char *name, int neurons, int T, grsn_decode decode) {
     GRSN_ASSERT(m->nsources < GRSN_ENERGY_MAX_SOURCES, "too many spike sources");
     GrsnSpikeSource *s = &m->source[m->nsources];
     snprintf(s->name, sizeof s->name, "%s", name);
     s->neurons = neurons;
     s->T = T;
-    s->fed_T = decode == GRSN_DECODE_LAST ? 1 : T;
+    s->fed_T = decoded_steps(decode, T);
     return m->nsources++;
 }
 
@@ -573,7 +578,7 @@ grsn_status grsn_energy_measure_agent(GrsnOpModel *m, GrsnAgent *agent, grsn_env
                            grsn_net_name(c->net));
         if (r.source[p] >= 0 && !st) {
             const GrsnSpikeSource *s = &m->source[r.source[p]];
-            int fed_T = c->cell.decode == GRSN_DECODE_LAST ? 1 : c->cell.substeps;
+            int fed_T = decoded_steps(c->cell.decode, c->cell.substeps);
             if (s->neurons != c->hidden || s->T != c->cell.substeps || s->fed_T != fed_T)
                 st = grsn_fail(GRSN_ERR_ARG, "the model's %s (%d neurons, T %d, %d decoded) does not fit the agent "
                                "(%d, %d, %d)", src, s->neurons, s->T, s->fed_T, c->hidden, c->cell.substeps, fed_T);
@@ -673,7 +678,7 @@ grsn_status grsn_energy_measure_qmix(GrsnOpModel *m, GrsnQmix *q, uint64_t seed,
                          "its cost; measure a checkpoint from the anneal's end on", share,
                          grsn_qmix_counters(q)->env_steps, c->readout_anneal);
     const GrsnSpikeSource *src = &m->source[source];
-    int fed_T = c->cell.decode == GRSN_DECODE_LAST ? 1 : K;
+    int fed_T = decoded_steps(c->cell.decode, K);
     if (src->neurons != c->hidden || src->T != K || src->fed_T != fed_T)
         return grsn_fail(GRSN_ERR_ARG, "the model's agent.core (%d neurons, T %d, %d decoded) does not fit the agent "
                          "(%d, %d, %d)", src->neurons, src->T, src->fed_T, c->hidden, K, fed_T);
@@ -859,7 +864,6 @@ static grsn_status table4_measure_qmix(GrsnTable4Measure *t, const char *path, l
         if (!st) st = grsn_energy_count(&r, &m, o);
         a.net = GRSN_NET_GRU;
         a.substeps = 1;
-        a.decode = GRSN_DECODE_RATE;
         if (!st) st = grsn_energy_model_qmix(&gru, &a, o);
         if (!st) st = table4_fill(t, row, &m, &r, &gru, o);
         if (st) st = grsn_kv_refail(st, "%s: ", path);   // name the file

@@ -58,8 +58,6 @@ grsn_status grsn_qmix_train_defaults(GrsnQmixTrainConfig *cfg, const char *map, 
     memset(cfg, 0, sizeof *cfg);
     grsn_smac_dims d;
     GRSN_TRY(grsn_smac_map_dims(map, NULL, &d));               // unknown map: the message lists the maps
-    grsn_net checked;
-    GRSN_TRY(grsn_qmix_net_from_name(grsn_net_name(net), &checked));   // mlp: the message lists the nets
     cfg->qmix = grsn_qmix_defaults(map, net);
     cfg->seed = seed;
     cfg->steps = GRSN_QMIX_TRAIN_STEPS;

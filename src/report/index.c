@@ -249,8 +249,8 @@ static void methods_table(FILE *f, const GrsnGroups *g) {
                "Win %% | Env steps | Wall time (s) |\n|---|---|---|---|---:|---:|---:|---:|---:|---:|\n");
     for (int i = 0; i < g->n; i++) {
         const GrsnRunGroup *gr = &g->group[i];
-        char score[64] = "–", win[64] = "–", wall[32] = "–", steps[32] = "–", para[24];
-        if (!isnan(gr->mean)) report_pm(score, sizeof score, gr->mean, gr->std, 1.0);
+        char score[64], win[64] = "–", wall[32] = "–", steps[32] = "–", para[24];
+        report_pm(score, sizeof score, gr->mean, gr->std, 1.0);   // "–" without a finished seed
         if (!isnan(gr->steps_mean)) snprintf(steps, sizeof steps, "%.0f", gr->steps_mean);
         if (!isnan(gr->win_mean)) report_pm(win, sizeof win, gr->win_mean, gr->win_std, 100.0);
         if (!isnan(gr->wall_mean)) snprintf(wall, sizeof wall, "%.0f", gr->wall_mean);

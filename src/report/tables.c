@@ -13,28 +13,42 @@
 // ----------------------------------------------------------------------------
 // Formatting helpers (index.c uses them too)
 
-// "−189.4 ± 17.64" as the paper prints it (one decimal, std two).
-// Negative numbers take the minus sign (U+2212), as the paper's tables do.
-void report_pm(char *out, size_t cap, double mean, double std, double scale) {
+// "−189.4" as the paper prints a mean: one decimal, negative numbers with
+// the minus sign (U+2212), as the paper's tables do; "–" for NaN.
+static void mean_text(char *out, size_t cap, double mean, double scale) {
     if (isnan(mean)) { snprintf(out, cap, "–"); return; }
     double m = mean * scale;
     if (fabs(m) < 0.05) m = 0;   // no "−0.0"
-    snprintf(out, cap, "%s%.1f ± %.2f", m < 0 ? "−" : "", fabs(m), (isnan(std) ? 0 : std) * scale);
+    snprintf(out, cap, "%s%.1f", m < 0 ? "−" : "", fabs(m));
 }
 
-// A group's cell: "mean ± std (n=5)", flagged when seeds are missing or
-// repeated (a copied run directory would count twice).
+// "−189.4 ± 17.64" as the paper prints it (one decimal, std two).
+void report_pm(char *out, size_t cap, double mean, double std, double scale) {
+    char m[32];
+    mean_text(m, sizeof m, mean, scale);
+    if (isnan(mean)) snprintf(out, cap, "%s", m);
+    else snprintf(out, cap, "%s ± %.2f", m, (isnan(std) ? 0 : std) * scale);
+}
+
+// A group's seed count, "n=5", flagged when seeds are missing or repeated
+// (a copied run directory would count twice).
+static void seeds_text(char *out, size_t cap, const GrsnRunGroup *gr, int want) {
+    int short_of = gr->nfinished < gr->nruns || gr->nfinished < want || gr->repeated_seeds;
+    snprintf(out, cap, "n=%d%s%s", gr->nfinished, gr->repeated_seeds ? ", a seed repeated" : "", short_of ? " ⚠" : "");
+}
+
+// A group's cell: "mean ± std (n=5)", flagged as seeds_text says.
 static void cell(char *out, size_t cap, const GrsnRunGroup *gr, int want, int win) {
     if (!gr) { snprintf(out, cap, "–"); return; }
-    char v[64];
+    char v[48];
     if (gr->nfinished == 0) {
         snprintf(out, cap, "⚠ no finished run (%d partial)", gr->nruns);
         return;
     }
     report_pm(v, sizeof v, win ? gr->win_mean : gr->mean, win ? gr->win_std : gr->std, win ? 100.0 : 1.0);
-    int short_of = gr->nfinished < gr->nruns || gr->nfinished < want;
-    snprintf(out, cap, "%s (n=%d%s%s)", v, gr->nfinished, gr->repeated_seeds ? ", a seed repeated" : "",
-             short_of || gr->repeated_seeds ? " ⚠" : "");
+    char n[40];
+    seeds_text(n, sizeof n, gr, want);
+    snprintf(out, cap, "%s (%s)", v, n);
 }
 
 void report_csv_text(FILE *f, const char *s, int quote) {
@@ -214,13 +228,10 @@ void report_table3(FILE *f, const GrsnRunList *l, const GrsnGroups *g, int want_
                                                  : find_wotap(g, task, algo, T3_PAPER[i].net, variant);
         char mean[80] = "–", std[32] = "–", win[32] = "–", steps[32] = "–", hours[32] = "–";
         if (gr && gr->nfinished > 0) {
-            int want = qmix ? want_qmix : want_ctl;
-            int short_of = gr->nfinished < gr->nruns || gr->nfinished < want || gr->repeated_seeds;
-            char v[32];
-            report_pm(v, sizeof v, gr->mean, 0, 1.0);
-            v[strcspn(v, " ")] = '\0';   // the mean alone, signed as in Tables 1 and 2
-            snprintf(mean, sizeof mean, "%s (n=%d%s%s)", v, gr->nfinished, gr->repeated_seeds ? ", a seed repeated" : "",
-                     short_of ? " ⚠" : "");
+            char v[32], n[40];
+            mean_text(v, sizeof v, gr->mean, 1.0);
+            seeds_text(n, sizeof n, gr, qmix ? want_qmix : want_ctl);
+            snprintf(mean, sizeof mean, "%s (%s)", v, n);
             snprintf(std, sizeof std, "%.2f", gr->std);
             if (qmix && !isnan(gr->win_mean)) snprintf(win, sizeof win, "%.1f", 100.0 * gr->win_mean);
             double ts = time_steps(l, gr);
