@@ -14,6 +14,7 @@
 #ifndef GRSN_RUN_HELPERS_H
 #define GRSN_RUN_HELPERS_H
 
+#include "test.h"   // remove_tree
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +53,7 @@ static inline int scratch_create(const char *name) {
 
 // Remove the scratch directory and all in it.
 static inline void scratch_remove(void) {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) printf("  (could not remove %s)\n", dir);
+    if (!remove_tree(dir)) printf("  (could not remove %s)\n", dir);
 }
 
 #endif

@@ -74,6 +74,13 @@ static inline char *read_text(const char *path) {
     return s;
 }
 
+// rm -rf dir, a test's scratch folder; 1 when it is gone.
+static inline int remove_tree(const char *dir) {
+    char cmd[1100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0;
+}
+
 static inline int test_summary(const char *name) {
     printf("%s: %d passed, %d failed\n", name, test_passed_, test_failed_);
     return test_failed_ ? 1 : 0;

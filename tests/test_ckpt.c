@@ -409,7 +409,6 @@ int main(void) {
     RUN(agent_mismatch_refused);
     RUN(agent_bad_metadata_refused);
     RUN(agent_load_errors);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) printf("  (could not remove %s)\n", dir);
+    if (!remove_tree(dir)) printf("  (could not remove %s)\n", dir);
     return test_summary("test_ckpt");
 }

@@ -737,8 +737,6 @@ int main(void) {
     RUN(command_line);
     RUN(report_measures_the_trained_agents);
     RUN(table4_averages_the_checkpoints_of_a_map);
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0) printf("    could not remove %s\n", dir);
+    if (!remove_tree(dir)) printf("    could not remove %s\n", dir);
     return test_summary("test_energy_qmix");
 }

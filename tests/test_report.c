@@ -206,13 +206,6 @@ TEST(fixture_runs_are_read_and_grouped) {
     grsn_runs_free(&l);
 }
 
-// rm -rf dir: a test's scratch folder, removed at its end.
-static int remove_tree(const char *dir) {
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0;
-}
-
 // Writes the report of list l (found under root) into out and returns its
 // index.md (NULL if either failed); sum gets the summary.
 static char *report_index(const GrsnRunList *l, const char *root, const char *out, GrsnReportSummary *sum) {
