@@ -14,7 +14,7 @@
 #ifndef GRSN_RUN_HELPERS_H
 #define GRSN_RUN_HELPERS_H
 
-#include "test.h"   // remove_tree
+#include "test.h"   // make_tree, remove_tree
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +45,7 @@ static inline void wait_passively(char **argv) {
 // Create the scratch directory $TMPDIR/name.PID; 0 (said on stdout) if it cannot be.
 static inline int scratch_create(const char *name) {
     snprintf(dir, sizeof dir, "%s/%s.%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", name, (int)getpid());
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
-    if (system(cmd) != 0) { printf("cannot create %s\n", dir); return 0; }
+    if (!make_tree(dir)) { printf("cannot create %s\n", dir); return 0; }
     return 1;
 }
 

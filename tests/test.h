@@ -74,12 +74,14 @@ static inline char *read_text(const char *path) {
     return s;
 }
 
-// rm -rf dir, a test's scratch folder; 1 when it is gone.
-static inline int remove_tree(const char *dir) {
+// mkdir -p dir / rm -rf dir, a test's scratch folder; 1 on success.
+static inline int shell_on_dir(const char *verb, const char *dir) {
     char cmd[1100];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    snprintf(cmd, sizeof cmd, "%s '%s'", verb, dir);
     return system(cmd) == 0;
 }
+static inline int make_tree(const char *dir) { return shell_on_dir("mkdir -p", dir); }
+static inline int remove_tree(const char *dir) { return shell_on_dir("rm -rf", dir); }
 
 static inline int test_summary(const char *name) {
     printf("%s: %d passed, %d failed\n", name, test_passed_, test_failed_);

@@ -393,9 +393,7 @@ TEST(agent_load_errors) {
 
 int main(void) {
     snprintf(dir, sizeof dir, "%s/grsn_test_ckpt.%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
-    if (system(cmd) != 0) { printf("cannot create %s\n", dir); return 1; }
+    if (!make_tree(dir)) { printf("cannot create %s\n", dir); return 1; }
     RUN(container_round_trip);
     RUN(container_missing_and_foreign);
     RUN(container_every_truncation);

@@ -51,9 +51,7 @@ static int short_run(void) {
     c.qmix.n_envs = 2; c.qmix.batch = 4; c.qmix.buffer = 16;
     c.qmix.cell.threshold = 0.1f;
     c.steps = 500; c.test_interval = 250; c.test_episodes = 2; c.threads = 1;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "mkdir -p %s", run_dir);
-    if (system(cmd) != 0) return 0;
+    if (!make_tree(run_dir)) return 0;
     grsn_status st = grsn_qmix_train_run(&c, run_dir, NULL, NULL, NULL);
     if (st != GRSN_OK) printf("    short run: %s\n", grsn_last_error());
     return st == GRSN_OK;
@@ -625,9 +623,7 @@ TEST(report_measures_the_trained_agents) {
     GrsnQmixTrainConfig c;
     CHECK(grsn_qmix_train_defaults(&c, "8m", GRSN_NET_GRSN, RUN_SEED) == GRSN_OK);
     c.steps = 300; c.test_interval = 150; c.test_episodes = 2; c.threads = 1;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "mkdir -p %s", run);
-    CHECK(system(cmd) == 0);
+    CHECK(make_tree(run));
     CHECK(grsn_qmix_train_run(&c, run, NULL, NULL, NULL) == GRSN_OK);
     GrsnRunList l;
     CHECK(grsn_runs_scan(&l, root) == GRSN_OK);

@@ -504,9 +504,8 @@ static int write_run(const char *dir, grsn_net net, uint64_t seed) {
     GrsnTrainConfig cfg;
     if (grsn_train_defaults(&cfg, "cartpole-v", -1, net, seed) != GRSN_OK) return 0;
     cfg.steps = 400;   // the paper's sizes: other settings would be a method of their own
-    char cmd[600], path[600], text[4096];
-    snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
-    if (system(cmd) != 0) return 0;
+    char path[600], text[4096];
+    if (!make_tree(dir)) return 0;
     grsn_train_config_text(&cfg, text, sizeof text);
     snprintf(path, sizeof path, "%s/config", dir);
     if (!write_text(path, text)) return 0;

@@ -432,8 +432,7 @@ TEST(resume_errors_name_the_problem) {
           contains(grsn_last_error(), "no checkpoint with its replay state"));
     // A QMIX run's config, algo on its first line: refused as such, whatever the line order.
     path_in(d, sizeof d, "resume_qmix", "");
-    snprintf(cmd, sizeof cmd, "mkdir -p %s", d);
-    CHECK(system(cmd) == 0);
+    CHECK(make_tree(d));
     append_line("resume_qmix", "config", "algo=qmix\nenv=smac:8m\nnet=grsn\n");
     GrsnTrainConfig q_cfg;
     CHECK(grsn_train_resume_config(d, &q_cfg) == GRSN_ERR_ARG && contains(grsn_last_error(), "holds a QMIX run"));
