@@ -1,7 +1,7 @@
 /*
- * run_helpers.h — what the training-run tests (test_train.c,
- * test_train_qmix.c) share: a scratch directory for their run directories,
- * paths in it, reading the files a run writes, and OpenMP's passive waiting.
+ * run_helpers.h — what the tests that write files (test_train.c,
+ * test_train_qmix.c, test_ckpt.c) share: a scratch directory, paths in it,
+ * reading the files they write, and OpenMP's passive waiting.
  *
  *   int main(int argc, char **argv) {
  *       wait_passively(argv);
@@ -23,9 +23,9 @@
 
 static char dir[256];    // the scratch directory, $TMPDIR/NAME.PID
 
-// dir/sub/name, or dir/sub when name is "".
+// dir/sub/name; an empty sub or name is left out (dir/name, dir/sub).
 static inline void path_in(char *out, size_t cap, const char *sub, const char *name) {
-    snprintf(out, cap, "%s/%s%s%s", dir, sub, name[0] ? "/" : "", name);
+    snprintf(out, cap, "%s%s%s%s%s", dir, sub[0] ? "/" : "", sub, name[0] ? "/" : "", name);
 }
 
 static inline int exists(const char *path) { struct stat sb; return stat(path, &sb) == 0; }

@@ -7,13 +7,9 @@
  * same; tensors that do not fit the agent its metadata describes are refused.
  */
 #include "test.h"
+#include "run_helpers.h"   // the scratch directory, path_in, contains
 #include "grsn_train.h"
 #include "ckpt.h"
-#include <unistd.h>
-
-static char dir[256];
-
-static void path_in(char *out, size_t cap, const char *name) { snprintf(out, cap, "%s/%s", dir, name); }
 
 static unsigned char *read_all(const char *path, size_t *n) {
     FILE *f = fopen(path, "rb");
@@ -40,8 +36,6 @@ static void fix_checksum(unsigned char *b, size_t n) {
     for (int i = 0; i < 8; i++) b[n - 8 + i] = (unsigned char)(h >> (8 * i));
 }
 
-static int contains(const char *s, const char *part) { return strstr(s, part) != NULL; }
-
 // ----------------------------------------------------------------------------
 // The container
 
@@ -63,7 +57,7 @@ static int write_sample(const char *path) {
 
 TEST(container_round_trip) {
     char path[300];
-    path_in(path, sizeof path, "sample.grsn");
+    path_in(path, sizeof path, "", "sample.grsn");
     CHECK(write_sample(path));
     GrsnCkptFile f;
     CHECK(grsn_ckpt_read(&f, path) == GRSN_OK);
@@ -95,14 +89,14 @@ TEST(container_round_trip) {
 TEST(container_missing_and_foreign) {
     char path[300];
     GrsnCkptFile f;
-    path_in(path, sizeof path, "does_not_exist.grsn");
+    path_in(path, sizeof path, "", "does_not_exist.grsn");
     CHECK(grsn_ckpt_read(&f, path) == GRSN_ERR_IO);
     CHECK(contains(grsn_last_error(), path) && contains(grsn_last_error(), "cannot open"));
-    path_in(path, sizeof path, "empty.grsn");
+    path_in(path, sizeof path, "", "empty.grsn");
     write_all(path, "", 0);
     CHECK(grsn_ckpt_read(&f, path) == GRSN_ERR_FORMAT);
     CHECK(contains(grsn_last_error(), path) && contains(grsn_last_error(), "empty"));
-    path_in(path, sizeof path, "foreign.grsn");
+    path_in(path, sizeof path, "", "foreign.grsn");
     const char *text = "env_steps,episodes\n1,2\n";
     write_all(path, text, strlen(text));
     CHECK(grsn_ckpt_read(&f, path) == GRSN_ERR_FORMAT);
@@ -112,8 +106,8 @@ TEST(container_missing_and_foreign) {
 
 TEST(container_every_truncation) {
     char path[300], cut[300];
-    path_in(path, sizeof path, "sample.grsn");
-    path_in(cut, sizeof cut, "cut.grsn");
+    path_in(path, sizeof path, "", "sample.grsn");
+    path_in(cut, sizeof cut, "", "cut.grsn");
     CHECK(write_sample(path));
     size_t n;
     unsigned char *b = read_all(path, &n);
@@ -140,8 +134,8 @@ TEST(container_every_truncation) {
 
 TEST(container_every_flipped_byte) {
     char path[300], bad[300];
-    path_in(path, sizeof path, "sample.grsn");
-    path_in(bad, sizeof bad, "flip.grsn");
+    path_in(path, sizeof path, "", "sample.grsn");
+    path_in(bad, sizeof bad, "", "flip.grsn");
     CHECK(write_sample(path));
     size_t n;
     unsigned char *b = read_all(path, &n);
@@ -159,8 +153,8 @@ TEST(container_every_flipped_byte) {
 
 TEST(container_version_and_header) {
     char path[300], bad[300];
-    path_in(path, sizeof path, "sample.grsn");
-    path_in(bad, sizeof bad, "edit.grsn");
+    path_in(path, sizeof path, "", "sample.grsn");
+    path_in(bad, sizeof bad, "", "edit.grsn");
     CHECK(write_sample(path));
     size_t n;
     unsigned char *b = read_all(path, &n);
@@ -304,7 +298,7 @@ static void round_trip(const char *env, int net) {
     grsn_rng_seed(&rng.target_noise, 11, 4); grsn_rng_seed(&rng.env, 11, 2000);
     grsn_rng_seed(&rng.eval_env, 11, 1000);
     char path[300];
-    path_in(path, sizeof path, "agent.grsn");
+    path_in(path, sizeof path, "", "agent.grsn");
     CHECK(grsn_ckpt_save(path, &c, a, 1234, &rng) == GRSN_OK);
     GrsnCkptInfo info;
     CHECK(grsn_ckpt_load(path, &b, &info) == GRSN_OK);
@@ -337,7 +331,7 @@ TEST(agent_mismatch_refused) {
     GrsnTrainRngs rng;
     memset(&rng, 0, sizeof rng);
     char path[300];
-    path_in(path, sizeof path, "mismatch.grsn");
+    path_in(path, sizeof path, "", "mismatch.grsn");
     // Metadata that describes a wider core than the tensors hold.
     GrsnTrainConfig wide = c;
     wide.agent.hidden = 12;
@@ -360,7 +354,7 @@ TEST(agent_mismatch_refused) {
 
 TEST(agent_bad_metadata_refused) {
     char path[300];
-    path_in(path, sizeof path, "meta.grsn");
+    path_in(path, sizeof path, "", "meta.grsn");
     GrsnAgent *b = NULL;
     // Unknown key, bad value, impossible agent, missing keys, then no tensors.
     const char *metas[][2] = {
@@ -384,16 +378,15 @@ TEST(agent_bad_metadata_refused) {
 TEST(agent_load_errors) {
     char path[300];
     GrsnAgent *b = NULL;
-    path_in(path, sizeof path, "missing.grsn");
+    path_in(path, sizeof path, "", "missing.grsn");
     CHECK(grsn_ckpt_load(path, &b, NULL) == GRSN_ERR_IO && b == NULL);
-    path_in(path, sizeof path, "sample.grsn");
+    path_in(path, sizeof path, "", "sample.grsn");
     CHECK(write_sample(path));
     CHECK(grsn_ckpt_load(path, &b, NULL) == GRSN_ERR_FORMAT && b == NULL);   // no env/algo/net
 }
 
 int main(void) {
-    snprintf(dir, sizeof dir, "%s/grsn_test_ckpt.%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
-    if (!make_tree(dir)) { printf("cannot create %s\n", dir); return 1; }
+    if (!scratch_create("grsn_test_ckpt")) return 1;
     RUN(container_round_trip);
     RUN(container_missing_and_foreign);
     RUN(container_every_truncation);
@@ -407,6 +400,6 @@ int main(void) {
     RUN(agent_mismatch_refused);
     RUN(agent_bad_metadata_refused);
     RUN(agent_load_errors);
-    if (!remove_tree(dir)) printf("  (could not remove %s)\n", dir);
+    scratch_remove();
     return test_summary("test_ckpt");
 }
