@@ -59,8 +59,9 @@ static inline double check_tensor(const char *what, const float *a, const float 
     return maxd;
 }
 
-// A whole file as a string (free it), or NULL.
-static inline char *read_text(const char *path) {
+// A whole file (free it), NUL-terminated, its length in *len if len is not
+// NULL; NULL if it cannot be read.
+static inline char *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     fseek(f, 0, SEEK_END);
@@ -71,8 +72,12 @@ static inline char *read_text(const char *path) {
     size_t got = fread(s, 1, (size_t)n, f);
     s[got] = '\0';
     fclose(f);
+    if (len) *len = got;
     return s;
 }
+
+// A whole file as a string (free it), or NULL.
+static inline char *read_text(const char *path) { return read_file(path, NULL); }
 
 // mkdir -p dir / rm -rf dir, a test's scratch folder; 1 on success.
 static inline int shell_on_dir(const char *verb, const char *dir) {

@@ -11,18 +11,6 @@
 #include "grsn_train.h"
 #include "ckpt.h"
 
-static unsigned char *read_all(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)size + 1);
-    *n = fread(b, 1, (size_t)size, f);
-    fclose(f);
-    return b;
-}
-
 static void write_all(const char *path, const void *b, size_t n) {
     FILE *f = fopen(path, "wb");
     fwrite(b, 1, n, f);
@@ -80,7 +68,7 @@ TEST(container_round_trip) {
     grsn_ckpt_close(&f);
     // Little-endian on disk, the data blob 64-byte aligned.
     size_t n;
-    unsigned char *b = read_all(path, &n);
+    unsigned char *b = (unsigned char *)read_file(path, &n);
     CHECK(b && !memcmp(b, "GRSN", 4) && b[4] == GRSN_CKPT_VERSION && b[5] == 0 && b[16] == 42 && b[17] == 0);
     CHECK(b && (b[8] | b[9] << 8) % 64 == 0);
     free(b);
@@ -110,7 +98,7 @@ TEST(container_every_truncation) {
     path_in(cut, sizeof cut, "", "cut.grsn");
     CHECK(write_sample(path));
     size_t n;
-    unsigned char *b = read_all(path, &n);
+    unsigned char *b = (unsigned char *)read_file(path, &n);
     int wrong = 0, named = 0;
     for (size_t len = 0; len < n; len++) {
         write_all(cut, b, len);
@@ -138,7 +126,7 @@ TEST(container_every_flipped_byte) {
     path_in(bad, sizeof bad, "", "flip.grsn");
     CHECK(write_sample(path));
     size_t n;
-    unsigned char *b = read_all(path, &n);
+    unsigned char *b = (unsigned char *)read_file(path, &n);
     int missed = 0;
     for (size_t i = 0; i < n; i++) {
         b[i] ^= 0x5a;
@@ -157,7 +145,7 @@ TEST(container_version_and_header) {
     path_in(bad, sizeof bad, "", "edit.grsn");
     CHECK(write_sample(path));
     size_t n;
-    unsigned char *b = read_all(path, &n);
+    unsigned char *b = (unsigned char *)read_file(path, &n);
     GrsnCkptFile f;
     // A future version: named as such even with a consistent checksum.
     b[4] = 9; fix_checksum(b, n); write_all(bad, b, n);
