@@ -60,8 +60,9 @@ static inline double check_tensor(const char *what, const float *a, const float 
 }
 
 // A whole file (free it), NUL-terminated, its length in *len if len is not
-// NULL; NULL if it cannot be read.
+// NULL; NULL (and length 0) if it cannot be read.
 static inline char *read_file(const char *path, size_t *len) {
+    if (len) *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     fseek(f, 0, SEEK_END);
